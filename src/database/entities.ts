@@ -1,0 +1,28 @@
+import { ApiToken } from '../modules/auth/api-token.entity';
+import { DataLocation } from '../modules/locations/data-location.entity';
+import { ExecutedObsUnit } from '../modules/obs-units/executed-obs-unit.entity';
+import { Instrument } from '../modules/observatory/instrument.entity';
+import { InstrumentModule } from '../modules/observatory/instrument-module.entity';
+import { Observatory } from '../modules/observatory/observatory.entity';
+import { Telescope } from '../modules/observatory/telescope.entity';
+import { RawDataPackage } from '../modules/packages/raw-data-package.entity';
+import { PhysicalCopyEvent } from '../modules/physical-copies/physical-copy-event.entity';
+import { PhysicalCopy } from '../modules/physical-copies/physical-copy.entity';
+import { RawDataFile } from '../modules/raw-data-files/raw-data-file.entity';
+import { Site } from '../modules/sites/site.entity';
+
+/** Every entity, listed once; each stage's issue adds its own here together with its migration. */
+export const ENTITIES = [
+  Observatory,
+  Telescope,
+  Instrument,
+  InstrumentModule,
+  Site,
+  DataLocation,
+  ExecutedObsUnit,
+  RawDataFile,
+  RawDataPackage,
+  PhysicalCopy,
+  PhysicalCopyEvent,
+  ApiToken,
+];

@@ -1,0 +1,41 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export enum TokenScope {
+  INGEST = 'ingest',
+  READ = 'read',
+  ADMIN = 'admin',
+}
+
+/**
+ * A bearer token. Only its SHA-256 is stored; the short public prefix finds the row without scanning,
+ * and the hash is compared in constant time.
+ */
+@Entity('api_token')
+export class ApiToken {
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  @Column({ type: 'text', unique: true })
+  name!: string;
+
+  @Column({ type: 'text', unique: true })
+  prefix!: string;
+
+  @Column({ type: 'char', length: 64 })
+  tokenHash!: string;
+
+  @Column({ type: 'text', array: true })
+  scopes!: TokenScope[];
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  expiresAt!: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  revokedAt!: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  lastUsedAt!: Date | null;
+}

@@ -1,0 +1,80 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
+import { Site } from '../sites/site.entity';
+import { LocationType, StorageType } from './location-type';
+
+/**
+ * One storage place at a site. Settings per storage type live in nullable columns rather than a table per
+ * type: the set is small and fixed, and one row is what queue discovery and routing read.
+ * S3 credentials are never stored, only the names of the environment variables that hold them.
+ */
+@Entity('data_location')
+@Unique('uq_data_location_site_name', ['siteId', 'name'])
+@Check('ck_data_location_disk_root', `storage_type <> 'disk' OR root_path IS NOT NULL`)
+@Check('ck_data_location_s3_bucket', `storage_type <> 's3' OR s3_bucket IS NOT NULL`)
+@Check('ck_data_location_threshold', `disk_usage_threshold_percent IS NULL OR (disk_usage_threshold_percent > 0 AND disk_usage_threshold_percent <= 100)`)
+export class DataLocation {
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  @ManyToOne(() => Site, (s) => s.locations, { nullable: false, onDelete: 'RESTRICT' })
+  site?: Site;
+
+  @Column()
+  siteId!: number;
+
+  @Column({ type: 'text' })
+  name!: string;
+
+  @Column({ type: 'enum', enum: LocationType, enumName: 'location_type' })
+  locationType!: LocationType;
+
+  @Column({ type: 'enum', enum: StorageType, enumName: 'storage_type' })
+  storageType!: StorageType;
+
+  /** Lower number = used first among active locations of the same type at a site. */
+  @Column({ type: 'int', default: 1 })
+  priority!: number;
+
+  @Column({ type: 'boolean', default: true })
+  active!: boolean;
+
+  @Column({ type: 'text', nullable: true })
+  rootPath!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  s3Endpoint!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  s3Bucket!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  s3Prefix!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  s3Region!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  s3AccessKeyEnv!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  s3SecretKeyEnv!: string | null;
+
+  /** Above this usage the location takes no new data and eligible copies are deleted first. */
+  @Column({ type: 'real', nullable: true })
+  diskUsageThresholdPercent!: number | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt!: Date;
+}

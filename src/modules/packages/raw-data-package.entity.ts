@@ -1,0 +1,96 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  ManyToOne,
+  OneToMany,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
+import { bigintTransformer } from '../../common/bigint.transformer';
+import { OperationStatus } from '../../common/operation-status';
+import { ExecutedObsUnit } from '../obs-units/executed-obs-unit.entity';
+import { InstrumentModule } from '../observatory/instrument-module.entity';
+import type { RawDataFile } from '../raw-data-files/raw-data-file.entity';
+import { PackageState } from './raw-data-package.states';
+
+/**
+ * The files of one (obs unit, instrument module), or a slice of them when they exceed the size limit,
+ * archived as one tar. `sequence` numbers the packages of the same pair, so late files get a new package.
+ */
+@Entity('raw_data_package')
+@Unique('uq_raw_data_package_slice', ['executedObsUnitId', 'instrumentModuleId', 'sequence'])
+@Check('ck_raw_data_package_sha256', `sha256 IS NULL OR sha256 ~ '^[0-9a-f]{64}$'`)
+// Managers look for open work and for waiting packages; history (completed/archived) is never scanned.
+@Index('ix_raw_data_package_open_work', ['status', 'updatedAt'], {
+  where: `status IN ('pending', 'scheduled', 'in_progress')`,
+})
+@Index('ix_raw_data_package_waiting', ['createdAt'], { where: `state = 'waiting' AND status = 'completed'` })
+export class RawDataPackage {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  /** Unique, human-readable, and the tar's file name: `<obs unit id>_<module>_<sequence>`. */
+  @Column({ type: 'text', unique: true })
+  name!: string;
+
+  @Column({ type: 'text' })
+  relativePath!: string;
+
+  @ManyToOne(() => ExecutedObsUnit, { nullable: false, onDelete: 'RESTRICT' })
+  executedObsUnit?: ExecutedObsUnit;
+
+  @Column('uuid')
+  executedObsUnitId!: string;
+
+  @ManyToOne(() => InstrumentModule, { nullable: false, onDelete: 'RESTRICT' })
+  instrumentModule?: InstrumentModule;
+
+  @Column()
+  instrumentModuleId!: number;
+
+  @Column({ type: 'int' })
+  sequence!: number;
+
+  @Column({ type: 'enum', enum: OperationStatus, enumName: 'operation_status', default: OperationStatus.PENDING })
+  status!: OperationStatus;
+
+  @Column({ type: 'enum', enum: PackageState, enumName: 'package_state', default: PackageState.WAITING })
+  state!: PackageState;
+
+  /** Sum of the raw files' sizes until the tar exists, then the tar's size. */
+  @Column({ type: 'bigint', transformer: bigintTransformer, default: 0 })
+  size!: number;
+
+  /** SHA-256 of the tar, known once it was written and verified. */
+  @Column({ type: 'char', length: 64, nullable: true })
+  sha256!: string | null;
+
+  @Column({ type: 'int', default: 0 })
+  fileCount!: number;
+
+  @Column({ type: 'int', default: 0 })
+  retryCount!: number;
+
+  @Column({ type: 'text', nullable: true })
+  failureReason!: string | null;
+
+  /** The process that took the work (e.g. `worker-ccat-host1-4242`) and when, so recovery can judge it. */
+  @Column({ type: 'text', nullable: true })
+  claimedBy!: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  claimedAt!: Date | null;
+
+  @OneToMany('RawDataFile', 'rawDataPackage')
+  files?: RawDataFile[];
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,96 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { bigintTransformer } from '../../common/bigint.transformer';
+import { DataLocation } from '../locations/data-location.entity';
+import { RawDataPackage } from '../packages/raw-data-package.entity';
+import { RawDataFile } from '../raw-data-files/raw-data-file.entity';
+import { CopyKind, CopyStatus } from './physical-copy.states';
+
+/**
+ * Where the bytes of a file or package physically are. A row is written only after its bytes are durable
+ * and verified at that location; its status changes only through PhysicalCopyService, which appends a
+ * `physical_copy_event` in the same transaction.
+ */
+@Entity('physical_copy')
+@Check('ck_physical_copy_one_subject', `num_nonnulls(raw_data_file_id, raw_data_package_id) = 1`)
+@Check(
+  'ck_physical_copy_kind',
+  `(kind = 'raw_data_file') = (raw_data_file_id IS NOT NULL) AND (kind = 'raw_data_package') = (raw_data_package_id IS NOT NULL)`,
+)
+@Check('ck_physical_copy_sha256', `sha256 ~ '^[0-9a-f]{64}$'`)
+// At most one live copy of a thing per location: a retried copy task cannot leave a duplicate row.
+@Index('uq_physical_copy_live_file', ['rawDataFileId', 'locationId'], {
+  unique: true,
+  where: `raw_data_file_id IS NOT NULL AND status <> 'deleted'`,
+})
+@Index('uq_physical_copy_live_package', ['rawDataPackageId', 'locationId'], {
+  unique: true,
+  where: `raw_data_package_id IS NOT NULL AND status <> 'deleted'`,
+})
+// The deletion manager and recovery look only at copies on their way out.
+@Index('ix_physical_copy_deleting', ['status', 'updatedAt'], {
+  where: `status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_possible', 'deletion_failed')`,
+})
+@Index('ix_physical_copy_location_status', ['locationId', 'status'])
+export class PhysicalCopy {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'enum', enum: CopyKind, enumName: 'copy_kind' })
+  kind!: CopyKind;
+
+  @ManyToOne(() => RawDataFile, { nullable: true, onDelete: 'RESTRICT' })
+  rawDataFile?: RawDataFile;
+
+  @Column('uuid', { nullable: true })
+  rawDataFileId!: string | null;
+
+  @ManyToOne(() => RawDataPackage, { nullable: true, onDelete: 'RESTRICT' })
+  rawDataPackage?: RawDataPackage;
+
+  @Column('uuid', { nullable: true })
+  rawDataPackageId!: string | null;
+
+  @ManyToOne(() => DataLocation, { nullable: false, onDelete: 'RESTRICT' })
+  location?: DataLocation;
+
+  @Column()
+  locationId!: number;
+
+  /** Path of the bytes inside the location (a key below the prefix on S3). */
+  @Column({ type: 'text' })
+  relativePath!: string;
+
+  @Column({ type: 'enum', enum: CopyStatus, enumName: 'copy_status' })
+  status!: CopyStatus;
+
+  @Column({ type: 'bigint', transformer: bigintTransformer })
+  size!: number;
+
+  /** The checksum verified at this location when the copy was made (or at its last fixity check). */
+  @Column({ type: 'char', length: 64 })
+  sha256!: string;
+
+  @Column({ type: 'timestamptz' })
+  verifiedAt!: Date;
+
+  @Column({ type: 'text', nullable: true })
+  claimedBy!: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  claimedAt!: Date | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,46 @@
+import { StateMachine } from '../../common/state-machine';
+
+export enum CopyStatus {
+  PRESENT = 'present',
+  /** Unpacked in a PROCESSING location, the package archive removed. */
+  STAGED = 'staged',
+  DELETION_SCHEDULED = 'deletion_scheduled',
+  DELETION_IN_PROGRESS = 'deletion_in_progress',
+  /** A file copy whose package copy at the same location was deleted: it may go too. */
+  DELETION_POSSIBLE = 'deletion_possible',
+  DELETED = 'deleted',
+  DELETION_FAILED = 'deletion_failed',
+}
+
+/** What a copy is a copy of. Later stages add their own kinds (transfer packages) with a migration. */
+export enum CopyKind {
+  RAW_DATA_FILE = 'raw_data_file',
+  RAW_DATA_PACKAGE = 'raw_data_package',
+}
+
+const C = CopyStatus;
+
+/**
+ * A copy is born PRESENT (bytes verified where they now live) or STAGED. The only way out is the
+ * deletion walk: scheduled -> in progress -> deleted or failed (and failed is scheduled again). A
+ * scheduled deletion can be called off (pause, or the rule no longer holds), back to what it was;
+ * recovery returns a deletion whose worker died to scheduled. Deleted is final.
+ */
+export const copyStatusMachine = new StateMachine<CopyStatus>('PhysicalCopy', [C.PRESENT, C.STAGED], {
+  [C.PRESENT]: [C.DELETION_SCHEDULED, C.DELETION_POSSIBLE],
+  [C.STAGED]: [C.DELETION_SCHEDULED],
+  [C.DELETION_POSSIBLE]: [C.DELETION_SCHEDULED, C.PRESENT],
+  [C.DELETION_SCHEDULED]: [C.DELETION_IN_PROGRESS, C.PRESENT, C.STAGED, C.DELETION_POSSIBLE],
+  [C.DELETION_IN_PROGRESS]: [C.DELETED, C.DELETION_FAILED, C.DELETION_SCHEDULED],
+  [C.DELETION_FAILED]: [C.DELETION_SCHEDULED],
+  [C.DELETED]: [],
+});
+
+/** Statuses in which the bytes are (still) where the copy says. */
+export const LIVE_COPY_STATUSES: readonly CopyStatus[] = [
+  C.PRESENT,
+  C.STAGED,
+  C.DELETION_POSSIBLE,
+  C.DELETION_SCHEDULED,
+  C.DELETION_FAILED,
+];
