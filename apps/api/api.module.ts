@@ -1,0 +1,33 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { DomainExceptionFilter } from '../../src/common/http/domain-exception.filter';
+import { StrictValidationPipe } from '../../src/common/http/validation';
+import { LoggingModule } from '../../src/common/logging/logging.module';
+import { RedisModule } from '../../src/common/redis/redis.module';
+import { AppConfigModule } from '../../src/config/config.module';
+import { DatabaseModule } from '../../src/database/database.module';
+import { AuthModule } from '../../src/modules/auth/auth.module';
+import { BearerTokenGuard } from '../../src/modules/auth/bearer-token.guard';
+import { HealthModule } from '../../src/modules/health/health.module';
+import { ObsUnitsModule } from '../../src/modules/obs-units/obs-units.module';
+import { RawDataFilesModule } from '../../src/modules/raw-data-files/raw-data-files.module';
+
+/** The HTTP face of the system: instrument ingest (REST), health, and later the admin console. */
+@Module({
+  imports: [
+    AppConfigModule,
+    LoggingModule,
+    DatabaseModule,
+    RedisModule,
+    AuthModule,
+    HealthModule,
+    ObsUnitsModule,
+    RawDataFilesModule,
+  ],
+  providers: [
+    { provide: APP_GUARD, useClass: BearerTokenGuard },
+    { provide: APP_PIPE, useClass: StrictValidationPipe },
+    { provide: APP_FILTER, useClass: DomainExceptionFilter },
+  ],
+})
+export class ApiModule {}

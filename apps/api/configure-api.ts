@@ -1,0 +1,33 @@
+import { INestApplication } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { jsonBody } from '../../src/common/http/json-body';
+import { Environment } from '../../src/config/environment';
+
+/** Everything main.ts does to the app besides listening, shared with the tests so they test the real thing. */
+export function configureApi(app: INestApplication): void {
+  const express = app as NestExpressApplication;
+  const config = app.get(ConfigService<Environment, true>);
+  express.useLogger(app.get(Logger));
+  // A bulk registration of thousands of files is a few MB of JSON; the express default is 100 kB.
+  const bodyLimit = config.get('API_BODY_LIMIT', { infer: true });
+  express.use(...jsonBody(bodyLimit));
+  express.disable('x-powered-by');
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('CCAT data transfer: ingest API')
+      .setDescription(
+        'Instruments start and finish executed obs units and register the files they wrote. ' +
+          'Every route but /health needs `Authorization: Bearer <token>` with the scope it names.',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+}

@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { IsNull, Repository } from 'typeorm';
+import { DomainError } from '../../common/errors/domain-error';
+import { ApiToken, TokenScope } from './api-token.entity';
+
+/** `ccat_<prefix>_<secret>`: the prefix finds the row, the whole string is hashed and compared. */
+const TOKEN_PATTERN = /^ccat_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
+
+export interface CreatedToken {
+  token: string;
+  record: ApiToken;
+}
+
+export interface Principal {
+  tokenId: number;
+  name: string;
+  scopes: TokenScope[];
+}
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+@Injectable()
+export class ApiTokenService {
+  constructor(@InjectRepository(ApiToken) private readonly tokens: Repository<ApiToken>) {}
+
+  /** Returns the token in clear exactly once; only its hash is kept. */
+  async create(name: string, scopes: TokenScope[], expiresAt: Date | null = null): Promise<CreatedToken> {
+    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(name)) {
+      throw new DomainError('VALIDATION', 'name must be 1-64 characters of letters, digits, _ . : -');
+    }
+    const unknown = scopes.filter((s) => !Object.values(TokenScope).includes(s));
+    if (scopes.length === 0 || unknown.length > 0) {
+      throw new DomainError(
+        'VALIDATION',
+        `scopes must be a non-empty list of ${Object.values(TokenScope).join(', ')}` +
+          (unknown.length ? `; unknown: ${unknown.join(', ')}` : ''),
+      );
+    }
+    if (await this.tokens.existsBy({ name })) {
+      throw new DomainError('CONFLICT', `a token named ${name} already exists`);
+    }
+    const prefix = randomBytes(6).toString('hex');
+    const token = `ccat_${prefix}_${randomBytes(32).toString('base64url')}`;
+    const record = await this.tokens.save(
+      this.tokens.create({ name, prefix, tokenHash: sha256(token), scopes: [...new Set(scopes)], expiresAt }),
+    );
+    return { token, record };
+  }
+
+  /** The principal behind a presented token, or null if it is malformed, unknown, revoked or expired. */
+  async verify(presented: string): Promise<Principal | null> {
+    const match = TOKEN_PATTERN.exec(presented);
+    if (!match) return null;
+    const record = await this.tokens.findOneBy({ prefix: match[1], revokedAt: IsNull() });
+    if (!record) return null;
+    const expected = Buffer.from(record.tokenHash, 'hex');
+    const actual = Buffer.from(sha256(presented), 'hex');
+    if (!timingSafeEqual(expected, actual)) return null;
+    if (record.expiresAt && record.expiresAt.getTime() <= Date.now()) return null;
+    this.touch(record);
+    return { tokenId: record.id, name: record.name, scopes: record.scopes };
+  }
+
+  async revoke(name: string): Promise<void> {
+    const result = await this.tokens.update({ name, revokedAt: IsNull() }, { revokedAt: new Date() });
+    if (!result.affected) throw new DomainError('NOT_FOUND', `no active token named ${name}`);
+  }
+
+  list(): Promise<ApiToken[]> {
+    return this.tokens.find({ order: { createdAt: 'ASC' } });
+  }
+
+  /** lastUsedAt at minute resolution: an ingest burst must not turn every request into a write. */
+  private touch(record: ApiToken): void {
+    const now = Date.now();
+    if (record.lastUsedAt && now - record.lastUsedAt.getTime() < 60_000) return;
+    record.lastUsedAt = new Date(now);
+    void this.tokens.update({ id: record.id }, { lastUsedAt: record.lastUsedAt }).catch(() => undefined);
+  }
+}

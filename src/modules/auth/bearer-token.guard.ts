@@ -1,0 +1,45 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { DomainError } from '../../common/errors/domain-error';
+import { TokenScope } from './api-token.entity';
+import { ApiTokenService, Principal } from './api-token.service';
+import { PUBLIC_KEY, SCOPES_KEY } from './scopes.decorator';
+
+export type AuthenticatedRequest = Request & { principal?: Principal };
+
+/**
+ * Global guard: every route needs a valid bearer token unless marked @Public(), and the scope named by
+ * @RequireScope(). A route with neither marker is refused, so forgetting to declare a scope fails closed.
+ */
+@Injectable()
+export class BearerTokenGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: ApiTokenService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = request.headers.authorization;
+    if (!header) throw new DomainError('UNAUTHENTICATED', 'Authorization: Bearer <token> header required');
+    const [scheme, token] = header.split(' ');
+    if (scheme?.toLowerCase() !== 'bearer' || !token) {
+      throw new DomainError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
+    }
+    const principal = await this.tokens.verify(token.trim());
+    if (!principal) throw new DomainError('UNAUTHENTICATED', 'invalid, revoked or expired token');
+
+    const accepted = this.reflector.getAllAndOverride<TokenScope[]>(SCOPES_KEY, targets);
+    if (!accepted?.length) throw new DomainError('FORBIDDEN', 'this route declares no scope and is closed');
+    const held = new Set(principal.scopes);
+    if (!held.has(TokenScope.ADMIN) && !accepted.some((s) => held.has(s))) {
+      throw new DomainError('FORBIDDEN', `token ${principal.name} lacks the ${accepted.join(' or ')} scope`);
+    }
+    request.principal = principal;
+    return true;
+  }
+}

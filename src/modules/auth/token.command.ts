@@ -1,0 +1,81 @@
+import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { TokenScope } from './api-token.entity';
+import { ApiTokenService } from './api-token.service';
+
+@SubCommand({ name: 'create', description: 'Create an API token; it is shown once and stored only as a hash' })
+export class TokenCreateCommand extends CommandRunner {
+  constructor(private readonly tokens: ApiTokenService) {
+    super();
+  }
+
+  async run(_args: string[], options: { name?: string; scopes?: TokenScope[]; quiet?: boolean }): Promise<void> {
+    if (!options.name) throw new Error('--name is required');
+    const { token, record } = await this.tokens.create(options.name, options.scopes ?? []);
+    if (options.quiet) {
+      console.log(token);
+      return;
+    }
+    console.log(`Created token ${record.name} with scopes ${record.scopes.join(',')}.`);
+    console.log('Store it now; it cannot be shown again:');
+    console.log(token);
+  }
+
+  @Option({ flags: '--name <name>', description: 'Unique name, e.g. instrument-primecam', required: true })
+  parseName(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--scopes <list>', description: 'Comma-separated: ingest, read, admin', required: true })
+  parseScopes(value: string): TokenScope[] {
+    return value.split(',').map((s) => s.trim()) as TokenScope[];
+  }
+
+  @Option({ flags: '--quiet', description: 'Print only the token (for scripts)' })
+  parseQuiet(): boolean {
+    return true;
+  }
+}
+
+@SubCommand({ name: 'revoke', arguments: '<name>', description: 'Revoke a token by name' })
+export class TokenRevokeCommand extends CommandRunner {
+  constructor(private readonly tokens: ApiTokenService) {
+    super();
+  }
+
+  async run([name]: string[]): Promise<void> {
+    await this.tokens.revoke(name);
+    console.log(`Revoked token ${name}.`);
+  }
+}
+
+@SubCommand({ name: 'list', description: 'List tokens (names, prefixes, scopes; never secrets)' })
+export class TokenListCommand extends CommandRunner {
+  constructor(private readonly tokens: ApiTokenService) {
+    super();
+  }
+
+  async run(): Promise<void> {
+    const rows = await this.tokens.list();
+    console.table(
+      rows.map((t) => ({
+        name: t.name,
+        prefix: t.prefix,
+        scopes: t.scopes.join(','),
+        created: t.createdAt.toISOString(),
+        lastUsed: t.lastUsedAt?.toISOString() ?? '-',
+        revoked: t.revokedAt?.toISOString() ?? '-',
+      })),
+    );
+  }
+}
+
+@Command({
+  name: 'token',
+  description: 'Manage API tokens',
+  subCommands: [TokenCreateCommand, TokenRevokeCommand, TokenListCommand],
+})
+export class TokenCommand extends CommandRunner {
+  async run(): Promise<void> {
+    this.command.help();
+  }
+}

@@ -1,0 +1,175 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { DomainError } from '../../common/errors/domain-error';
+import { ChangeAuthor, PhysicalCopyService } from '../physical-copies/physical-copy.service';
+import { CopyKind } from '../physical-copies/physical-copy.states';
+import { RegisterRawDataFileDto } from './dto/register-raw-data-file.dto';
+import { RawDataFileView } from './raw-data-file.view';
+import { findRawDataFileView } from './raw-data-file.queries';
+import { resolveRegistrationRefs, ResolvedRefs } from './registration-refs';
+
+export interface RegistrationOutcome {
+  created: string[];
+  alreadyRegistered: string[];
+}
+
+type FieldName = (index: number, name: string) => string;
+
+interface ExistingRow {
+  id: string;
+  relative_path: string;
+  size: string;
+  sha256: string;
+  executed_obs_unit_id: string;
+  instrument_module_id: number;
+  source_location_id: number;
+}
+
+@Injectable()
+export class RawDataFileService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly copies: PhysicalCopyService,
+  ) {}
+
+  /**
+   * Registers files in one transaction: all are recorded (with a PRESENT copy at their source location and
+   * its audit event) or none. Idempotent on the client's id; a known id with other content, or a known path
+   * under another id, is a 409 and writes nothing.
+   */
+  async register(
+    files: RegisterRawDataFileDto[],
+    author: ChangeAuthor,
+    requestField: FieldName,
+  ): Promise<RegistrationOutcome> {
+    const { batch, requestIndex } = dedupeWithinRequest(files, requestField);
+    // Errors name the item as the client sent it, not its place in the de-duplicated batch.
+    const field: FieldName = (i, name) => requestField(requestIndex[i], name);
+    return this.dataSource.transaction(async (m) => {
+      const refs = await resolveRegistrationRefs(m, batch, field);
+      const inserted = await insertFiles(m, batch, refs);
+      const insertedIds = new Set(inserted);
+      const rest = batch.map((f, i) => ({ f, i })).filter(({ f }) => !insertedIds.has(f.id));
+      const alreadyRegistered = await this.checkAlreadyRegistered(m, rest, refs, field);
+      const created = batch.map((f, i) => ({ f, i })).filter(({ f }) => insertedIds.has(f.id));
+      await this.copies.createCopies(
+        m,
+        created.map(({ f, i }) => ({
+          kind: CopyKind.RAW_DATA_FILE,
+          rawDataFileId: f.id,
+          locationId: refs.locationId[i],
+          relativePath: f.path,
+          size: f.size,
+          sha256: f.sha256,
+        })),
+        { ...author, reason: author.reason ?? 'registered by instrument' },
+      );
+      return { created: inserted, alreadyRegistered };
+    });
+  }
+
+  async get(id: string): Promise<RawDataFileView> {
+    const view = await findRawDataFileView(this.dataSource.manager, id);
+    if (!view) throw new DomainError('NOT_FOUND', `raw data file ${id} does not exist`);
+    return view;
+  }
+
+  /** Rows the insert skipped: identical re-sends are fine, anything else is a conflict. */
+  private async checkAlreadyRegistered(
+    m: EntityManager,
+    rest: { f: RegisterRawDataFileDto; i: number }[],
+    refs: ResolvedRefs,
+    field: FieldName,
+  ): Promise<string[]> {
+    if (rest.length === 0) return [];
+    const rows: ExistingRow[] = await m.query(
+      `SELECT id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id
+         FROM raw_data_file WHERE id = ANY($1::uuid[])`,
+      [rest.map(({ f }) => f.id)],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const conflicts: string[] = [];
+    for (const { f, i } of rest) {
+      const row = byId.get(f.id);
+      if (!row) {
+        conflicts.push(`${field(i, 'path')}: ${f.site}/${f.location}/${f.path} is already registered under another id`);
+        continue;
+      }
+      const differences = [
+        row.relative_path !== f.path && 'path',
+        Number(row.size) !== f.size && 'size',
+        row.sha256 !== f.sha256 && 'sha256',
+        row.executed_obs_unit_id !== refs.obsUnitId[i] && 'executedObsUnitId',
+        row.instrument_module_id !== refs.moduleId[i] && 'instrumentModule',
+        row.source_location_id !== refs.locationId[i] && 'location',
+      ].filter(Boolean);
+      if (differences.length > 0) {
+        conflicts.push(`${field(i, 'id')}: file ${f.id} is already registered with a different ${differences.join(', ')}`);
+      }
+    }
+    if (conflicts.length > 0) throw new DomainError('CONFLICT', conflicts.slice(0, 20).join('; '), { conflicts });
+    return rest.map(({ f }) => f.id);
+  }
+}
+
+/** One statement for the whole batch; rows that collide with an existing id or path are skipped, not failed. */
+async function insertFiles(m: EntityManager, batch: RegisterRawDataFileDto[], refs: ResolvedRefs): Promise<string[]> {
+  const rows: { id: string }[] = await m.query(
+    `INSERT INTO raw_data_file
+       (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id,
+        file_created_at, file_type, metadata)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::char(64)[], $5::uuid[], $6::int[], $7::int[],
+                          $8::timestamptz[], $9::text[], $10::jsonb[])
+     ON CONFLICT DO NOTHING
+     RETURNING id`,
+    [
+      batch.map((f) => f.id),
+      batch.map((f) => f.path),
+      batch.map((f) => f.size),
+      batch.map((f) => f.sha256),
+      refs.obsUnitId,
+      refs.moduleId,
+      refs.locationId,
+      batch.map((f) => f.fileCreatedAt ?? null),
+      batch.map((f) => f.fileType ?? null),
+      batch.map((f) => (f.metadata ? JSON.stringify(f.metadata) : null)),
+    ],
+  );
+  return rows.map((r) => r.id);
+}
+
+/**
+ * UUIDs are compared lowercase (PostgreSQL returns them so). The same file twice in one request counts
+ * once; the same id or path with different content within one request is a conflict.
+ */
+function dedupeWithinRequest(
+  files: RegisterRawDataFileDto[],
+  field: FieldName,
+): { batch: RegisterRawDataFileDto[]; requestIndex: number[] } {
+  const byId = new Map<string, { f: RegisterRawDataFileDto; i: number }>();
+  const byPath = new Map<string, number>();
+  const conflicts: string[] = [];
+  files.forEach((f, i) => {
+    f.id = f.id.toLowerCase();
+    f.executedObsUnitId = f.executedObsUnitId.toLowerCase();
+    const seen = byId.get(f.id);
+    if (seen) {
+      if (JSON.stringify(seen.f) !== JSON.stringify(f)) {
+        conflicts.push(`${field(i, 'id')}: repeats the id of ${field(seen.i, 'id').replace(/\.id$/, '')} with different values`);
+      }
+      return;
+    }
+    const pathKey = `${f.site}/${f.location}/${f.path}`;
+    const samePath = byPath.get(pathKey);
+    if (samePath !== undefined) {
+      conflicts.push(`${field(i, 'path')}: ${pathKey} appears twice in this request under different ids`);
+      return;
+    }
+    byId.set(f.id, { f, i });
+    byPath.set(pathKey, i);
+  });
+  if (conflicts.length > 0) throw new DomainError('CONFLICT', conflicts.slice(0, 20).join('; '), { conflicts });
+  const kept = [...byId.values()];
+  return { batch: kept.map(({ f }) => f), requestIndex: kept.map(({ i }) => i) };
+}

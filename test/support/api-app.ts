@@ -1,0 +1,38 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { DataSource } from 'typeorm';
+import { createTestDatabase, TestDatabase } from './test-database';
+
+export interface ApiHarness {
+  app: INestApplication;
+  db: TestDatabase;
+  dataSource: DataSource;
+  close(): Promise<void>;
+}
+
+/**
+ * The real ApiModule, configured exactly as main.ts does, on a fresh migrated database of its own.
+ * The config module reads the environment when the app module is first loaded, so it is required here,
+ * after DATABASE_URL points at this file's database (each jest test file has its own module registry).
+ */
+export async function startApi(env: Record<string, string> = {}): Promise<ApiHarness> {
+  const db = await createTestDatabase();
+  Object.assign(process.env, { DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...env });
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { ApiModule } = require('../../apps/api/api.module') as typeof import('../../apps/api/api.module');
+  const { configureApi } = require('../../apps/api/configure-api') as typeof import('../../apps/api/configure-api');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const moduleRef = await Test.createTestingModule({ imports: [ApiModule] }).compile();
+  const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
+  configureApi(app);
+  await app.init();
+  return {
+    app,
+    db,
+    dataSource: app.get(DataSource),
+    close: async () => {
+      await app.close();
+      await db.drop();
+    },
+  };
+}
