@@ -1,0 +1,144 @@
+import autocannon from 'autocannon';
+import { createHash, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { IngestClient } from '../../scripts/lib/instrument';
+import { ROOT } from '../../scripts/lib/processes';
+import { startStack } from '../../scripts/lib/stack';
+
+/**
+ * bench/ingest: the ingest API against the real database, as instruments load it.
+ *  1. bulk registration throughput (files/s), 5,000 files per request;
+ *  2. the highest single-registration rate held for 10 s with 32 connections;
+ *  3. latency (p50/p99) of single registrations at a fixed offered rate of 200 requests/s.
+ * Targets: >= 20,000 files/s bulk; p99 < 20 ms at 200 requests/s.
+ */
+const BULK_REQUESTS = Number(process.env.BENCH_BULK_REQUESTS ?? 20);
+const BULK_SIZE = 5000;
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+
+function registration(unitId: string, i: number) {
+  const id = randomUUID();
+  return {
+    id,
+    site: 'ccat',
+    location: 'telescope_computer',
+    path: `primecam/bench/${unitId}/${id}.fits`,
+    size: 1000 + i,
+    sha256: createHash('sha256').update(id).digest('hex'),
+    executedObsUnitId: unitId,
+    instrumentModule: i % 2 ? 'pcam_280' : 'pcam_350',
+  };
+}
+
+async function startUnit(client: IngestClient): Promise<string> {
+  const id = randomUUID();
+  await client.call('POST', '/executed-obs-units/start', {
+    id,
+    obsUnit: 'bench',
+    instrument: 'primecam',
+    startedAt: new Date().toISOString(),
+  });
+  return id;
+}
+
+async function bulkThroughput(stack: { baseUrl: string; token: string }, client: IngestClient) {
+  const unitId = await startUnit(client);
+  // Bodies are built before the clock starts: we measure the server, not the client's JSON encoding.
+  const bodies = Array.from({ length: BULK_REQUESTS }, (_, r) =>
+    JSON.stringify({ files: Array.from({ length: BULK_SIZE }, (_, i) => registration(unitId, r * BULK_SIZE + i)) }),
+  );
+  const latencies: number[] = [];
+  const started = process.hrtime.bigint();
+  for (const body of bodies) {
+    const t0 = process.hrtime.bigint();
+    const res = await fetch(`${stack.baseUrl}/raw-data-files/bulk`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${stack.token}`, 'Content-Type': 'application/json' },
+      body,
+    });
+    if (res.status !== 200) throw new Error(`bulk request failed: ${res.status} ${await res.text()}`);
+    latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  latencies.sort((a, b) => a - b);
+  return {
+    files: BULK_REQUESTS * BULK_SIZE,
+    seconds,
+    filesPerSecond: (BULK_REQUESTS * BULK_SIZE) / seconds,
+    medianRequestMs: latencies[Math.floor(latencies.length / 2)],
+  };
+}
+
+async function singleRegistrations(
+  stack: { baseUrl: string; token: string },
+  unitId: string,
+  options: { connections: number; overallRate?: number },
+): Promise<autocannon.Result> {
+  let i = 0;
+  return autocannon({
+    url: stack.baseUrl,
+    connections: options.connections,
+    overallRate: options.overallRate,
+    duration: DURATION_S,
+    requests: [
+      {
+        method: 'POST',
+        path: '/raw-data-files',
+        headers: { Authorization: `Bearer ${stack.token}`, 'Content-Type': 'application/json' },
+        setupRequest: (req) => ({ ...req, body: JSON.stringify(registration(unitId, i++)) }),
+      },
+    ],
+  });
+}
+
+async function main(): Promise<void> {
+  console.log('bench/ingest: starting a fresh database and the built API (LOG_LEVEL=warn)...');
+  const stack = await startStack({
+    database: 'ccat_bench_ingest',
+    dataRoot: join(ROOT, '.tmp', 'bench-ingest'),
+    env: { LOG_LEVEL: 'warn' },
+  });
+  try {
+    const client = new IngestClient(stack.baseUrl, stack.token);
+    const bulk = await bulkThroughput(stack, client);
+    const unitId = await startUnit(client);
+    await singleRegistrations(stack, unitId, { connections: 8 }); // warm-up: JIT, connection pool, caches
+    const max = await singleRegistrations(stack, unitId, { connections: 32 });
+    const fixed = await singleRegistrations(stack, unitId, { connections: 16, overallRate: 200 });
+    const [{ files }] = await (async () => {
+      const { Client } = await import('pg');
+      const c = new Client({ connectionString: stack.databaseUrl });
+      await c.connect();
+      try {
+        return (await c.query(`SELECT count(*)::int AS files FROM raw_data_file`)).rows;
+      } finally {
+        await c.end();
+      }
+    })();
+
+    const verdict = (ok: boolean) => (ok ? 'meets target' : 'MISSES target');
+    console.log('\nbench/ingest results (2-core machine, API and PostgreSQL on the same host)');
+    console.log(
+      `  bulk registration:        ${Math.round(bulk.filesPerSecond).toLocaleString('en')} files/s ` +
+        `(${bulk.files.toLocaleString('en')} files in ${bulk.seconds.toFixed(2)} s, ${BULK_SIZE}/request, ` +
+        `median request ${bulk.medianRequestMs.toFixed(0)} ms) -> ${verdict(bulk.filesPerSecond >= 20000)} (>= 20,000)`,
+    );
+    console.log(
+      `  single, max held:         ${Math.round(max.requests.average).toLocaleString('en')} registrations/s over ${DURATION_S} s ` +
+        `(32 connections; p50 ${max.latency.p50} ms, p99 ${max.latency.p99} ms; non-2xx ${max.non2xx}, errors ${max.errors})`,
+    );
+    console.log(
+      `  single at 200 requests/s: p50 ${fixed.latency.p50} ms, p99 ${fixed.latency.p99} ms, max ${fixed.latency.max} ms ` +
+        `(${Math.round(fixed.requests.average)} req/s achieved; non-2xx ${fixed.non2xx}) -> ${verdict(fixed.latency.p99 < 20)} (p99 < 20 ms)`,
+    );
+    console.log(`  rows in raw_data_file afterwards: ${files.toLocaleString('en')}`);
+    if (max.non2xx > 0 || fixed.non2xx > 0) throw new Error('some registrations failed');
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`bench/ingest failed: ${err.message}`);
+  process.exit(1);
+});
