@@ -7,7 +7,11 @@ import { revertMigrations, runMigrations } from '../src/database/migrate';
 import { MIGRATIONS } from '../src/database/migrations';
 import { typeOrmOptions } from '../src/database/typeorm-options';
 import { RawDataPackage } from '../src/modules/packages/raw-data-package.entity';
-import { packageStateMachine, PackageState, rawDataPackageStatusMachine } from '../src/modules/packages/raw-data-package.states';
+import {
+  packageStateMachine,
+  PackageState,
+  rawDataPackageStatusMachine,
+} from '../src/modules/packages/raw-data-package.states';
 import { PhysicalCopyService } from '../src/modules/physical-copies/physical-copy.service';
 import { CopyKind, CopyStatus } from '../src/modules/physical-copies/physical-copy.states';
 import { seedSmallTopology, SmallTopology } from './support/factories';
@@ -34,13 +38,21 @@ describe('migrations', () => {
     const applied = await runMigrations(ds);
     expect(applied).toHaveLength(MIGRATIONS.length);
     expect(await tables()).toEqual(
-      expect.arrayContaining(['raw_data_file', 'raw_data_package', 'physical_copy', 'physical_copy_event', 'api_token']),
+      expect.arrayContaining([
+        'raw_data_file',
+        'raw_data_package',
+        'physical_copy',
+        'physical_copy_event',
+        'api_token',
+      ]),
     );
     expect(await runMigrations(ds)).toHaveLength(0);
 
     expect(await revertMigrations(ds, MIGRATIONS.length)).toBe(MIGRATIONS.length);
     expect(await tables()).toEqual(['migrations']);
-    const types = await ds.query(`SELECT typname FROM pg_type WHERE typname IN ('copy_status', 'operation_status')`);
+    const types = await ds.query(
+      `SELECT typname FROM pg_type WHERE typname IN ('copy_status', 'operation_status')`,
+    );
     expect(types).toEqual([]);
 
     expect(await runMigrations(ds)).toHaveLength(MIGRATIONS.length);
@@ -71,7 +83,11 @@ describe('state machines and the audit trail (real PostgreSQL)', () => {
 
   const snapshot = async (copyId: string) => ({
     copy: (await ds.query(`SELECT status, updated_at FROM physical_copy WHERE id = $1`, [copyId]))[0],
-    events: (await ds.query(`SELECT count(*)::int AS n FROM physical_copy_event WHERE physical_copy_id = $1`, [copyId]))[0].n,
+    events: (
+      await ds.query(`SELECT count(*)::int AS n FROM physical_copy_event WHERE physical_copy_id = $1`, [
+        copyId,
+      ])
+    )[0].n,
   });
 
   const newFileCopy = async (): Promise<string> => {
@@ -89,7 +105,16 @@ describe('state machines and the audit trail (real PostgreSQL)', () => {
     const [id] = await ds.transaction((m) =>
       copies.createCopies(
         m,
-        [{ kind: CopyKind.RAW_DATA_FILE, rawDataFileId: fileId, locationId: topo.source.id, relativePath: `f/${fileId}`, size: 10, sha256: 'a'.repeat(64) }],
+        [
+          {
+            kind: CopyKind.RAW_DATA_FILE,
+            rawDataFileId: fileId,
+            locationId: topo.source.id,
+            relativePath: `f/${fileId}`,
+            size: 10,
+            sha256: 'a'.repeat(64),
+          },
+        ],
         { actor: 'test-process', reason: 'created by test' },
       ),
     );
@@ -110,7 +135,8 @@ describe('state machines and the audit trail (real PostgreSQL)', () => {
   it('walks a copy through deletion, one event per change with actor and reason', async () => {
     const id = await newFileCopy();
     const walk = [CopyStatus.DELETION_SCHEDULED, CopyStatus.DELETION_IN_PROGRESS, CopyStatus.DELETED];
-    for (const to of walk) await copies.transition(id, to, { actor: 'worker-ccat-h-1', reason: `step ${to}` });
+    for (const to of walk)
+      await copies.transition(id, to, { actor: 'worker-ccat-h-1', reason: `step ${to}` });
     const history = await copies.history(id);
     expect(history.map((e) => [e.fromStatus, e.toStatus, e.actor])).toEqual([
       [null, 'present', 'test-process'],
@@ -144,7 +170,17 @@ describe('state machines and the audit trail (real PostgreSQL)', () => {
       ds.transaction((m) =>
         copies.createCopies(
           m,
-          [{ kind: CopyKind.RAW_DATA_FILE, rawDataFileId: randomUUID(), locationId: topo.source.id, relativePath: 'x', size: 1, sha256: 'b'.repeat(64), status: CopyStatus.DELETED }],
+          [
+            {
+              kind: CopyKind.RAW_DATA_FILE,
+              rawDataFileId: randomUUID(),
+              locationId: topo.source.id,
+              relativePath: 'x',
+              size: 1,
+              sha256: 'b'.repeat(64),
+              status: CopyStatus.DELETED,
+            },
+          ],
           { actor: 'x' },
         ),
       ),
@@ -153,18 +189,33 @@ describe('state machines and the audit trail (real PostgreSQL)', () => {
 
   it('keeps the audit trail append-only', async () => {
     const id = await newFileCopy();
-    await expect(ds.query(`UPDATE physical_copy_event SET actor = 'someone else' WHERE physical_copy_id = $1`, [id])).rejects.toThrow(/append-only/);
-    await expect(ds.query(`DELETE FROM physical_copy_event WHERE physical_copy_id = $1`, [id])).rejects.toThrow(/append-only/);
+    await expect(
+      ds.query(`UPDATE physical_copy_event SET actor = 'someone else' WHERE physical_copy_id = $1`, [id]),
+    ).rejects.toThrow(/append-only/);
+    await expect(
+      ds.query(`DELETE FROM physical_copy_event WHERE physical_copy_id = $1`, [id]),
+    ).rejects.toThrow(/append-only/);
   });
 
   it('allows only one live copy of a file per location', async () => {
     const id = await newFileCopy();
-    const [row] = await ds.query(`SELECT raw_data_file_id, location_id FROM physical_copy WHERE id = $1`, [id]);
+    const [row] = await ds.query(`SELECT raw_data_file_id, location_id FROM physical_copy WHERE id = $1`, [
+      id,
+    ]);
     await expect(
       ds.transaction((m) =>
         copies.createCopies(
           m,
-          [{ kind: CopyKind.RAW_DATA_FILE, rawDataFileId: row.raw_data_file_id, locationId: row.location_id, relativePath: 'dup', size: 10, sha256: 'a'.repeat(64) }],
+          [
+            {
+              kind: CopyKind.RAW_DATA_FILE,
+              rawDataFileId: row.raw_data_file_id,
+              locationId: row.location_id,
+              relativePath: 'dup',
+              size: 10,
+              sha256: 'a'.repeat(64),
+            },
+          ],
           { actor: 'x' },
         ),
       ),
@@ -183,18 +234,41 @@ describe('state machines and the audit trail (real PostgreSQL)', () => {
       instrumentModuleId: topo.modules[0].id,
       sequence: 1,
     });
-    await ds.transaction((m) => transitionRow(m, RawDataPackage, pkg.id, 'status', rawDataPackageStatusMachine, OperationStatus.SCHEDULED));
+    await ds.transaction((m) =>
+      transitionRow(
+        m,
+        RawDataPackage,
+        pkg.id,
+        'status',
+        rawDataPackageStatusMachine,
+        OperationStatus.SCHEDULED,
+      ),
+    );
     await expect(
       ds.transaction((m) =>
-        transitionRow(m, RawDataPackage, pkg.id, 'status', rawDataPackageStatusMachine, OperationStatus.COMPLETED, {
-          claimedBy: 'worker-x',
-        }),
+        transitionRow(
+          m,
+          RawDataPackage,
+          pkg.id,
+          'status',
+          rawDataPackageStatusMachine,
+          OperationStatus.COMPLETED,
+          {
+            claimedBy: 'worker-x',
+          },
+        ),
       ),
     ).rejects.toThrow('RawDataPackage cannot go from scheduled to completed');
     await expect(
-      ds.transaction((m) => transitionRow(m, RawDataPackage, pkg.id, 'state', packageStateMachine, PackageState.WAITING)),
+      ds.transaction((m) =>
+        transitionRow(m, RawDataPackage, pkg.id, 'state', packageStateMachine, PackageState.WAITING),
+      ),
     ).rejects.toThrow(/cannot go from waiting to waiting/);
     const row = await ds.getRepository(RawDataPackage).findOneByOrFail({ id: pkg.id });
-    expect([row.status, row.state, row.claimedBy]).toEqual([OperationStatus.SCHEDULED, PackageState.WAITING, null]);
+    expect([row.status, row.state, row.claimedBy]).toEqual([
+      OperationStatus.SCHEDULED,
+      PackageState.WAITING,
+      null,
+    ]);
   });
 });

@@ -34,7 +34,12 @@ describe('ingest API (real PostgreSQL)', () => {
     it('starts a unit once: a re-send is 200, a different one 409', async () => {
       const unit = obsUnitStart();
       const first = await http().post('/executed-obs-units/start').set(auth()).send(unit).expect(201);
-      expect(first.body).toMatchObject({ id: unit.id, obsUnit: unit.obsUnit, instrument: 'primecam', finishedAt: null });
+      expect(first.body).toMatchObject({
+        id: unit.id,
+        obsUnit: unit.obsUnit,
+        instrument: 'primecam',
+        finishedAt: null,
+      });
       await http().post('/executed-obs-units/start').set(auth()).send(unit).expect(200);
       const clash = await http()
         .post('/executed-obs-units/start')
@@ -48,7 +53,11 @@ describe('ingest API (real PostgreSQL)', () => {
       const unit = obsUnitStart();
       await http().post('/executed-obs-units/start').set(auth()).send(unit).expect(201);
       const finishedAt = '2026-11-24T02:00:00.000Z';
-      const done = await http().put(`/executed-obs-units/${unit.id}/finish`).set(auth()).send({ finishedAt }).expect(200);
+      const done = await http()
+        .put(`/executed-obs-units/${unit.id}/finish`)
+        .set(auth())
+        .send({ finishedAt })
+        .expect(200);
       expect(done.body.finishedAt).toBe(finishedAt);
       await http().put(`/executed-obs-units/${unit.id}/finish`).set(auth()).send({ finishedAt }).expect(200);
       await http().put(`/executed-obs-units/${unit.id}/finish`).set(auth()).send({}).expect(200);
@@ -94,7 +103,9 @@ describe('ingest API (real PostgreSQL)', () => {
            JOIN physical_copy c ON c.id = e.physical_copy_id WHERE c.raw_data_file_id = $1`,
         [file.id],
       );
-      expect(events).toEqual([{ from_status: null, to_status: 'present', actor: 'token:instrument-primecam' }]);
+      expect(events).toEqual([
+        { from_status: null, to_status: 'present', actor: 'token:instrument-primecam' },
+      ]);
 
       const before = await counts();
       await http().post('/raw-data-files').set(auth()).send(file).expect(200);
@@ -156,9 +167,10 @@ describe('ingest API (real PostgreSQL)', () => {
       expect(await counts()).toEqual(after);
 
       const sample = files[4321];
-      const row = await h.dataSource.query(`SELECT size, sha256, relative_path FROM raw_data_file WHERE id = $1`, [
-        sample.id,
-      ]);
+      const row = await h.dataSource.query(
+        `SELECT size, sha256, relative_path FROM raw_data_file WHERE id = $1`,
+        [sample.id],
+      );
       expect(row).toEqual([{ size: String(sample.size), sha256: sample.sha256, relative_path: sample.path }]);
     });
 
@@ -166,7 +178,11 @@ describe('ingest API (real PostgreSQL)', () => {
       const known = fileRegistration(unitId);
       await http().post('/raw-data-files').set(auth()).send(known).expect(201);
       const before = await counts();
-      const files = [fileRegistration(unitId), { ...known, sha256: 'a'.repeat(64) }, fileRegistration(unitId)];
+      const files = [
+        fileRegistration(unitId),
+        { ...known, sha256: 'a'.repeat(64) },
+        fileRegistration(unitId),
+      ];
       const res = await http().post('/raw-data-files/bulk').set(auth()).send({ files }).expect(409);
       expect(res.body.message).toMatch(/^files\[1\]\.id: .*different sha256/);
       expect(await counts()).toEqual(before);
@@ -174,7 +190,11 @@ describe('ingest API (real PostgreSQL)', () => {
 
     it('counts a file repeated within one request once, and refuses a repeat with other content', async () => {
       const file = fileRegistration(unitId);
-      const ok = await http().post('/raw-data-files/bulk').set(auth()).send({ files: [file, file] }).expect(200);
+      const ok = await http()
+        .post('/raw-data-files/bulk')
+        .set(auth())
+        .send({ files: [file, file] })
+        .expect(200);
       expect(ok.body).toEqual({ received: 2, created: 1, alreadyRegistered: 1 });
       const other = fileRegistration(unitId);
       await http()
@@ -192,36 +212,71 @@ describe('ingest API (real PostgreSQL)', () => {
       ['a size given as text', () => fileRegistration(unitId, { size: '12' }), /size: must be an integer/],
       ['a negative size', () => fileRegistration(unitId, { size: -1 }), /size: must not be less than 0/],
       ['an absolute path', () => fileRegistration(unitId, { path: '/etc/passwd' }), /path: must be relative/],
-      ['a path with ..', () => fileRegistration(unitId, { path: 'a/../../b' }), /path: must not contain \.\./],
-      ['a short checksum', () => fileRegistration(unitId, { sha256: 'abc' }), /sha256: must be 64 hexadecimal/],
+      [
+        'a path with ..',
+        () => fileRegistration(unitId, { path: 'a/../../b' }),
+        /path: must not contain \.\./,
+      ],
+      [
+        'a short checksum',
+        () => fileRegistration(unitId, { sha256: 'abc' }),
+        /sha256: must be 64 hexadecimal/,
+      ],
       ['a non-hex checksum', () => fileRegistration(unitId, { sha256: 'g'.repeat(64) }), /sha256: /],
-      ['an unknown module', () => fileRegistration(unitId, { instrumentModule: 'x' }), /instrumentModule: unknown module x/],
-      ['an unknown location', () => fileRegistration(unitId, { location: 'attic' }), /location: unknown location attic/],
-      ['an unknown site', () => fileRegistration(unitId, { site: 'mars' }), /location: unknown location .* at site mars/],
-      ['a buffer as location', () => fileRegistration(unitId, { location: 'buffer' }), /location: .*is a buffer location/],
+      [
+        'an unknown module',
+        () => fileRegistration(unitId, { instrumentModule: 'x' }),
+        /instrumentModule: unknown module x/,
+      ],
+      [
+        'an unknown location',
+        () => fileRegistration(unitId, { location: 'attic' }),
+        /location: unknown location attic/,
+      ],
+      [
+        'an unknown site',
+        () => fileRegistration(unitId, { site: 'mars' }),
+        /location: unknown location .* at site mars/,
+      ],
+      [
+        'a buffer as location',
+        () => fileRegistration(unitId, { location: 'buffer' }),
+        /location: .*is a buffer location/,
+      ],
       [
         'an unknown obs unit',
         () => fileRegistration('5d1e8d0e-0000-4000-8000-000000000001'),
         /executedObsUnitId: unknown executed obs unit/,
       ],
-      ['an unknown field', () => fileRegistration(unitId, { sha265: 'x' }), /sha265: property sha265 should not exist/],
+      [
+        'an unknown field',
+        () => fileRegistration(unitId, { sha265: 'x' }),
+        /sha265: property sha265 should not exist/,
+      ],
       ['an array body', () => [fileRegistration(unitId)], /body: must be a JSON object/],
     ];
 
     it.each(cases)('single: %s', async (_name, body, message) => {
       const before = await counts();
-      const res = await http().post('/raw-data-files').set(auth()).send(body() as object).expect(400);
+      const res = await http()
+        .post('/raw-data-files')
+        .set(auth())
+        .send(body() as object)
+        .expect(400);
       expect(res.body.message).toMatch(message);
       expect(await counts()).toEqual(before);
     });
 
-    it.each(cases.filter(([name]) => name !== 'an array body'))('bulk, one bad item among good: %s', async (_n, body, message) => {
-      const before = await counts();
-      const files = [fileRegistration(unitId), fileRegistration(unitId), body()];
-      const res = await http().post('/raw-data-files/bulk').set(auth()).send({ files }).expect(400);
-      expect(res.body.message).toMatch(new RegExp(`files\\[2\\]\\.${message.source.replace(/^\^/, '')}`));
-      expect(await counts()).toEqual(before);
-    });
+    it.each(cases.filter(([name]) => name !== 'an array body'))(
+      'bulk, one bad item among good: %s',
+      async (_n, body, message) => {
+        const before = await counts();
+        const files = [fileRegistration(unitId), fileRegistration(unitId), body()];
+        const res = await http().post('/raw-data-files/bulk').set(auth()).send({ files }).expect(400);
+        expect(res.body.message).toMatch(new RegExp(`files\\[2\\]\\.${message.source.replace(/^\^/, '')}`));
+        expect(await counts()).toEqual(before);
+      },
+    );
 
     it('malformed JSON', async () => {
       const res = await http()
@@ -234,18 +289,20 @@ describe('ingest API (real PostgreSQL)', () => {
     });
 
     it('a body over the size limit is a 413 that says so', async () => {
-      const huge = { files: [fileRegistration(unitId, { metadata: { blob: 'x'.repeat(21 * 1024 * 1024) } })] };
+      const huge = {
+        files: [fileRegistration(unitId, { metadata: { blob: 'x'.repeat(21 * 1024 * 1024) } })],
+      };
       const res = await http().post('/raw-data-files/bulk').set(auth()).send(huge).expect(413);
       expect(res.body.message).toMatch(/^body: larger than the 20mb limit/);
     });
 
     it('an empty or missing file list', async () => {
-      expect((await http().post('/raw-data-files/bulk').set(auth()).send({ files: [] }).expect(400)).body.message).toMatch(
-        /files: must contain at least 1 elements/,
-      );
-      expect((await http().post('/raw-data-files/bulk').set(auth()).send({}).expect(400)).body.message).toMatch(
-        /files: /,
-      );
+      expect(
+        (await http().post('/raw-data-files/bulk').set(auth()).send({ files: [] }).expect(400)).body.message,
+      ).toMatch(/files: must contain at least 1 elements/);
+      expect(
+        (await http().post('/raw-data-files/bulk').set(auth()).send({}).expect(400)).body.message,
+      ).toMatch(/files: /);
     });
   });
 
@@ -259,7 +316,11 @@ describe('ingest API (real PostgreSQL)', () => {
       await http().post('/raw-data-files').set('Authorization', `Bearer ${forged}`).send(file).expect(401);
       await http().post('/raw-data-files').set('Authorization', `Basic ${ingest}`).send(file).expect(401);
       const reader = await createToken(h.dataSource, [TokenScope.READ]);
-      const res = await http().post('/raw-data-files').set('Authorization', `Bearer ${reader}`).send(file).expect(403);
+      const res = await http()
+        .post('/raw-data-files')
+        .set('Authorization', `Bearer ${reader}`)
+        .send(file)
+        .expect(403);
       expect(res.body.message).toMatch(/lacks the ingest scope/);
       expect((await counts()).files).toBeGreaterThan(0);
       await http().get(`/raw-data-files/${file.id}`).set('Authorization', `Bearer ${reader}`).expect(404);
@@ -267,9 +328,17 @@ describe('ingest API (real PostgreSQL)', () => {
 
     it('lets an admin token do everything and refuses a revoked token', async () => {
       const admin = await createToken(h.dataSource, [TokenScope.ADMIN], 'operator');
-      await http().post('/raw-data-files').set('Authorization', `Bearer ${admin}`).send(fileRegistration(unitId)).expect(201);
+      await http()
+        .post('/raw-data-files')
+        .set('Authorization', `Bearer ${admin}`)
+        .send(fileRegistration(unitId))
+        .expect(201);
       await h.dataSource.query(`UPDATE api_token SET revoked_at = now() WHERE name = 'operator'`);
-      await http().post('/raw-data-files').set('Authorization', `Bearer ${admin}`).send(fileRegistration(unitId)).expect(401);
+      await http()
+        .post('/raw-data-files')
+        .set('Authorization', `Bearer ${admin}`)
+        .send(fileRegistration(unitId))
+        .expect(401);
     });
 
     it('serves /health and the OpenAPI document without a token', async () => {

@@ -9,7 +9,10 @@ import { configureApi } from './configure-api';
 
 async function bootstrap(): Promise<void> {
   setProcessName('api');
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule, { bufferLogs: true, bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule, {
+    bufferLogs: true,
+    bodyParser: false,
+  });
   configureApi(app);
   const port = app.get(ConfigService<Environment, true>).get('API_PORT', { infer: true });
   await app.listen(port, '0.0.0.0');

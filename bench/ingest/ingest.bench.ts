@@ -45,7 +45,9 @@ async function bulkThroughput(stack: { baseUrl: string; token: string }, client:
   const unitId = await startUnit(client);
   // Bodies are built before the clock starts: we measure the server, not the client's JSON encoding.
   const bodies = Array.from({ length: BULK_REQUESTS }, (_, r) =>
-    JSON.stringify({ files: Array.from({ length: BULK_SIZE }, (_, i) => registration(unitId, r * BULK_SIZE + i)) }),
+    JSON.stringify({
+      files: Array.from({ length: BULK_SIZE }, (_, i) => registration(unitId, r * BULK_SIZE + i)),
+    }),
   );
   const latencies: number[] = [];
   const started = process.hrtime.bigint();

@@ -13,7 +13,9 @@ describe('validateEnvironment', () => {
   });
 
   it('refuses a bad setting with a message naming it', () => {
-    expect(() => validateEnvironment({ API_PORT: 'eighty' })).toThrow(/API_PORT="eighty": API_PORT must be an integer/);
+    expect(() => validateEnvironment({ API_PORT: 'eighty' })).toThrow(
+      /API_PORT="eighty": API_PORT must be an integer/,
+    );
     expect(() => validateEnvironment({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
   });
 });

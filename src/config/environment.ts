@@ -58,7 +58,9 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   const errors = validateSync(env, { skipMissingProperties: false });
   if (errors.length > 0) {
     const lines = errors.flatMap((e) =>
-      Object.values(e.constraints ?? {}).map((m) => `  ${e.property}=${JSON.stringify(raw[e.property])}: ${m}`),
+      Object.values(e.constraints ?? {}).map(
+        (m) => `  ${e.property}=${JSON.stringify(raw[e.property])}: ${m}`,
+      ),
     );
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }

@@ -15,7 +15,9 @@ export async function revertMigrations(dataSource: DataSource, count: number): P
   return withMigrationLock(dataSource, async () => {
     let reverted = 0;
     for (; reverted < count; reverted++) {
-      const executed = await dataSource.query(`SELECT count(*)::int AS n FROM migrations`).catch(() => [{ n: 0 }]);
+      const executed = await dataSource
+        .query(`SELECT count(*)::int AS n FROM migrations`)
+        .catch(() => [{ n: 0 }]);
       if (executed[0].n === 0) break;
       await dataSource.undoLastMigration({ transaction: 'each' });
     }

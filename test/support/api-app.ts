@@ -20,7 +20,8 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiHar
   Object.assign(process.env, { DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...env });
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { ApiModule } = require('../../apps/api/api.module') as typeof import('../../apps/api/api.module');
-  const { configureApi } = require('../../apps/api/configure-api') as typeof import('../../apps/api/configure-api');
+  const { configureApi } =
+    require('../../apps/api/configure-api') as typeof import('../../apps/api/configure-api');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const moduleRef = await Test.createTestingModule({ imports: [ApiModule] }).compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });

@@ -30,7 +30,9 @@ export async function seedSmallTopology(ds: DataSource): Promise<SmallTopology> 
     { name: 'pcam_280', instrumentId: instrument.id },
     { name: 'pcam_350', instrumentId: instrument.id },
   ]);
-  const site = await ds.getRepository(Site).save({ name: 'CCAT Observatory', shortName: 'ccat', location: null });
+  const site = await ds
+    .getRepository(Site)
+    .save({ name: 'CCAT Observatory', shortName: 'ccat', location: null });
   const locations = ds.getRepository(DataLocation);
   const source = await locations.save({
     siteId: site.id,
@@ -49,7 +51,11 @@ export async function seedSmallTopology(ds: DataSource): Promise<SmallTopology> 
   return { source, buffer, instrument, modules };
 }
 
-export async function createToken(ds: DataSource, scopes: TokenScope[], name = `t-${randomUUID()}`): Promise<string> {
+export async function createToken(
+  ds: DataSource,
+  scopes: TokenScope[],
+  name = `t-${randomUUID()}`,
+): Promise<string> {
   return (await new ApiTokenService(ds.getRepository('ApiToken')).create(name, scopes)).token;
 }
 
@@ -64,7 +70,10 @@ export function obsUnitStart(overrides: Partial<Record<string, unknown>> = {}) {
 }
 
 /** A registration as an instrument sends it; the checksum is of random bytes that were never written. */
-export function fileRegistration(executedObsUnitId: string, overrides: Partial<Record<string, unknown>> = {}) {
+export function fileRegistration(
+  executedObsUnitId: string,
+  overrides: Partial<Record<string, unknown>> = {},
+) {
   const id = randomUUID();
   return {
     id,

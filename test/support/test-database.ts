@@ -34,6 +34,7 @@ export async function createTestDatabase(template: string | null = TEMPLATE_DATA
   return {
     name,
     url: databaseUrl(name),
-    drop: () => withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
   };
 }

@@ -70,7 +70,7 @@ export class DomainExceptionFilter implements ExceptionFilter {
         typeof response === 'string'
           ? response
           : Array.isArray((response as { message?: unknown }).message)
-            ? ((response as { message: string[] }).message).join('; ')
+            ? (response as { message: string[] }).message.join('; ')
             : String((response as { message?: unknown }).message ?? exception.message);
       return { statusCode, error: HttpStatus[statusCode] ?? 'Error', message };
     }

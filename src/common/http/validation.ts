@@ -1,10 +1,22 @@
-import { ArgumentMetadata, BadRequestException, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
+import {
+  ArgumentMetadata,
+  BadRequestException,
+  Injectable,
+  ValidationError,
+  ValidationPipe,
+} from '@nestjs/common';
 
 /** `files[3].sha256 must be 64 hexadecimal characters`: every message names the field by its full path. */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((e) => {
-    const path = /^\d+$/.test(e.property) ? `${parent}[${e.property}]` : parent ? `${parent}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((m) => `${path}: ${m.replace(new RegExp(`^${e.property} `), '')}`);
+    const path = /^\d+$/.test(e.property)
+      ? `${parent}[${e.property}]`
+      : parent
+        ? `${parent}.${e.property}`
+        : e.property;
+    const own = Object.values(e.constraints ?? {}).map(
+      (m) => `${path}: ${m.replace(new RegExp(`^${e.property} `), '')}`,
+    );
     return [...own, ...flattenValidationErrors(e.children ?? [], path)];
   });
 }

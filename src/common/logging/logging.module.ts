@@ -26,7 +26,11 @@ import { getProcessName } from '../process-name';
           autoLogging: { ignore: (req) => req.url === '/health' },
           redact: ['req.headers.authorization'],
           serializers: {
-            req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+            req: (req: { id: string; method: string; url: string }) => ({
+              id: req.id,
+              method: req.method,
+              url: req.url,
+            }),
           },
         },
       }),

@@ -7,7 +7,14 @@ import { TokenCommand, TokenCreateCommand, TokenListCommand, TokenRevokeCommand 
 
 @Module({
   imports: [TypeOrmModule.forFeature([ApiToken])],
-  providers: [ApiTokenService, BearerTokenGuard, TokenCommand, TokenCreateCommand, TokenRevokeCommand, TokenListCommand],
+  providers: [
+    ApiTokenService,
+    BearerTokenGuard,
+    TokenCommand,
+    TokenCreateCommand,
+    TokenRevokeCommand,
+    TokenListCommand,
+  ],
   exports: [ApiTokenService, BearerTokenGuard],
 })
 export class AuthModule {}

@@ -2,13 +2,19 @@ import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { TokenScope } from './api-token.entity';
 import { ApiTokenService } from './api-token.service';
 
-@SubCommand({ name: 'create', description: 'Create an API token; it is shown once and stored only as a hash' })
+@SubCommand({
+  name: 'create',
+  description: 'Create an API token; it is shown once and stored only as a hash',
+})
 export class TokenCreateCommand extends CommandRunner {
   constructor(private readonly tokens: ApiTokenService) {
     super();
   }
 
-  async run(_args: string[], options: { name?: string; scopes?: TokenScope[]; quiet?: boolean }): Promise<void> {
+  async run(
+    _args: string[],
+    options: { name?: string; scopes?: TokenScope[]; quiet?: boolean },
+  ): Promise<void> {
     if (!options.name) throw new Error('--name is required');
     const { token, record } = await this.tokens.create(options.name, options.scopes ?? []);
     if (options.quiet) {

@@ -18,7 +18,10 @@ export class DatabaseHealthIndicator {
     const session = this.indicators.check(key);
     const started = Date.now();
     try {
-      await withTimeout(this.dataSource.query('SELECT 1'), this.config.get('HEALTH_TIMEOUT_MS', { infer: true }));
+      await withTimeout(
+        this.dataSource.query('SELECT 1'),
+        this.config.get('HEALTH_TIMEOUT_MS', { infer: true }),
+      );
       return session.up({ latencyMs: Date.now() - started });
     } catch (err) {
       return session.down({ message: (err as Error).message });

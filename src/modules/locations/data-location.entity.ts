@@ -20,7 +20,10 @@ import { LocationType, StorageType } from './location-type';
 @Unique('uq_data_location_site_name', ['siteId', 'name'])
 @Check('ck_data_location_disk_root', `storage_type <> 'disk' OR root_path IS NOT NULL`)
 @Check('ck_data_location_s3_bucket', `storage_type <> 's3' OR s3_bucket IS NOT NULL`)
-@Check('ck_data_location_threshold', `disk_usage_threshold_percent IS NULL OR (disk_usage_threshold_percent > 0 AND disk_usage_threshold_percent <= 100)`)
+@Check(
+  'ck_data_location_threshold',
+  `disk_usage_threshold_percent IS NULL OR (disk_usage_threshold_percent > 0 AND disk_usage_threshold_percent <= 100)`,
+)
 export class DataLocation {
   @PrimaryGeneratedColumn()
   id!: number;

@@ -22,7 +22,9 @@ export class ObsUnitService {
     return this.dataSource.transaction(async (m) => {
       const instrument = await m.findOneBy(Instrument, { name: dto.instrument });
       if (!instrument) {
-        throw new DomainError('VALIDATION', `instrument: unknown instrument ${dto.instrument}`, { field: 'instrument' });
+        throw new DomainError('VALIDATION', `instrument: unknown instrument ${dto.instrument}`, {
+          field: 'instrument',
+        });
       }
       const startedAt = new Date(dto.startedAt);
       const inserted: unknown[] = await m.query(
@@ -34,11 +36,17 @@ export class ObsUnitService {
       const created = inserted.length > 0;
       if (
         !created &&
-        (unit.obsUnit !== dto.obsUnit || unit.instrumentId !== instrument.id || unit.startedAt.getTime() !== startedAt.getTime())
+        (unit.obsUnit !== dto.obsUnit ||
+          unit.instrumentId !== instrument.id ||
+          unit.startedAt.getTime() !== startedAt.getTime())
       ) {
-        throw new DomainError('CONFLICT', `executed obs unit ${dto.id} was already started with different values`, {
-          existing: toObsUnitView(unit, await this.instrumentName(unit.instrumentId)),
-        });
+        throw new DomainError(
+          'CONFLICT',
+          `executed obs unit ${dto.id} was already started with different values`,
+          {
+            existing: toObsUnitView(unit, await this.instrumentName(unit.instrumentId)),
+          },
+        );
       }
       return { created, value: toObsUnitView(unit, instrument.name) };
     });
@@ -57,7 +65,10 @@ export class ObsUnitService {
       }
       if (unit.finishedAt) {
         if (dto.finishedAt && unit.finishedAt.getTime() !== finishedAt.getTime()) {
-          throw new DomainError('CONFLICT', `executed obs unit ${id} already finished at ${unit.finishedAt.toISOString()}`);
+          throw new DomainError(
+            'CONFLICT',
+            `executed obs unit ${id} already finished at ${unit.finishedAt.toISOString()}`,
+          );
         }
       } else {
         unit.finishedAt = finishedAt;

@@ -55,7 +55,12 @@ export class RawDataPackage {
   @Column({ type: 'int' })
   sequence!: number;
 
-  @Column({ type: 'enum', enum: OperationStatus, enumName: 'operation_status', default: OperationStatus.PENDING })
+  @Column({
+    type: 'enum',
+    enum: OperationStatus,
+    enumName: 'operation_status',
+    default: OperationStatus.PENDING,
+  })
   status!: OperationStatus;
 
   @Column({ type: 'enum', enum: PackageState, enumName: 'package_state', default: PackageState.WAITING })

@@ -25,7 +25,9 @@ export class RawDataFileController {
 
   @Post()
   @RequireScope(TokenScope.INGEST)
-  @ApiOperation({ summary: 'Register one file (201 new, 200 if already registered identically, 409 if different)' })
+  @ApiOperation({
+    summary: 'Register one file (201 new, 200 if already registered identically, 409 if different)',
+  })
   async register(
     @Body() dto: RegisterRawDataFileDto,
     @Req() req: AuthenticatedRequest,
@@ -48,7 +50,11 @@ export class RawDataFileController {
     if (dto.files.length > max) {
       throw new DomainError('VALIDATION', `files: at most ${max} files per request, got ${dto.files.length}`);
     }
-    const outcome = await this.files.register(dto.files, { actor: actorOf(req) }, (i, name) => `files[${i}].${name}`);
+    const outcome = await this.files.register(
+      dto.files,
+      { actor: actorOf(req) },
+      (i, name) => `files[${i}].${name}`,
+    );
     return {
       received: dto.files.length,
       created: outcome.created.length,

@@ -14,7 +14,9 @@ import type { RawDataPackage } from '../packages/raw-data-package.entity';
 @Check('ck_raw_data_file_sha256', `sha256 ~ '^[0-9a-f]{64}$'`)
 @Check('ck_raw_data_file_size', `size >= 0`)
 // The packaging manager's work: files of an obs unit not yet in any package.
-@Index('ix_raw_data_file_unpackaged', ['executedObsUnitId', 'createdAt'], { where: 'raw_data_package_id IS NULL' })
+@Index('ix_raw_data_file_unpackaged', ['executedObsUnitId', 'createdAt'], {
+  where: 'raw_data_package_id IS NULL',
+})
 @Index('ix_raw_data_file_package', ['rawDataPackageId'], { where: 'raw_data_package_id IS NOT NULL' })
 export class RawDataFile {
   @PrimaryColumn('uuid')

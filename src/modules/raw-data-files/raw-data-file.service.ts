@@ -93,7 +93,9 @@ export class RawDataFileService {
     for (const { f, i } of rest) {
       const row = byId.get(f.id);
       if (!row) {
-        conflicts.push(`${field(i, 'path')}: ${f.site}/${f.location}/${f.path} is already registered under another id`);
+        conflicts.push(
+          `${field(i, 'path')}: ${f.site}/${f.location}/${f.path} is already registered under another id`,
+        );
         continue;
       }
       const differences = [
@@ -105,16 +107,23 @@ export class RawDataFileService {
         row.source_location_id !== refs.locationId[i] && 'location',
       ].filter(Boolean);
       if (differences.length > 0) {
-        conflicts.push(`${field(i, 'id')}: file ${f.id} is already registered with a different ${differences.join(', ')}`);
+        conflicts.push(
+          `${field(i, 'id')}: file ${f.id} is already registered with a different ${differences.join(', ')}`,
+        );
       }
     }
-    if (conflicts.length > 0) throw new DomainError('CONFLICT', conflicts.slice(0, 20).join('; '), { conflicts });
+    if (conflicts.length > 0)
+      throw new DomainError('CONFLICT', conflicts.slice(0, 20).join('; '), { conflicts });
     return rest.map(({ f }) => f.id);
   }
 }
 
 /** One statement for the whole batch; rows that collide with an existing id or path are skipped, not failed. */
-async function insertFiles(m: EntityManager, batch: RegisterRawDataFileDto[], refs: ResolvedRefs): Promise<string[]> {
+async function insertFiles(
+  m: EntityManager,
+  batch: RegisterRawDataFileDto[],
+  refs: ResolvedRefs,
+): Promise<string[]> {
   const rows: { id: string }[] = await m.query(
     `INSERT INTO raw_data_file
        (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id,
@@ -156,7 +165,9 @@ function dedupeWithinRequest(
     const seen = byId.get(f.id);
     if (seen) {
       if (JSON.stringify(seen.f) !== JSON.stringify(f)) {
-        conflicts.push(`${field(i, 'id')}: repeats the id of ${field(seen.i, 'id').replace(/\.id$/, '')} with different values`);
+        conflicts.push(
+          `${field(i, 'id')}: repeats the id of ${field(seen.i, 'id').replace(/\.id$/, '')} with different values`,
+        );
       }
       return;
     }
@@ -169,7 +180,8 @@ function dedupeWithinRequest(
     byId.set(f.id, { f, i });
     byPath.set(pathKey, i);
   });
-  if (conflicts.length > 0) throw new DomainError('CONFLICT', conflicts.slice(0, 20).join('; '), { conflicts });
+  if (conflicts.length > 0)
+    throw new DomainError('CONFLICT', conflicts.slice(0, 20).join('; '), { conflicts });
   const kept = [...byId.values()];
   return { batch: kept.map(({ f }) => f), requestIndex: kept.map(({ i }) => i) };
 }

@@ -59,15 +59,21 @@ export async function resolveRegistrationRefs(
     if (!location) {
       errors.push(`${field(i, 'location')}: unknown location ${f.location} at site ${f.site}`);
     } else if (location.location_type !== LocationType.SOURCE) {
-      errors.push(`${field(i, 'location')}: ${f.site}/${f.location} is a ${location.location_type} location; files are registered at source locations`);
+      errors.push(
+        `${field(i, 'location')}: ${f.site}/${f.location} is a ${location.location_type} location; files are registered at source locations`,
+      );
     }
     const unit = obsUnitById.get(f.executedObsUnitId.toLowerCase());
     if (!unit) {
-      errors.push(`${field(i, 'executedObsUnitId')}: unknown executed obs unit ${f.executedObsUnitId} (start it first)`);
+      errors.push(
+        `${field(i, 'executedObsUnitId')}: unknown executed obs unit ${f.executedObsUnitId} (start it first)`,
+      );
     }
     const moduleId = unit && moduleByKey.get(`${unit.instrument_id}/${f.instrumentModule}`);
     if (unit && !moduleId) {
-      errors.push(`${field(i, 'instrumentModule')}: unknown module ${f.instrumentModule} of instrument ${unit.instrument}`);
+      errors.push(
+        `${field(i, 'instrumentModule')}: unknown module ${f.instrumentModule} of instrument ${unit.instrument}`,
+      );
     }
     refs.locationId.push(location?.id ?? 0);
     refs.obsUnitId.push(unit?.id ?? '');

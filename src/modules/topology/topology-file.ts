@@ -26,9 +26,20 @@ import { QUEUE_SAFE_NAME } from '../sites/site.entity';
 const ENV_VAR_NAME = /^[A-Z_][A-Z0-9_]*$/;
 // Leading or trailing blanks would make "primecam " a second instrument next to "primecam".
 const TRIMMED = /^\S(.*\S)?$/s;
-const SAFE_NAME_MESSAGE = 'must be lowercase letters, digits and _, start with a letter, at most 40 characters';
+const SAFE_NAME_MESSAGE = 'must be 1-40 lowercase letters, digits and _, starting with a letter';
 const oneOf = (values: object) => `must be one of: ${Object.values(values).join(', ')}`;
 const text = { message: 'must be a non-empty text without leading or trailing blanks' };
+const percent = { message: 'must be a number in (0, 100]' };
+const envVarName = (example: string) => ({ message: `must name an environment variable, e.g. ${example}` });
+
+function all(...decorators: PropertyDecorator[]): PropertyDecorator {
+  return (target, key) => decorators.forEach((d) => d(target, key));
+}
+/** A list of mappings, each validated as `type`. */
+const ListOf = (type: () => new () => object) =>
+  all(IsArray({ message: 'must be a list' }), ValidateNested({ each: true }), Type(type));
+const OptionalText = () => all(IsOptional(), Matches(TRIMMED, text));
+const OptionalString = () => all(IsOptional(), IsString({ message: 'must be a text' }));
 
 export class TopologyS3 {
   @IsOptional()
@@ -36,7 +47,7 @@ export class TopologyS3 {
   endpoint?: string;
 
   @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-    message: 'must be an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)',
+    message: 'must be an S3 bucket name (3-63 of a-z 0-9 . -)',
   })
   bucket!: string;
 
@@ -45,19 +56,16 @@ export class TopologyS3 {
   @Matches(/^(?!\/)(?!(.*\/)?\.\.(\/|$)).*$/s, { message: 'must be a relative key prefix without ..' })
   prefix?: string;
 
-  @IsOptional()
-  @Matches(TRIMMED, text)
+  @OptionalText()
   region?: string;
 
   @IsOptional()
-  @Matches(ENV_VAR_NAME, { message: 'must be the name of an environment variable, e.g. COLOGNE_S3_ACCESS_KEY' })
-  @Matches(/^(?!(AKIA|ASIA)[A-Z0-9]{16}$)/, {
-    message: 'looks like an AWS access key id: name the environment variable that holds it instead',
-  })
+  @Matches(ENV_VAR_NAME, envVarName('COLOGNE_S3_ACCESS_KEY'))
+  @Matches(/^(?!(AKIA|ASIA)[A-Z0-9]{16}$)/, { message: 'looks like an access key id, not a variable name' })
   accessKeyEnv?: string;
 
   @IsOptional()
-  @Matches(ENV_VAR_NAME, { message: 'must be the name of an environment variable, e.g. COLOGNE_S3_SECRET_KEY' })
+  @Matches(ENV_VAR_NAME, envVarName('COLOGNE_S3_SECRET_KEY'))
   secretKeyEnv?: string;
 }
 
@@ -85,9 +93,9 @@ export class TopologyLocation {
   rootPath?: string;
 
   @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a number in (0, 100]' })
-  @Min(Number.MIN_VALUE, { message: 'must be a number in (0, 100]' })
-  @Max(100, { message: 'must be a number in (0, 100]' })
+  @IsNumber({ allowNaN: false, allowInfinity: false }, percent)
+  @Min(Number.MIN_VALUE, percent)
+  @Max(100, percent)
   diskUsageThresholdPercent?: number;
 
   @ValidateIf((l: TopologyLocation) => l.storage === StorageType.S3 || l.s3 !== undefined)
@@ -100,26 +108,18 @@ export class TopologyLocation {
 export class TopologySite {
   @Matches(TRIMMED, text)
   name!: string;
-
   @Matches(QUEUE_SAFE_NAME, { message: SAFE_NAME_MESSAGE })
   shortName!: string;
-
-  @IsOptional()
-  @Matches(TRIMMED, text)
+  @OptionalText()
   location?: string;
-
-  @IsArray({ message: 'must be a list' })
-  @ValidateNested({ each: true })
-  @Type(() => TopologyLocation)
+  @ListOf(() => TopologyLocation)
   locations!: TopologyLocation[];
 }
 
 export class TopologyInstrument {
   @Matches(TRIMMED, text)
   name!: string;
-
-  @IsOptional()
-  @IsString({ message: 'must be a text' })
+  @OptionalString()
   description?: string;
 
   /** Each must be a trimmed text; checked in crossCheck, which can name the offending index. */
@@ -130,24 +130,16 @@ export class TopologyInstrument {
 export class TopologyTelescope {
   @Matches(TRIMMED, text)
   name!: string;
-
-  @IsArray({ message: 'must be a list' })
-  @ValidateNested({ each: true })
-  @Type(() => TopologyInstrument)
+  @ListOf(() => TopologyInstrument)
   instruments!: TopologyInstrument[];
 }
 
 export class TopologyObservatory {
   @Matches(TRIMMED, text)
   name!: string;
-
-  @IsOptional()
-  @IsString({ message: 'must be a text' })
+  @OptionalString()
   description?: string;
-
-  @IsArray({ message: 'must be a list' })
-  @ValidateNested({ each: true })
-  @Type(() => TopologyTelescope)
+  @ListOf(() => TopologyTelescope)
   telescopes!: TopologyTelescope[];
 }
 
@@ -158,10 +150,7 @@ export class TopologyFile {
   @ValidateNested()
   @Type(() => TopologyObservatory)
   observatory!: TopologyObservatory;
-
-  @IsArray({ message: 'must be a list' })
-  @ValidateNested({ each: true })
-  @Type(() => TopologySite)
+  @ListOf(() => TopologySite)
   sites!: TopologySite[];
 }
 
@@ -207,21 +196,20 @@ export function parseTopologyFile(raw: string, env: NodeJS.ProcessEnv = process.
     throw invalid(['the file must be a mapping with the keys observatory and sites']);
   }
   const file = plainToInstance(TopologyFile, doc, { exposeDefaultValues: true });
-  const errors = validateSync(file, {
+  // stopAtFirstError: one message per field, so a missing root path is not also "not absolute".
+  const options = {
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
-    // One message per field: a missing root path is not also "not absolute".
     stopAtFirstError: true,
-  });
+  };
+  const errors = validateSync(file, options);
   const problems = [...errors.flatMap((e) => describe(e, '')), ...crossCheck(file)];
   if (problems.length > 0) throw invalid(problems);
-  for (const site of file.sites) {
-    for (const loc of site.locations) {
-      // "/data/buffer/" and "/data//buffer" are the same directory; stored spelled one way, they never
-      // look like a root path change.
-      if (loc.rootPath !== undefined) loc.rootPath = posix.normalize(loc.rootPath).replace(/(.)\/+$/, '$1');
-    }
+  // "/data/buffer/" and "/data//buffer" are one directory; stored spelled one way, they never look like a
+  // root path change.
+  for (const loc of file.sites.flatMap((site) => site.locations)) {
+    if (loc.rootPath !== undefined) loc.rootPath = posix.normalize(loc.rootPath).replace(/(.)\/+$/, '$1');
   }
   return file;
 }
@@ -252,69 +240,60 @@ function describe(error: ValidationError, parent: string): string[] {
   return [...own, ...(error.children ?? []).flatMap((c) => describe(c, path))];
 }
 
+type Named = [value: unknown, path: string];
+const list = <T>(value: T[] | undefined): T[] => (Array.isArray(value) ? value : []);
+
 /** What one field cannot say alone: names unique among their siblings, settings that fit the storage. */
 function crossCheck(file: TopologyFile): string[] {
   const problems: string[] = [];
-  const telescopes = Array.isArray(file.observatory?.telescopes) ? file.observatory.telescopes : [];
-  problems.push(...duplicates(telescopes, 'name', (i) => `observatory.telescopes[${i}].name`));
-  // Instrument names are unique across the whole observatory: the ingest API addresses them by name alone.
-  const instruments = telescopes.flatMap((t, ti) =>
-    (Array.isArray(t?.instruments) ? t.instruments : []).map((ins, ii) => ({
-      ins,
-      path: `observatory.telescopes[${ti}].instruments[${ii}]`,
-    })),
+  const telescopes = list(file.observatory?.telescopes).map((t, i) => ({
+    t,
+    path: `observatory.telescopes[${i}]`,
+  }));
+  problems.push(...duplicates(telescopes.map(({ t, path }) => [t?.name, `${path}.name`])));
+  // Instrument names are unique across the observatory: the ingest API addresses them by name alone.
+  const instruments = telescopes.flatMap(({ t, path }) =>
+    list(t?.instruments).map((ins, i) => ({ ins, path: `${path}.instruments[${i}]` })),
   );
-  problems.push(...duplicates(instruments, (x) => x.ins?.name, (i) => `${instruments[i].path}.name`));
+  problems.push(...duplicates(instruments.map(({ ins, path }) => [ins?.name, `${path}.name`])));
   for (const { ins, path } of instruments) {
-    const modules: unknown[] = Array.isArray(ins?.modules) ? ins.modules : [];
-    modules.forEach((m, i) => {
-      if (typeof m !== 'string' || !TRIMMED.test(m)) problems.push(`${path}.modules[${i}] ${text.message}`);
-    });
-    problems.push(...duplicates(modules, (m) => m, (i) => `${path}.modules[${i}]`));
+    const modules = list<unknown>(ins?.modules).map((m, i): Named => [m, `${path}.modules[${i}]`]);
+    for (const [m, p] of modules)
+      if (typeof m !== 'string' || !TRIMMED.test(m)) problems.push(`${p} ${text.message}`);
+    problems.push(...duplicates(modules));
   }
-  const sites = Array.isArray(file.sites) ? file.sites : [];
-  problems.push(...duplicates(sites, 'shortName', (i) => `sites[${i}].shortName`));
-  problems.push(...duplicates(sites, 'name', (i) => `sites[${i}].name`));
-  const all = sites.flatMap((site, si) =>
-    (Array.isArray(site?.locations) ? site.locations : []).map((loc, li) => ({ site, loc, si, li })),
-  );
-  sites.forEach((site, si) => {
-    const here = all.filter((x) => x.si === si);
-    problems.push(...duplicates(here, (x) => x.loc?.name, (i) => `sites[${si}].locations[${here[i].li}].name`));
-  });
+  const sites = list(file.sites).map((s, i) => ({ s, path: `sites[${i}]` }));
+  problems.push(...duplicates(sites.map(({ s, path }) => [s?.shortName, `${path}.shortName`])));
+  problems.push(...duplicates(sites.map(({ s, path }) => [s?.name, `${path}.name`])));
   // Queue names are {site}_{location}_{operation}: "a_b" + "c" and "a" + "b_c" would share every queue.
-  const prefixes = new Map<string, (typeof all)[number]>();
-  for (const x of all) {
-    if (typeof x.site.shortName !== 'string' || typeof x.loc?.name !== 'string') continue;
-    const prefix = `${x.site.shortName}_${x.loc.name}`;
-    const other = prefixes.get(prefix);
-    if (!other) prefixes.set(prefix, x);
-    else if (other.site.shortName !== x.site.shortName) {
-      problems.push(
-        `sites[${x.si}].locations[${x.li}] has the queue prefix "${prefix}" of sites[${other.si}].locations[${other.li}]`,
-      );
-    }
-  }
-  for (const { loc, si, li } of all) {
-    if (loc?.storage !== StorageType.DISK && loc?.storage !== StorageType.TAPE && loc?.rootPath !== undefined) {
-      problems.push(`sites[${si}].locations[${li}].rootPath is only for disk storage`);
-    }
-    if (loc?.storage !== StorageType.S3 && loc?.s3 !== undefined) {
-      problems.push(`sites[${si}].locations[${li}].s3 is only for s3 storage`);
+  const prefixes = new Map<string, { shortName: string; path: string }>();
+  for (const { s, path: sitePath } of sites) {
+    const locations = list(s?.locations).map((loc, i) => ({ loc, path: `${sitePath}.locations[${i}]` }));
+    problems.push(...duplicates(locations.map(({ loc, path }) => [loc?.name, `${path}.name`])));
+    for (const { loc, path } of locations) {
+      const disk = loc?.storage === StorageType.DISK || loc?.storage === StorageType.TAPE;
+      if (loc?.rootPath !== undefined && !disk) problems.push(`${path}.rootPath is only for disk storage`);
+      if (loc?.s3 !== undefined && loc.storage !== StorageType.S3)
+        problems.push(`${path}.s3 is only for s3 storage`);
+      if (typeof s.shortName !== 'string' || typeof loc?.name !== 'string') continue;
+      const prefix = `${s.shortName}_${loc.name}`;
+      const other = prefixes.get(prefix);
+      if (!other) prefixes.set(prefix, { shortName: s.shortName, path });
+      else if (other.shortName !== s.shortName)
+        problems.push(`${path} has the queue prefix "${prefix}" of ${other.path}`);
     }
   }
   return problems;
 }
 
-function duplicates<T>(items: T[], key: keyof T | ((item: T) => unknown), path: (i: number) => string): string[] {
-  const seen = new Map<string, number>();
+function duplicates(items: Named[]): string[] {
+  const first = new Map<string, string>();
   const problems: string[] = [];
-  items.forEach((item, i) => {
-    const value = typeof key === 'function' ? key(item) : item?.[key];
-    if (typeof value !== 'string') return;
-    const first = seen.get(value);
-    if (first === undefined) seen.set(value, i);
-    else problems.push(`${path(i)} "${value}" is already used by ${path(first)}`);
-  });
+  for (const [value, path] of items) {
+    if (typeof value !== 'string') continue;
+    const earlier = first.get(value);
+    if (earlier === undefined) first.set(value, path);
+    else problems.push(`${path} "${value}" is already used by ${earlier}`);
+  }
   return problems;
 }

@@ -7,7 +7,10 @@ export class FinishObsUnitDto {
   @IsISO8601({ strict: true })
   finishedAt?: string;
 
-  @ApiPropertyOptional({ example: 'success', description: 'How the observation ended, in the instrument’s words' })
+  @ApiPropertyOptional({
+    example: 'success',
+    description: 'How the observation ended, in the instrument’s words',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)

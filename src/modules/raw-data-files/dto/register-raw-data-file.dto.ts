@@ -17,7 +17,10 @@ import { IsSafeRelativePath } from '../../../common/validation/is-safe-relative-
 
 /** A file the instrument has already written into `location`; registration never moves data. */
 export class RegisterRawDataFileDto {
-  @ApiProperty({ format: 'uuid', description: 'Made by the instrument; re-sending the same file is harmless' })
+  @ApiProperty({
+    format: 'uuid',
+    description: 'Made by the instrument; re-sending the same file is harmless',
+  })
   @IsUUID('all')
   id!: string;
 
@@ -31,7 +34,10 @@ export class RegisterRawDataFileDto {
   @IsNotEmpty()
   location!: string;
 
-  @ApiProperty({ example: 'primecam/2026-11-24/scan_0001.fits', description: 'Relative to the location root' })
+  @ApiProperty({
+    example: 'primecam/2026-11-24/scan_0001.fits',
+    description: 'Relative to the location root',
+  })
   @IsSafeRelativePath()
   path!: string;
 
