@@ -17,7 +17,7 @@ import { RawDataFilesModule } from '../../src/modules/raw-data-files/raw-data-fi
   imports: [
     AppConfigModule,
     LoggingModule,
-    DatabaseModule,
+    DatabaseModule.forRoot(),
     RedisModule,
     AuthModule,
     HealthModule,

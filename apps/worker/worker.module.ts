@@ -8,5 +8,5 @@ import { DatabaseModule } from '../../src/database/database.module';
  * The worker process: queue processors for the locations it serves, and the managers when run in that
  * role. This is the skeleton (configuration, database, Redis); processors and managers plug in here.
  */
-@Module({ imports: [AppConfigModule, LoggingModule, DatabaseModule, RedisModule] })
+@Module({ imports: [AppConfigModule, LoggingModule, DatabaseModule.forRoot(), RedisModule] })
 export class WorkerModule {}

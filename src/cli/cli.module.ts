@@ -7,7 +7,7 @@ import { MigrateCommand } from './migrate.command';
 
 /** `ccat-dt`: every operator command; each domain module contributes its own commands. */
 @Module({
-  imports: [AppConfigModule, DatabaseModule, AuthModule, TopologyModule],
+  imports: [AppConfigModule, DatabaseModule.forRoot({ retryAttempts: 0 }), AuthModule, TopologyModule],
   providers: [MigrateCommand],
 })
 export class CliModule {}

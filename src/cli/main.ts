@@ -3,19 +3,32 @@ import { CommandFactory } from 'nest-commander';
 import { setProcessName } from '../common/process-name';
 import { CliModule } from './cli.module';
 
+type CommanderError = Error & { code?: string; exitCode?: number };
+
+const DATABASE_ERRORS = new Set(['3D000', '28P01', '28000', 'ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT']);
+
+function fail(err: Error & { code?: string }): never {
+  // Every command, even --help, starts the application context, which connects to the database.
+  const where = DATABASE_ERRORS.has(err.code ?? '')
+    ? ` (DATABASE_URL=${(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ccat').replace(/:[^:@/]+@/, ':***@')})`
+    : '';
+  console.error(`ccat-dt: ${err.message || err.code}${where}`);
+  process.exit(1);
+}
+
 async function main(): Promise<void> {
   setProcessName('cli');
   await CommandFactory.run(CliModule, {
-    logger: ['error', 'warn'],
-    errorHandler: (err) => {
-      console.error(`ccat-dt: ${err.message}`);
-      process.exit(1);
+    // Nest's own start-up errors (database unreachable) come back to us as one clear line, not a trace.
+    logger: false,
+    abortOnError: false,
+    // Commander has already printed its own message (usage errors) or the help; only the exit code is ours.
+    errorHandler: (err: CommanderError) => {
+      const shown = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(err.code ?? '');
+      process.exit(shown ? 0 : (err.exitCode ?? 1));
     },
-    serviceErrorHandler: (err) => {
-      console.error(`ccat-dt: ${err.message}`);
-      process.exit(1);
-    },
+    serviceErrorHandler: fail,
   });
 }
 
-void main();
+main().catch(fail);

@@ -62,6 +62,10 @@ export class TokenListCommand extends CommandRunner {
 
   async run(): Promise<void> {
     const rows = await this.tokens.list();
+    if (rows.length === 0) {
+      console.log('No tokens. Create one with: ccat-dt token create --name NAME --scopes ingest');
+      return;
+    }
     console.table(
       rows.map((t) => ({
         name: t.name,

@@ -29,7 +29,8 @@ const TRIMMED = /^\S(.*\S)?$/s;
 const SAFE_NAME_MESSAGE = 'must be 1-40 lowercase letters, digits and _, starting with a letter';
 const oneOf = (values: object) => `must be one of: ${Object.values(values).join(', ')}`;
 const text = { message: 'must be a non-empty text without leading or trailing blanks' };
-const percent = { message: 'must be a number in (0, 100]' };
+// The column is a float4: more decimals would read back different and look changed on every apply.
+const percent = { message: 'must be a number in (0, 100] with at most 2 decimals' };
 const envVarName = (example: string) => ({ message: `must name an environment variable, e.g. ${example}` });
 
 function all(...decorators: PropertyDecorator[]): PropertyDecorator {
@@ -93,7 +94,7 @@ export class TopologyLocation {
   rootPath?: string;
 
   @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false }, percent)
+  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 }, percent)
   @Min(Number.MIN_VALUE, percent)
   @Max(100, percent)
   diskUsageThresholdPercent?: number;
@@ -222,11 +223,8 @@ function invalid(problems: string[]): DomainError {
 const INLINE_SECRET = /secret|passw|token|credential|access_?key/i;
 
 function describe(error: ValidationError, parent: string): string[] {
-  const path = /^\d+$/.test(error.property)
-    ? `${parent}[${error.property}]`
-    : parent
-      ? `${parent}.${error.property}`
-      : error.property;
+  const index = /^\d+$/.test(error.property);
+  const path = index ? `${parent}[${error.property}]` : [parent, error.property].filter(Boolean).join('.');
   const own = Object.entries(error.constraints ?? {}).map(([name, message]) => {
     if (name === 'whitelistValidation') {
       return INLINE_SECRET.test(error.property)
@@ -271,10 +269,10 @@ function crossCheck(file: TopologyFile): string[] {
     const locations = list(s?.locations).map((loc, i) => ({ loc, path: `${sitePath}.locations[${i}]` }));
     problems.push(...duplicates(locations.map(({ loc, path }) => [loc?.name, `${path}.name`])));
     for (const { loc, path } of locations) {
-      const disk = loc?.storage === StorageType.DISK || loc?.storage === StorageType.TAPE;
-      if (loc?.rootPath !== undefined && !disk) problems.push(`${path}.rootPath is only for disk storage`);
-      if (loc?.s3 !== undefined && loc.storage !== StorageType.S3)
-        problems.push(`${path}.s3 is only for s3 storage`);
+      const storage = Object.values(StorageType).find((t) => t === loc?.storage); // unknown: reported already
+      if (storage === StorageType.S3 && loc.rootPath !== undefined)
+        problems.push(`${path}.rootPath is not for s3`);
+      if (storage && storage !== StorageType.S3 && loc.s3) problems.push(`${path}.s3 is only for s3 storage`);
       if (typeof s.shortName !== 'string' || typeof loc?.name !== 'string') continue;
       const prefix = `${s.shortName}_${loc.name}`;
       const other = prefixes.get(prefix);
