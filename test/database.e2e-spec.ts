@@ -197,6 +197,29 @@ describe('state machines and the audit trail (real PostgreSQL)', () => {
     ).rejects.toThrow(/append-only/);
   });
 
+  it('has the database refuse a copy change that names no actor, and audit one that does', async () => {
+    const id = await newFileCopy();
+    const before = await snapshot(id);
+    await expect(
+      ds.query(`UPDATE physical_copy SET status = 'deletion_scheduled' WHERE id = $1`, [id]),
+    ).rejects.toThrow(/changed without an actor/);
+    expect(await snapshot(id)).toEqual(before);
+    await ds.transaction(async (m) => {
+      await m.query(
+        `SELECT set_config('ccat.actor', 'operator-psql', true), set_config('ccat.reason', 'by hand', true)`,
+      );
+      await m.query(`UPDATE physical_copy SET status = 'deletion_scheduled' WHERE id = $1`, [id]);
+    });
+    const last = (await copies.history(id)).pop();
+    expect([last?.fromStatus, last?.toStatus, last?.actor, last?.reason]).toEqual([
+      'present',
+      'deletion_scheduled',
+      'operator-psql',
+      'by hand',
+    ]);
+    await expect(ds.query(`DELETE FROM physical_copy WHERE id = $1`, [id])).rejects.toThrow(/never deleted/);
+  });
+
   it('allows only one live copy of a file per location', async () => {
     const id = await newFileCopy();
     const [row] = await ds.query(`SELECT raw_data_file_id, location_id FROM physical_copy WHERE id = $1`, [

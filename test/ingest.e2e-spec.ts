@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { TokenScope } from '../src/modules/auth/api-token.entity';
+import { ApiTokenService } from '../src/modules/auth/api-token.service';
 import { ApiHarness, startApi } from './support/api-app';
 import { createToken, fileRegistration, obsUnitStart, seedSmallTopology } from './support/factories';
 
@@ -333,7 +334,7 @@ describe('ingest API (real PostgreSQL)', () => {
         .set('Authorization', `Bearer ${admin}`)
         .send(fileRegistration(unitId))
         .expect(201);
-      await h.dataSource.query(`UPDATE api_token SET revoked_at = now() WHERE name = 'operator'`);
+      await h.app.get(ApiTokenService).revoke('operator');
       await http()
         .post('/raw-data-files')
         .set('Authorization', `Bearer ${admin}`)

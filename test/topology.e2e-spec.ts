@@ -75,11 +75,16 @@ async function putCopy(site: string, name: string, status: CopyStatus): Promise<
        source_location_id) VALUES ($1, $2, 10, $3, $4, $5, $6)`,
     [file, `obs/${file}.fits`, sha, obsUnit, moduleId, (await location('ccat', 'telescope_computer')).id],
   );
-  await ds.query(
-    `INSERT INTO physical_copy (kind, raw_data_file_id, location_id, relative_path, status, size, sha256, verified_at)
-     VALUES ('raw_data_file', $1, $2, $3, $4, 10, $5, now())`,
-    [file, (await location(site, name)).id, `obs/${file}.fits`, status, sha],
-  );
+  const locationId = (await location(site, name)).id;
+  // Set up directly in any status; the audit trigger wants the transaction to say who did it.
+  await ds.transaction(async (m) => {
+    await m.query(`SELECT set_config('ccat.actor', 'topology-test', true)`);
+    await m.query(
+      `INSERT INTO physical_copy (kind, raw_data_file_id, location_id, relative_path, status, size, sha256, verified_at)
+       VALUES ('raw_data_file', $1, $2, $3, $4, 10, $5, now())`,
+      [file, locationId, `obs/${file}.fits`, status, sha],
+    );
+  });
 }
 
 describe('TopologyService.apply', () => {

@@ -24,7 +24,9 @@ async function main(): Promise<void> {
     abortOnError: false,
     // Commander has already printed its own message (usage errors) or the help; only the exit code is ours.
     errorHandler: (err: CommanderError) => {
-      const shown = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(err.code ?? '');
+      const shown = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(
+        err.code ?? '',
+      );
       process.exit(shown ? 0 : (err.exitCode ?? 1));
     },
     serviceErrorHandler: fail,

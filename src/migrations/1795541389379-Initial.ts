@@ -2,8 +2,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The ops database of the foundation: observatory hierarchy, sites and locations, obs units, raw files,
- * raw packages, physical copies with their append-only audit trail, and API tokens. Generated from the
- * entities, then read and corrected (one enum type shared by two tables; gen_random_uuid; the trigger).
+ * raw packages, physical copies and their events, and API tokens. Generated from the entities, then read
+ * and corrected (one enum type shared by two tables; gen_random_uuid).
  */
 
 export class Initial1795541389379 implements MigrationInterface {
@@ -73,6 +73,12 @@ export class Initial1795541389379 implements MigrationInterface {
       `CREATE TABLE "physical_copy" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "kind" "public"."copy_kind" NOT NULL, "raw_data_file_id" uuid, "raw_data_package_id" uuid, "location_id" integer NOT NULL, "relative_path" text NOT NULL, "status" "public"."copy_status" NOT NULL, "size" bigint NOT NULL, "sha256" character(64) NOT NULL, "verified_at" TIMESTAMP WITH TIME ZONE NOT NULL, "claimed_by" text, "claimed_at" TIMESTAMP WITH TIME ZONE, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "ck_physical_copy_sha256" CHECK (sha256 ~ '^[0-9a-f]{64}$'), CONSTRAINT "ck_physical_copy_kind" CHECK ((kind = 'raw_data_file') = (raw_data_file_id IS NOT NULL) AND (kind = 'raw_data_package') = (raw_data_package_id IS NOT NULL)), CONSTRAINT "ck_physical_copy_one_subject" CHECK (num_nonnulls(raw_data_file_id, raw_data_package_id) = 1), CONSTRAINT "PK_bb8115935d5cfc7975996e88799" PRIMARY KEY ("id"))`,
     );
     await queryRunner.query(
+      `CREATE INDEX "ix_physical_copy_package" ON "physical_copy" ("raw_data_package_id") WHERE raw_data_package_id IS NOT NULL`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX "ix_physical_copy_file" ON "physical_copy" ("raw_data_file_id") WHERE raw_data_file_id IS NOT NULL`,
+    );
+    await queryRunner.query(
       `CREATE INDEX "ix_physical_copy_location_status" ON "physical_copy" ("location_id", "status") `,
     );
     await queryRunner.query(
@@ -135,17 +141,9 @@ export class Initial1795541389379 implements MigrationInterface {
     await queryRunner.query(
       `ALTER TABLE "physical_copy_event" ADD CONSTRAINT "FK_d0f67b996a3cd5b9f52556d4399" FOREIGN KEY ("physical_copy_id") REFERENCES "physical_copy"("id") ON DELETE RESTRICT ON UPDATE NO ACTION`,
     );
-    await queryRunner.query(
-      `CREATE FUNCTION physical_copy_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'physical_copy_event is append-only: % refused', TG_OP; END $$`,
-    );
-    await queryRunner.query(
-      `CREATE TRIGGER physical_copy_event_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON "physical_copy_event" FOR EACH STATEMENT EXECUTE FUNCTION physical_copy_event_append_only()`,
-    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP TRIGGER physical_copy_event_append_only ON "physical_copy_event"`);
-    await queryRunner.query(`DROP FUNCTION physical_copy_event_append_only()`);
     await queryRunner.query(
       `ALTER TABLE "physical_copy_event" DROP CONSTRAINT "FK_d0f67b996a3cd5b9f52556d4399"`,
     );
@@ -173,6 +171,8 @@ export class Initial1795541389379 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "data_location" DROP CONSTRAINT "FK_1f681afe97be83a6a1d934c5de5"`);
     await queryRunner.query(`DROP INDEX "public"."ix_physical_copy_event_copy"`);
     await queryRunner.query(`DROP TABLE "physical_copy_event"`);
+    await queryRunner.query(`DROP INDEX "public"."ix_physical_copy_file"`);
+    await queryRunner.query(`DROP INDEX "public"."ix_physical_copy_package"`);
     await queryRunner.query(`DROP INDEX "public"."uq_physical_copy_live_file"`);
     await queryRunner.query(`DROP INDEX "public"."uq_physical_copy_live_package"`);
     await queryRunner.query(`DROP INDEX "public"."ix_physical_copy_deleting"`);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { LRUCache } from 'lru-cache';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { IsNull, Repository } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
@@ -21,8 +22,16 @@ export interface Principal {
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
+/**
+ * How long a process trusts a token row it has read: an instrument sends hundreds of requests a second,
+ * and a revocation takes effect everywhere within this time (at once in the process that revoked).
+ */
+const TOKEN_CACHE_MS = 10_000;
+
 @Injectable()
 export class ApiTokenService {
+  private readonly byPrefix = new LRUCache<string, ApiToken>({ max: 1000, ttl: TOKEN_CACHE_MS });
+
   constructor(@InjectRepository(ApiToken) private readonly tokens: Repository<ApiToken>) {}
 
   /** Returns the token in clear exactly once; only its hash is kept. */
@@ -53,7 +62,7 @@ export class ApiTokenService {
   async verify(presented: string): Promise<Principal | null> {
     const match = TOKEN_PATTERN.exec(presented);
     if (!match) return null;
-    const record = await this.tokens.findOneBy({ prefix: match[1], revokedAt: IsNull() });
+    const record = this.byPrefix.get(match[1]) ?? (await this.load(match[1]));
     if (!record) return null;
     const expected = Buffer.from(record.tokenHash, 'hex');
     const actual = Buffer.from(sha256(presented), 'hex');
@@ -66,6 +75,13 @@ export class ApiTokenService {
   async revoke(name: string): Promise<void> {
     const result = await this.tokens.update({ name, revokedAt: IsNull() }, { revokedAt: new Date() });
     if (!result.affected) throw new DomainError('NOT_FOUND', `no active token named ${name}`);
+    this.byPrefix.clear();
+  }
+
+  private async load(prefix: string): Promise<ApiToken | null> {
+    const record = await this.tokens.findOneBy({ prefix, revokedAt: IsNull() });
+    if (record) this.byPrefix.set(prefix, record);
+    return record;
   }
 
   list(): Promise<ApiToken[]> {

@@ -35,6 +35,9 @@ import { CopyKind, CopyStatus } from './physical-copy.states';
   unique: true,
   where: `raw_data_package_id IS NOT NULL AND status <> 'deleted'`,
 })
+// "Where is every copy of this file/package": the unique indexes above leave deleted copies out.
+@Index('ix_physical_copy_file', ['rawDataFileId'], { where: 'raw_data_file_id IS NOT NULL' })
+@Index('ix_physical_copy_package', ['rawDataPackageId'], { where: 'raw_data_package_id IS NOT NULL' })
 // The deletion manager and recovery look only at copies on their way out.
 @Index('ix_physical_copy_deleting', ['status', 'updatedAt'], {
   where: `status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_possible', 'deletion_failed')`,

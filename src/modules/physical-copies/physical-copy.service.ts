@@ -25,28 +25,42 @@ export interface ChangeAuthor {
 }
 
 /**
- * Owns every write to `physical_copy`: each creation and each status change appends its
- * `physical_copy_event` in the same transaction, so the audit trail cannot miss a change.
+ * Declares who is changing copies in this transaction; the database's audit triggers write it into every
+ * `physical_copy_event` they append, and refuse any change to a copy in a transaction that declared none.
+ */
+export async function declareCopyAuthor(manager: EntityManager, author: ChangeAuthor): Promise<void> {
+  if (!manager.queryRunner?.isTransactionActive) {
+    throw new Error('copy changes must run inside a transaction (the audit author is transaction-local)');
+  }
+  await manager.query(`SELECT set_config('ccat.actor', $1, true), set_config('ccat.reason', $2, true)`, [
+    author.actor,
+    author.reason ?? '',
+  ]);
+}
+
+/**
+ * The service through which copies are created and change status: it checks the state machine and
+ * declares the author, and the database appends the audit event in the same transaction.
  */
 @Injectable()
 export class PhysicalCopyService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Records copies whose bytes are already durable and verified. Inserts with unnest() so a bulk
-   * registration of thousands of files costs two statements, not thousands.
+   * Records copies whose bytes are already durable and verified, in one statement however many.
    */
   async createCopies(manager: EntityManager, copies: NewCopy[], author: ChangeAuthor): Promise<string[]> {
     if (copies.length === 0) return [];
     const now = new Date();
     const statuses = copies.map((c) => c.status ?? CopyStatus.PRESENT);
     statuses.forEach((s) => copyStatusMachine.assertInitial(s));
-    const inserted: { id: string; status: CopyStatus }[] = await manager.query(
+    await declareCopyAuthor(manager, author);
+    const inserted: { id: string }[] = await manager.query(
       `INSERT INTO physical_copy
          (kind, raw_data_file_id, raw_data_package_id, location_id, relative_path, status, size, sha256, verified_at)
        SELECT * FROM unnest($1::copy_kind[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::copy_status[],
                             $7::bigint[], $8::char(64)[], $9::timestamptz[])
-       RETURNING id, status`,
+       RETURNING id`,
       [
         copies.map((c) => c.kind),
         copies.map((c) => c.rawDataFileId ?? null),
@@ -59,11 +73,6 @@ export class PhysicalCopyService {
         copies.map((c) => c.verifiedAt ?? now),
       ],
     );
-    await manager.query(
-      `INSERT INTO physical_copy_event (physical_copy_id, from_status, to_status, actor, reason)
-       SELECT id, NULL, status, $3, $4 FROM unnest($1::uuid[], $2::copy_status[]) AS t(id, status)`,
-      [inserted.map((r) => r.id), inserted.map((r) => r.status), author.actor, author.reason ?? null],
-    );
     return inserted.map((r) => r.id);
   }
 
@@ -75,15 +84,8 @@ export class PhysicalCopyService {
     manager?: EntityManager,
   ): Promise<{ from: CopyStatus; to: CopyStatus }> {
     const run = async (m: EntityManager) => {
-      const change = await transitionRow(m, PhysicalCopy, copyId, 'status', copyStatusMachine, to);
-      await m.insert(PhysicalCopyEvent, {
-        physicalCopyId: copyId,
-        fromStatus: change.from,
-        toStatus: change.to,
-        actor: author.actor,
-        reason: author.reason ?? null,
-      });
-      return change;
+      await declareCopyAuthor(m, author);
+      return transitionRow(m, PhysicalCopy, copyId, 'status', copyStatusMachine, to);
     };
     return manager ? run(manager) : this.dataSource.transaction(run);
   }

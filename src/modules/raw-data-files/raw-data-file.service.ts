@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
-import { ChangeAuthor, PhysicalCopyService } from '../physical-copies/physical-copy.service';
-import { CopyKind } from '../physical-copies/physical-copy.states';
+import { ChangeAuthor, declareCopyAuthor } from '../physical-copies/physical-copy.service';
+import { CopyKind, CopyStatus, copyStatusMachine } from '../physical-copies/physical-copy.states';
 import { RegisterRawDataFileDto } from './dto/register-raw-data-file.dto';
 import { RawDataFileView } from './raw-data-file.view';
 import { findRawDataFileView } from './raw-data-file.queries';
-import { resolveRegistrationRefs, ResolvedRefs } from './registration-refs';
+import { RegistrationRefResolver, ResolvedRefs } from './registration-refs';
 
 export interface RegistrationOutcome {
   created: string[];
@@ -30,7 +30,7 @@ interface ExistingRow {
 export class RawDataFileService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly copies: PhysicalCopyService,
+    private readonly refs: RegistrationRefResolver,
   ) {}
 
   /**
@@ -47,25 +47,13 @@ export class RawDataFileService {
     // Errors name the item as the client sent it, not its place in the de-duplicated batch.
     const field: FieldName = (i, name) => requestField(requestIndex[i], name);
     return this.dataSource.transaction(async (m) => {
-      const refs = await resolveRegistrationRefs(m, batch, field);
-      const inserted = await insertFiles(m, batch, refs);
-      const insertedIds = new Set(inserted);
-      const rest = batch.map((f, i) => ({ f, i })).filter(({ f }) => !insertedIds.has(f.id));
+      const refs = await this.refs.resolve(m, batch, field);
+      await declareCopyAuthor(m, { ...author, reason: author.reason ?? 'registered by instrument' });
+      const created = await insertFilesWithSourceCopies(m, batch, refs);
+      const createdIds = new Set(created);
+      const rest = batch.map((f, i) => ({ f, i })).filter(({ f }) => !createdIds.has(f.id));
       const alreadyRegistered = await this.checkAlreadyRegistered(m, rest, refs, field);
-      const created = batch.map((f, i) => ({ f, i })).filter(({ f }) => insertedIds.has(f.id));
-      await this.copies.createCopies(
-        m,
-        created.map(({ f, i }) => ({
-          kind: CopyKind.RAW_DATA_FILE,
-          rawDataFileId: f.id,
-          locationId: refs.locationId[i],
-          relativePath: f.path,
-          size: f.size,
-          sha256: f.sha256,
-        })),
-        { ...author, reason: author.reason ?? 'registered by instrument' },
-      );
-      return { created: inserted, alreadyRegistered };
+      return { created, alreadyRegistered };
     });
   }
 
@@ -118,31 +106,52 @@ export class RawDataFileService {
   }
 }
 
-/** One statement for the whole batch; rows that collide with an existing id or path are skipped, not failed. */
-async function insertFiles(
+/**
+ * One statement for the whole batch: the files, and a PRESENT copy of each at its source location (the
+ * instrument wrote the bytes there before registering them); the database's audit trigger appends the
+ * copies' creation events. Rows that collide with a known id or path are skipped here and judged after.
+ * The batch travels as one JSON parameter, which costs the client far less than ten arrays.
+ */
+async function insertFilesWithSourceCopies(
   m: EntityManager,
   batch: RegisterRawDataFileDto[],
   refs: ResolvedRefs,
 ): Promise<string[]> {
+  copyStatusMachine.assertInitial(CopyStatus.PRESENT);
   const rows: { id: string }[] = await m.query(
-    `INSERT INTO raw_data_file
-       (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id,
-        file_created_at, file_type, metadata)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::char(64)[], $5::uuid[], $6::int[], $7::int[],
-                          $8::timestamptz[], $9::text[], $10::jsonb[])
-     ON CONFLICT DO NOTHING
-     RETURNING id`,
+    `WITH input AS (
+       SELECT * FROM json_to_recordset($1::json) AS x(id uuid, path text, size bigint, sha256 text, unit uuid,
+                                                       module int, location int, created timestamptz, type text,
+                                                       metadata jsonb)
+     ), files AS (
+       INSERT INTO raw_data_file (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id,
+                                  source_location_id, file_created_at, file_type, metadata)
+       SELECT id, path, size, sha256, unit, module, location, created, type, metadata FROM input
+       ON CONFLICT DO NOTHING
+       RETURNING id, relative_path, size, sha256, source_location_id
+     ), copies AS (
+       INSERT INTO physical_copy (kind, raw_data_file_id, location_id, relative_path, status, size, sha256, verified_at)
+       SELECT $2::copy_kind, id, source_location_id, relative_path, $3::copy_status, size, sha256, now() FROM files
+       RETURNING raw_data_file_id
+     )
+     SELECT raw_data_file_id AS id FROM copies`,
     [
-      batch.map((f) => f.id),
-      batch.map((f) => f.path),
-      batch.map((f) => f.size),
-      batch.map((f) => f.sha256),
-      refs.obsUnitId,
-      refs.moduleId,
-      refs.locationId,
-      batch.map((f) => f.fileCreatedAt ?? null),
-      batch.map((f) => f.fileType ?? null),
-      batch.map((f) => (f.metadata ? JSON.stringify(f.metadata) : null)),
+      JSON.stringify(
+        batch.map((f, i) => ({
+          id: f.id,
+          path: f.path,
+          size: f.size,
+          sha256: f.sha256,
+          unit: refs.obsUnitId[i],
+          module: refs.moduleId[i],
+          location: refs.locationId[i],
+          created: f.fileCreatedAt ?? null,
+          type: f.fileType ?? null,
+          metadata: f.metadata ?? null,
+        })),
+      ),
+      CopyKind.RAW_DATA_FILE,
+      CopyStatus.PRESENT,
     ],
   );
   return rows.map((r) => r.id);

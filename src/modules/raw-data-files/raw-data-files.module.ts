@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
-import { PhysicalCopiesModule } from '../physical-copies/physical-copies.module';
 import { RawDataFileController } from './raw-data-file.controller';
 import { RawDataFileService } from './raw-data-file.service';
+import { RegistrationRefResolver } from './registration-refs';
 
 @Module({
-  imports: [PhysicalCopiesModule],
   controllers: [RawDataFileController],
-  providers: [RawDataFileService],
+  providers: [RawDataFileService, RegistrationRefResolver],
   exports: [RawDataFileService],
 })
 export class RawDataFilesModule {}
