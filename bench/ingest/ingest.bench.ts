@@ -9,7 +9,7 @@ import { startStack } from '../../scripts/lib/stack';
  * bench/ingest: the ingest API against the real database, as instruments load it.
  *  1. bulk registration throughput (files/s), 5,000 files per request, with 1, 2 and 4 clients at once;
  *  2. the highest single-registration rate held for 10 s with 32 connections;
- *  3. latency (p50/p99) of single registrations at a fixed offered rate of 200 requests/s.
+ *  3. latency (p50/p99) of single registrations at a fixed offered rate of 200 requests/s (open loop).
  * Targets: >= 20,000 files/s bulk; p99 < 20 ms at 200 requests/s.
  */
 const BULK_REQUESTS = Number(process.env.BENCH_BULK_REQUESTS ?? 20);
@@ -88,13 +88,12 @@ async function bulkThroughput(
 async function singleRegistrations(
   stack: { baseUrl: string; token: string },
   unitId: string,
-  options: { connections: number; overallRate?: number },
+  options: { connections: number },
 ): Promise<autocannon.Result> {
   let i = 0;
   return autocannon({
     url: stack.baseUrl,
     connections: options.connections,
-    overallRate: options.overallRate,
     duration: DURATION_S,
     requests: [
       {
@@ -105,6 +104,57 @@ async function singleRegistrations(
       },
     ],
   });
+}
+
+/**
+ * An open-loop load at a fixed rate: one request every 1000/rate ms, each on its own schedule whether or not
+ * earlier ones have answered, and latency counted from when the request was due, so a stall is not hidden
+ * (autocannon's overallRate sends each second's quota in a burst at its start, which measures bursts).
+ */
+async function fixedRate(
+  stack: { baseUrl: string; token: string },
+  unitId: string,
+  rate: number,
+  seconds: number,
+) {
+  const latencies: number[] = [];
+  let failures = 0;
+  let i = 0;
+  const interval = 1000 / rate;
+  const total = rate * seconds;
+  const start = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let n = 0; n < total; n++) {
+    const due = start + n * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    pending.push(
+      fetch(`${stack.baseUrl}/raw-data-files`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${stack.token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(registration(unitId, i++)),
+      })
+        .then(async (res) => {
+          await res.arrayBuffer();
+          if (res.status !== 201) failures++;
+          latencies.push(performance.now() - due);
+        })
+        .catch(() => {
+          failures++;
+        }),
+    );
+  }
+  await Promise.all(pending);
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  return {
+    sent: total,
+    achieved: total / ((performance.now() - start) / 1000),
+    failures,
+    p50: at(0.5),
+    p99: at(0.99),
+    max: at(1),
+  };
 }
 
 async function main(): Promise<void> {
@@ -122,7 +172,7 @@ async function main(): Promise<void> {
     const unitId = await startUnit(client);
     await singleRegistrations(stack, unitId, { connections: 8 }); // warm-up: JIT, connection pool, caches
     const max = await singleRegistrations(stack, unitId, { connections: 32 });
-    const fixed = await singleRegistrations(stack, unitId, { connections: 16, overallRate: 200 });
+    const fixed = await fixedRate(stack, unitId, 200, Math.max(DURATION_S, 10));
     const [{ files }] = await (async () => {
       const { Client } = await import('pg');
       const c = new Client({ connectionString: stack.databaseUrl });
@@ -152,11 +202,12 @@ async function main(): Promise<void> {
         `(32 connections; p50 ${max.latency.p50} ms, p99 ${max.latency.p99} ms; non-2xx ${max.non2xx}, errors ${max.errors})`,
     );
     console.log(
-      `  single at 200 requests/s: p50 ${fixed.latency.p50} ms, p99 ${fixed.latency.p99} ms, max ${fixed.latency.max} ms ` +
-        `(${Math.round(fixed.requests.average)} req/s achieved; non-2xx ${fixed.non2xx}) -> ${verdict(fixed.latency.p99 < 20)} (p99 < 20 ms)`,
+      `  single at 200 requests/s: p50 ${fixed.p50.toFixed(1)} ms, p99 ${fixed.p99.toFixed(1)} ms, max ${fixed.max.toFixed(1)} ms ` +
+        `(${fixed.sent} sent open-loop, ${Math.round(fixed.achieved)} req/s achieved; failed ${fixed.failures}) -> ` +
+        `${verdict(fixed.p99 < 20)} (p99 < 20 ms)`,
     );
     console.log(`  rows in raw_data_file afterwards: ${files.toLocaleString('en')}`);
-    if (max.non2xx > 0 || fixed.non2xx > 0) throw new Error('some registrations failed');
+    if (max.non2xx > 0 || fixed.failures > 0) throw new Error('some registrations failed');
   } finally {
     await stack.stop();
   }

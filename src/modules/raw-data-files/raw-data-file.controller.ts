@@ -33,9 +33,9 @@ export class RawDataFileController {
     @Req() req: AuthenticatedRequest,
     @Res({ passthrough: true }) res: Response,
   ): Promise<RawDataFileView> {
-    const outcome = await this.files.register([dto], { actor: actorOf(req) }, (_i, name) => name);
-    res.status(outcome.created.length > 0 ? 201 : 200);
-    return this.files.get(dto.id);
+    const { created, view } = await this.files.registerOne(dto, { actor: actorOf(req) });
+    res.status(created ? 201 : 200);
+    return view;
   }
 
   @Post('bulk')

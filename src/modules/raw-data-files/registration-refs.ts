@@ -36,6 +36,11 @@ export class RegistrationRefResolver {
   private readonly obsUnits = new LRUCache<string, ObsUnitRef>({ max: 100_000 });
   private readonly modules = new LRUCache<string, number>({ max: 10_000 });
 
+  /** The instrument of an obs unit this process has resolved. */
+  instrumentOf(obsUnitId: string): string | undefined {
+    return this.obsUnits.get(obsUnitId)?.instrument;
+  }
+
   async resolve(
     m: EntityManager,
     files: RegisterRawDataFileDto[],
