@@ -1,16 +1,35 @@
 import 'reflect-metadata';
+import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { setProcessName } from '../../src/common/process-name';
+import { Environment } from '../../src/config/environment';
+import { describeWorker, parseWorkerArgs, WorkerOptions } from '../../src/modules/workers/worker-options';
 import { WorkerModule } from './worker.module';
 
-/** No HTTP server of its own yet: an application context is all a queue worker needs. */
+/** `worker-ccat-host1-4242`, `worker-managers-host1-4243`: what claims and audit events name. */
+function roleName(options: WorkerOptions): string {
+  if (options.site) return `worker-${options.site}`;
+  if (options.locations)
+    return `worker-${options.locations.length === 1 ? options.locations[0] : 'locations'}`;
+  return 'worker-managers';
+}
+
 async function bootstrap(): Promise<void> {
-  setProcessName('worker');
-  const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
+  let options: WorkerOptions;
+  try {
+    options = parseWorkerArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(`ccat-dt worker: ${(err as Error).message}`);
+    process.exit(2);
+  }
+  setProcessName(roleName(options));
+  const app = await NestFactory.create(WorkerModule.forOptions(options), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  app.get(Logger).log('ccat-dt worker started (no processors bound yet)');
+  const port = app.get(ConfigService<Environment, true>).get('WORKER_HTTP_PORT', { infer: true });
+  await app.listen(port, '0.0.0.0');
+  app.get(Logger).log(`ccat-dt worker serving ${describeWorker(options)}; /health on port ${port}`);
 }
 
 bootstrap().catch((err: Error) => {

@@ -1,12 +1,50 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { LoggingModule } from '../../src/common/logging/logging.module';
+import { BullRootModule } from '../../src/common/queues/bull-root.module';
 import { RedisModule } from '../../src/common/redis/redis.module';
 import { AppConfigModule } from '../../src/config/config.module';
 import { DatabaseModule } from '../../src/database/database.module';
+import { HealthIndicatorsModule } from '../../src/modules/health/health-indicators.module';
+import { HeartbeatsModule } from '../../src/modules/heartbeats/heartbeats.module';
+import { ManagersRoleModule } from '../../src/modules/managers/managers.module';
+import { PackagesModule } from '../../src/modules/packages/packages.module';
+import { OperationHandlerRegistry } from '../../src/modules/queues/operation-handler.registry';
+import { QueuesModule } from '../../src/modules/queues/queues.module';
+import { UNBUILT_OPERATION_HANDLERS } from '../../src/modules/queues/unbuilt-operations.handlers';
+import { DatabaseConnector } from '../../src/modules/workers/database-connector.service';
+import { QueueBindingService } from '../../src/modules/workers/queue-binding.service';
+import { WorkerHealthController } from '../../src/modules/workers/worker-health.controller';
+import { WORKER_OPTIONS, WorkerOptions } from '../../src/modules/workers/worker-options';
 
 /**
- * The worker process: queue processors for the locations it serves, and the managers when run in that
- * role. This is the skeleton (configuration, database, Redis); processors and managers plug in here.
+ * The worker process: queue processors for the locations it serves (`--site`, `--locations`), and the
+ * managers when run in that role (`--role managers`). The database is connected in the background, so
+ * the process starts, beats and answers /health while PostgreSQL is unreachable.
  */
-@Module({ imports: [AppConfigModule, LoggingModule, DatabaseModule.forRoot(), RedisModule] })
-export class WorkerModule {}
+@Module({})
+export class WorkerModule {
+  static forOptions(options: WorkerOptions): DynamicModule {
+    const serveLocations = Boolean(options.site || options.locations);
+    const providers: Provider[] = [{ provide: WORKER_OPTIONS, useValue: options }, DatabaseConnector];
+    if (serveLocations)
+      providers.push(OperationHandlerRegistry, QueueBindingService, ...UNBUILT_OPERATION_HANDLERS);
+    return {
+      module: WorkerModule,
+      imports: [
+        AppConfigModule,
+        LoggingModule,
+        DatabaseModule.forRoot({ retryAttempts: 0, connectLater: true }),
+        RedisModule,
+        DiscoveryModule,
+        HealthIndicatorsModule,
+        HeartbeatsModule,
+        QueuesModule,
+        PackagesModule,
+        ...(options.managers ? [BullRootModule, ManagersRoleModule] : []),
+      ],
+      providers,
+      controllers: [WorkerHealthController],
+    };
+  }
+}

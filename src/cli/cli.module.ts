@@ -1,13 +1,24 @@
 import { Module } from '@nestjs/common';
 import { AppConfigModule } from '../config/config.module';
 import { DatabaseModule } from '../database/database.module';
+import { RedisModule } from '../common/redis/redis.module';
 import { AuthModule } from '../modules/auth/auth.module';
+import { ServicesCommand } from '../modules/heartbeats/services.command';
+import { ListQueuesCommand } from '../modules/queues/list-queues.command';
+import { QueuesModule } from '../modules/queues/queues.module';
 import { TopologyModule } from '../modules/topology/topology.module';
 import { MigrateCommand } from './migrate.command';
 
 /** `ccat-dt`: every operator command; each domain module contributes its own commands. */
 @Module({
-  imports: [AppConfigModule, DatabaseModule.forRoot({ retryAttempts: 0 }), AuthModule, TopologyModule],
-  providers: [MigrateCommand],
+  imports: [
+    AppConfigModule,
+    DatabaseModule.forRoot({ retryAttempts: 0 }),
+    RedisModule,
+    AuthModule,
+    TopologyModule,
+    QueuesModule,
+  ],
+  providers: [MigrateCommand, ListQueuesCommand, ServicesCommand],
 })
 export class CliModule {}

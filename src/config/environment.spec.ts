@@ -19,3 +19,23 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
   });
 });
+
+describe('durations and sizes', () => {
+  it('reads human units', () => {
+    const env = validateEnvironment({
+      OBS_UNIT_GRACE: '30m',
+      RAW_PACKAGE_MAX_BYTES: '2GiB',
+      HEARTBEAT_TTL: '90s',
+    });
+    expect(env.OBS_UNIT_GRACE).toBe(1_800_000);
+    expect(env.RAW_PACKAGE_MAX_BYTES).toBe(2 * 1024 ** 3);
+    expect(env.HEARTBEAT_TTL).toBe(90_000);
+    expect(validateEnvironment({ RAW_PACKAGE_MAX_BYTES: '50GB' }).RAW_PACKAGE_MAX_BYTES).toBe(50e9);
+  });
+
+  it('refuses nonsense naming the setting', () => {
+    expect(() => validateEnvironment({ OBS_UNIT_GRACE: 'soon' })).toThrow(
+      /OBS_UNIT_GRACE="soon": OBS_UNIT_GRACE must be a duration/,
+    );
+  });
+});

@@ -1,8 +1,12 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { parseBytes, parseDuration } from './units';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toMs = ({ value }: { value: unknown }) => parseDuration(value);
+const toBytes = ({ value }: { value: unknown }) => parseBytes(value);
+const duration = (name: string) => `${name} must be a duration such as 30s, 5m, 1h or a number of ms`;
 
 /**
  * Every setting the processes read, validated once at boot. A bad value stops start-up with a message
@@ -44,6 +48,59 @@ export class Environment {
   @IsInt({ message: 'HEALTH_TIMEOUT_MS must be an integer' })
   @Min(100)
   HEALTH_TIMEOUT_MS = 2000;
+
+  /** Prefix of BullMQ's keys in Redis; the queue names themselves come from the database. */
+  @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'QUEUE_PREFIX may contain letters, digits, _ . - only' })
+  QUEUE_PREFIX = 'bull';
+
+  /** Prepended to our own Redis keys (heartbeats, cursors): lets test runs share one Redis. */
+  @Matches(/^[A-Za-z0-9_.:-]*$/, { message: 'REDIS_KEY_PREFIX may contain letters, digits, _ . : - only' })
+  REDIS_KEY_PREFIX = '';
+
+  /** How often a worker re-reads the locations it serves and binds or unbinds their queues. */
+  @Transform(toMs)
+  @IsInt({ message: duration('WORKER_DISCOVERY_INTERVAL') })
+  @Min(100)
+  WORKER_DISCOVERY_INTERVAL = 30_000;
+
+  /** On SIGTERM, how long running jobs may finish before they are handed back to the queue. */
+  @Transform(toMs)
+  @IsInt({ message: duration('WORKER_SHUTDOWN_TIMEOUT') })
+  @Min(0)
+  WORKER_SHUTDOWN_TIMEOUT = 30_000;
+
+  @Transform(toMs)
+  @IsInt({ message: duration('HEARTBEAT_TTL') })
+  @Min(1000)
+  HEARTBEAT_TTL = 90_000;
+
+  @Transform(toMs)
+  @IsInt({ message: duration('HEARTBEAT_INTERVAL') })
+  @Min(100)
+  HEARTBEAT_INTERVAL = 30_000;
+
+  /** How often managers re-create their schedulers (a Redis that lost its data lost them too). */
+  @Transform(toMs)
+  @IsInt({ message: duration('MANAGER_SCHEDULER_REFRESH') })
+  @Min(100)
+  MANAGER_SCHEDULER_REFRESH = 30_000;
+
+  @Transform(toMs)
+  @IsInt({ message: duration('RAW_DATA_PACKAGE_MANAGER_INTERVAL') })
+  @Min(100)
+  RAW_DATA_PACKAGE_MANAGER_INTERVAL = 10_000;
+
+  /** An obs unit whose finish never came is packaged this long after its last file was registered. */
+  @Transform(toMs)
+  @IsInt({ message: duration('OBS_UNIT_GRACE') })
+  @Min(0)
+  OBS_UNIT_GRACE = 3_600_000;
+
+  /** A raw data package is split so that no tar is larger than this (a single larger file goes alone). */
+  @Transform(toBytes)
+  @IsInt({ message: 'RAW_PACKAGE_MAX_BYTES must be a size such as 50GB, 512MiB or a number of bytes' })
+  @Min(1)
+  RAW_PACKAGE_MAX_BYTES = 50e9;
 
   /** The name this process records in claimedBy and in audit events; derived from the host and pid if unset. */
   @IsOptional()

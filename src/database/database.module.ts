@@ -7,6 +7,11 @@ import { typeOrmOptions } from './typeorm-options';
 export interface DatabaseModuleOptions {
   /** Connection attempts at start-up: a long-running app rides out a database restart, the CLI fails fast. */
   retryAttempts: number;
+  /**
+   * Create the data source unconnected and let the caller connect it (the worker's DatabaseConnector),
+   * so a process can start, and report itself unhealthy, while the database is unreachable.
+   */
+  connectLater?: boolean;
 }
 
 /**
@@ -26,6 +31,7 @@ export class DatabaseModule {
             ...typeOrmOptions(config.get('DATABASE_URL', { infer: true })),
             retryAttempts: options.retryAttempts,
             retryDelay: 1000,
+            manualInitialization: options.connectLater ?? false,
           }),
         }),
       ],

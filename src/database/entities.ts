@@ -1,5 +1,6 @@
 import { ApiToken } from '../modules/auth/api-token.entity';
 import { DataLocation } from '../modules/locations/data-location.entity';
+import { ManagerCycle } from '../modules/managers/manager-cycle.entity';
 import { ExecutedObsUnit } from '../modules/obs-units/executed-obs-unit.entity';
 import { Instrument } from '../modules/observatory/instrument.entity';
 import { InstrumentModule } from '../modules/observatory/instrument-module.entity';
@@ -25,4 +26,5 @@ export const ENTITIES = [
   PhysicalCopy,
   PhysicalCopyEvent,
   ApiToken,
+  ManagerCycle,
 ];

@@ -1,14 +1,7 @@
 import { Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
-import { DatabaseHealthIndicator } from './database.health';
-import { DiskHealthIndicator } from './disk.health';
 import { HealthController } from './health.controller';
-import { RedisHealthIndicator } from './redis.health';
+import { HealthIndicatorsModule } from './health-indicators.module';
 
-@Module({
-  imports: [TerminusModule.forRoot({ logger: false })],
-  controllers: [HealthController],
-  providers: [DatabaseHealthIndicator, RedisHealthIndicator, DiskHealthIndicator],
-  exports: [DatabaseHealthIndicator, RedisHealthIndicator, DiskHealthIndicator],
-})
+/** The API's /health. */
+@Module({ imports: [HealthIndicatorsModule], controllers: [HealthController] })
 export class HealthModule {}

@@ -11,6 +11,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { bigintTransformer } from '../../common/bigint.transformer';
+import { DataLocation } from '../locations/data-location.entity';
 import { OperationStatus } from '../../common/operation-status';
 import { ExecutedObsUnit } from '../obs-units/executed-obs-unit.entity';
 import { InstrumentModule } from '../observatory/instrument-module.entity';
@@ -51,6 +52,13 @@ export class RawDataPackage {
 
   @Column()
   instrumentModuleId!: number;
+
+  /** Where its files are, and so which SOURCE queue packages it. */
+  @ManyToOne(() => DataLocation, { nullable: false, onDelete: 'RESTRICT' })
+  sourceLocation?: DataLocation;
+
+  @Column()
+  sourceLocationId!: number;
 
   @Column({ type: 'int' })
   sequence!: number;
