@@ -1,0 +1,181 @@
+import { Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { redisOptionsFromUrl } from '../src/common/redis/redis-options';
+import { typeOrmOptions } from '../src/database/typeorm-options';
+import { MANAGERS_QUEUE } from '../src/modules/managers/managers.constants';
+import {
+  applyDemoTopology,
+  REDIS_URL,
+  redisNamespace,
+  RedisNamespace,
+  RunningProcess,
+  startWorker,
+  waitFor,
+} from './support/processes';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+
+const INTERVAL_MS = 300;
+
+interface CycleRow {
+  process: string;
+  outcome: string;
+  started_at: Date;
+  finished_at: Date | null;
+}
+
+describe('managers on job schedulers (real PostgreSQL, Redis and processes)', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  const running: RunningProcess[] = [];
+  const namespaces: RedisNamespace[] = [];
+
+  const env = (ns: RedisNamespace) => ({
+    DATABASE_URL: db.url,
+    ...ns.env,
+    RAW_DATA_PACKAGE_MANAGER_INTERVAL: `${INTERVAL_MS}ms`,
+    MANAGER_SCHEDULER_REFRESH: '1s',
+    HEARTBEAT_INTERVAL: '500ms',
+  });
+
+  const startManagers = async (ns: RedisNamespace) => {
+    const p = await startWorker(['--role', 'managers'], env(ns));
+    running.push(p);
+    return p;
+  };
+
+  const cycles = async (since = new Date(0)): Promise<CycleRow[]> =>
+    ds.query(
+      `SELECT process, outcome, started_at, finished_at FROM manager_cycle
+        WHERE kind = 'raw_data_package' AND started_at >= $1 ORDER BY started_at`,
+      [since],
+    );
+
+  /** An obs unit with `n` files at the ccat source: work for the packaging manager once it is finished. */
+  const unitWithFiles = async (n: number, finished: boolean) => {
+    const unit = randomUUID();
+    const [{ id: instrument }] = await ds.query(`SELECT id FROM instrument WHERE name = 'primecam'`);
+    const [{ id: module }] = await ds.query(`SELECT id FROM instrument_module WHERE name = 'pcam_280'`);
+    const [{ id: source }] = await ds.query(`SELECT id FROM data_location WHERE name = 'telescope_computer'`);
+    await ds.query(
+      `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at, finished_at)
+       VALUES ($1, 'overlap', $2, now(), CASE WHEN $3 THEN now() END)`,
+      [unit, instrument, finished],
+    );
+    await ds.query(
+      `INSERT INTO raw_data_file (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id)
+       SELECT gen_random_uuid(), 'f/' || $1 || '/' || g, 10, repeat('a', 64), $1::uuid, $2, $3 FROM generate_series(1, $4) g`,
+      [unit, module, source, n],
+    );
+    return unit;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    applyDemoTopology(db.url);
+    ds = await new DataSource(typeOrmOptions(db.url)).initialize();
+  });
+
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((p) => p.stop('SIGKILL')));
+    await Promise.all(namespaces.splice(0).map((ns) => ns.cleanup()));
+  });
+
+  afterAll(async () => {
+    await ds.destroy();
+    await db.drop();
+  });
+
+  it('never overlaps two cycles of one manager across two processes, even when a cycle takes 3x its interval', async () => {
+    const ns = redisNamespace();
+    namespaces.push(ns);
+    const [a, b] = [await startManagers(ns), await startManagers(ns)];
+    await waitFor('both processes to have run or skipped a cycle', async () => {
+      const processes = new Set((await cycles()).map((c) => c.process));
+      return processes.size >= 2;
+    });
+
+    for (let round = 0; round < 3; round++) {
+      // Hold the packages table so that the cycle that finds this work blocks for 3 intervals. The files
+      // go in first (inserting them while the lock is held would wait on it too), their unit finishes after.
+      const unit = await unitWithFiles(5, false);
+      const lock = ds.createQueryRunner();
+      await lock.connect();
+      try {
+        await lock.startTransaction();
+        await lock.query(`LOCK TABLE raw_data_package IN ACCESS EXCLUSIVE MODE`);
+        await ds.query(`UPDATE executed_obs_unit SET finished_at = now() WHERE id = $1`, [unit]);
+        // A cycle starts within one interval of the finish and then waits for the rest of the hold.
+        await new Promise((r) => setTimeout(r, 4 * INTERVAL_MS + 200));
+        await lock.commitTransaction();
+      } finally {
+        if (lock.isTransactionActive) await lock.rollbackTransaction();
+        await lock.release();
+      }
+      await waitFor(
+        'the slow cycle to finish',
+        async () =>
+          (
+            await ds.query(`SELECT count(*)::int AS n FROM raw_data_file WHERE raw_data_package_id IS NULL`)
+          )[0].n === 0,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 2 * INTERVAL_MS));
+
+    const all = await cycles();
+    const ran = all.filter((c) => c.outcome === 'completed');
+    const slow = ran.filter((c) => c.finished_at!.getTime() - c.started_at.getTime() >= 3 * INTERVAL_MS);
+    expect(slow.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < ran.length; i++) {
+      // Sorted by start: each cycle must have finished before the next one started.
+      expect(ran[i].started_at.getTime()).toBeGreaterThanOrEqual(ran[i - 1].finished_at!.getTime());
+    }
+    const skipped = all.filter((c) => c.outcome === 'skipped');
+    expect(skipped.length).toBeGreaterThan(0);
+    // Both processes took part: each ran or skipped cycles under its own name (`...-<pid>`).
+    for (const p of [a, b]) expect(all.some((c) => c.process.endsWith(`-${p.child.pid}`))).toBe(true);
+    expect(all.every((c) => c.outcome !== 'failed')).toBe(true);
+    const packages = await ds.query(`SELECT count(*)::int AS n FROM raw_data_package`);
+    expect(packages[0].n).toBe(3);
+  });
+
+  it('gets its schedulers back after Redis loses everything, and runs again', async () => {
+    // A Redis database of this test's own, so that flushing it touches no other test file.
+    const ns = redisNamespace(`${REDIS_URL}/9`);
+    namespaces.push(ns);
+    await startManagers(ns);
+    const queue = new Queue(MANAGERS_QUEUE, {
+      connection: redisOptionsFromUrl(ns.env.REDIS_URL),
+      prefix: ns.env.QUEUE_PREFIX,
+    });
+    try {
+      await waitFor(
+        'two completed cycles',
+        async () => (await cycles()).filter((c) => c.outcome === 'completed').length >= 2,
+      );
+      await ns.redis.flushdb();
+      const flushedAt = new Date();
+      expect(await ns.redis.dbsize()).toBeLessThan(5);
+      await waitFor(
+        'the scheduler to be upserted again',
+        async () => (await queue.getJobSchedulers()).length === 1,
+        5000,
+      );
+      await waitFor(
+        `a completed cycle after the flush ${JSON.stringify(await cycles(flushedAt))}`,
+        async () => (await cycles(flushedAt)).some((c) => c.outcome === 'completed'),
+        5000,
+      );
+      await unitWithFiles(3, true);
+      await waitFor(
+        'the new files to be packaged',
+        async () =>
+          (
+            await ds.query(`SELECT count(*)::int AS n FROM raw_data_file WHERE raw_data_package_id IS NULL`)
+          )[0].n === 0,
+      );
+    } finally {
+      await queue.close();
+    }
+  });
+});
