@@ -1,14 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileSize, IngestClient, WrittenFile, writeFile } from './lib/instrument';
-import { ROOT } from './lib/processes';
+import { Client } from 'pg';
+import { IngestClient } from './lib/instrument';
+import { INSTRUMENTS, playNight } from './lib/night';
+import { cli, ROOT, startApp, stop } from './lib/processes';
 import { startStack } from './lib/stack';
 
 /**
- * `npm run demo`: the system's main job so far. A fresh database, the demo topology, the ingest API, and
- * an instrument that writes a night of files to the telescope computer and registers them.
+ * `npm run demo`: the system's main job so far. A fresh database, the demo topology and the ingest API; an
+ * instrument writes a night of files to the telescope computer and registers them; a worker per site and
+ * the managers start, and the packaging jobs reach the ccat worker.
  */
 const { values: flags } = parseArgs({
   options: {
@@ -20,7 +22,7 @@ const { values: flags } = parseArgs({
 });
 
 const DATA_ROOT = process.env.CCAT_DATA_ROOT ?? join(ROOT, 'demo-data');
-const INSTRUMENTS: Record<string, string[]> = { primecam: ['pcam_280', 'pcam_350'], chai: ['lfa', 'hfa'] };
+const SITES = ['ccat', 'cologne', 'us'];
 
 function parseSize(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(b|kb|mb|gb)?$/i.exec(text.trim());
@@ -37,111 +39,115 @@ const human = (n: number) =>
       ? `${(n / 1024).toFixed(1)} KiB`
       : `${n} B`;
 
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 async function main(): Promise<void> {
-  const fileCount = Number(flags.files);
-  const obsUnitCount = Number(flags['obs-units']);
-  const maxSize = parseSize(flags.size!);
-  if (!Number.isInteger(fileCount) || fileCount < 1) throw new Error('--files must be a positive integer');
+  const options = {
+    files: Number(flags.files),
+    obsUnits: Number(flags['obs-units']),
+    maxSize: parseSize(flags.size!),
+  };
+  if (!Number.isInteger(options.files) || options.files < 1)
+    throw new Error('--files must be a positive integer');
+  if (!Number.isInteger(options.obsUnits) || options.obsUnits < 1)
+    throw new Error('--obs-units must be a positive integer');
 
   step('Database, topology (config/topology.demo.yaml), token, API');
-  const stack = await startStack({ database: 'ccat_demo', dataRoot: DATA_ROOT, say: console.log });
-  const port = new URL(stack.baseUrl).port;
-  const token = stack.token;
+  const stack = await startStack({
+    database: 'ccat_demo',
+    dataRoot: DATA_ROOT,
+    say: console.log,
+    env: {
+      RAW_DATA_PACKAGE_MANAGER_INTERVAL: '1s',
+      WORKER_DISCOVERY_INTERVAL: '5s',
+      HEARTBEAT_INTERVAL: '2s',
+    },
+  });
+  const workers = [];
+  const db = new Client({ connectionString: stack.databaseUrl });
+  await db.connect();
   try {
-    const client = new IngestClient(`http://127.0.0.1:${port}`, token);
+    const client = new IngestClient(stack.baseUrl, stack.token);
     const sourceRoot = join(DATA_ROOT, 'ccat', 'telescope_computer');
     mkdirSync(sourceRoot, { recursive: true });
 
-    step(`Instrument night: ${obsUnitCount} obs units, ${fileCount} files up to ${human(maxSize)}`);
-    const started = Date.now();
-    const written: { unit: string; instrument: string; files: WrittenFile[] }[] = [];
-    const instrumentNames = Object.keys(INSTRUMENTS);
-    for (let u = 0; u < obsUnitCount; u++) {
-      const instrument = instrumentNames[u % instrumentNames.length];
-      const unit = {
-        id: randomUUID(),
-        obsUnit: `demo_field_${u + 1}`,
-        instrument,
-        startedAt: new Date().toISOString(),
-      };
-      await client.call('POST', '/executed-obs-units/start', unit);
-      const files: WrittenFile[] = [];
-      const perUnit = Math.floor(fileCount / obsUnitCount) + (u < fileCount % obsUnitCount ? 1 : 0);
-      for (let i = 0; i < perUnit; i++) {
-        const module = INSTRUMENTS[instrument][i % 2];
-        const path = `${instrument}/${unit.obsUnit}/${module}/scan_${String(i).padStart(4, '0')}.fits`;
-        files.push(await writeFile(sourceRoot, path, fileSize(maxSize), module));
-      }
-      const registrations = files.map((f) => ({
-        id: f.id,
-        site: 'ccat',
-        location: 'telescope_computer',
-        path: f.path,
-        size: f.size,
-        sha256: f.sha256,
-        executedObsUnitId: unit.id,
-        instrumentModule: f.module,
-        fileType: 'fits',
-      }));
-      // The first file alone, as an instrument streaming its files would; the rest in one bulk request.
-      await client.call('POST', '/raw-data-files', registrations[0]);
-      const bulk = await client.call<{ created: number }>('POST', '/raw-data-files/bulk', {
-        files: registrations.slice(1),
-      });
-      // A flaky link makes instruments re-send; registration is idempotent, so nothing is doubled.
-      await client.call('POST', '/raw-data-files/bulk', { files: registrations });
-      await client.call('PUT', `/executed-obs-units/${unit.id}/finish`, { outcome: 'success' });
-      console.log(
-        `  ${unit.obsUnit} (${instrument}): ${files.length} files written and registered (${bulk.body.created + 1} new), unit finished`,
-      );
-      written.push({ unit: unit.obsUnit, instrument, files });
-    }
-
-    step('What was registered');
-    const rows = written.flatMap(({ unit, instrument, files }) =>
-      INSTRUMENTS[instrument].map((module) => {
-        const mine = files.filter((f) => f.module === module);
-        return {
-          'obs unit': unit,
-          instrument,
-          module,
-          files: mine.length,
-          bytes: human(mine.reduce((s, f) => s + f.size, 0)),
-        };
-      }),
+    step(
+      `Instrument night: ${options.obsUnits} obs units, ${options.files} files up to ${human(options.maxSize)}`,
     );
-    console.table(rows);
-    const all = written.flatMap((w) => w.files);
+    const started = Date.now();
+    const night = await playNight(client, sourceRoot, options, console.log);
+    const all = night.flatMap((w) => w.files);
+    console.table(
+      night.flatMap(({ unit, instrument, files }) =>
+        INSTRUMENTS[instrument].map((module) => {
+          const mine = files.filter((f) => f.module === module);
+          const bytes = mine.reduce((s, f) => s + f.size, 0);
+          return { 'obs unit': unit, instrument, module, files: mine.length, bytes: human(bytes) };
+        }),
+      ),
+    );
     const totalBytes = all.reduce((s, f) => s + f.size, 0);
     console.log(
       `${all.length} files, ${human(totalBytes)}, in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
-
     const sample = all[all.length - 1];
     const back = await client.call<{
-      path: string;
       sha256: string;
       copies: { site: string; location: string; status: string }[];
     }>('GET', `/raw-data-files/${sample.id}`);
-    const matches = back.body.sha256 === sample.sha256;
+    if (back.body.sha256 !== sample.sha256)
+      throw new Error('registered checksum does not match what was written');
     console.log(
-      `GET /raw-data-files/${sample.id}: ${back.body.path}, sha256 ${matches ? 'matches' : 'DIFFERS'}, copies:`,
+      `${sample.path}: registered sha256 matches; copies: ${back.body.copies.map((c) => `${c.site}/${c.location} ${c.status}`).join(', ')}`,
     );
-    for (const c of back.body.copies) console.log(`  ${c.site}/${c.location}: ${c.status}`);
-    const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as {
-      status: string;
-      details?: object;
-    };
-    console.log(`/health: ${health.status} (${Object.keys(health.details ?? {}).join(', ')})`);
-    if (!matches) throw new Error('registered checksum does not match what was written');
+
+    step('Workers (one per site) and the managers');
+    for (const site of SITES)
+      workers.push(startApp('worker', { ...stack.env, WORKER_HTTP_PORT: '0' }, ['--site', site]));
+    workers.push(startApp('worker', { ...stack.env, WORKER_HTTP_PORT: '0' }, ['--role', 'managers']));
+    const expected = new Set(night.flatMap((n) => n.files.map((f) => `${n.unit}/${f.module}`))).size;
+    await waitUntil('the packaging jobs to reach the ccat worker', async () => {
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS n FROM raw_data_package WHERE claimed_by IS NOT NULL`,
+      );
+      return rows[0].n >= expected;
+    });
+    console.log(cli(['services'], stack.env).trimEnd());
+
+    step('Stage 1: raw data packages, decided by the manager, claimed by the ccat worker');
+    const { rows } = await db.query(
+      `SELECT u.obs_unit AS "obs unit", im.name AS module, p.sequence AS seq, p.file_count AS files,
+              p.size, p.status, p.claimed_by AS "claimed by"
+         FROM raw_data_package p
+         JOIN executed_obs_unit u ON u.id = p.executed_obs_unit_id
+         JOIN instrument_module im ON im.id = p.instrument_module_id
+        ORDER BY u.obs_unit, im.name, p.sequence`,
+    );
+    console.table(rows.map((r) => ({ ...r, size: human(Number(r.size)) })));
+    const claimedByCcat = rows.every((r) => String(r['claimed by']).startsWith('worker-ccat-'));
+    console.log(
+      `${rows.length} packages for ${all.length} files; every packaging job ran on the ccat worker: ${claimedByCcat ? 'yes' : 'NO'}.`,
+    );
+    console.log(
+      '(Writing the package tars into the buffer, and everything after, are the next stages to build.)',
+    );
+    if (!claimedByCcat) throw new Error('a packaging job ran somewhere other than the ccat worker');
 
     if (flags.keep) {
       console.log(
-        `\n--keep: the API stays up at http://127.0.0.1:${port} with token ${token}. Ctrl-C to stop.`,
+        `\n--keep: the API stays up at ${stack.baseUrl} with token ${stack.token}. Ctrl-C to stop.`,
       );
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
   } finally {
+    await db.end();
+    await Promise.all(workers.map((w) => stop(w)));
     await stack.stop();
   }
   console.log('\nDemo finished.');
