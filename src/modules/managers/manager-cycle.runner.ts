@@ -14,6 +14,7 @@ import { ManagerRegistry } from './manager.registry';
 @Injectable()
 export class ManagerCycleRunner {
   private readonly logger = new Logger(ManagerCycleRunner.name);
+  private readonly lastPruned = new Map<string, number>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -37,6 +38,7 @@ export class ManagerCycleRunner {
       try {
         const summary = await manager.runCycle();
         await this.finish(cycleId, 'completed', summary, null);
+        await this.pruneHourly(kind);
         return 'completed';
       } catch (err) {
         await this.finish(cycleId, 'failed', null, (err as Error).message).catch(() => undefined);
@@ -76,8 +78,13 @@ export class ManagerCycleRunner {
     );
   }
 
-  /** Cycle records are for recent history; a week is plenty. */
-  async prune(): Promise<void> {
-    await this.dataSource.query(`DELETE FROM manager_cycle WHERE started_at < now() - interval '7 days'`);
+  /** Cycle records are for recent history; a week is plenty. Per kind, so the index serves the delete. */
+  private async pruneHourly(kind: string): Promise<void> {
+    if (Date.now() - (this.lastPruned.get(kind) ?? 0) < 3_600_000) return;
+    this.lastPruned.set(kind, Date.now());
+    await this.dataSource.query(
+      `DELETE FROM manager_cycle WHERE kind = $1 AND started_at < now() - interval '7 days'`,
+      [kind],
+    );
   }
 }

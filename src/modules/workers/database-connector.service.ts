@@ -1,21 +1,30 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { EventEmitter } from 'node:events';
 import { DataSource } from 'typeorm';
+
+/** How often a connected worker checks that PostgreSQL still answers. */
+const PROBE_INTERVAL_MS = 5_000;
+const PROBE_TIMEOUT_MS = 3_000;
 
 /**
  * A worker must not crash-loop while PostgreSQL is down (the link from the mountain drops for hours).
- * Its data source is created unconnected; this connects it in the background, backing off up to 30 s,
- * and the parts that need the database wait for `ready`. Once connected, the pool replaces broken
- * connections by itself, and each user of the database retries its own work.
+ * Its data source is created unconnected; this connects it in the background, backing off up to 30 s, and
+ * then keeps probing it, announcing `down` and `up` so that queue consumers pause instead of burning the
+ * retries of every job they would take during an outage. The pool replaces broken connections by itself.
  */
 @Injectable()
-export class DatabaseConnector implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DatabaseConnector extends EventEmitter implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DatabaseConnector.name);
   private stopped = false;
+  private reachable = false;
+  private probe?: NodeJS.Timeout;
   private resolveReady!: () => void;
   readonly ready: Promise<void> = new Promise((resolve) => (this.resolveReady = resolve));
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    super();
+  }
 
   onApplicationBootstrap(): void {
     void this.connect();
@@ -23,10 +32,11 @@ export class DatabaseConnector implements OnApplicationBootstrap, OnApplicationS
 
   onApplicationShutdown(): void {
     this.stopped = true;
+    clearInterval(this.probe);
   }
 
   get connected(): boolean {
-    return this.dataSource.isInitialized;
+    return this.dataSource.isInitialized && this.reachable;
   }
 
   private async connect(): Promise<void> {
@@ -34,7 +44,9 @@ export class DatabaseConnector implements OnApplicationBootstrap, OnApplicationS
       try {
         if (!this.dataSource.isInitialized) await this.dataSource.initialize();
         this.logger.log(`connected to the database${attempt > 1 ? ` after ${attempt} attempts` : ''}`);
+        this.reachable = true;
         this.resolveReady();
+        this.probe = setInterval(() => void this.check(), PROBE_INTERVAL_MS);
         return;
       } catch (err) {
         const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
@@ -42,5 +54,22 @@ export class DatabaseConnector implements OnApplicationBootstrap, OnApplicationS
         await new Promise((r) => setTimeout(r, delay).unref());
       }
     }
+  }
+
+  private async check(): Promise<void> {
+    let ok: boolean;
+    try {
+      await Promise.race([
+        this.dataSource.query('SELECT 1'),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), PROBE_TIMEOUT_MS).unref()),
+      ]);
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    if (ok === this.reachable || this.stopped) return;
+    this.reachable = ok;
+    this.logger.warn(ok ? 'database reachable again' : 'database unreachable');
+    this.emit(ok ? 'up' : 'down');
   }
 }

@@ -47,6 +47,15 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
 
   onApplicationBootstrap(): void {
     this.heartbeat.register('worker', () => this.boundQueues);
+    // Jobs taken while PostgreSQL is down would only fail and use up their retries: stop taking them.
+    this.database.on('down', () => {
+      this.logger.warn(`pausing ${this.bindings.size} queues until the database is back`);
+      for (const { worker } of this.bindings.values()) void worker.pause(true).catch(() => undefined);
+    });
+    this.database.on('up', () => {
+      for (const { worker } of this.bindings.values()) worker.resume();
+      void this.refresh();
+    });
     void this.database.ready.then(async () => {
       await this.refresh();
       if (this.stopping) return;

@@ -1,0 +1,118 @@
+import { Injectable, Module, Provider, Type } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { Test, TestingModule } from '@nestjs/testing';
+import { DataSource } from 'typeorm';
+import { RawDataPackageProcessor } from '../packages/raw-data-package.processor';
+import { HandlesOperation, OperationHandler } from './operation-handler';
+import { OperationHandlerRegistry } from './operation-handler.registry';
+import { OperationType } from './operation-type';
+import {
+  DataTransferNotBuilt,
+  StagingNotBuilt,
+  UNBUILT_OPERATION_HANDLERS,
+} from './unbuilt-operations.handlers';
+
+@Injectable()
+@HandlesOperation(OperationType.RAW_DATA_PACKAGE_CREATION)
+class FakePackaging implements OperationHandler {
+  async handle() {
+    return 'packaged';
+  }
+}
+
+@Injectable()
+@HandlesOperation(OperationType.RAW_DATA_PACKAGE_CREATION)
+class SecondPackaging implements OperationHandler {
+  async handle() {
+    return 'packaged again';
+  }
+}
+
+@Injectable()
+@HandlesOperation('teleportation')
+class UnknownOperation implements OperationHandler {
+  async handle() {
+    return undefined;
+  }
+}
+
+/** Not a handler: the registry must look past it. */
+@Injectable()
+class UnrelatedService {}
+
+/** Real handlers live in their stage's module, not beside the registry. */
+@Module({ providers: [FakePackaging] })
+class StageModule {}
+
+describe('OperationHandlerRegistry', () => {
+  const opened: TestingModule[] = [];
+
+  const boot = async (providers: Provider[], imports: Type[] = []): Promise<TestingModule> => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [DiscoveryModule, ...imports],
+      providers: [OperationHandlerRegistry, ...providers],
+    }).compile();
+    opened.push(moduleRef);
+    await moduleRef.init();
+    return moduleRef;
+  };
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((m) => m.close().catch(() => undefined)));
+  });
+
+  it('starts with exactly one handler per operation, and hands each operation to its own', async () => {
+    const moduleRef = await boot([...UNBUILT_OPERATION_HANDLERS, FakePackaging, UnrelatedService]);
+    const registry = moduleRef.get(OperationHandlerRegistry);
+    expect(registry.get(OperationType.RAW_DATA_PACKAGE_CREATION)).toBe(moduleRef.get(FakePackaging));
+    expect(registry.get(OperationType.DATA_TRANSFER)).toBe(moduleRef.get(DataTransferNotBuilt));
+    expect(registry.get(OperationType.STAGING)).toBe(moduleRef.get(StagingNotBuilt));
+    for (const op of Object.values(OperationType)) expect(registry.get(op)).toBeDefined();
+  });
+
+  it('finds handlers provided by imported modules', async () => {
+    const moduleRef = await boot(UNBUILT_OPERATION_HANDLERS, [StageModule]);
+    const handler = moduleRef.get(OperationHandlerRegistry).get(OperationType.RAW_DATA_PACKAGE_CREATION);
+    expect(handler).toBeInstanceOf(FakePackaging);
+  });
+
+  it('accepts the real set: the packaging processor and the stages not built yet', async () => {
+    // The processor needs a DataSource; a placeholder is enough, nothing is run.
+    const moduleRef = await boot([
+      ...UNBUILT_OPERATION_HANDLERS,
+      RawDataPackageProcessor,
+      { provide: DataSource, useValue: {} },
+    ]);
+    const handler = moduleRef.get(OperationHandlerRegistry).get(OperationType.RAW_DATA_PACKAGE_CREATION);
+    expect(handler).toBeInstanceOf(RawDataPackageProcessor);
+  });
+
+  it('refuses to start when an operation has no handler, naming it', async () => {
+    await expect(boot(UNBUILT_OPERATION_HANDLERS)).rejects.toThrow(
+      'Operation handlers are not one per operation: raw_data_package_creation has no handler',
+    );
+    const withoutStaging = UNBUILT_OPERATION_HANDLERS.filter((h) => h !== StagingNotBuilt);
+    await expect(boot([...withoutStaging, FakePackaging])).rejects.toThrow(
+      /not one per operation: staging has no handler$/,
+    );
+  });
+
+  it('refuses to start when an operation has two handlers, naming it and both', async () => {
+    await expect(boot([...UNBUILT_OPERATION_HANDLERS, FakePackaging, SecondPackaging])).rejects.toThrow(
+      /not one per operation: raw_data_package_creation has 2 handlers: (FakePackaging, SecondPackaging|SecondPackaging, FakePackaging)$/,
+    );
+  });
+
+  it('reports every problem at once', async () => {
+    const withoutStaging = UNBUILT_OPERATION_HANDLERS.filter((h) => h !== StagingNotBuilt);
+    const failure = boot([...withoutStaging, FakePackaging, SecondPackaging]);
+    await expect(failure).rejects.toThrow(/raw_data_package_creation has 2 handlers/);
+    await expect(failure).rejects.toThrow(/staging has no handler/);
+  });
+
+  it('refuses a handler of an operation that does not exist', async () => {
+    await expect(boot([...UNBUILT_OPERATION_HANDLERS, FakePackaging, UnknownOperation])).rejects.toThrow(
+      'UnknownOperation handles unknown operation teleportation',
+    );
+  });
+});
