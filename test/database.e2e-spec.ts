@@ -255,6 +255,7 @@ describe('state machines and the audit trail (real PostgreSQL)', () => {
       relativePath: `pkg-${unitId}.tar`,
       executedObsUnitId: unitId,
       instrumentModuleId: topo.modules[0].id,
+      sourceLocationId: topo.source.id,
       sequence: 1,
     });
     await ds.transaction((m) =>

@@ -15,7 +15,7 @@ export function configureApi(app: INestApplication): void {
   const bodyLimit = config.get('API_BODY_LIMIT', { infer: true });
   express.use(...jsonBody(bodyLimit));
   express.disable('x-powered-by');
-  app.enableShutdownHooks();
+  app.enableShutdownHooks([], { useProcessExit: true });
 
   const document = SwaggerModule.createDocument(
     app,

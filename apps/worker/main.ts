@@ -26,7 +26,8 @@ async function bootstrap(): Promise<void> {
   setProcessName(roleName(options));
   const app = await NestFactory.create(WorkerModule.forOptions(options), { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  // After the hooks (queues closed, heartbeat removed) exit 0: a clean stop is not a crash to a supervisor.
+  app.enableShutdownHooks([], { useProcessExit: true });
   const port = app.get(ConfigService<Environment, true>).get('WORKER_HTTP_PORT', { infer: true });
   await app.listen(port, '0.0.0.0');
   app.get(Logger).log(`ccat-dt worker serving ${describeWorker(options)}; /health on port ${port}`);

@@ -1,5 +1,6 @@
-import { TEMPLATE_DATABASE, withAdminClient } from './test-database';
+import { withAdminClient } from './test-database';
 
 export default async function globalTeardown(): Promise<void> {
-  await withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${TEMPLATE_DATABASE}" WITH (FORCE)`));
+  const template = process.env.CCAT_TEST_TEMPLATE;
+  if (template) await withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`));
 }

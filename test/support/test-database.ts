@@ -3,7 +3,8 @@ import { Client } from 'pg';
 
 /** The server the tests use; each test file gets its own database on it, cloned from a migrated template. */
 export const TEST_SERVER_URL = process.env.TEST_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432';
-export const TEMPLATE_DATABASE = 'ccat_test_template';
+/** Per run (set by the global setup), so that two test runs on one server never drop each other's. */
+export const TEMPLATE_DATABASE = process.env.CCAT_TEST_TEMPLATE ?? `ccat_test_tpl_${process.pid}`;
 
 export function databaseUrl(name: string): string {
   return `${TEST_SERVER_URL}/${name}`;
