@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import { redisOptionsFromUrl } from '../src/common/redis/redis-options';
 import { typeOrmOptions } from '../src/database/typeorm-options';
 import { MANAGERS_QUEUE } from '../src/modules/managers/managers.constants';
+import { RawDataPackageProcessor } from '../src/modules/packages/raw-data-package.processor';
+import { OperationType } from '../src/modules/queues/operation-type';
 import {
   applyDemoTopology,
   REDIS_URL,
@@ -137,6 +139,60 @@ describe('managers on job schedulers (real PostgreSQL, Redis and processes)', ()
     expect(all.every((c) => c.outcome !== 'failed')).toBe(true);
     const packages = await ds.query(`SELECT count(*)::int AS n FROM raw_data_package`);
     expect(packages[0].n).toBe(3);
+  });
+
+  it('hands every package to the source worker, none stranded between enqueue and scheduled', async () => {
+    const ns = redisNamespace();
+    namespaces.push(ns);
+    // The worker listens before the manager enqueues, so jobs are taken the moment they are added.
+    const ccat = await startWorker(['--site', 'ccat'], { ...env(ns), WORKER_DISCOVERY_INTERVAL: '1s' });
+    running.push(ccat);
+    await waitFor(
+      'the ccat worker to bind its queues',
+      async () => (await ccat.health()).body.status === 'ok',
+    );
+    const units = await Promise.all(Array.from({ length: 30 }, () => unitWithFiles(2, true)));
+    await startManagers(ns);
+    await waitFor(
+      'all 30 packages to be claimed by the ccat worker',
+      async () => {
+        const rows: { status: string; claimed_by: string | null }[] = await ds.query(
+          `SELECT status, claimed_by FROM raw_data_package WHERE executed_obs_unit_id = ANY($1::uuid[])`,
+          [units],
+        );
+        return (
+          rows.length === 30 &&
+          rows.every((r) => r.status === 'in_progress' && r.claimed_by?.startsWith('worker-ccat-'))
+        );
+      },
+      20_000,
+    );
+  });
+
+  it('has the packaging job retry, not skip, a package whose scheduling has not committed yet', async () => {
+    const unit = await unitWithFiles(1, true);
+    const [{ id }] = await ds.query(
+      `INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id, source_location_id, sequence)
+       SELECT 'race', 'race.tar', $1, instrument_module_id, source_location_id, 1 FROM raw_data_file
+        WHERE executed_obs_unit_id = $1 LIMIT 1 RETURNING id`,
+      [unit],
+    );
+    const processor = new RawDataPackageProcessor(ds);
+    const payload = {
+      operation: OperationType.RAW_DATA_PACKAGE_CREATION,
+      entityId: id,
+      locationId: 0,
+      attempt: 0,
+    };
+    await expect(processor.handle(payload)).rejects.toThrow(/not scheduled yet/);
+    expect((await ds.query(`SELECT status FROM raw_data_package WHERE id = $1`, [id]))[0].status).toBe(
+      'pending',
+    );
+    await ds.query(`UPDATE raw_data_package SET status = 'scheduled' WHERE id = $1`, [id]);
+    await expect(processor.handle(payload)).resolves.toMatchObject({ claimedBy: expect.any(String) });
+    expect((await ds.query(`SELECT status FROM raw_data_package WHERE id = $1`, [id]))[0].status).toBe(
+      'in_progress',
+    );
   });
 
   it('gets its schedulers back after Redis loses everything, and runs again', async () => {

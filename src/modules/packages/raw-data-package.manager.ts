@@ -36,8 +36,16 @@ export class RawDataPackageManager implements Manager {
   ) {}
 
   async runCycle(): Promise<Record<string, unknown>> {
-    const packagesCreated = await this.createPackages();
+    let packagesCreated = 0;
+    let failure: unknown;
+    try {
+      packagesCreated = await this.createPackages();
+    } catch (err) {
+      failure = err;
+    }
+    // What was created is enqueued even when some slices failed; the cycle is then recorded as failed.
     const enqueued = await this.enqueuePending();
+    if (failure) throw failure;
     return { packagesCreated, enqueued };
   }
 
@@ -86,28 +94,32 @@ export class RawDataPackageManager implements Manager {
   }
 
   /**
-   * Enqueues before marking scheduled: a crash in between leaves the package pending, and the next cycle
-   * enqueues it again under the same job id, which BullMQ ignores. The reverse order could lose the job.
+   * Per package, in one transaction: lock the row, enqueue, mark it scheduled, commit. A worker that takes
+   * the job at once waits on the row lock and then sees `scheduled`. If the commit fails after the enqueue,
+   * the package stays pending and the worker retries the job until the next cycle marks it (same job id,
+   * so the enqueue is not doubled). Marking before enqueueing could instead lose the job.
    */
   async enqueuePending(): Promise<number> {
     const pending = await findPendingPackages(this.dataSource.manager, ENQUEUES_PER_CYCLE);
     for (const p of pending) {
-      await this.queues.enqueue(queueName(p.site, p.location, OperationType.RAW_DATA_PACKAGE_CREATION), {
-        operation: OperationType.RAW_DATA_PACKAGE_CREATION,
-        entityId: p.id,
-        locationId: p.locationId,
-        attempt: p.retryCount,
-      });
-      await this.dataSource.transaction((m) =>
-        transitionRow(
+      await this.dataSource.transaction(async (m) => {
+        const [row] = await m.query(`SELECT status FROM raw_data_package WHERE id = $1 FOR UPDATE`, [p.id]);
+        if (row?.status !== OperationStatus.PENDING) return;
+        await this.queues.enqueue(queueName(p.site, p.location, OperationType.RAW_DATA_PACKAGE_CREATION), {
+          operation: OperationType.RAW_DATA_PACKAGE_CREATION,
+          entityId: p.id,
+          locationId: p.locationId,
+          attempt: p.retryCount,
+        });
+        await transitionRow(
           m,
           RawDataPackage,
           p.id,
           'status',
           rawDataPackageStatusMachine,
           OperationStatus.SCHEDULED,
-        ),
-      );
+        );
+      });
     }
     return pending.length;
   }

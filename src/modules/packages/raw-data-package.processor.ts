@@ -43,6 +43,9 @@ export class RawDataPackageProcessor implements OperationHandler {
           OperationStatus.IN_PROGRESS,
           claim,
         );
+      } else if (row.status === OperationStatus.PENDING) {
+        // Enqueued, but the manager's commit that marks it scheduled has not landed (or was lost): retry.
+        throw new Error(`raw data package ${row.name} is not scheduled yet`);
       } else {
         return { skipped: `package is ${row.status}` };
       }
