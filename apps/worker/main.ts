@@ -28,7 +28,18 @@ async function bootstrap(): Promise<void> {
   app.useLogger(app.get(Logger));
   // After the hooks (queues closed, heartbeat removed) exit 0: a clean stop is not a crash to a supervisor.
   app.enableShutdownHooks([], { useProcessExit: true });
-  const port = app.get(ConfigService<Environment, true>).get('WORKER_HTTP_PORT', { infer: true });
+  const config = app.get(ConfigService<Environment, true>);
+  // The hooks are bounded by WORKER_SHUTDOWN_TIMEOUT; should one hang anyway, the process still ends.
+  const deadline = config.get('WORKER_SHUTDOWN_TIMEOUT', { infer: true }) + 10_000;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () =>
+      setTimeout(() => {
+        console.error(`ccat-dt worker: shutdown did not finish within ${deadline} ms; exiting`);
+        process.exit(1);
+      }, deadline).unref(),
+    );
+  }
+  const port = config.get('WORKER_HTTP_PORT', { infer: true });
   await app.listen(port, '0.0.0.0');
   app.get(Logger).log(`ccat-dt worker serving ${describeWorker(options)}; /health on port ${port}`);
 }

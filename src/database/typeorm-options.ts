@@ -1,5 +1,6 @@
 import { DataSourceOptions } from 'typeorm';
 import { SnakeNamingStrategy } from 'typeorm-naming-strategies';
+import { getProcessName } from '../common/process-name';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
@@ -17,7 +18,8 @@ export function typeOrmOptions(url: string, extra: Partial<DataSourceOptions> = 
     // gen_random_uuid() is built into PostgreSQL 13+; no extension to install at every connect.
     uuidExtension: 'pgcrypto',
     installExtensions: false,
-    extra: { max: 20, application_name: 'ccat-dt' },
+    // The process name shows in pg_stat_activity, so a process can find (and cancel) its own queries.
+    extra: { max: 20, application_name: getProcessName().slice(0, 63) },
     ...extra,
   } as DataSourceOptions;
 }

@@ -57,7 +57,8 @@ export function cli(args: string[], env: NodeJS.ProcessEnv): string {
     env: { ...process.env, ...env },
     encoding: 'utf8',
   });
-  if (result.status !== 0) throw new Error(`ccat-dt ${args.join(' ')} exited ${result.status}: ${result.stderr}${result.stdout}`);
+  if (result.status !== 0)
+    throw new Error(`ccat-dt ${args.join(' ')} exited ${result.status}: ${result.stderr}${result.stdout}`);
   return result.stdout;
 }
 
@@ -129,7 +130,9 @@ export async function waitFor<T>(what: string, check: () => Promise<T> | T, time
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (${String(lastError)})` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (${String(lastError)})` : ''}`,
+  );
 }
 
 /** The queues a running worker reports as bound, or [] while it cannot answer. */

@@ -1,6 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Job, Worker } from 'bullmq';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { getProcessName } from '../../common/process-name';
 import { redisOptionsFromUrl } from '../../common/redis/redis-options';
 import { Environment } from '../../config/environment';
 import { HeartbeatService } from '../heartbeats/heartbeat.service';
@@ -8,6 +11,7 @@ import { OperationHandlerRegistry } from '../queues/operation-handler.registry';
 import { OPERATION_SETTINGS } from '../queues/operation-settings';
 import { QueueDescriptor, TaskPayload } from '../queues/queue-descriptor';
 import { QueueDiscoveryService } from '../queues/queue-discovery.service';
+import { TaskQueueService } from '../queues/task-queue.service';
 import { DatabaseConnector } from './database-connector.service';
 import { WORKER_OPTIONS, WorkerOptions } from './worker-options';
 
@@ -16,6 +20,8 @@ interface Binding {
   worker: Worker<TaskPayload>;
   /** Aborted when the process must stop before its jobs finish, so long transfers can give up cleanly. */
   abort: AbortController;
+  /** Jobs running now, with the lock token that lets us hand them back to the queue. */
+  inFlight: Map<string, { job: Job<TaskPayload>; token: string }>;
 }
 
 /**
@@ -39,6 +45,8 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
     private readonly database: DatabaseConnector,
     private readonly heartbeat: HeartbeatService,
     private readonly config: ConfigService<Environment, true>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly queues: TaskQueueService,
   ) {}
 
   get boundQueues(): string[] {
@@ -92,10 +100,19 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
   private bind(queue: QueueDescriptor): void {
     const settings = OPERATION_SETTINGS[queue.operation];
     const abort = new AbortController();
+    const inFlight: Binding['inFlight'] = new Map();
     const handler = this.handlers.get(queue.operation);
     const worker = new Worker<TaskPayload>(
       queue.name,
-      (job: Job<TaskPayload>) => handler.handle(job.data, { job, queue, signal: abort.signal }),
+      async (job: Job<TaskPayload>, token?: string) => {
+        const key = `${job.id}`;
+        if (token) inFlight.set(key, { job, token });
+        try {
+          return await handler.handle(job.data, { job, queue, signal: abort.signal });
+        } finally {
+          inFlight.delete(key);
+        }
+      },
       {
         connection: redisOptionsFromUrl(this.config.get('REDIS_URL', { infer: true })),
         prefix: this.config.get('QUEUE_PREFIX', { infer: true }),
@@ -110,28 +127,41 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
         `job ${job?.id} on ${queue.name} failed (attempt ${job?.attemptsMade}): ${err.message}`,
       ),
     );
-    this.bindings.set(queue.name, { queue, worker, abort });
+    this.bindings.set(queue.name, { queue, worker, abort, inFlight });
     this.logger.log(`bound ${queue.name}`);
   }
 
-  /** Stops taking jobs from a queue; jobs running on it get the shutdown timeout to finish. */
+  /**
+   * Stops taking jobs from a queue and gives running ones the shutdown timeout to finish. Jobs still
+   * running then are handed back to the queue (waiting, their attempt not counted) for another worker,
+   * rather than left locked until their lock expires; their handlers are told to stop.
+   */
   private async unbind(name: string, binding: Binding, why: string): Promise<void> {
     this.bindings.delete(name);
-    const timeout = this.config.get('WORKER_SHUTDOWN_TIMEOUT', { infer: true });
-    let timer: NodeJS.Timeout | undefined;
-    const finished = await Promise.race([
-      binding.worker.close().then(() => true),
-      new Promise<false>((r) => (timer = setTimeout(() => r(false), timeout))),
-    ]);
-    clearTimeout(timer);
-    if (!finished) {
-      // Handlers see the abort and fail their job, which BullMQ then retries (here or elsewhere).
-      binding.abort.abort(new Error('worker stopping'));
-      await binding.worker.close(true).catch(() => undefined);
+    await binding.worker.pause(true).catch(() => undefined);
+    const drained = await this.drain(binding, this.config.get('WORKER_SHUTDOWN_TIMEOUT', { infer: true }));
+    const left = [...binding.inFlight.values()];
+    if (!drained) binding.abort.abort(new Error('worker stopping'));
+    // Forced when jobs are still running: they must not hold the process, and the worker must stop
+    // fetching before their jobs go back to the queue, or it would take them again at once.
+    await binding.worker.close(!drained).catch(() => undefined);
+    let returned = 0;
+    for (const { job, token } of left) {
+      const fresh = await Job.fromId<TaskPayload>(this.queues.queue(name), job.id!).catch(() => undefined);
+      await fresh
+        ?.moveToWait(token)
+        .then(() => returned++)
+        .catch((err: Error) => this.logger.warn(`could not hand back job ${job.id}: ${err.message}`));
     }
     this.logger.log(
-      `unbound ${name}: ${why}${finished ? '' : ' (running jobs were aborted and will be retried)'}`,
+      `unbound ${name}: ${why}${drained ? '' : ` (${returned} running job(s) handed back to the queue)`}`,
     );
+  }
+
+  private async drain(binding: Binding, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (binding.inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    return binding.inFlight.size === 0;
   }
 
   private warnAboutUnknownLocations(wanted: QueueDescriptor[]): void {
@@ -146,6 +176,23 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);
+    const unfinished = [...this.bindings.values()].filter((b) => b.inFlight.size > 0).length;
     await Promise.all([...this.bindings].map(([name, b]) => this.unbind(name, b, 'the process is stopping')));
+    if (unfinished > 0) await this.cancelOwnQueries();
+  }
+
+  /**
+   * Handlers of jobs handed back may still wait in PostgreSQL (on a lock, a long statement); the pool cannot
+   * close under them. Cancelling them rolls their transactions back, which is safe: the job runs again.
+   */
+  private async cancelOwnQueries(): Promise<void> {
+    if (!this.database.connected) return;
+    await this.dataSource
+      .query(
+        `SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+          WHERE application_name = $1 AND pid <> pg_backend_pid() AND state <> 'idle'`,
+        [getProcessName().slice(0, 63)],
+      )
+      .catch((err: Error) => this.logger.warn(`could not cancel running queries: ${err.message}`));
   }
 }
