@@ -366,7 +366,22 @@ describe('workers bind exactly the queues of their locations (real processes, Po
     );
     await waitConsumed(await monitoringJob(monitoring, id, 'after-db-outage'));
     expect(worker.child.exitCode).toBeNull();
-  }, 40_000);
+
+    // The database goes away again while the worker runs: it lets go of its queues instead of taking
+    // jobs that would only fail, and binds them again once the database is back.
+    await proxies.pop()!.close();
+    await waitFor(
+      'the worker to release its queues',
+      () => /releasing 8 queues until the database is back/.test(worker.output()),
+      12_000,
+    );
+    const held = await monitoringJob(monitoring, id, 'during-second-outage');
+    await sleep(NOT_CONSUMED_MS);
+    expect(await held.getState()).toBe('waiting');
+    proxies.push(await tcpProxy(port, Number(new URL(db.url).port || 5432), new URL(db.url).hostname));
+    await waitConsumed(held, 15_000);
+    expect(worker.output()).toMatch(/database reachable again/);
+  }, 60_000);
 
   it('starts without Redis, stays up and reports Redis down, and heartbeats and consumes once it is reachable', async () => {
     const ns = namespace();

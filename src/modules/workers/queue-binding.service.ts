@@ -55,15 +55,14 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
 
   onApplicationBootstrap(): void {
     this.heartbeat.register('worker', () => this.boundQueues);
-    // Jobs taken while PostgreSQL is down would only fail and use up their retries: stop taking them.
+    // Jobs taken while PostgreSQL is down would only fail and use up their retries: stop taking them
+    // (closing, not pausing: a paused BullMQ worker still takes the job its pending fetch returns).
     this.database.on('down', () => {
-      this.logger.warn(`pausing ${this.bindings.size} queues until the database is back`);
-      for (const { worker } of this.bindings.values()) void worker.pause(true).catch(() => undefined);
+      this.logger.warn(`releasing ${this.bindings.size} queues until the database is back`);
+      for (const [name, binding] of this.bindings)
+        void this.unbind(name, binding, 'the database is unreachable');
     });
-    this.database.on('up', () => {
-      for (const { worker } of this.bindings.values()) worker.resume();
-      void this.refresh();
-    });
+    this.database.on('up', () => void this.refresh());
     void this.database.ready.then(async () => {
       await this.refresh();
       if (this.stopping) return;
@@ -76,6 +75,7 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
   async refresh(): Promise<void> {
     if (this.stopping) return;
     let wanted: QueueDescriptor[];
+    if (!this.database.connected) return;
     try {
       wanted = (await this.discovery.discoverAll()).filter((q) => this.serves(q));
     } catch (err) {
