@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import { parseBytes, parseDuration } from './units';
@@ -6,7 +7,15 @@ const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 const toMs = ({ value }: { value: unknown }) => parseDuration(value);
 const toBytes = ({ value }: { value: unknown }) => parseBytes(value);
-const duration = (name: string) => `${name} must be a duration such as 30s, 5m, 1h or a number of ms`;
+/** A duration setting: `30s`, `5m`, `1h` or a number of milliseconds, at least `min` ms. */
+const Duration =
+  (min: number): PropertyDecorator =>
+  (target, key) =>
+    applyDecorators(
+      Transform(toMs),
+      IsInt({ message: `${String(key)} must be a duration such as 30s, 5m, 1h or a number of ms` }),
+      Min(min),
+    )(target, key);
 
 /**
  * Every setting the processes read, validated once at boot. A bad value stops start-up with a message
@@ -58,42 +67,28 @@ export class Environment {
   REDIS_KEY_PREFIX = '';
 
   /** How often a worker re-reads the locations it serves and binds or unbinds their queues. */
-  @Transform(toMs)
-  @IsInt({ message: duration('WORKER_DISCOVERY_INTERVAL') })
-  @Min(100)
+  @Duration(100)
   WORKER_DISCOVERY_INTERVAL = 30_000;
 
   /** On SIGTERM, how long running jobs may finish before they are handed back to the queue. */
-  @Transform(toMs)
-  @IsInt({ message: duration('WORKER_SHUTDOWN_TIMEOUT') })
-  @Min(0)
+  @Duration(0)
   WORKER_SHUTDOWN_TIMEOUT = 30_000;
 
-  @Transform(toMs)
-  @IsInt({ message: duration('HEARTBEAT_TTL') })
-  @Min(1000)
+  @Duration(1000)
   HEARTBEAT_TTL = 90_000;
 
-  @Transform(toMs)
-  @IsInt({ message: duration('HEARTBEAT_INTERVAL') })
-  @Min(100)
+  @Duration(100)
   HEARTBEAT_INTERVAL = 30_000;
 
   /** How often managers re-create their schedulers (a Redis that lost its data lost them too). */
-  @Transform(toMs)
-  @IsInt({ message: duration('MANAGER_SCHEDULER_REFRESH') })
-  @Min(100)
+  @Duration(100)
   MANAGER_SCHEDULER_REFRESH = 30_000;
 
-  @Transform(toMs)
-  @IsInt({ message: duration('RAW_DATA_PACKAGE_MANAGER_INTERVAL') })
-  @Min(100)
+  @Duration(100)
   RAW_DATA_PACKAGE_MANAGER_INTERVAL = 10_000;
 
   /** An obs unit whose finish never came is packaged this long after its last file was registered. */
-  @Transform(toMs)
-  @IsInt({ message: duration('OBS_UNIT_GRACE') })
-  @Min(0)
+  @Duration(0)
   OBS_UNIT_GRACE = 3_600_000;
 
   /** A raw data package is split so that no tar is larger than this (a single larger file goes alone). */
