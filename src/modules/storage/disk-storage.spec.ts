@@ -1,0 +1,103 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { DiskStorage } from './disk-storage';
+import { ChecksumMismatchError, ObjectNotFoundError, UnsafePathError } from './storage-errors';
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('DiskStorage (real filesystem)', () => {
+  let base: string;
+  let root: string;
+  let storage: DiskStorage;
+
+  beforeEach(() => {
+    base = mkdtempSync(join(tmpdir(), 'ccat-disk-'));
+    root = join(base, 'root');
+    mkdirSync(root);
+    storage = new DiskStorage(root);
+  });
+  afterEach(() => rmSync(base, { recursive: true, force: true }));
+
+  const leftovers = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.part'));
+
+  it('writes through a temporary name, hashing while streaming, and leaves only the verified file', async () => {
+    const bytes = randomBytes(3 * 1024 * 1024 + 17);
+    const digest = await storage.write('a/b/file.fits', Readable.from([bytes]), {
+      size: bytes.length,
+      sha256: sha256(bytes),
+    });
+    expect(digest).toEqual({ size: bytes.length, sha256: sha256(bytes) });
+    expect(readFileSync(join(root, 'a/b/file.fits')).equals(bytes)).toBe(true);
+    expect(leftovers(join(root, 'a/b'))).toEqual([]);
+    expect(await storage.digest('a/b/file.fits')).toEqual(digest);
+    expect(await storage.stat('a/b/file.fits')).toEqual({ size: bytes.length });
+  });
+
+  it('refuses bytes whose checksum or size differ, leaving no file and no temporary', async () => {
+    const bytes = randomBytes(1000);
+    await expect(
+      storage.write('x.bin', Readable.from([bytes]), { sha256: sha256(Buffer.from('other')) }),
+    ).rejects.toBeInstanceOf(ChecksumMismatchError);
+    await expect(storage.write('y.bin', Readable.from([bytes]), { size: 999 })).rejects.toThrow(
+      /bytes differ/,
+    );
+    await expect(storage.write('z.bin', Readable.from([bytes]), { size: 1001 })).rejects.toThrow(
+      /got 1000 bytes/,
+    );
+    expect(readdirSync(root)).toEqual([]);
+  });
+
+  it('keeps the previous file when a replacement fails verification', async () => {
+    await storage.write('keep.txt', Readable.from([Buffer.from('good')]));
+    await expect(
+      storage.write('keep.txt', Readable.from([Buffer.from('bad!')]), { sha256: sha256(Buffer.from('x')) }),
+    ).rejects.toThrow();
+    expect(readFileSync(join(root, 'keep.txt'), 'utf8')).toBe('good');
+  });
+
+  it('refuses paths that leave the root, lexically or through a link', async () => {
+    writeFileSync(join(base, 'secret'), 'outside');
+    mkdirSync(join(base, 'elsewhere'));
+    symlinkSync(join(base, 'elsewhere'), join(root, 'link'));
+    symlinkSync(join(base, 'secret'), join(root, 'secret-link'));
+    for (const bad of ['../secret', '/etc/passwd', 'a/../../secret', 'a//b']) {
+      await expect(storage.write(bad, Readable.from([Buffer.from('x')]))).rejects.toBeInstanceOf(
+        UnsafePathError,
+      );
+    }
+    await expect(storage.write('link/planted', Readable.from([Buffer.from('x')]))).rejects.toThrow(
+      /through a link/,
+    );
+    await expect(storage.read('secret-link')).rejects.toThrow(/through a link/);
+    expect(existsSync(join(base, 'elsewhere', 'planted'))).toBe(false);
+  });
+
+  it('reads ranges, reports missing files, and deletes', async () => {
+    await storage.write('r.txt', Readable.from([Buffer.from('0123456789')]));
+    expect(await text(await storage.read('r.txt', { start: 3, end: 6 }))).toBe('3456');
+    expect(await storage.stat('missing')).toBeNull();
+    await expect(storage.read('missing')).rejects.toBeInstanceOf(ObjectNotFoundError);
+    await storage.delete('r.txt');
+    expect(await storage.stat('r.txt')).toBeNull();
+    await storage.delete('r.txt');
+  });
+
+  it('reports free and total space', async () => {
+    const space = await storage.space();
+    expect(space.totalBytes).toBeGreaterThan(0);
+    expect(space.freeBytes).toBeLessThanOrEqual(space.totalBytes);
+  });
+});

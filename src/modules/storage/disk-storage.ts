@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, realpath, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { unsafeRelativePathReason } from '../../common/validation/is-safe-relative-path';
+import { Expected, ObjectInfo, StorageBackend } from './storage-backend';
+import { ObjectNotFoundError, UnsafePathError } from './storage-errors';
+import { Digest, nullSink, VerifyingStream } from './verifying-stream';
+
+/**
+ * A directory tree on a local or mounted filesystem. Every relative path is checked to stay inside the
+ * root, also through symbolic links; a write goes to a temporary name beside its target, is hashed while
+ * streaming, fsynced, renamed only when it matches, and the directory fsynced, so that a power cut never
+ * leaves a complete-looking file that is not.
+ */
+export class DiskStorage implements StorageBackend {
+  readonly description: string;
+
+  constructor(private readonly root: string) {
+    if (!isAbsolute(root)) throw new Error(`disk root must be absolute, got ${root}`);
+    this.description = `disk ${root}`;
+  }
+
+  async write(path: string, source: Readable, expected: Expected = {}): Promise<Digest> {
+    const target = await this.resolveForWrite(path);
+    const temporary = join(dirname(target), `.${randomBytes(6).toString('hex')}.part`);
+    const verify = new VerifyingStream(`${this.description}/${path}`, expected);
+    try {
+      await pipeline(source, verify, createWriteStream(temporary, { flags: 'wx' }));
+      await fsync(temporary);
+      await rename(temporary, target);
+      await fsync(dirname(target));
+      return verify.digest;
+    } catch (err) {
+      await unlink(temporary).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async read(path: string, range?: { start: number; end?: number }): Promise<Readable> {
+    const full = await this.resolveExisting(path);
+    return createReadStream(full, range ? { start: range.start, end: range.end } : {});
+  }
+
+  async stat(path: string): Promise<ObjectInfo | null> {
+    const full = await this.resolveExisting(path).catch((err) => {
+      if (err instanceof ObjectNotFoundError) return null;
+      throw err;
+    });
+    if (!full) return null;
+    const s = await stat(full);
+    return s.isFile() ? { size: s.size } : null;
+  }
+
+  async digest(path: string): Promise<Digest> {
+    const verify = new VerifyingStream(`${this.description}/${path}`);
+    await pipeline(await this.read(path), verify, nullSink());
+    return verify.digest;
+  }
+
+  async delete(path: string): Promise<void> {
+    const full = await this.resolveExisting(path).catch((err) => {
+      if (err instanceof ObjectNotFoundError) return null;
+      throw err;
+    });
+    if (full) await rm(full);
+  }
+
+  async space(): Promise<{ freeBytes: number; totalBytes: number }> {
+    const s = await statfs(this.root);
+    return { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+  }
+
+  /** The absolute path of `path`, refusing anything that could leave the root. */
+  private lexical(path: string): string {
+    const why = unsafeRelativePathReason(path);
+    if (why) throw new UnsafePathError(path, why);
+    const full = resolve(this.root, path);
+    const rel = relative(this.root, full);
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new UnsafePathError(path, `leaves ${this.root}`);
+    return full;
+  }
+
+  private async resolveExisting(path: string): Promise<string> {
+    const full = this.lexical(path);
+    const real = await realpath(full).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') throw new ObjectNotFoundError(`${this.description}/${path}`);
+      throw err;
+    });
+    await this.assertInside(real, path);
+    return real;
+  }
+
+  /** Creates the parent directories, then checks that the real parent (links resolved) is inside the root. */
+  private async resolveForWrite(path: string): Promise<string> {
+    const full = this.lexical(path);
+    await mkdir(dirname(full), { recursive: true });
+    await this.assertInside(await realpath(dirname(full)), path);
+    return full;
+  }
+
+  private async assertInside(realFull: string, path: string): Promise<void> {
+    const realRoot = await realpath(this.root);
+    if (realFull !== realRoot && !realFull.startsWith(realRoot + sep)) {
+      throw new UnsafePathError(path, `resolves outside ${this.root} through a link`);
+    }
+  }
+}
+
+async function fsync(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

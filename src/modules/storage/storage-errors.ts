@@ -1,0 +1,40 @@
+/**
+ * Storage errors say whether trying again can help. A checksum mismatch of a copy is retryable (from a
+ * good source the next copy may well be right); a path that escapes its root, or an archived object that
+ * would be overwritten with other bytes, never becomes right by retrying.
+ */
+export abstract class StorageError extends Error {
+  abstract readonly retryable: boolean;
+}
+
+export class ChecksumMismatchError extends StorageError {
+  readonly retryable = true;
+  constructor(
+    readonly path: string,
+    readonly expected: { size?: number; sha256?: string },
+    readonly actual: { size: number; sha256: string },
+  ) {
+    super(
+      `${path}: bytes differ from what was expected (expected ${expected.size ?? '?'} bytes, sha256 ` +
+        `${expected.sha256 ?? '?'}; got ${actual.size} bytes, sha256 ${actual.sha256})`,
+    );
+  }
+}
+
+export class UnsafePathError extends StorageError {
+  readonly retryable = false;
+  constructor(path: string, why: string) {
+    super(`${JSON.stringify(path)} refused: ${why}`);
+  }
+}
+
+export class ObjectConflictError extends StorageError {
+  readonly retryable = false;
+}
+
+export class ObjectNotFoundError extends StorageError {
+  readonly retryable = false;
+  constructor(readonly path: string) {
+    super(`${path} does not exist`);
+  }
+}
