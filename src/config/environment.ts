@@ -97,6 +97,13 @@ export class Environment {
   @Min(1)
   RAW_PACKAGE_MAX_BYTES = 50e9;
 
+  /**
+   * How an S3 copy is proven before it counts: `readback` hashes the stored object again (the default:
+   * s3rver, and some real S3 services, check no checksum on upload); `metadata` trusts size and metadata.
+   */
+  @IsIn(['readback', 'metadata'])
+  LTA_VERIFY: 'readback' | 'metadata' = 'readback';
+
   /** The name this process records in claimedBy and in audit events; derived from the host and pid if unset. */
   @IsOptional()
   @IsString()
