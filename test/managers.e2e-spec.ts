@@ -4,7 +4,10 @@ import { DataSource } from 'typeorm';
 import { redisOptionsFromUrl } from '../src/common/redis/redis-options';
 import { typeOrmOptions } from '../src/database/typeorm-options';
 import { MANAGERS_QUEUE } from '../src/modules/managers/managers.constants';
+import { ConfigService } from '@nestjs/config';
 import { RawDataPackageProcessor } from '../src/modules/packages/raw-data-package.processor';
+import { PhysicalCopyService } from '../src/modules/physical-copies/physical-copy.service';
+import { StorageService } from '../src/modules/storage/storage.service';
 import { OperationType } from '../src/modules/queues/operation-type';
 import {
   applyDemoTopology,
@@ -154,7 +157,7 @@ describe('managers on job schedulers (real PostgreSQL, Redis and processes)', ()
     const units = await Promise.all(Array.from({ length: 30 }, () => unitWithFiles(2, true)));
     await startManagers(ns);
     await waitFor(
-      'all 30 packages to be claimed by the ccat worker',
+      'all 30 packages to be taken by the ccat worker',
       async () => {
         const rows: { status: string; claimed_by: string | null }[] = await ds.query(
           `SELECT status, claimed_by FROM raw_data_package WHERE executed_obs_unit_id = ANY($1::uuid[])`,
@@ -162,11 +165,15 @@ describe('managers on job schedulers (real PostgreSQL, Redis and processes)', ()
         );
         return (
           rows.length === 30 &&
-          rows.every((r) => r.status === 'in_progress' && r.claimed_by?.startsWith('worker-ccat-'))
+          // Their files were never written, so packaging fails them, which is fine here: none is stranded.
+          rows.every((r) => r.status !== 'scheduled' && r.claimed_by?.startsWith('worker-ccat-'))
         );
       },
       20_000,
-    );
+    ).catch((err) => {
+      console.log(ccat.output().split('\n').filter((l) => !l.includes('dependencies')).slice(-15).join('\n'));
+      throw err;
+    });
   });
 
   it('has the packaging job retry, not skip, a package whose scheduling has not committed yet', async () => {
@@ -177,7 +184,12 @@ describe('managers on job schedulers (real PostgreSQL, Redis and processes)', ()
         WHERE executed_obs_unit_id = $1 LIMIT 1 RETURNING id`,
       [unit],
     );
-    const processor = new RawDataPackageProcessor(ds);
+    await ds.query(`UPDATE raw_data_file SET raw_data_package_id = $1 WHERE executed_obs_unit_id = $2`, [id, unit]);
+    const processor = new RawDataPackageProcessor(
+      ds,
+      new StorageService(new ConfigService({})),
+      new PhysicalCopyService(ds),
+    );
     const payload = {
       operation: OperationType.RAW_DATA_PACKAGE_CREATION,
       entityId: id,
@@ -189,10 +201,14 @@ describe('managers on job schedulers (real PostgreSQL, Redis and processes)', ()
       'pending',
     );
     await ds.query(`UPDATE raw_data_package SET status = 'scheduled' WHERE id = $1`, [id]);
-    await expect(processor.handle(payload)).resolves.toMatchObject({ claimedBy: expect.any(String) });
-    expect((await ds.query(`SELECT status FROM raw_data_package WHERE id = $1`, [id]))[0].status).toBe(
-      'in_progress',
+    // Scheduled, it is taken; its one file was never written, so it fails for good, saying so.
+    await expect(processor.handle(payload)).rejects.toThrow(/missing from disk/);
+    const [row] = await ds.query(
+      `SELECT status, failure_reason, claimed_by FROM raw_data_package WHERE id = $1`,
+      [id],
     );
+    expect(row.status).toBe('failed');
+    expect(row.failure_reason).toMatch(/is registered but missing/);
   });
 
   it('gets its schedulers back after Redis loses everything, and runs again', async () => {

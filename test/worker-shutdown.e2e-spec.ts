@@ -113,7 +113,9 @@ describe('a worker stopping with a job in flight (real processes)', () => {
     running.push(second);
     const claimedBy = await waitFor('the second worker to claim the package', async () => {
       const [row] = await ds.query(`SELECT status, claimed_by FROM raw_data_package WHERE id = $1`, [id]);
-      return row.status === 'in_progress' ? (row.claimed_by as string) : null;
+      return row.status !== 'scheduled' && row.claimed_by?.endsWith(`-${second.child.pid}`)
+        ? (row.claimed_by as string)
+        : null;
     });
     expect(claimedBy).toMatch(new RegExp(`-${second.child.pid}$`));
   });

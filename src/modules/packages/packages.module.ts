@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
+import { PhysicalCopiesModule } from '../physical-copies/physical-copies.module';
 import { QueuesModule } from '../queues/queues.module';
+import { StorageModule } from '../storage/storage.module';
 import { RawDataPackageManager } from './raw-data-package.manager';
 import { RawDataPackageProcessor } from './raw-data-package.processor';
 
 /** Stage 1: raw data packages, their manager (decides) and their processor (does). */
 @Module({
-  imports: [QueuesModule],
+  imports: [QueuesModule, StorageModule, PhysicalCopiesModule],
   providers: [RawDataPackageManager, RawDataPackageProcessor],
   exports: [RawDataPackageManager, RawDataPackageProcessor],
 })

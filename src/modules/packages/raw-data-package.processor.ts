@@ -1,56 +1,159 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { OperationStatus } from '../../common/operation-status';
 import { getProcessName } from '../../common/process-name';
 import { transitionRow } from '../../common/transition-row';
+import { chooseBuffer } from '../locations/buffer-selection';
+import { DataLocation } from '../locations/data-location.entity';
+import { declareCopyAuthor, PhysicalCopyService } from '../physical-copies/physical-copy.service';
+import { CopyKind } from '../physical-copies/physical-copy.states';
 import { HandlesOperation, OperationHandler } from '../queues/operation-handler';
 import { OperationType } from '../queues/operation-type';
 import { TaskPayload } from '../queues/queue-descriptor';
+import { StorageError } from '../storage/storage-errors';
+import { StorageService } from '../storage/storage.service';
+import { ArchiveMember, writeTar } from './package-archive';
 import { RawDataPackage } from './raw-data-package.entity';
 import { rawDataPackageStatusMachine } from './raw-data-package.states';
 
+type Outcome = { packaged: string; buffer: string; size: number; sha256: string } | { skipped: string };
+
 /**
- * Stage 1's worker side, on the SOURCE queue. So far it claims the package (in progress, claimed by this
- * process, when) and stops there: writing the tar into the buffer is the storage stage's work, and nothing
- * is marked done before its bytes are verified.
+ * Stage 1's worker side, on the SOURCE queue: claims the package, writes the tar of its files straight
+ * into the site's buffer (each file checked against its registration in the same single read), and only
+ * once the tar is durable there records the package as completed with a PRESENT copy at the buffer.
+ * A file that differs from its registration fails the package for good, with that reason; anything else
+ * is retried, and marks the package failed only when the last attempt fails.
  */
 @Injectable()
 @HandlesOperation(OperationType.RAW_DATA_PACKAGE_CREATION)
 export class RawDataPackageProcessor implements OperationHandler {
   private readonly logger = new Logger(RawDataPackageProcessor.name);
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly storage: StorageService,
+    private readonly copies: PhysicalCopyService,
+  ) {}
 
-  async handle(payload: TaskPayload): Promise<{ claimedBy: string } | { skipped: string }> {
+  async handle(payload: TaskPayload, context?: { job: Job<TaskPayload> }): Promise<Outcome> {
+    const claimed = await this.claim(payload.entityId);
+    if ('skipped' in claimed) return claimed;
+    const pkg = claimed;
+    try {
+      return await this.packageInto(pkg);
+    } catch (err) {
+      const permanent = err instanceof StorageError && !err.retryable;
+      const lastAttempt = !context || context.job.attemptsMade + 1 >= (context.job.opts.attempts ?? 1);
+      if (permanent || lastAttempt) {
+        await this.fail(pkg.id, (err as Error).message);
+        throw permanent ? new UnrecoverableError((err as Error).message) : err;
+      }
+      throw err;
+    }
+  }
+
+  private async packageInto(pkg: RawDataPackage): Promise<Outcome> {
+    const source = await this.dataSource.manager.findOneByOrFail(DataLocation, { id: pkg.sourceLocationId });
+    const choice = await chooseBuffer(this.dataSource.manager, source.siteId, (l) =>
+      this.storage.backendFor(l),
+    );
+    if (!choice.buffer) {
+      throw new Error(
+        `no buffer at the source's site can take data: ${choice.skipped.join('; ') || 'none is active'}`,
+      );
+    }
+    const buffer = choice.buffer;
+    const members: ArchiveMember[] = (
+      await this.dataSource.query(
+        `SELECT relative_path AS path, size, sha256, coalesce(file_created_at, created_at) AS mtime
+           FROM raw_data_file WHERE raw_data_package_id = $1 ORDER BY relative_path`,
+        [pkg.id],
+      )
+    ).map((r: { path: string; size: string; sha256: string; mtime: Date }) => ({
+      ...r,
+      size: Number(r.size),
+    }));
+    const digest = await writeTar(
+      members,
+      this.storage.backendFor(source),
+      this.storage.backendFor(buffer),
+      pkg.relativePath,
+    );
+
+    await this.dataSource.transaction(async (m) => {
+      await declareCopyAuthor(m, { actor: getProcessName(), reason: `raw data package ${pkg.name} written` });
+      await transitionRow(
+        m,
+        RawDataPackage,
+        pkg.id,
+        'status',
+        rawDataPackageStatusMachine,
+        OperationStatus.COMPLETED,
+        {
+          size: digest.size,
+          sha256: digest.sha256,
+          failureReason: null,
+        },
+      );
+      // A re-run after a crash between the write and this commit finds no copy yet: the bytes were replaced
+      // atomically by the same content, and this is the first record of them.
+      await this.copies.createCopies(
+        m,
+        [
+          {
+            kind: CopyKind.RAW_DATA_PACKAGE,
+            rawDataPackageId: pkg.id,
+            locationId: buffer.id,
+            relativePath: pkg.relativePath,
+            size: digest.size,
+            sha256: digest.sha256,
+          },
+        ],
+        { actor: getProcessName(), reason: `raw data package ${pkg.name} written` },
+      );
+    });
+    this.logger.log(
+      `packaged ${pkg.name}: ${members.length} files, ${digest.size} bytes into ${buffer.name}`,
+    );
+    return { packaged: pkg.name, buffer: buffer.name, size: digest.size, sha256: digest.sha256 };
+  }
+
+  /** Takes the package for this process; a job that arrives before its scheduling committed is retried. */
+  private async claim(id: string): Promise<RawDataPackage | { skipped: string }> {
     return this.dataSource.transaction(async (m) => {
-      const row = await m.findOne(RawDataPackage, {
-        where: { id: payload.entityId },
-        lock: { mode: 'pessimistic_write' },
-      });
+      const row = await m.findOne(RawDataPackage, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!row) return { skipped: 'package no longer exists' };
       const claim = { claimedBy: getProcessName(), claimedAt: new Date() };
       if (row.status === OperationStatus.IN_PROGRESS) {
-        // A re-run after a crash: this process takes the claim over.
-        await m.update(RawDataPackage, { id: row.id }, claim);
+        await m.update(RawDataPackage, { id }, claim);
       } else if (row.status === OperationStatus.SCHEDULED) {
         await transitionRow(
           m,
           RawDataPackage,
-          row.id,
+          id,
           'status',
           rawDataPackageStatusMachine,
           OperationStatus.IN_PROGRESS,
           claim,
         );
       } else if (row.status === OperationStatus.PENDING) {
-        // Enqueued, but the manager's commit that marks it scheduled has not landed (or was lost): retry.
         throw new Error(`raw data package ${row.name} is not scheduled yet`);
       } else {
         return { skipped: `package is ${row.status}` };
       }
-      this.logger.log(`claimed raw data package ${row.name} (${row.fileCount} files, ${row.size} bytes)`);
-      return { claimedBy: claim.claimedBy };
+      return Object.assign(row, claim);
     });
+  }
+
+  private async fail(id: string, reason: string): Promise<void> {
+    await this.dataSource.transaction((m) =>
+      transitionRow(m, RawDataPackage, id, 'status', rawDataPackageStatusMachine, OperationStatus.FAILED, {
+        failureReason: reason.slice(0, 2000),
+      }),
+    );
+    this.logger.warn(`raw data package ${id} failed: ${reason}`);
   }
 }

@@ -3,6 +3,8 @@ import { DiscoveryModule } from '@nestjs/core';
 import { Test, TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { RawDataPackageProcessor } from '../packages/raw-data-package.processor';
+import { PhysicalCopyService } from '../physical-copies/physical-copy.service';
+import { StorageService } from '../storage/storage.service';
 import { HandlesOperation, OperationHandler } from './operation-handler';
 import { OperationHandlerRegistry } from './operation-handler.registry';
 import { OperationType } from './operation-type';
@@ -77,11 +79,13 @@ describe('OperationHandlerRegistry', () => {
   });
 
   it('accepts the real set: the packaging processor and the stages not built yet', async () => {
-    // The processor needs a DataSource; a placeholder is enough, nothing is run.
+    // The processor's collaborators are placeholders: nothing is run.
     const moduleRef = await boot([
       ...UNBUILT_OPERATION_HANDLERS,
       RawDataPackageProcessor,
       { provide: DataSource, useValue: {} },
+      { provide: StorageService, useValue: {} },
+      { provide: PhysicalCopyService, useValue: {} },
     ]);
     const handler = moduleRef.get(OperationHandlerRegistry).get(OperationType.RAW_DATA_PACKAGE_CREATION);
     expect(handler).toBeInstanceOf(RawDataPackageProcessor);

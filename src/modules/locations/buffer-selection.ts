@@ -1,0 +1,34 @@
+import { EntityManager } from 'typeorm';
+import { StorageBackend } from '../storage/storage-backend';
+import { DataLocation } from './data-location.entity';
+import { LocationType } from './location-type';
+
+/**
+ * The buffer a site's new data goes to: the active buffer with the lowest priority number that has room
+ * (below its usage threshold); the next one when it is full; none if every buffer is inactive or full.
+ */
+export async function chooseBuffer(
+  m: EntityManager,
+  siteId: number,
+  storageOf: (location: DataLocation) => StorageBackend,
+): Promise<{ buffer: DataLocation; skipped: string[] } | { buffer: null; skipped: string[] }> {
+  const buffers = await m.find(DataLocation, {
+    where: { siteId, locationType: LocationType.BUFFER, active: true },
+    order: { priority: 'ASC', id: 'ASC' },
+  });
+  const skipped: string[] = [];
+  for (const buffer of buffers) {
+    const space = await storageOf(buffer)
+      .space()
+      .catch(() => null);
+    const threshold = buffer.diskUsageThresholdPercent ?? 100;
+    const used =
+      space && space.totalBytes > 0 ? (100 * (space.totalBytes - space.freeBytes)) / space.totalBytes : 0;
+    if (used > threshold) {
+      skipped.push(`${buffer.name} is ${used.toFixed(1)}% full (threshold ${threshold}%)`);
+      continue;
+    }
+    return { buffer, skipped };
+  }
+  return { buffer: null, skipped };
+}
