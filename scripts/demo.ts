@@ -10,7 +10,7 @@ import { startStack } from './lib/stack';
 /**
  * `npm run demo`: the system's main job so far. A fresh database, the demo topology and the ingest API; an
  * instrument writes a night of files to the telescope computer and registers them; a worker per site and
- * the managers start, and the packaging jobs reach the ccat worker.
+ * the managers start, and the ccat worker packs each obs unit's files, verified, into the ccat buffer.
  */
 const { values: flags } = parseArgs({
   options: {
@@ -112,32 +112,43 @@ async function main(): Promise<void> {
       workers.push(startApp('worker', { ...stack.env, WORKER_HTTP_PORT: '0' }, ['--site', site]));
     workers.push(startApp('worker', { ...stack.env, WORKER_HTTP_PORT: '0' }, ['--role', 'managers']));
     const expected = new Set(night.flatMap((n) => n.files.map((f) => `${n.unit}/${f.module}`))).size;
-    await waitUntil('the packaging jobs to reach the ccat worker', async () => {
+    await waitUntil('the raw data packages to be written into the ccat buffer', async () => {
       const { rows } = await db.query(
-        `SELECT count(*)::int AS n FROM raw_data_package WHERE claimed_by IS NOT NULL`,
+        `SELECT count(*) FILTER (WHERE status = 'completed')::int AS done,
+                count(*) FILTER (WHERE status = 'failed')::int AS failed FROM raw_data_package`,
       );
-      return rows[0].n >= expected;
+      if (rows[0].failed > 0)
+        throw new Error(`${rows[0].failed} package(s) failed; see raw_data_package.failure_reason`);
+      return rows[0].done >= expected;
     });
     console.log(cli(['services'], stack.env).trimEnd());
 
-    step('Stage 1: raw data packages, decided by the manager, claimed by the ccat worker');
+    step(
+      'Stage 1: raw data packages, decided by the manager, written into the ccat buffer by the ccat worker',
+    );
     const { rows } = await db.query(
       `SELECT u.obs_unit AS "obs unit", im.name AS module, p.sequence AS seq, p.file_count AS files,
-              p.size, p.status, p.claimed_by AS "claimed by"
+              p.size AS "tar size", left(p.sha256, 12) AS "tar sha256", p.status, p.claimed_by AS "written by",
+              l.name AS "copy at"
          FROM raw_data_package p
          JOIN executed_obs_unit u ON u.id = p.executed_obs_unit_id
          JOIN instrument_module im ON im.id = p.instrument_module_id
+         LEFT JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.status = 'present'
+         LEFT JOIN data_location l ON l.id = c.location_id
         ORDER BY u.obs_unit, im.name, p.sequence`,
     );
-    console.table(rows.map((r) => ({ ...r, size: human(Number(r.size)) })));
-    const claimedByCcat = rows.every((r) => String(r['claimed by']).startsWith('worker-ccat-'));
-    console.log(
-      `${rows.length} packages for ${all.length} files; every packaging job ran on the ccat worker: ${claimedByCcat ? 'yes' : 'NO'}.`,
+    console.table(rows.map((r) => ({ ...r, 'tar size': human(Number(r['tar size'])) })));
+    const byCcat = rows.every(
+      (r) => String(r['written by']).startsWith('worker-ccat-') && r['copy at'] === 'buffer',
     );
     console.log(
-      '(Writing the package tars into the buffer, and everything after, are the next stages to build.)',
+      `${rows.length} packages for ${all.length} files, every file checked against its registered SHA-256 as it ` +
+        `was packed; every tar written by the ccat worker into ccat/buffer: ${byCcat ? 'yes' : 'NO'}.`,
     );
-    if (!claimedByCcat) throw new Error('a packaging job ran somewhere other than the ccat worker');
+    console.log(
+      '(Bundling, the transfer to the archives and everything after are the next stages to build.)',
+    );
+    if (!byCcat) throw new Error('a package was not written by the ccat worker into the ccat buffer');
 
     if (flags.keep) {
       console.log(

@@ -171,7 +171,14 @@ describe('managers on job schedulers (real PostgreSQL, Redis and processes)', ()
       },
       20_000,
     ).catch((err) => {
-      console.log(ccat.output().split('\n').filter((l) => !l.includes('dependencies')).slice(-15).join('\n'));
+      console.log(
+        ccat
+          .output()
+          .split('\n')
+          .filter((l) => !l.includes('dependencies'))
+          .slice(-15)
+          .join('\n'),
+      );
       throw err;
     });
   });
@@ -184,7 +191,10 @@ describe('managers on job schedulers (real PostgreSQL, Redis and processes)', ()
         WHERE executed_obs_unit_id = $1 LIMIT 1 RETURNING id`,
       [unit],
     );
-    await ds.query(`UPDATE raw_data_file SET raw_data_package_id = $1 WHERE executed_obs_unit_id = $2`, [id, unit]);
+    await ds.query(`UPDATE raw_data_file SET raw_data_package_id = $1 WHERE executed_obs_unit_id = $2`, [
+      id,
+      unit,
+    ]);
     const processor = new RawDataPackageProcessor(
       ds,
       new StorageService(new ConfigService({})),

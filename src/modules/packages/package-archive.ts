@@ -71,7 +71,9 @@ async function appendMember(pack: ReturnType<typeof tarPack>, source: StorageBac
       throw new SourceFileError(`${member.path} is registered but missing from ${source.description}`);
     }
     if (err instanceof ChecksumMismatchError) {
-      throw new SourceFileError(`${member.path} changed on ${source.description} after registration: ${err.message}`);
+      throw new SourceFileError(
+        `${member.path} changed on ${source.description} after registration: ${err.message}`,
+      );
     }
     throw err;
   }
