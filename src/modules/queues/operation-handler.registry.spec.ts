@@ -8,11 +8,10 @@ import { StorageService } from '../storage/storage.service';
 import { HandlesOperation, OperationHandler } from './operation-handler';
 import { OperationHandlerRegistry } from './operation-handler.registry';
 import { OperationType } from './operation-type';
-import {
-  DataTransferNotBuilt,
-  StagingNotBuilt,
-  UNBUILT_OPERATION_HANDLERS,
-} from './unbuilt-operations.handlers';
+import { UNBUILT_OPERATION_HANDLERS, unbuiltHandlerFor } from './unbuilt-operations.handlers';
+
+const DataTransferNotBuilt = unbuiltHandlerFor(OperationType.DATA_TRANSFER);
+const StagingNotBuilt = unbuiltHandlerFor(OperationType.STAGING);
 
 @Injectable()
 @HandlesOperation(OperationType.RAW_DATA_PACKAGE_CREATION)
