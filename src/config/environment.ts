@@ -80,6 +80,14 @@ export class Environment {
   @Duration(100)
   HEARTBEAT_INTERVAL = 30_000;
 
+  /**
+   * Overrides every operation's job lock (see operation-settings.ts): how soon a job whose worker died is
+   * taken by another. Long by default, since one job can stream for minutes; short in tests and chaos runs.
+   */
+  @IsOptional()
+  @Duration(500)
+  JOB_LOCK_DURATION?: number;
+
   /** How often managers re-create their schedulers (a Redis that lost its data lost them too). */
   @Duration(100)
   MANAGER_SCHEDULER_REFRESH = 30_000;

@@ -7,6 +7,7 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -93,6 +94,24 @@ describe('DiskStorage (real filesystem)', () => {
     await storage.delete('r.txt');
     expect(await storage.stat('r.txt')).toBeNull();
     await storage.delete('r.txt');
+  });
+
+  it('removes what a killed earlier attempt at the same target left behind, and nothing else', async () => {
+    mkdirSync(join(root, 'd'));
+    const stale = join(root, 'd', '.t.bin.0123456789ab.part');
+    const otherTarget = join(root, 'd', '.u.bin.0123456789ab.part');
+    for (const f of [stale, otherTarget]) {
+      writeFileSync(f, 'half');
+      utimesSync(f, new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
+    }
+    const fresh = join(root, 'd', '.t.bin.ffffffffffff.part');
+    writeFileSync(fresh, 'in progress elsewhere');
+    // A live writer keeps touching its part while this write runs.
+    utimesSync(fresh, new Date(), new Date(Date.now() + 10_000));
+    await storage.write('d/t.bin', Readable.from([Buffer.from('whole')]));
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(otherTarget)).toBe(true);
+    expect(existsSync(fresh)).toBe(true);
   });
 
   it('reports free and total space', async () => {

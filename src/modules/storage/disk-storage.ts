@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, realpath, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { mkdir, open, readdir, realpath, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { unsafeRelativePathReason } from '../../common/validation/is-safe-relative-path';
@@ -24,14 +24,16 @@ export class DiskStorage implements StorageBackend {
   }
 
   async write(path: string, source: Readable, expected: Expected = {}): Promise<Digest> {
+    const started = Date.now();
     const target = await this.resolveForWrite(path);
-    const temporary = join(dirname(target), `.${randomBytes(6).toString('hex')}.part`);
+    const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.part`);
     const verify = new VerifyingStream(`${this.description}/${path}`, expected);
     try {
       await pipeline(source, verify, createWriteStream(temporary, { flags: 'wx' }));
       await fsync(temporary);
       await rename(temporary, target);
       await fsync(dirname(target));
+      await removeStaleParts(target, started);
       return verify.digest;
     } catch (err) {
       await unlink(temporary).catch(() => undefined);
@@ -106,6 +108,22 @@ export class DiskStorage implements StorageBackend {
     if (realFull !== realRoot && !realFull.startsWith(realRoot + sep)) {
       throw new UnsafePathError(path, `resolves outside ${this.root} through a link`);
     }
+  }
+}
+
+/**
+ * Temporary files of earlier attempts at the same target (a worker killed mid-write leaves one). They
+ * carry the target's name, so once the target is written whole they can go: they would be dark data.
+ * One untouched since this write began belongs to no live writer (a live one keeps writing to it).
+ */
+async function removeStaleParts(target: string, writeStarted: number): Promise<void> {
+  const prefix = `.${basename(target)}.`;
+  const dir = dirname(target);
+  for (const name of await readdir(dir)) {
+    if (!name.startsWith(prefix) || !name.endsWith('.part')) continue;
+    const full = join(dir, name);
+    const s = await stat(full).catch(() => null);
+    if (s && s.mtimeMs < writeStarted) await unlink(full).catch(() => undefined);
   }
 }
 

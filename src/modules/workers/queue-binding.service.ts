@@ -99,6 +99,7 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
 
   private bind(queue: QueueDescriptor): void {
     const settings = OPERATION_SETTINGS[queue.operation];
+    const lockDuration = this.config.get('JOB_LOCK_DURATION', { infer: true }) ?? settings.lockDurationMs;
     const abort = new AbortController();
     const inFlight: Binding['inFlight'] = new Map();
     const handler = this.handlers.get(queue.operation);
@@ -117,7 +118,9 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
         connection: redisOptionsFromUrl(this.config.get('REDIS_URL', { infer: true })),
         prefix: this.config.get('QUEUE_PREFIX', { infer: true }),
         concurrency: settings.concurrency,
-        lockDuration: settings.lockDurationMs,
+        lockDuration,
+        // Stalled jobs (their worker died) are looked for at least once per lock duration.
+        stalledInterval: Math.min(30_000, lockDuration),
         maxStalledCount: settings.maxStalledCount,
       },
     );
