@@ -11,6 +11,7 @@ import { PhysicalCopyEvent } from '../modules/physical-copies/physical-copy-even
 import { PhysicalCopy } from '../modules/physical-copies/physical-copy.entity';
 import { RawDataFile } from '../modules/raw-data-files/raw-data-file.entity';
 import { Site } from '../modules/sites/site.entity';
+import { DataTransferPackage } from '../modules/transfers/data-transfer-package.entity';
 
 /** Every entity, listed once; each stage's issue adds its own here together with its migration. */
 export const ENTITIES = [
@@ -27,4 +28,5 @@ export const ENTITIES = [
   PhysicalCopyEvent,
   ApiToken,
   ManagerCycle,
+  DataTransferPackage,
 ];

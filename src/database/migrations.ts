@@ -1,6 +1,8 @@
 import { Initial1795541389379 } from '../migrations/1795541389379-Initial';
 import { PhysicalCopyAuditTrail1795541389380 } from '../migrations/1795541389380-PhysicalCopyAuditTrail';
 import { ManagersAndPackageSource1795543420915 } from '../migrations/1795543420915-ManagersAndPackageSource';
+import { CopyKindTransferPackage1795547819692 } from '../migrations/1795547819692-CopyKindTransferPackage';
+import { TransferPackages1795547819693 } from '../migrations/1795547819693-TransferPackages';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -8,4 +10,6 @@ export const MIGRATIONS: Function[] = [
   Initial1795541389379,
   PhysicalCopyAuditTrail1795541389380,
   ManagersAndPackageSource1795543420915,
+  CopyKindTransferPackage1795547819692,
+  TransferPackages1795547819693,
 ];

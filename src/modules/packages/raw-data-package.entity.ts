@@ -16,6 +16,7 @@ import { OperationStatus } from '../../common/operation-status';
 import { ExecutedObsUnit } from '../obs-units/executed-obs-unit.entity';
 import { InstrumentModule } from '../observatory/instrument-module.entity';
 import type { RawDataFile } from '../raw-data-files/raw-data-file.entity';
+import type { DataTransferPackage } from '../transfers/data-transfer-package.entity';
 import { PackageState } from './raw-data-package.states';
 
 /**
@@ -30,6 +31,7 @@ import { PackageState } from './raw-data-package.states';
   where: `status IN ('pending', 'scheduled', 'in_progress')`,
 })
 @Index('ix_raw_data_package_waiting', ['createdAt'], { where: `state = 'waiting' AND status = 'completed'` })
+@Index('ix_raw_data_package_bundle', ['dataTransferPackageId'], { where: 'data_transfer_package_id IS NOT NULL' })
 export class RawDataPackage {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -62,6 +64,13 @@ export class RawDataPackage {
 
   @Column({ type: 'int' })
   sequence!: number;
+
+  /** The transfer bundle it travels in, while it is TRANSFERRING. */
+  @ManyToOne('DataTransferPackage', { nullable: true, onDelete: 'RESTRICT' })
+  dataTransferPackage?: DataTransferPackage;
+
+  @Column('uuid', { nullable: true })
+  dataTransferPackageId!: string | null;
 
   @Column({
     type: 'enum',

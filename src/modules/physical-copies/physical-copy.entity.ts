@@ -12,6 +12,7 @@ import { bigintTransformer } from '../../common/bigint.transformer';
 import { DataLocation } from '../locations/data-location.entity';
 import { RawDataPackage } from '../packages/raw-data-package.entity';
 import { RawDataFile } from '../raw-data-files/raw-data-file.entity';
+import { DataTransferPackage } from '../transfers/data-transfer-package.entity';
 import { CopyKind, CopyStatus } from './physical-copy.states';
 
 /**
@@ -20,10 +21,13 @@ import { CopyKind, CopyStatus } from './physical-copy.states';
  * `physical_copy_event` in the same transaction.
  */
 @Entity('physical_copy')
-@Check('ck_physical_copy_one_subject', `num_nonnulls(raw_data_file_id, raw_data_package_id) = 1`)
+@Check(
+  'ck_physical_copy_one_subject',
+  `num_nonnulls(raw_data_file_id, raw_data_package_id, data_transfer_package_id) = 1`,
+)
 @Check(
   'ck_physical_copy_kind',
-  `(kind = 'raw_data_file') = (raw_data_file_id IS NOT NULL) AND (kind = 'raw_data_package') = (raw_data_package_id IS NOT NULL)`,
+  `(kind = 'raw_data_file') = (raw_data_file_id IS NOT NULL) AND (kind = 'raw_data_package') = (raw_data_package_id IS NOT NULL) AND (kind = 'data_transfer_package') = (data_transfer_package_id IS NOT NULL)`,
 )
 @Check('ck_physical_copy_sha256', `sha256 ~ '^[0-9a-f]{64}$'`)
 // At most one live copy of a thing per location: a retried copy task cannot leave a duplicate row.
@@ -34,6 +38,10 @@ import { CopyKind, CopyStatus } from './physical-copy.states';
 @Index('uq_physical_copy_live_package', ['rawDataPackageId', 'locationId'], {
   unique: true,
   where: `raw_data_package_id IS NOT NULL AND status <> 'deleted'`,
+})
+@Index('uq_physical_copy_live_transfer_package', ['dataTransferPackageId', 'locationId'], {
+  unique: true,
+  where: `data_transfer_package_id IS NOT NULL AND status <> 'deleted'`,
 })
 // "Where is every copy of this file/package": the unique indexes above leave deleted copies out.
 @Index('ix_physical_copy_file', ['rawDataFileId'], { where: 'raw_data_file_id IS NOT NULL' })
@@ -61,6 +69,12 @@ export class PhysicalCopy {
 
   @Column('uuid', { nullable: true })
   rawDataPackageId!: string | null;
+
+  @ManyToOne(() => DataTransferPackage, { nullable: true, onDelete: 'RESTRICT' })
+  dataTransferPackage?: DataTransferPackage;
+
+  @Column('uuid', { nullable: true })
+  dataTransferPackageId!: string | null;
 
   @ManyToOne(() => DataLocation, { nullable: false, onDelete: 'RESTRICT' })
   location?: DataLocation;

@@ -10,6 +10,7 @@ export interface NewCopy {
   kind: CopyKind;
   rawDataFileId?: string;
   rawDataPackageId?: string;
+  dataTransferPackageId?: string;
   locationId: number;
   relativePath: string;
   size: number;
@@ -57,9 +58,10 @@ export class PhysicalCopyService {
     await declareCopyAuthor(manager, author);
     const inserted: { id: string }[] = await manager.query(
       `INSERT INTO physical_copy
-         (kind, raw_data_file_id, raw_data_package_id, location_id, relative_path, status, size, sha256, verified_at)
-       SELECT * FROM unnest($1::copy_kind[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::copy_status[],
-                            $7::bigint[], $8::char(64)[], $9::timestamptz[])
+         (kind, raw_data_file_id, raw_data_package_id, data_transfer_package_id, location_id, relative_path, status,
+          size, sha256, verified_at)
+       SELECT * FROM unnest($1::copy_kind[], $2::uuid[], $3::uuid[], $10::uuid[], $4::int[], $5::text[],
+                            $6::copy_status[], $7::bigint[], $8::char(64)[], $9::timestamptz[])
        RETURNING id`,
       [
         copies.map((c) => c.kind),
@@ -71,6 +73,7 @@ export class PhysicalCopyService {
         copies.map((c) => c.size),
         copies.map((c) => c.sha256),
         copies.map((c) => c.verifiedAt ?? now),
+        copies.map((c) => c.dataTransferPackageId ?? null),
       ],
     );
     return inserted.map((r) => r.id);

@@ -12,10 +12,11 @@ export enum CopyStatus {
   DELETION_FAILED = 'deletion_failed',
 }
 
-/** What a copy is a copy of. Later stages add their own kinds (transfer packages) with a migration. */
+/** What a copy is a copy of. */
 export enum CopyKind {
   RAW_DATA_FILE = 'raw_data_file',
   RAW_DATA_PACKAGE = 'raw_data_package',
+  DATA_TRANSFER_PACKAGE = 'data_transfer_package',
 }
 
 const C = CopyStatus;

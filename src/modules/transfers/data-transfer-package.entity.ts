@@ -1,0 +1,72 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { bigintTransformer } from '../../common/bigint.transformer';
+import { OperationStatus } from '../../common/operation-status';
+import { DataLocation } from '../locations/data-location.entity';
+
+/**
+ * A temporary bundle of waiting raw data packages at a buffer: one tar of package tars, so that the long
+ * link carries a few large objects instead of many small ones. Deleted once every transfer reading it has
+ * been unpacked and verified at its destination.
+ */
+@Entity('data_transfer_package')
+@Check('ck_data_transfer_package_sha256', `sha256 IS NULL OR sha256 ~ '^[0-9a-f]{64}$'`)
+@Index('ix_data_transfer_package_open_work', ['status', 'updatedAt'], {
+  where: `status IN ('pending', 'scheduled', 'in_progress')`,
+})
+export class DataTransferPackage {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'text', unique: true })
+  name!: string;
+
+  @Column({ type: 'text' })
+  relativePath!: string;
+
+  /** The buffer where it is assembled, from the package tars already there. */
+  @ManyToOne(() => DataLocation, { nullable: false, onDelete: 'RESTRICT' })
+  originLocation?: DataLocation;
+
+  @Column()
+  originLocationId!: number;
+
+  @Column({ type: 'enum', enum: OperationStatus, enumName: 'operation_status', default: OperationStatus.PENDING })
+  status!: OperationStatus;
+
+  /** Sum of the package tars until the bundle exists, then the bundle's size. */
+  @Column({ type: 'bigint', transformer: bigintTransformer, default: 0 })
+  size!: number;
+
+  @Column({ type: 'char', length: 64, nullable: true })
+  sha256!: string | null;
+
+  @Column({ type: 'int', default: 0 })
+  packageCount!: number;
+
+  @Column({ type: 'int', default: 0 })
+  retryCount!: number;
+
+  @Column({ type: 'text', nullable: true })
+  failureReason!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  claimedBy!: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  claimedAt!: Date | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt!: Date;
+}
