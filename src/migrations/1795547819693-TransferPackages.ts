@@ -53,13 +53,13 @@ export class TransferPackages1795547819693 implements MigrationInterface {
     await queryRunner.query(
       `ALTER TABLE "physical_copy" ADD CONSTRAINT "ck_physical_copy_kind" CHECK ((kind = 'raw_data_file') = (raw_data_file_id IS NOT NULL) AND (kind = 'raw_data_package') = (raw_data_package_id IS NOT NULL))`,
     );
-    await queryRunner.query(
-      `ALTER TABLE "physical_copy" DROP CONSTRAINT "FK_a4f49e57ebe115c9bfd63da2bcf"`,
-    );
+    await queryRunner.query(`ALTER TABLE "physical_copy" DROP CONSTRAINT "FK_a4f49e57ebe115c9bfd63da2bcf"`);
     await queryRunner.query(
       `ALTER TABLE "data_transfer_package" DROP CONSTRAINT "FK_203db8b0ce42ec876625fb6a953"`,
     );
-    await queryRunner.query(`ALTER TABLE "raw_data_package" DROP CONSTRAINT "FK_d17eda7897d45823b0c70282b9f"`);
+    await queryRunner.query(
+      `ALTER TABLE "raw_data_package" DROP CONSTRAINT "FK_d17eda7897d45823b0c70282b9f"`,
+    );
     await queryRunner.query(`DROP INDEX "public"."uq_physical_copy_live_transfer_package"`);
     await queryRunner.query(`DROP INDEX "public"."ix_raw_data_package_bundle"`);
     await queryRunner.query(`ALTER TABLE "physical_copy" DROP COLUMN "data_transfer_package_id"`);

@@ -31,7 +31,9 @@ import { PackageState } from './raw-data-package.states';
   where: `status IN ('pending', 'scheduled', 'in_progress')`,
 })
 @Index('ix_raw_data_package_waiting', ['createdAt'], { where: `state = 'waiting' AND status = 'completed'` })
-@Index('ix_raw_data_package_bundle', ['dataTransferPackageId'], { where: 'data_transfer_package_id IS NOT NULL' })
+@Index('ix_raw_data_package_bundle', ['dataTransferPackageId'], {
+  where: 'data_transfer_package_id IS NOT NULL',
+})
 export class RawDataPackage {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

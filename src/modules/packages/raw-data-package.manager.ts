@@ -2,12 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { OperationStatus } from '../../common/operation-status';
-import { transitionRow } from '../../common/transition-row';
 import { Environment } from '../../config/environment';
 import { Manager, PipelineManager } from '../managers/pipeline-manager';
 import { OperationType } from '../queues/operation-type';
 import { queueName } from '../queues/queue-name';
+import { scheduleWork } from '../queues/schedule-work';
 import { TaskQueueService } from '../queues/task-queue.service';
 import { PackageSlice, sliceIntoPackages } from './package-slicing';
 import { RawDataPackage } from './raw-data-package.entity';
@@ -93,33 +92,23 @@ export class RawDataPackageManager implements Manager {
     }
   }
 
-  /**
-   * Per package, in one transaction: lock the row, enqueue, mark it scheduled, commit. A worker that takes
-   * the job at once waits on the row lock and then sees `scheduled`. If the commit fails after the enqueue,
-   * the package stays pending and the worker retries the job until the next cycle marks it (same job id,
-   * so the enqueue is not doubled). Marking before enqueueing could instead lose the job.
-   */
+  /** Hands pending packages to their source location's queue (see scheduleWork for the ordering). */
   async enqueuePending(): Promise<number> {
     const pending = await findPendingPackages(this.dataSource.manager, ENQUEUES_PER_CYCLE);
     for (const p of pending) {
-      await this.dataSource.transaction(async (m) => {
-        const [row] = await m.query(`SELECT status FROM raw_data_package WHERE id = $1 FOR UPDATE`, [p.id]);
-        if (row?.status !== OperationStatus.PENDING) return;
-        await this.queues.enqueue(queueName(p.site, p.location, OperationType.RAW_DATA_PACKAGE_CREATION), {
+      await scheduleWork(
+        this.dataSource,
+        this.queues,
+        RawDataPackage,
+        rawDataPackageStatusMachine,
+        queueName(p.site, p.location, OperationType.RAW_DATA_PACKAGE_CREATION),
+        {
           operation: OperationType.RAW_DATA_PACKAGE_CREATION,
           entityId: p.id,
           locationId: p.locationId,
           attempt: p.retryCount,
-        });
-        await transitionRow(
-          m,
-          RawDataPackage,
-          p.id,
-          'status',
-          rawDataPackageStatusMachine,
-          OperationStatus.SCHEDULED,
-        );
-      });
+        },
+      );
     }
     return pending.length;
   }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { OperationStatus } from '../../common/operation-status';
+import { claimWork } from '../../common/claim-work';
 import { getProcessName } from '../../common/process-name';
 import { transitionRow } from '../../common/transition-row';
 import { chooseBuffer } from '../locations/buffer-selection';
@@ -121,31 +122,8 @@ export class RawDataPackageProcessor implements OperationHandler {
     return { packaged: pkg.name, buffer: buffer.name, size: digest.size, sha256: digest.sha256 };
   }
 
-  /** Takes the package for this process; a job that arrives before its scheduling committed is retried. */
-  private async claim(id: string): Promise<RawDataPackage | { skipped: string }> {
-    return this.dataSource.transaction(async (m) => {
-      const row = await m.findOne(RawDataPackage, { where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!row) return { skipped: 'package no longer exists' };
-      const claim = { claimedBy: getProcessName(), claimedAt: new Date() };
-      if (row.status === OperationStatus.IN_PROGRESS) {
-        await m.update(RawDataPackage, { id }, claim);
-      } else if (row.status === OperationStatus.SCHEDULED) {
-        await transitionRow(
-          m,
-          RawDataPackage,
-          id,
-          'status',
-          rawDataPackageStatusMachine,
-          OperationStatus.IN_PROGRESS,
-          claim,
-        );
-      } else if (row.status === OperationStatus.PENDING) {
-        throw new Error(`raw data package ${row.name} is not scheduled yet`);
-      } else {
-        return { skipped: `package is ${row.status}` };
-      }
-      return Object.assign(row, claim);
-    });
+  private claim(id: string): Promise<RawDataPackage | { skipped: string }> {
+    return this.dataSource.transaction((m) => claimWork(m, RawDataPackage, rawDataPackageStatusMachine, id));
   }
 
   private async fail(id: string, reason: string): Promise<void> {

@@ -39,7 +39,12 @@ export class DataTransferPackage {
   @Column()
   originLocationId!: number;
 
-  @Column({ type: 'enum', enum: OperationStatus, enumName: 'operation_status', default: OperationStatus.PENDING })
+  @Column({
+    type: 'enum',
+    enum: OperationStatus,
+    enumName: 'operation_status',
+    default: OperationStatus.PENDING,
+  })
   status!: OperationStatus;
 
   /** Sum of the package tars until the bundle exists, then the bundle's size. */
