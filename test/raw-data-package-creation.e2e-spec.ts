@@ -149,11 +149,11 @@ describe('stage 1: raw data package creation into the buffer (real PostgreSQL an
     writeFileSync(join(sourceRoot(), p.files[3].path), changed);
 
     await expect(processor.handle(p.payload)).rejects.toThrow(
-      /scan_3\.fits changed on disk .* after registration/,
+      /scan_3\.fits changed on disk .* since its registration/,
     );
     const r = await row(p.id);
     expect(r.status).toBe('failed');
-    expect(r.failure_reason).toMatch(/scan_3\.fits changed on .* after registration/);
+    expect(r.failure_reason).toMatch(/scan_3\.fits changed on .* since its registration/);
     expect(existsSync(p.tar)).toBe(false);
     const dir = join(bufferRoot(), `primecam/${p.unit}`);
     expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
@@ -167,7 +167,7 @@ describe('stage 1: raw data package creation into the buffer (real PostgreSQL an
   it('fails the package when a registered file is missing from the source', async () => {
     const p = await packageOf(2);
     unlinkSync(join(sourceRoot(), p.files[1].path));
-    await expect(processor.handle(p.payload)).rejects.toThrow(/scan_1\.fits is registered but missing/);
+    await expect(processor.handle(p.payload)).rejects.toThrow(/scan_1\.fits is recorded but missing/);
     expect((await row(p.id)).status).toBe('failed');
     expect(existsSync(p.tar)).toBe(false);
   });

@@ -12,6 +12,7 @@ import { PackagesModule } from '../../src/modules/packages/packages.module';
 import { OperationHandlerRegistry } from '../../src/modules/queues/operation-handler.registry';
 import { QueuesModule } from '../../src/modules/queues/queues.module';
 import { UNBUILT_OPERATION_HANDLERS } from '../../src/modules/queues/unbuilt-operations.handlers';
+import { TransfersModule } from '../../src/modules/transfers/transfers.module';
 import { DatabaseConnector } from '../../src/modules/workers/database-connector.service';
 import { QueueBindingService } from '../../src/modules/workers/queue-binding.service';
 import { WorkerHealthController } from '../../src/modules/workers/worker-health.controller';
@@ -41,6 +42,7 @@ export class WorkerModule {
         HeartbeatsModule,
         QueuesModule,
         PackagesModule,
+        TransfersModule,
         ...(options.managers ? [BullRootModule, ManagersRoleModule] : []),
       ],
       providers,

@@ -112,6 +112,19 @@ export class Environment {
   @IsIn(['readback', 'metadata'])
   LTA_VERIFY: 'readback' | 'metadata' = 'readback';
 
+  @Duration(100)
+  DATA_TRANSFER_PACKAGE_MANAGER_INTERVAL = 10_000;
+
+  /** A transfer bundle is closed when the next package would take it over this size. */
+  @Transform(toBytes)
+  @IsInt({ message: 'TRANSFER_PACKAGE_MAX_BYTES must be a size such as 100GB, 512MiB or a number of bytes' })
+  @Min(1)
+  TRANSFER_PACKAGE_MAX_BYTES = 100e9;
+
+  /** A bundle that is not full ships anyway once its oldest package has waited this long (a quiet night). */
+  @Duration(0)
+  TRANSFER_PACKAGE_MAX_WAIT = 3_600_000;
+
   /** The name this process records in claimedBy and in audit events; derived from the host and pid if unset. */
   @IsOptional()
   @IsString()

@@ -12,9 +12,15 @@ export interface ArchiveMember {
   mtime: Date;
 }
 
-/** A file at the source is not what its registration says (changed, truncated, gone): it must not travel. */
+/** A member at the source is not what its record says (changed, truncated, gone): it must not travel. */
 export class SourceFileError extends StorageError {
   readonly retryable = false;
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -31,11 +37,13 @@ export async function writeTar(
   source: StorageBackend,
   destination: StorageBackend,
   path: string,
+  /** What the members' size and checksum come from, for the error that says a member differs. */
+  record = 'its registration',
 ): Promise<Digest> {
   const pack = tarPack();
   let failure: Error | undefined;
   const filling = (async () => {
-    for (const member of members) await appendMember(pack, source, member);
+    for (const member of members) await appendMember(pack, source, member, record);
     pack.finalize();
   })().catch((err: Error) => {
     failure = err;
@@ -52,7 +60,12 @@ export async function writeTar(
   }
 }
 
-async function appendMember(pack: ReturnType<typeof tarPack>, source: StorageBackend, member: ArchiveMember) {
+async function appendMember(
+  pack: ReturnType<typeof tarPack>,
+  source: StorageBackend,
+  member: ArchiveMember,
+  record: string,
+) {
   let done!: (err?: Error | null) => void;
   const written = new Promise<void>((resolve, reject) => (done = (err) => (err ? reject(err) : resolve())));
   // If this member fails, the pack is destroyed and `written` rejects after we have stopped listening:
@@ -68,11 +81,15 @@ async function appendMember(pack: ReturnType<typeof tarPack>, source: StorageBac
     }
   } catch (err) {
     if (err instanceof ObjectNotFoundError) {
-      throw new SourceFileError(`${member.path} is registered but missing from ${source.description}`);
+      throw new SourceFileError(
+        member.path,
+        `${member.path} is recorded but missing from ${source.description}`,
+      );
     }
     if (err instanceof ChecksumMismatchError) {
       throw new SourceFileError(
-        `${member.path} changed on ${source.description} after registration: ${err.message}`,
+        member.path,
+        `${member.path} changed on ${source.description} since ${record}: ${err.message}`,
       );
     }
     throw err;

@@ -8,10 +8,22 @@ import { StorageService } from '../storage/storage.service';
 import { HandlesOperation, OperationHandler } from './operation-handler';
 import { OperationHandlerRegistry } from './operation-handler.registry';
 import { OperationType } from './operation-type';
-import { UNBUILT_OPERATION_HANDLERS, unbuiltHandlerFor } from './unbuilt-operations.handlers';
+import { DataTransferPackageProcessor } from '../transfers/data-transfer-package.processor';
+import { UNBUILT_OPERATION_HANDLERS as NOT_BUILT, unbuiltHandlerFor } from './unbuilt-operations.handlers';
 
 const DataTransferNotBuilt = unbuiltHandlerFor(OperationType.DATA_TRANSFER);
 const StagingNotBuilt = unbuiltHandlerFor(OperationType.STAGING);
+
+/** Stands in for the built stages other than packaging, so each test varies packaging alone. */
+@Injectable()
+@HandlesOperation(OperationType.DATA_TRANSFER_PACKAGE_CREATION)
+class FakeBundling implements OperationHandler {
+  async handle() {
+    return 'bundled';
+  }
+}
+
+const UNBUILT_OPERATION_HANDLERS = [...NOT_BUILT, FakeBundling];
 
 @Injectable()
 @HandlesOperation(OperationType.RAW_DATA_PACKAGE_CREATION)
@@ -79,13 +91,17 @@ describe('OperationHandlerRegistry', () => {
 
   it('accepts the real set: the packaging processor and the stages not built yet', async () => {
     // The processor's collaborators are placeholders: nothing is run.
-    const moduleRef = await boot([
-      ...UNBUILT_OPERATION_HANDLERS,
-      RawDataPackageProcessor,
-      { provide: DataSource, useValue: {} },
-      { provide: StorageService, useValue: {} },
-      { provide: PhysicalCopyService, useValue: {} },
-    ]);
+    const moduleRef = await boot(
+      [
+        ...UNBUILT_OPERATION_HANDLERS,
+        RawDataPackageProcessor,
+        { provide: DataSource, useValue: {} },
+        { provide: StorageService, useValue: {} },
+        { provide: PhysicalCopyService, useValue: {} },
+      ]
+        .filter((p) => p !== FakeBundling)
+        .concat(DataTransferPackageProcessor),
+    );
     const handler = moduleRef.get(OperationHandlerRegistry).get(OperationType.RAW_DATA_PACKAGE_CREATION);
     expect(handler).toBeInstanceOf(RawDataPackageProcessor);
   });

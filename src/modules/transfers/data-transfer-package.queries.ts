@@ -1,0 +1,47 @@
+import { EntityManager } from 'typeorm';
+import { WaitingPackage } from './bundling';
+
+/**
+ * Raw packages packed and waiting at a buffer, not yet in a bundle: the partial index
+ * `ix_raw_data_package_waiting` holds exactly the waiting ones, and each one's buffer copy is found by
+ * `ix_physical_copy_package`.
+ */
+export async function findWaitingPackages(m: EntityManager, limit: number): Promise<WaitingPackage[]> {
+  const rows: { id: string; size: string; location_id: number; ready_at: Date }[] = await m.query(
+    `SELECT p.id, p.size, c.location_id, p.updated_at AS ready_at
+       FROM raw_data_package p
+       JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.status = 'present'
+       JOIN data_location l ON l.id = c.location_id AND l.location_type = 'buffer'
+      WHERE p.state = 'waiting' AND p.status = 'completed' AND p.data_transfer_package_id IS NULL
+      ORDER BY p.created_at
+      LIMIT $1`,
+    [limit],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    size: Number(r.size),
+    locationId: r.location_id,
+    readyAt: r.ready_at,
+  }));
+}
+
+export interface PendingBundle {
+  id: string;
+  retryCount: number;
+  locationId: number;
+  site: string;
+  location: string;
+}
+
+export async function findPendingBundles(m: EntityManager, limit: number): Promise<PendingBundle[]> {
+  return m.query(
+    `SELECT d.id, d.retry_count AS "retryCount", l.id AS "locationId", s.short_name AS site, l.name AS location
+       FROM data_transfer_package d
+       JOIN data_location l ON l.id = d.origin_location_id
+       JOIN site s ON s.id = l.site_id
+      WHERE d.status = 'pending'
+      ORDER BY d.updated_at
+      LIMIT $1`,
+    [limit],
+  );
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { PhysicalCopiesModule } from '../physical-copies/physical-copies.module';
+import { QueuesModule } from '../queues/queues.module';
+import { StorageModule } from '../storage/storage.module';
+import { DataTransferPackageManager } from './data-transfer-package.manager';
+import { DataTransferPackageProcessor } from './data-transfer-package.processor';
+
+/** Stages 2 to 4: bundles at a buffer, and (next) their transfer and unpacking at the destination. */
+@Module({
+  imports: [QueuesModule, StorageModule, PhysicalCopiesModule],
+  providers: [DataTransferPackageManager, DataTransferPackageProcessor],
+  exports: [DataTransferPackageManager, DataTransferPackageProcessor],
+})
+export class TransfersModule {}

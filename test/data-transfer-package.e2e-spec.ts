@@ -1,0 +1,219 @@
+import { ConfigService } from '@nestjs/config';
+import { Queue } from 'bullmq';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { extract } from 'tar-stream';
+import { DataSource } from 'typeorm';
+import { redisOptionsFromUrl } from '../src/common/redis/redis-options';
+import { typeOrmOptions } from '../src/database/typeorm-options';
+import { RawDataPackageProcessor } from '../src/modules/packages/raw-data-package.processor';
+import { PhysicalCopyService } from '../src/modules/physical-copies/physical-copy.service';
+import { OperationType } from '../src/modules/queues/operation-type';
+import { TaskQueueService } from '../src/modules/queues/task-queue.service';
+import { StorageService } from '../src/modules/storage/storage.service';
+import { DataTransferPackageManager } from '../src/modules/transfers/data-transfer-package.manager';
+import { DataTransferPackageProcessor } from '../src/modules/transfers/data-transfer-package.processor';
+import { applyDemoTopology, redisNamespace, RedisNamespace } from './support/processes';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+async function untar(file: string): Promise<Map<string, string>> {
+  const members = new Map<string, string>();
+  const ex = extract();
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on('entry', (header, stream, next) => {
+      const hash = createHash('sha256');
+      stream.on('data', (c) => hash.update(c as Buffer));
+      stream.on('end', () => {
+        members.set(header.name, hash.digest('hex'));
+        next();
+      });
+    });
+    ex.on('finish', resolve);
+    ex.on('error', reject);
+  });
+  Readable.from([readFileSync(file)]).pipe(ex);
+  await done;
+  return members;
+}
+
+describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis and disk)', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  let ns: RedisNamespace;
+  let dataRoot: string;
+  let queues: TaskQueueService;
+  let packaging: RawDataPackageProcessor;
+  let bundling: DataTransferPackageProcessor;
+  const config = (over: Record<string, unknown>) =>
+    new ConfigService({
+      ...ns.env,
+      TRANSFER_PACKAGE_MAX_BYTES: 100e9,
+      TRANSFER_PACKAGE_MAX_WAIT: 0,
+      ...over,
+    });
+  const manager = (over: Record<string, unknown> = {}) =>
+    new DataTransferPackageManager(ds, queues, config(over) as never);
+
+  /** A raw data package of `count` real files, packed by the stage 1 processor into the ccat buffer. */
+  const packedPackage = async (count: number): Promise<{ id: string; relativePath: string }> => {
+    const unit = randomUUID();
+    await ds.query(
+      `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at, finished_at)
+       SELECT $1, 'bundle', id, now(), now() FROM instrument WHERE name = 'primecam'`,
+      [unit],
+    );
+    const [{ module, source }] = await ds.query(
+      `SELECT m.id AS module, l.id AS source FROM instrument_module m, data_location l
+        WHERE m.name = 'pcam_280' AND l.name = 'telescope_computer'`,
+    );
+    const relativePath = `primecam/${unit}/pcam_280_001.tar`;
+    const [{ id }] = await ds.query(
+      `INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id, source_location_id, sequence, status)
+       VALUES ($1, $2, $3, $4, $5, 1, 'scheduled') RETURNING id`,
+      [`${unit}_pcam_280_001`, relativePath, unit, module, source],
+    );
+    mkdirSync(join(dataRoot, 'ccat', 'telescope_computer', unit), { recursive: true });
+    for (let i = 0; i < count; i++) {
+      const path = `${unit}/scan_${i}.fits`;
+      const bytes = randomBytes(2000 + i);
+      writeFileSync(join(dataRoot, 'ccat', 'telescope_computer', path), bytes);
+      await ds.query(
+        `INSERT INTO raw_data_file (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id, raw_data_package_id)
+         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)`,
+        [path, bytes.length, sha256(bytes), unit, module, source, id],
+      );
+    }
+    await packaging.handle({
+      operation: OperationType.RAW_DATA_PACKAGE_CREATION,
+      entityId: id,
+      locationId: source,
+      attempt: 0,
+    });
+    return { id, relativePath };
+  };
+
+  const packageRows = (ids: string[]) =>
+    ds.query(
+      `SELECT id, state, data_transfer_package_id AS dtp, failure_reason FROM raw_data_package WHERE id = ANY($1::uuid[]) ORDER BY id`,
+      [ids],
+    );
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ({ dataRoot } = applyDemoTopology(db.url));
+    ds = await new DataSource(typeOrmOptions(db.url)).initialize();
+    ns = redisNamespace();
+    queues = new TaskQueueService(config({}) as never);
+    const storage = new StorageService(new ConfigService({}));
+    packaging = new RawDataPackageProcessor(ds, storage, new PhysicalCopyService(ds));
+    bundling = new DataTransferPackageProcessor(ds, storage, new PhysicalCopyService(ds));
+  });
+  afterAll(async () => {
+    await queues.onApplicationShutdown();
+    await ds.destroy();
+    await db.drop();
+    await ns.cleanup();
+  });
+
+  it('waits while the bundle is neither full nor old enough', async () => {
+    const p = await packedPackage(2);
+    expect(await manager({ TRANSFER_PACKAGE_MAX_WAIT: 3_600_000 }).createBundles()).toBe(0);
+    expect(await packageRows([p.id])).toEqual([
+      { id: p.id, state: 'waiting', dtp: null, failure_reason: null },
+    ]);
+  });
+
+  it('bundles the waiting packages, enqueues the job on the buffer, and writes a verified tar of tars', async () => {
+    await packedPackage(3);
+    await packedPackage(1);
+    const m = manager();
+    expect(await m.runCycle()).toEqual({ bundlesCreated: 1, enqueued: 1 });
+    const [dtp] = await ds.query(
+      `SELECT id, name, relative_path, status, package_count FROM data_transfer_package`,
+    );
+    expect(dtp).toMatchObject({ status: 'scheduled', package_count: 3 });
+    const rows = await packageRows(
+      (await ds.query(`SELECT id FROM raw_data_package`)).map((r: { id: string }) => r.id),
+    );
+    expect(
+      rows.every((r: { state: string; dtp: string }) => r.state === 'transferring' && r.dtp === dtp.id),
+    ).toBe(true);
+    const queue = new Queue('ccat_buffer_data_transfer_package_creation', {
+      connection: redisOptionsFromUrl(ns.env.REDIS_URL),
+      prefix: ns.env.QUEUE_PREFIX,
+    });
+    try {
+      const [job] = await queue.getJobs(['waiting']);
+      expect(job.data).toMatchObject({ operation: 'data_transfer_package_creation', entityId: dtp.id });
+    } finally {
+      await queue.close();
+    }
+
+    const [{ origin }] = await ds.query(`SELECT origin_location_id AS origin FROM data_transfer_package`);
+    await expect(
+      bundling.handle({
+        operation: OperationType.DATA_TRANSFER_PACKAGE_CREATION,
+        entityId: dtp.id,
+        locationId: origin,
+        attempt: 0,
+      }),
+    ).resolves.toMatchObject({ bundled: dtp.name });
+    const file = join(dataRoot, 'ccat', 'buffer', dtp.relative_path);
+    const members = await untar(file);
+    const packages: { relative_path: string; sha256: string }[] = await ds.query(
+      `SELECT relative_path, sha256 FROM raw_data_package WHERE data_transfer_package_id = $1`,
+      [dtp.id],
+    );
+    expect(new Map([...members].sort())).toEqual(
+      new Map(packages.map((p) => [p.relative_path, p.sha256] as [string, string]).sort()),
+    );
+    const [done] = await ds.query(`SELECT status, sha256 FROM data_transfer_package WHERE id = $1`, [dtp.id]);
+    expect(done).toEqual({ status: 'completed', sha256: sha256(readFileSync(file)) });
+    const copies = await ds.query(
+      `SELECT kind, status FROM physical_copy WHERE data_transfer_package_id = $1`,
+      [dtp.id],
+    );
+    expect(copies).toEqual([{ kind: 'data_transfer_package', status: 'present' }]);
+  });
+
+  it('undoes a bundle whose package tar rotted at the buffer: that package fails, the others wait again', async () => {
+    const good = await packedPackage(2);
+    const bad = await packedPackage(2);
+    const badFile = join(dataRoot, 'ccat', 'buffer', bad.relativePath);
+    const bytes = readFileSync(badFile);
+    bytes[600] ^= 0xff;
+    writeFileSync(badFile, bytes);
+    expect(await manager().createBundles()).toBe(1);
+    const [dtp] = await ds.query(
+      `SELECT id, relative_path, origin_location_id AS origin FROM data_transfer_package WHERE status = 'pending'`,
+    );
+    await ds.query(`UPDATE data_transfer_package SET status = 'scheduled' WHERE id = $1`, [dtp.id]);
+    await expect(
+      bundling.handle({
+        operation: OperationType.DATA_TRANSFER_PACKAGE_CREATION,
+        entityId: dtp.id,
+        locationId: dtp.origin,
+        attempt: 0,
+      }),
+    ).rejects.toThrow(/pcam_280_001\.tar changed on disk .* since it was recorded/);
+    const [failed] = await ds.query(
+      `SELECT status, failure_reason FROM data_transfer_package WHERE id = $1`,
+      [dtp.id],
+    );
+    expect(failed.status).toBe('failed');
+    const rows = await packageRows([good.id, bad.id]);
+    expect(rows.find((r: { id: string }) => r.id === good.id)).toMatchObject({ state: 'waiting', dtp: null });
+    expect(rows.find((r: { id: string }) => r.id === bad.id)).toMatchObject({
+      state: 'failed',
+      dtp: null,
+      failure_reason: expect.stringMatching(/not what was recorded/),
+    });
+    const dir = join(dataRoot, 'ccat', 'buffer', 'transfer');
+    expect(existsSync(join(dataRoot, 'ccat', 'buffer', dtp.relative_path))).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.part'))).toEqual([]);
+  });
+});
