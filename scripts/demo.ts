@@ -10,7 +10,8 @@ import { startStack } from './lib/stack';
 /**
  * `npm run demo`: the system's main job so far. A fresh database, the demo topology and the ingest API; an
  * instrument writes a night of files to the telescope computer and registers them; a worker per site and
- * the managers start, and the ccat worker packs each obs unit's files, verified, into the ccat buffer.
+ * the managers start; the ccat worker packs each obs unit's files, verified, into the ccat buffer, and
+ * bundles the packages into a data transfer package there.
  */
 const { values: flags } = parseArgs({
   options: {
@@ -65,6 +66,9 @@ async function main(): Promise<void> {
     say: console.log,
     env: {
       RAW_DATA_PACKAGE_MANAGER_INTERVAL: '1s',
+      DATA_TRANSFER_PACKAGE_MANAGER_INTERVAL: '1s',
+      // A demo night is small: bundle what has waited a few seconds instead of an hour.
+      TRANSFER_PACKAGE_MAX_WAIT: '3s',
       WORKER_DISCOVERY_INTERVAL: '5s',
       HEARTBEAT_INTERVAL: '2s',
     },
@@ -145,10 +149,27 @@ async function main(): Promise<void> {
       `${rows.length} packages for ${all.length} files, every file checked against its registered SHA-256 as it ` +
         `was packed; every tar written by the ccat worker into ccat/buffer: ${byCcat ? 'yes' : 'NO'}.`,
     );
-    console.log(
-      '(Bundling, the transfer to the archives and everything after are the next stages to build.)',
-    );
     if (!byCcat) throw new Error('a package was not written by the ccat worker into the ccat buffer');
+
+    step('Stage 2: the waiting packages bundled into a data transfer package at the ccat buffer');
+    await waitUntil('the bundle to be written', async () => {
+      const { rows: b } = await db.query(
+        `SELECT count(*) FILTER (WHERE status = 'completed')::int AS done,
+                count(*) FILTER (WHERE status = 'failed')::int AS failed FROM data_transfer_package`,
+      );
+      if (b[0].failed > 0)
+        throw new Error('a data transfer package failed; see data_transfer_package.failure_reason');
+      const { rows: w } = await db.query(
+        `SELECT count(*)::int AS n FROM raw_data_package WHERE state = 'waiting'`,
+      );
+      return b[0].done > 0 && w[0].n === 0;
+    });
+    const { rows: bundles } = await db.query(
+      `SELECT d.name, d.package_count AS packages, d.size, left(d.sha256, 12) AS sha256, d.status, d.claimed_by AS "written by"
+         FROM data_transfer_package d ORDER BY d.created_at`,
+    );
+    console.table(bundles.map((b) => ({ ...b, size: human(Number(b.size)) })));
+    console.log('(The transfer to the archive sites and everything after are the next stages to build.)');
 
     if (flags.keep) {
       console.log(
