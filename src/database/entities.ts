@@ -12,6 +12,7 @@ import { PhysicalCopy } from '../modules/physical-copies/physical-copy.entity';
 import { RawDataFile } from '../modules/raw-data-files/raw-data-file.entity';
 import { Site } from '../modules/sites/site.entity';
 import { DataTransferPackage } from '../modules/transfers/data-transfer-package.entity';
+import { DataTransfer } from '../modules/transfers/data-transfer.entity';
 
 /** Every entity, listed once; each stage's issue adds its own here together with its migration. */
 export const ENTITIES = [
@@ -29,4 +30,5 @@ export const ENTITIES = [
   ApiToken,
   ManagerCycle,
   DataTransferPackage,
+  DataTransfer,
 ];

@@ -3,6 +3,7 @@ import { PhysicalCopyAuditTrail1795541389380 } from '../migrations/1795541389380
 import { ManagersAndPackageSource1795543420915 } from '../migrations/1795543420915-ManagersAndPackageSource';
 import { CopyKindTransferPackage1795547819692 } from '../migrations/1795547819692-CopyKindTransferPackage';
 import { TransferPackages1795547819693 } from '../migrations/1795547819693-TransferPackages';
+import { DataTransfers1795548552919 } from '../migrations/1795548552919-DataTransfers';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -12,4 +13,5 @@ export const MIGRATIONS: Function[] = [
   ManagersAndPackageSource1795543420915,
   CopyKindTransferPackage1795547819692,
   TransferPackages1795547819693,
+  DataTransfers1795548552919,
 ];
