@@ -11,7 +11,7 @@ import { startStack } from './lib/stack';
  * `npm run demo`: the system's main job so far. A fresh database, the demo topology and the ingest API; an
  * instrument writes a night of files to the telescope computer and registers them; a worker per site and
  * the managers start; the ccat worker packs each obs unit's files, verified, into the ccat buffer, and
- * bundles the packages into a data transfer package there.
+ * bundles the packages into a data transfer package there, which an archive site's worker pulls, verified.
  */
 const { values: flags } = parseArgs({
   options: {
@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     env: {
       RAW_DATA_PACKAGE_MANAGER_INTERVAL: '1s',
       DATA_TRANSFER_PACKAGE_MANAGER_INTERVAL: '1s',
+      DATA_TRANSFER_MANAGER_INTERVAL: '1s',
       // A demo night is small: bundle what has waited a few seconds instead of an hour.
       TRANSFER_PACKAGE_MAX_WAIT: '3s',
       WORKER_DISCOVERY_INTERVAL: '5s',
@@ -169,7 +170,29 @@ async function main(): Promise<void> {
          FROM data_transfer_package d ORDER BY d.created_at`,
     );
     console.table(bundles.map((b) => ({ ...b, size: human(Number(b.size)) })));
-    console.log('(The transfer to the archive sites and everything after are the next stages to build.)');
+
+    step('Stage 3: each bundle sent to one archive site in turn, pulled and verified into its buffer');
+    await waitUntil('the bundles to reach their archive sites', async () => {
+      const { rows: t } = await db.query(
+        `SELECT (SELECT count(*) FROM data_transfer_package WHERE status = 'completed')::int AS bundles,
+                count(*) FILTER (WHERE status = 'completed')::int AS done,
+                count(*) FILTER (WHERE status = 'failed')::int AS failed FROM data_transfer`,
+      );
+      if (t[0].failed > 0) throw new Error('a transfer failed; see data_transfer.failure_reason');
+      return t[0].done > 0 && t[0].done === t[0].bundles;
+    });
+    const { rows: sent } = await db.query(
+      `SELECT d.name AS bundle, os.short_name || '/' || o.name AS "from", ds.short_name || '/' || dl.name AS "to",
+              t.method, t.bytes_transferred AS bytes, t.status, t.claimed_by AS "pulled by"
+         FROM data_transfer t JOIN data_transfer_package d ON d.id = t.data_transfer_package_id
+         JOIN data_location o ON o.id = t.origin_location_id JOIN site os ON os.id = o.site_id
+         JOIN data_location dl ON dl.id = t.destination_location_id JOIN site ds ON ds.id = dl.site_id
+        ORDER BY t.created_at`,
+    );
+    console.table(sent.map((r) => ({ ...r, bytes: human(Number(r.bytes)) })));
+    console.log(
+      '(Unpacking at the destination, the long-term archive and everything after are the next stages to build.)',
+    );
 
     if (flags.keep) {
       console.log(

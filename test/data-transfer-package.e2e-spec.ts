@@ -15,6 +15,9 @@ import { TaskQueueService } from '../src/modules/queues/task-queue.service';
 import { StorageService } from '../src/modules/storage/storage.service';
 import { DataTransferPackageManager } from '../src/modules/transfers/data-transfer-package.manager';
 import { DataTransferPackageProcessor } from '../src/modules/transfers/data-transfer-package.processor';
+import { DataTransferManager } from '../src/modules/transfers/data-transfer.manager';
+import { DataTransferProcessor } from '../src/modules/transfers/data-transfer.processor';
+import { LtaRoutingService } from '../src/modules/routing/lta-routing.service';
 import { applyDemoTopology, redisNamespace, RedisNamespace } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
@@ -215,5 +218,64 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
     const dir = join(dataRoot, 'ccat', 'buffer', 'transfer');
     expect(existsSync(join(dataRoot, 'ccat', 'buffer', dtp.relative_path))).toBe(false);
     expect(readdirSync(dir).filter((f) => f.endsWith('.part'))).toEqual([]);
+  });
+
+  it('sends each bundle to one archive site in turn, copied and verified into its buffer (stage 3, local)', async () => {
+    // A second bundle beside the one written above.
+    await packedPackage(2);
+    expect(await manager().createBundles()).toBe(1);
+    const [second] = await ds.query(
+      `SELECT id, origin_location_id AS origin FROM data_transfer_package WHERE status = 'pending'`,
+    );
+    await ds.query(`UPDATE data_transfer_package SET status = 'scheduled' WHERE id = $1`, [second.id]);
+    await bundling.handle({
+      operation: OperationType.DATA_TRANSFER_PACKAGE_CREATION,
+      entityId: second.id,
+      locationId: second.origin,
+      attempt: 0,
+    });
+
+    const storage = new StorageService(new ConfigService({}));
+    const routing = new LtaRoutingService(ds, ns.redis, config({}) as never);
+    const transfers = new DataTransferManager(ds, queues, routing, storage);
+    expect(await transfers.runCycle()).toEqual({ transfersCreated: 2, enqueued: 2 });
+    expect(await transfers.createTransfers()).toBe(0);
+    const rows: {
+      id: string;
+      site: string;
+      location: string;
+      destination: number;
+      relative_path: string;
+      sha256: string;
+    }[] = await ds.query(
+      `SELECT t.id, s.short_name AS site, l.name AS location, t.destination_location_id AS destination, d.relative_path, d.sha256
+           FROM data_transfer t JOIN data_transfer_package d ON d.id = t.data_transfer_package_id
+           JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id
+          WHERE t.status = 'scheduled' ORDER BY t.created_at`,
+    );
+    // Round robin over the two archive sites: one bundle each, into each site's first buffer.
+    expect(rows.map((r) => r.site).sort()).toEqual(['cologne', 'us']);
+    expect(rows.every((r) => r.location === 'buffer')).toBe(true);
+
+    const processor = new DataTransferProcessor(ds, storage, new PhysicalCopyService(ds));
+    for (const r of rows) {
+      await expect(
+        processor.handle({
+          operation: OperationType.DATA_TRANSFER,
+          entityId: r.id,
+          locationId: r.destination,
+          attempt: 0,
+        }),
+      ).resolves.toMatchObject({ bytes: expect.any(Number) });
+      const copy = readFileSync(join(dataRoot, r.site, 'buffer', r.relative_path));
+      expect(sha256(copy)).toBe(r.sha256);
+      const [t] = await ds.query(`SELECT status, bytes_transferred FROM data_transfer WHERE id = $1`, [r.id]);
+      expect(t).toEqual({ status: 'completed', bytes_transferred: String(copy.length) });
+      const copies = await ds.query(
+        `SELECT c.status FROM physical_copy c WHERE c.kind = 'data_transfer_package' AND c.location_id = $1`,
+        [r.destination],
+      );
+      expect(copies).toEqual([{ status: 'present' }]);
+    }
   });
 });

@@ -6,7 +6,7 @@ import { transitionRow } from './transition-row';
 
 type WorkRow = ObjectLiteral & {
   id: string;
-  name: string;
+  name?: string;
   status: OperationStatus;
   claimedBy: string | null;
 };
@@ -30,7 +30,7 @@ export async function claimWork<E extends WorkRow>(
   } else if (row.status === OperationStatus.SCHEDULED) {
     await transitionRow(m, entity, id, 'status', machine, OperationStatus.IN_PROGRESS, claim as never);
   } else if (row.status === OperationStatus.PENDING) {
-    throw new Error(`${machine.entity} ${row.name} is not scheduled yet`);
+    throw new Error(`${machine.entity} ${row.name ?? row.id} is not scheduled yet`);
   } else {
     return { skipped: `${machine.entity} is ${row.status}` };
   }

@@ -9,9 +9,10 @@ import { HandlesOperation, OperationHandler } from './operation-handler';
 import { OperationHandlerRegistry } from './operation-handler.registry';
 import { OperationType } from './operation-type';
 import { DataTransferPackageProcessor } from '../transfers/data-transfer-package.processor';
+import { DataTransferProcessor } from '../transfers/data-transfer.processor';
 import { UNBUILT_OPERATION_HANDLERS as NOT_BUILT, unbuiltHandlerFor } from './unbuilt-operations.handlers';
 
-const DataTransferNotBuilt = unbuiltHandlerFor(OperationType.DATA_TRANSFER);
+const UnpackingNotBuilt = unbuiltHandlerFor(OperationType.DATA_TRANSFER_UNPACKING);
 const StagingNotBuilt = unbuiltHandlerFor(OperationType.STAGING);
 
 /** Stands in for the built stages other than packaging, so each test varies packaging alone. */
@@ -23,7 +24,15 @@ class FakeBundling implements OperationHandler {
   }
 }
 
-const UNBUILT_OPERATION_HANDLERS = [...NOT_BUILT, FakeBundling];
+@Injectable()
+@HandlesOperation(OperationType.DATA_TRANSFER)
+class FakeTransfer implements OperationHandler {
+  async handle() {
+    return 'transferred';
+  }
+}
+
+const UNBUILT_OPERATION_HANDLERS = [...NOT_BUILT, FakeBundling, FakeTransfer];
 
 @Injectable()
 @HandlesOperation(OperationType.RAW_DATA_PACKAGE_CREATION)
@@ -78,7 +87,7 @@ describe('OperationHandlerRegistry', () => {
     const moduleRef = await boot([...UNBUILT_OPERATION_HANDLERS, FakePackaging, UnrelatedService]);
     const registry = moduleRef.get(OperationHandlerRegistry);
     expect(registry.get(OperationType.RAW_DATA_PACKAGE_CREATION)).toBe(moduleRef.get(FakePackaging));
-    expect(registry.get(OperationType.DATA_TRANSFER)).toBe(moduleRef.get(DataTransferNotBuilt));
+    expect(registry.get(OperationType.DATA_TRANSFER_UNPACKING)).toBe(moduleRef.get(UnpackingNotBuilt));
     expect(registry.get(OperationType.STAGING)).toBe(moduleRef.get(StagingNotBuilt));
     for (const op of Object.values(OperationType)) expect(registry.get(op)).toBeDefined();
   });
@@ -89,7 +98,7 @@ describe('OperationHandlerRegistry', () => {
     expect(handler).toBeInstanceOf(FakePackaging);
   });
 
-  it('accepts the real set: the packaging processor and the stages not built yet', async () => {
+  it('accepts the real set: the built processors and the stages not built yet', async () => {
     // The processor's collaborators are placeholders: nothing is run.
     const moduleRef = await boot(
       [
@@ -99,11 +108,12 @@ describe('OperationHandlerRegistry', () => {
         { provide: StorageService, useValue: {} },
         { provide: PhysicalCopyService, useValue: {} },
       ]
-        .filter((p) => p !== FakeBundling)
-        .concat(DataTransferPackageProcessor),
+        .filter((p) => p !== FakeBundling && p !== FakeTransfer)
+        .concat(DataTransferPackageProcessor, DataTransferProcessor),
     );
-    const handler = moduleRef.get(OperationHandlerRegistry).get(OperationType.RAW_DATA_PACKAGE_CREATION);
-    expect(handler).toBeInstanceOf(RawDataPackageProcessor);
+    const registry = moduleRef.get(OperationHandlerRegistry);
+    expect(registry.get(OperationType.RAW_DATA_PACKAGE_CREATION)).toBeInstanceOf(RawDataPackageProcessor);
+    expect(registry.get(OperationType.DATA_TRANSFER)).toBeInstanceOf(DataTransferProcessor);
   });
 
   it('refuses to start when an operation has no handler, naming it', async () => {

@@ -4,11 +4,25 @@ import { QueuesModule } from '../queues/queues.module';
 import { StorageModule } from '../storage/storage.module';
 import { DataTransferPackageManager } from './data-transfer-package.manager';
 import { DataTransferPackageProcessor } from './data-transfer-package.processor';
+import { DataTransferManager } from './data-transfer.manager';
+import { DataTransferProcessor } from './data-transfer.processor';
+import { LtaRoutingService } from '../routing/lta-routing.service';
 
 /** Stages 2 to 4: bundles at a buffer, and (next) their transfer and unpacking at the destination. */
 @Module({
   imports: [QueuesModule, StorageModule, PhysicalCopiesModule],
-  providers: [DataTransferPackageManager, DataTransferPackageProcessor],
-  exports: [DataTransferPackageManager, DataTransferPackageProcessor],
+  providers: [
+    LtaRoutingService,
+    DataTransferPackageManager,
+    DataTransferPackageProcessor,
+    DataTransferManager,
+    DataTransferProcessor,
+  ],
+  exports: [
+    DataTransferPackageManager,
+    DataTransferPackageProcessor,
+    DataTransferManager,
+    DataTransferProcessor,
+  ],
 })
 export class TransfersModule {}

@@ -1,0 +1,103 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { chooseBuffer } from '../locations/buffer-selection';
+import { Manager, PipelineManager } from '../managers/pipeline-manager';
+import { OperationType } from '../queues/operation-type';
+import { queueName } from '../queues/queue-name';
+import { scheduleWork } from '../queues/schedule-work';
+import { TaskQueueService } from '../queues/task-queue.service';
+import { LtaRoutingService } from '../routing/lta-routing.service';
+import { StorageService } from '../storage/storage.service';
+import { DataTransfer, TransferMethod } from './data-transfer.entity';
+import { dataTransferStatusMachine } from './data-transfer.states';
+
+const PER_CYCLE = 200;
+
+/**
+ * Stage 3's manager: each bundle written at a buffer leaves once, to one long-term-archive site chosen in
+ * turn, into that site's first buffer with room. The transfer job goes on the destination buffer's queue:
+ * the destination pulls. (Replication to the other archive sites and the http method are the next steps.)
+ */
+@Injectable()
+@PipelineManager({ kind: 'data_transfer', interval: 'DATA_TRANSFER_MANAGER_INTERVAL' })
+export class DataTransferManager implements Manager {
+  private readonly logger = new Logger(DataTransferManager.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly queues: TaskQueueService,
+    private readonly routing: LtaRoutingService,
+    private readonly storage: StorageService,
+  ) {}
+
+  async runCycle(): Promise<Record<string, unknown>> {
+    const transfersCreated = await this.createTransfers();
+    const enqueued = await this.enqueuePending();
+    return { transfersCreated, enqueued };
+  }
+
+  async createTransfers(): Promise<number> {
+    const ready: { id: string; origin: number; siteId: number; site: string }[] = await this.dataSource.query(
+      `SELECT d.id, d.origin_location_id AS origin, l.site_id AS "siteId", s.short_name AS site
+         FROM data_transfer_package d
+         JOIN data_location l ON l.id = d.origin_location_id JOIN site s ON s.id = l.site_id
+        WHERE d.status = 'completed'
+          AND NOT EXISTS (SELECT 1 FROM data_transfer t WHERE t.data_transfer_package_id = d.id)
+        ORDER BY d.updated_at LIMIT $1`,
+      [PER_CYCLE],
+    );
+    let created = 0;
+    for (const bundle of ready) {
+      const sites = await this.routing.ltaSites(bundle.siteId);
+      if (sites.length === 0) {
+        this.logger.warn(`bundle ${bundle.id} at ${bundle.site} waits: no long-term archive site is active`);
+        continue;
+      }
+      const site = await this.routing.nextPrimary(bundle.site, sites);
+      const { buffer, skipped } = await chooseBuffer(this.dataSource.manager, site.id, (l) =>
+        this.storage.backendFor(l),
+      );
+      if (!buffer) {
+        this.logger.warn(
+          `bundle ${bundle.id} waits: no buffer at ${site.shortName} takes data (${skipped.join('; ')})`,
+        );
+        continue;
+      }
+      await this.dataSource.getRepository(DataTransfer).insert({
+        dataTransferPackageId: bundle.id,
+        originLocationId: bundle.origin,
+        destinationLocationId: buffer.id,
+        method: TransferMethod.LOCAL,
+      });
+      created++;
+    }
+    return created;
+  }
+
+  async enqueuePending(): Promise<number> {
+    const pending: { id: string; retryCount: number; locationId: number; site: string; location: string }[] =
+      await this.dataSource.query(
+        `SELECT t.id, t.retry_count AS "retryCount", l.id AS "locationId", s.short_name AS site, l.name AS location
+           FROM data_transfer t JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id
+          WHERE t.status = 'pending' ORDER BY t.updated_at LIMIT $1`,
+        [PER_CYCLE],
+      );
+    for (const t of pending) {
+      await scheduleWork(
+        this.dataSource,
+        this.queues,
+        DataTransfer,
+        dataTransferStatusMachine,
+        queueName(t.site, t.location, OperationType.DATA_TRANSFER),
+        {
+          operation: OperationType.DATA_TRANSFER,
+          entityId: t.id,
+          locationId: t.locationId,
+          attempt: t.retryCount,
+        },
+      );
+    }
+    return pending.length;
+  }
+}

@@ -1,0 +1,110 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Job, UnrecoverableError } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { claimWork } from '../../common/claim-work';
+import { OperationStatus } from '../../common/operation-status';
+import { getProcessName } from '../../common/process-name';
+import { transitionRow } from '../../common/transition-row';
+import { DataLocation } from '../locations/data-location.entity';
+import { PhysicalCopyService } from '../physical-copies/physical-copy.service';
+import { CopyKind } from '../physical-copies/physical-copy.states';
+import { HandlesOperation, OperationHandler } from '../queues/operation-handler';
+import { OperationType } from '../queues/operation-type';
+import { TaskPayload } from '../queues/queue-descriptor';
+import { StorageError } from '../storage/storage-errors';
+import { StorageService } from '../storage/storage.service';
+import { DataTransferPackage } from './data-transfer-package.entity';
+import { DataTransfer } from './data-transfer.entity';
+import { dataTransferStatusMachine } from './data-transfer.states';
+
+type Outcome = { transferred: string; bytes: number } | { skipped: string };
+
+/**
+ * Stage 3's worker side, on the destination buffer's queue, method `local`: copies the bundle from its
+ * origin buffer, verifying size and SHA-256 while streaming (the bytes appear at the destination only if
+ * they match), then records the transfer completed and the bundle PRESENT at the destination.
+ */
+@Injectable()
+@HandlesOperation(OperationType.DATA_TRANSFER)
+export class DataTransferProcessor implements OperationHandler {
+  private readonly logger = new Logger(DataTransferProcessor.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly storage: StorageService,
+    private readonly copies: PhysicalCopyService,
+  ) {}
+
+  async handle(payload: TaskPayload, context?: { job: Job<TaskPayload> }): Promise<Outcome> {
+    const claimed = await this.dataSource.transaction((m) =>
+      claimWork<DataTransfer>(m, DataTransfer, dataTransferStatusMachine, payload.entityId),
+    );
+    if ('skipped' in claimed) return claimed;
+    try {
+      return await this.transfer(claimed);
+    } catch (err) {
+      const permanent = err instanceof StorageError && !err.retryable;
+      const lastAttempt = !context || context.job.attemptsMade + 1 >= (context.job.opts.attempts ?? 1);
+      if (permanent || lastAttempt) {
+        await this.dataSource.transaction((m) =>
+          transitionRow(
+            m,
+            DataTransfer,
+            claimed.id,
+            'status',
+            dataTransferStatusMachine,
+            OperationStatus.FAILED,
+            {
+              failureReason: (err as Error).message.slice(0, 2000),
+            },
+          ),
+        );
+        throw permanent ? new UnrecoverableError((err as Error).message) : err;
+      }
+      throw err;
+    }
+  }
+
+  private async transfer(t: DataTransfer): Promise<Outcome> {
+    const m = this.dataSource.manager;
+    const bundle = await m.findOneByOrFail(DataTransferPackage, { id: t.dataTransferPackageId });
+    const origin = await m.findOneByOrFail(DataLocation, { id: t.originLocationId });
+    const destination = await m.findOneByOrFail(DataLocation, { id: t.destinationLocationId });
+    const expected = { size: bundle.size, sha256: bundle.sha256! };
+    const bytes = await this.storage.backendFor(origin).read(bundle.relativePath);
+    const digest = await this.storage.backendFor(destination).write(bundle.relativePath, bytes, expected);
+    await this.dataSource.transaction(async (tx) => {
+      await transitionRow(
+        tx,
+        DataTransfer,
+        t.id,
+        'status',
+        dataTransferStatusMachine,
+        OperationStatus.COMPLETED,
+        {
+          bytesTransferred: digest.size,
+          failureReason: null,
+        },
+      );
+      await this.copies.createCopies(
+        tx,
+        [
+          {
+            kind: CopyKind.DATA_TRANSFER_PACKAGE,
+            dataTransferPackageId: bundle.id,
+            locationId: destination.id,
+            relativePath: bundle.relativePath,
+            size: digest.size,
+            sha256: digest.sha256,
+          },
+        ],
+        { actor: getProcessName(), reason: `transferred from ${origin.name} (${t.method})` },
+      );
+    });
+    this.logger.log(
+      `transferred ${bundle.name} (${digest.size} bytes) from ${origin.name} to ${destination.name}`,
+    );
+    return { transferred: bundle.name, bytes: digest.size };
+  }
+}
