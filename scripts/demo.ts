@@ -190,8 +190,24 @@ async function main(): Promise<void> {
         ORDER BY t.created_at`,
     );
     console.table(sent.map((r) => ({ ...r, bytes: human(Number(r.bytes)) })));
+
+    step('Stage 4: each bundle unpacked where it landed, every package and every file verified again');
+    await waitUntil('the bundles to be unpacked', async () => {
+      const { rows: u } = await db.query(
+        `SELECT count(*)::int AS total, count(*) FILTER (WHERE unpack_status = 'completed')::int AS done,
+                count(*) FILTER (WHERE unpack_status = 'failed')::int AS failed FROM data_transfer`,
+      );
+      if (u[0].failed > 0) throw new Error('an unpack failed; see data_transfer.failure_reason');
+      return u[0].total > 0 && u[0].done === u[0].total;
+    });
+    const { rows: copies } = await db.query(
+      `SELECT s.short_name || '/' || l.name AS location, c.kind, count(*)::int AS copies, sum(c.size)::bigint AS bytes
+         FROM physical_copy c JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
+        WHERE c.status = 'present' GROUP BY 1, 2 ORDER BY 1, 2`,
+    );
+    console.table(copies.map((c) => ({ ...c, bytes: human(Number(c.bytes)) })));
     console.log(
-      '(Unpacking at the destination, the long-term archive and everything after are the next stages to build.)',
+      '(The long-term archive on S3, the second archive site and everything after are the next stages to build.)',
     );
 
     if (flags.keep) {

@@ -17,6 +17,7 @@ import { DataTransferPackageManager } from '../src/modules/transfers/data-transf
 import { DataTransferPackageProcessor } from '../src/modules/transfers/data-transfer-package.processor';
 import { DataTransferManager } from '../src/modules/transfers/data-transfer.manager';
 import { DataTransferProcessor } from '../src/modules/transfers/data-transfer.processor';
+import { DataTransferUnpackProcessor } from '../src/modules/transfers/data-transfer-unpack.processor';
 import { LtaRoutingService } from '../src/modules/routing/lta-routing.service';
 import { applyDemoTopology, redisNamespace, RedisNamespace } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
@@ -238,7 +239,7 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
     const storage = new StorageService(new ConfigService({}));
     const routing = new LtaRoutingService(ds, ns.redis, config({}) as never);
     const transfers = new DataTransferManager(ds, queues, routing, storage);
-    expect(await transfers.runCycle()).toEqual({ transfersCreated: 2, enqueued: 2 });
+    expect(await transfers.runCycle()).toEqual({ transfersCreated: 2, enqueued: 2, unpacksEnqueued: 0 });
     expect(await transfers.createTransfers()).toBe(0);
     const rows: {
       id: string;
@@ -277,5 +278,64 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
       );
       expect(copies).toEqual([{ status: 'present' }]);
     }
+  });
+
+  it('unpacks each transferred bundle, every package and file verified, and records the packages there (stage 4)', async () => {
+    const storage = new StorageService(new ConfigService({}));
+    const routing = new LtaRoutingService(ds, ns.redis, config({}) as never);
+    const transfers = new DataTransferManager(ds, queues, routing, storage);
+    const unpacker = new DataTransferUnpackProcessor(ds, storage, new PhysicalCopyService(ds));
+    const done: { id: string; destination: number; site: string; bundle: string; relative_path: string }[] =
+      await ds.query(
+        `SELECT t.id, t.destination_location_id AS destination, s.short_name AS site, d.id AS bundle, d.relative_path
+         FROM data_transfer t JOIN data_transfer_package d ON d.id = t.data_transfer_package_id
+         JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id
+        WHERE t.status = 'completed' ORDER BY t.created_at`,
+      );
+    expect(done).toHaveLength(2);
+    // A byte flips in the second bundle after it arrived: its unpack must catch it and record nothing.
+    const rotten = join(dataRoot, done[1].site, 'buffer', done[1].relative_path);
+    const bytes = readFileSync(rotten);
+    bytes[700] ^= 0x01;
+    writeFileSync(rotten, bytes);
+
+    expect(await transfers.enqueuePendingUnpacks()).toBe(2);
+    const payload = (t: (typeof done)[number]) => ({
+      operation: OperationType.DATA_TRANSFER_UNPACKING,
+      entityId: t.id,
+      locationId: t.destination,
+      attempt: 0,
+    });
+    const first = await unpacker.handle(payload(done[0]));
+    const packages: { id: string; relative_path: string; sha256: string }[] = await ds.query(
+      `SELECT id, relative_path, sha256 FROM raw_data_package WHERE data_transfer_package_id = $1`,
+      [done[0].bundle],
+    );
+    expect(first).toEqual({ unpacked: packages.length });
+    for (const p of packages) {
+      const file = readFileSync(join(dataRoot, done[0].site, 'buffer', p.relative_path));
+      expect(sha256(file)).toBe(p.sha256);
+    }
+    const recorded = await ds.query(
+      `SELECT count(*)::int AS n FROM physical_copy WHERE kind = 'raw_data_package' AND location_id = $1 AND status = 'present'`,
+      [done[0].destination],
+    );
+    expect(recorded[0].n).toBe(packages.length);
+    expect(
+      (await ds.query(`SELECT unpack_status FROM data_transfer WHERE id = $1`, [done[0].id]))[0]
+        .unpack_status,
+    ).toBe('completed');
+
+    await expect(unpacker.handle(payload(done[1]))).rejects.toThrow();
+    const [failed] = await ds.query(`SELECT unpack_status, failure_reason FROM data_transfer WHERE id = $1`, [
+      done[1].id,
+    ]);
+    expect(failed.unpack_status).toBe('failed');
+    expect(failed.failure_reason).toMatch(/^unpack: /);
+    const none = await ds.query(
+      `SELECT count(*)::int AS n FROM physical_copy WHERE kind = 'raw_data_package' AND location_id = $1`,
+      [done[1].destination],
+    );
+    expect(none[0].n).toBe(0);
   });
 });

@@ -4,12 +4,7 @@ import { getProcessName } from './process-name';
 import { StateMachine } from './state-machine';
 import { transitionRow } from './transition-row';
 
-type WorkRow = ObjectLiteral & {
-  id: string;
-  name?: string;
-  status: OperationStatus;
-  claimedBy: string | null;
-};
+type WorkRow = ObjectLiteral & { id: string; name?: string };
 
 /**
  * How every worker takes a work row: scheduled -> in progress, claimed by this process, now. A re-run
@@ -21,18 +16,21 @@ export async function claimWork<E extends WorkRow>(
   entity: EntityTarget<E>,
   machine: StateMachine<OperationStatus>,
   id: string,
+  /** The status column of this work (a transfer has a second one, for its unpack). */
+  column: keyof E & string = 'status',
 ): Promise<E | { skipped: string }> {
   const row = await m.findOne(entity, { where: { id } as never, lock: { mode: 'pessimistic_write' } });
   if (!row) return { skipped: `${machine.entity} ${id} no longer exists` };
   const claim = { claimedBy: getProcessName(), claimedAt: new Date() };
-  if (row.status === OperationStatus.IN_PROGRESS) {
+  const status = row[column] as OperationStatus;
+  if (status === OperationStatus.IN_PROGRESS) {
     await m.update(entity, { id } as never, claim as never);
-  } else if (row.status === OperationStatus.SCHEDULED) {
-    await transitionRow(m, entity, id, 'status', machine, OperationStatus.IN_PROGRESS, claim as never);
-  } else if (row.status === OperationStatus.PENDING) {
+  } else if (status === OperationStatus.SCHEDULED) {
+    await transitionRow(m, entity, id, column, machine, OperationStatus.IN_PROGRESS, claim as never);
+  } else if (status === OperationStatus.PENDING) {
     throw new Error(`${machine.entity} ${row.name ?? row.id} is not scheduled yet`);
   } else {
-    return { skipped: `${machine.entity} is ${row.status}` };
+    return { skipped: `${machine.entity} is ${status}` };
   }
   return Object.assign(row, claim);
 }

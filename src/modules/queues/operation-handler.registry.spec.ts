@@ -10,9 +10,10 @@ import { OperationHandlerRegistry } from './operation-handler.registry';
 import { OperationType } from './operation-type';
 import { DataTransferPackageProcessor } from '../transfers/data-transfer-package.processor';
 import { DataTransferProcessor } from '../transfers/data-transfer.processor';
+import { DataTransferUnpackProcessor } from '../transfers/data-transfer-unpack.processor';
 import { UNBUILT_OPERATION_HANDLERS as NOT_BUILT, unbuiltHandlerFor } from './unbuilt-operations.handlers';
 
-const UnpackingNotBuilt = unbuiltHandlerFor(OperationType.DATA_TRANSFER_UNPACKING);
+const ArchiveNotBuilt = unbuiltHandlerFor(OperationType.LONG_TERM_ARCHIVE_TRANSFER);
 const StagingNotBuilt = unbuiltHandlerFor(OperationType.STAGING);
 
 /** Stands in for the built stages other than packaging, so each test varies packaging alone. */
@@ -32,7 +33,15 @@ class FakeTransfer implements OperationHandler {
   }
 }
 
-const UNBUILT_OPERATION_HANDLERS = [...NOT_BUILT, FakeBundling, FakeTransfer];
+@Injectable()
+@HandlesOperation(OperationType.DATA_TRANSFER_UNPACKING)
+class FakeUnpack implements OperationHandler {
+  async handle() {
+    return 'unpacked';
+  }
+}
+
+const UNBUILT_OPERATION_HANDLERS = [...NOT_BUILT, FakeBundling, FakeTransfer, FakeUnpack];
 
 @Injectable()
 @HandlesOperation(OperationType.RAW_DATA_PACKAGE_CREATION)
@@ -87,7 +96,7 @@ describe('OperationHandlerRegistry', () => {
     const moduleRef = await boot([...UNBUILT_OPERATION_HANDLERS, FakePackaging, UnrelatedService]);
     const registry = moduleRef.get(OperationHandlerRegistry);
     expect(registry.get(OperationType.RAW_DATA_PACKAGE_CREATION)).toBe(moduleRef.get(FakePackaging));
-    expect(registry.get(OperationType.DATA_TRANSFER_UNPACKING)).toBe(moduleRef.get(UnpackingNotBuilt));
+    expect(registry.get(OperationType.LONG_TERM_ARCHIVE_TRANSFER)).toBe(moduleRef.get(ArchiveNotBuilt));
     expect(registry.get(OperationType.STAGING)).toBe(moduleRef.get(StagingNotBuilt));
     for (const op of Object.values(OperationType)) expect(registry.get(op)).toBeDefined();
   });
@@ -108,8 +117,8 @@ describe('OperationHandlerRegistry', () => {
         { provide: StorageService, useValue: {} },
         { provide: PhysicalCopyService, useValue: {} },
       ]
-        .filter((p) => p !== FakeBundling && p !== FakeTransfer)
-        .concat(DataTransferPackageProcessor, DataTransferProcessor),
+        .filter((p) => p !== FakeBundling && p !== FakeTransfer && p !== FakeUnpack)
+        .concat(DataTransferPackageProcessor, DataTransferProcessor, DataTransferUnpackProcessor),
     );
     const registry = moduleRef.get(OperationHandlerRegistry);
     expect(registry.get(OperationType.RAW_DATA_PACKAGE_CREATION)).toBeInstanceOf(RawDataPackageProcessor);

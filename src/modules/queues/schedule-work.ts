@@ -12,22 +12,24 @@ import { TaskQueueService } from './task-queue.service';
  * job until the next cycle marks it (same job id, so the enqueue is not doubled). Marking before
  * enqueueing could instead lose the job.
  */
-export async function scheduleWork<E extends ObjectLiteral & { status: OperationStatus }>(
+export async function scheduleWork<E extends ObjectLiteral>(
   dataSource: DataSource,
   queues: TaskQueueService,
   entity: EntityTarget<E>,
   machine: StateMachine<OperationStatus>,
   queueName: string,
   payload: TaskPayload,
+  /** The status column of this work (a transfer has a second one, for its unpack). */
+  column: keyof E & string = 'status',
 ): Promise<boolean> {
   return dataSource.transaction(async (m) => {
     const row = await m.findOne(entity, {
       where: { id: payload.entityId } as never,
       lock: { mode: 'pessimistic_write' },
     });
-    if (row?.status !== OperationStatus.PENDING) return false;
+    if (row?.[column] !== OperationStatus.PENDING) return false;
     await queues.enqueue(queueName, payload);
-    await transitionRow(m, entity, payload.entityId, 'status', machine, OperationStatus.SCHEDULED);
+    await transitionRow(m, entity, payload.entityId, column, machine, OperationStatus.SCHEDULED);
     return true;
   });
 }

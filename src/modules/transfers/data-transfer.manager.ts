@@ -10,7 +10,7 @@ import { TaskQueueService } from '../queues/task-queue.service';
 import { LtaRoutingService } from '../routing/lta-routing.service';
 import { StorageService } from '../storage/storage.service';
 import { DataTransfer, TransferMethod } from './data-transfer.entity';
-import { dataTransferStatusMachine } from './data-transfer.states';
+import { dataTransferStatusMachine, dataTransferUnpackStatusMachine } from './data-transfer.states';
 
 const PER_CYCLE = 200;
 
@@ -34,7 +34,8 @@ export class DataTransferManager implements Manager {
   async runCycle(): Promise<Record<string, unknown>> {
     const transfersCreated = await this.createTransfers();
     const enqueued = await this.enqueuePending();
-    return { transfersCreated, enqueued };
+    const unpacksEnqueued = await this.enqueuePendingUnpacks();
+    return { transfersCreated, enqueued, unpacksEnqueued };
   }
 
   async createTransfers(): Promise<number> {
@@ -96,6 +97,34 @@ export class DataTransferManager implements Manager {
           locationId: t.locationId,
           attempt: t.retryCount,
         },
+      );
+    }
+    return pending.length;
+  }
+
+  /** A transferred bundle is unpacked where it landed, by the destination buffer's worker. */
+  async enqueuePendingUnpacks(): Promise<number> {
+    const pending: { id: string; retryCount: number; locationId: number; site: string; location: string }[] =
+      await this.dataSource.query(
+        `SELECT t.id, t.unpack_retry_count AS "retryCount", l.id AS "locationId", s.short_name AS site, l.name AS location
+           FROM data_transfer t JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id
+          WHERE t.status = 'completed' AND t.unpack_status = 'pending' ORDER BY t.updated_at LIMIT $1`,
+        [PER_CYCLE],
+      );
+    for (const t of pending) {
+      await scheduleWork(
+        this.dataSource,
+        this.queues,
+        DataTransfer,
+        dataTransferUnpackStatusMachine,
+        queueName(t.site, t.location, OperationType.DATA_TRANSFER_UNPACKING),
+        {
+          operation: OperationType.DATA_TRANSFER_UNPACKING,
+          entityId: t.id,
+          locationId: t.locationId,
+          attempt: t.retryCount,
+        },
+        'unpackStatus',
       );
     }
     return pending.length;

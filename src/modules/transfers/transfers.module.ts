@@ -6,6 +6,7 @@ import { DataTransferPackageManager } from './data-transfer-package.manager';
 import { DataTransferPackageProcessor } from './data-transfer-package.processor';
 import { DataTransferManager } from './data-transfer.manager';
 import { DataTransferProcessor } from './data-transfer.processor';
+import { DataTransferUnpackProcessor } from './data-transfer-unpack.processor';
 import { LtaRoutingService } from '../routing/lta-routing.service';
 
 /** Stages 2 to 4: bundles at a buffer, and (next) their transfer and unpacking at the destination. */
@@ -17,12 +18,14 @@ import { LtaRoutingService } from '../routing/lta-routing.service';
     DataTransferPackageProcessor,
     DataTransferManager,
     DataTransferProcessor,
+    DataTransferUnpackProcessor,
   ],
   exports: [
     DataTransferPackageManager,
     DataTransferPackageProcessor,
     DataTransferManager,
     DataTransferProcessor,
+    DataTransferUnpackProcessor,
   ],
 })
 export class TransfersModule {}

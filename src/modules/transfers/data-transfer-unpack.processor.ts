@@ -1,0 +1,140 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Job, UnrecoverableError } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { claimWork } from '../../common/claim-work';
+import { OperationStatus } from '../../common/operation-status';
+import { getProcessName } from '../../common/process-name';
+import { transitionRow } from '../../common/transition-row';
+import { DataLocation } from '../locations/data-location.entity';
+import { PhysicalCopyService } from '../physical-copies/physical-copy.service';
+import { CopyKind } from '../physical-copies/physical-copy.states';
+import { HandlesOperation, OperationHandler } from '../queues/operation-handler';
+import { OperationType } from '../queues/operation-type';
+import { TaskPayload } from '../queues/queue-descriptor';
+import { StorageError } from '../storage/storage-errors';
+import { StorageService } from '../storage/storage.service';
+import { DataTransferPackage } from './data-transfer-package.entity';
+import { DataTransfer } from './data-transfer.entity';
+import { dataTransferUnpackStatusMachine } from './data-transfer.states';
+import { ExpectedPackage, unpackBundle } from './verified-unpack';
+
+type Outcome = { unpacked: number } | { skipped: string };
+
+/**
+ * Stage 4's worker side, on the destination buffer's queue: unpacks a transferred bundle into its package
+ * tars, each checked against its recorded checksum and every raw file inside against its registration,
+ * in one read, and records the packages PRESENT at the destination. Retried apart from the transfer, so
+ * the bytes are not moved again; a bundle that is not what was sent fails the unpack with the reason.
+ */
+@Injectable()
+@HandlesOperation(OperationType.DATA_TRANSFER_UNPACKING)
+export class DataTransferUnpackProcessor implements OperationHandler {
+  private readonly logger = new Logger(DataTransferUnpackProcessor.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly storage: StorageService,
+    private readonly copies: PhysicalCopyService,
+  ) {}
+
+  async handle(payload: TaskPayload, context?: { job: Job<TaskPayload> }): Promise<Outcome> {
+    const claimed = await this.dataSource.transaction((m) =>
+      claimWork<DataTransfer>(
+        m,
+        DataTransfer,
+        dataTransferUnpackStatusMachine,
+        payload.entityId,
+        'unpackStatus',
+      ),
+    );
+    if ('skipped' in claimed) return claimed;
+    try {
+      return await this.unpack(claimed);
+    } catch (err) {
+      const permanent = err instanceof StorageError && !err.retryable;
+      const lastAttempt = !context || context.job.attemptsMade + 1 >= (context.job.opts.attempts ?? 1);
+      if (permanent || lastAttempt) {
+        await this.dataSource.transaction((m) =>
+          transitionRow(
+            m,
+            DataTransfer,
+            claimed.id,
+            'unpackStatus',
+            dataTransferUnpackStatusMachine,
+            OperationStatus.FAILED,
+            {
+              failureReason: `unpack: ${(err as Error).message}`.slice(0, 2000),
+            },
+          ),
+        );
+        throw permanent ? new UnrecoverableError((err as Error).message) : err;
+      }
+      throw err;
+    }
+  }
+
+  private async unpack(t: DataTransfer): Promise<Outcome> {
+    const m = this.dataSource.manager;
+    const bundle = await m.findOneByOrFail(DataTransferPackage, { id: t.dataTransferPackageId });
+    const destination = await m.findOneByOrFail(DataLocation, { id: t.destinationLocationId });
+    const rows: {
+      package_id: string;
+      package_path: string;
+      package_size: string;
+      package_sha: string;
+      path: string;
+      size: string;
+      sha256: string;
+    }[] = await m.query(
+      `SELECT p.id AS package_id, p.relative_path AS package_path, p.size AS package_size, p.sha256 AS package_sha,
+                f.relative_path AS path, f.size, f.sha256
+           FROM raw_data_package p JOIN raw_data_file f ON f.raw_data_package_id = p.id
+          WHERE p.data_transfer_package_id = $1`,
+      [bundle.id],
+    );
+    const packages = new Map<string, ExpectedPackage & { id: string }>();
+    for (const r of rows) {
+      const entry = packages.get(r.package_path) ?? {
+        id: r.package_id,
+        size: Number(r.package_size),
+        sha256: r.package_sha,
+        files: new Map(),
+      };
+      (entry.files as Map<string, { size: number; sha256: string }>).set(r.path, {
+        size: Number(r.size),
+        sha256: r.sha256,
+      });
+      packages.set(r.package_path, entry);
+    }
+    const backend = this.storage.backendFor(destination);
+    const written = await unpackBundle(await backend.read(bundle.relativePath), backend, packages);
+    await this.dataSource.transaction(async (tx) => {
+      await transitionRow(
+        tx,
+        DataTransfer,
+        t.id,
+        'unpackStatus',
+        dataTransferUnpackStatusMachine,
+        OperationStatus.COMPLETED,
+        {
+          failureReason: null,
+        },
+      );
+      await this.copies.createCopies(
+        tx,
+        [...written].map(([path, digest]) => ({
+          kind: CopyKind.RAW_DATA_PACKAGE,
+          rawDataPackageId: packages.get(path)!.id,
+          locationId: destination.id,
+          relativePath: path,
+          size: digest.size,
+          sha256: digest.sha256,
+        })),
+        { actor: getProcessName(), reason: `unpacked from ${bundle.name}, every file verified` },
+      );
+    });
+    this.logger.log(`unpacked ${bundle.name}: ${written.size} packages verified at ${destination.name}`);
+    return { unpacked: written.size };
+  }
+}
