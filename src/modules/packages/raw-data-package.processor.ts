@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Job, UnrecoverableError } from 'bullmq';
+import { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { OperationStatus } from '../../common/operation-status';
-import { claimWork } from '../../common/claim-work';
 import { getProcessName } from '../../common/process-name';
 import { transitionRow } from '../../common/transition-row';
 import { chooseBuffer } from '../locations/buffer-selection';
@@ -11,9 +10,9 @@ import { DataLocation } from '../locations/data-location.entity';
 import { declareCopyAuthor, PhysicalCopyService } from '../physical-copies/physical-copy.service';
 import { CopyKind } from '../physical-copies/physical-copy.states';
 import { HandlesOperation, OperationHandler } from '../queues/operation-handler';
+import { runClaimedWork } from '../queues/run-claimed-work';
 import { OperationType } from '../queues/operation-type';
 import { TaskPayload } from '../queues/queue-descriptor';
-import { StorageError } from '../storage/storage-errors';
 import { StorageService } from '../storage/storage.service';
 import { ArchiveMember, writeTar } from './package-archive';
 import { RawDataPackage } from './raw-data-package.entity';
@@ -39,21 +38,16 @@ export class RawDataPackageProcessor implements OperationHandler {
     private readonly copies: PhysicalCopyService,
   ) {}
 
-  async handle(payload: TaskPayload, context?: { job: Job<TaskPayload> }): Promise<Outcome> {
-    const claimed = await this.claim(payload.entityId);
-    if ('skipped' in claimed) return claimed;
-    const pkg = claimed;
-    try {
-      return await this.packageInto(pkg);
-    } catch (err) {
-      const permanent = err instanceof StorageError && !err.retryable;
-      const lastAttempt = !context || context.job.attemptsMade + 1 >= (context.job.opts.attempts ?? 1);
-      if (permanent || lastAttempt) {
-        await this.fail(pkg.id, (err as Error).message);
-        throw permanent ? new UnrecoverableError((err as Error).message) : err;
-      }
-      throw err;
-    }
+  handle(payload: TaskPayload, context?: { job: Job<TaskPayload> }): Promise<Outcome> {
+    return runClaimedWork({
+      dataSource: this.dataSource,
+      entity: RawDataPackage,
+      machine: rawDataPackageStatusMachine,
+      payload,
+      context,
+      work: (row) => this.packageInto(row),
+      onFinalFailure: (row, err) => this.fail(row.id, err.message),
+    });
   }
 
   private async packageInto(pkg: RawDataPackage): Promise<Outcome> {
@@ -120,10 +114,6 @@ export class RawDataPackageProcessor implements OperationHandler {
       `packaged ${pkg.name}: ${members.length} files, ${digest.size} bytes into ${buffer.name}`,
     );
     return { packaged: pkg.name, buffer: buffer.name, size: digest.size, sha256: digest.sha256 };
-  }
-
-  private claim(id: string): Promise<RawDataPackage | { skipped: string }> {
-    return this.dataSource.transaction((m) => claimWork(m, RawDataPackage, rawDataPackageStatusMachine, id));
   }
 
   private async fail(id: string, reason: string): Promise<void> {

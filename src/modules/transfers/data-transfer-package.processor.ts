@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Job, UnrecoverableError } from 'bullmq';
+import { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { claimWork } from '../../common/claim-work';
 import { OperationStatus } from '../../common/operation-status';
 import { getProcessName } from '../../common/process-name';
 import { transitionRow } from '../../common/transition-row';
@@ -11,9 +10,9 @@ import { ArchiveMember, SourceFileError, writeTar } from '../packages/package-ar
 import { PhysicalCopyService } from '../physical-copies/physical-copy.service';
 import { CopyKind } from '../physical-copies/physical-copy.states';
 import { HandlesOperation, OperationHandler } from '../queues/operation-handler';
+import { runClaimedWork } from '../queues/run-claimed-work';
 import { OperationType } from '../queues/operation-type';
 import { TaskPayload } from '../queues/queue-descriptor';
-import { StorageError } from '../storage/storage-errors';
 import { StorageService } from '../storage/storage.service';
 import { DataTransferPackage } from './data-transfer-package.entity';
 import { dataTransferPackageStatusMachine } from './data-transfer-package.states';
@@ -37,22 +36,16 @@ export class DataTransferPackageProcessor implements OperationHandler {
     private readonly copies: PhysicalCopyService,
   ) {}
 
-  async handle(payload: TaskPayload, context?: { job: Job<TaskPayload> }): Promise<Outcome> {
-    const claimed = await this.dataSource.transaction((m) =>
-      claimWork(m, DataTransferPackage, dataTransferPackageStatusMachine, payload.entityId),
-    );
-    if ('skipped' in claimed) return claimed;
-    try {
-      return await this.bundle(claimed);
-    } catch (err) {
-      const permanent = err instanceof StorageError && !err.retryable;
-      const lastAttempt = !context || context.job.attemptsMade + 1 >= (context.job.opts.attempts ?? 1);
-      if (permanent || lastAttempt) {
-        await this.undo(claimed, err as Error);
-        throw permanent ? new UnrecoverableError((err as Error).message) : err;
-      }
-      throw err;
-    }
+  handle(payload: TaskPayload, context?: { job: Job<TaskPayload> }): Promise<Outcome> {
+    return runClaimedWork({
+      dataSource: this.dataSource,
+      entity: DataTransferPackage,
+      machine: dataTransferPackageStatusMachine,
+      payload,
+      context,
+      work: (row) => this.bundle(row),
+      onFinalFailure: (row, err) => this.undo(row, err),
+    });
   }
 
   private async bundle(dtp: DataTransferPackage): Promise<Outcome> {

@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Job, UnrecoverableError } from 'bullmq';
+import { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { claimWork } from '../../common/claim-work';
 import { OperationStatus } from '../../common/operation-status';
 import { getProcessName } from '../../common/process-name';
 import { transitionRow } from '../../common/transition-row';
@@ -10,9 +9,9 @@ import { DataLocation } from '../locations/data-location.entity';
 import { PhysicalCopyService } from '../physical-copies/physical-copy.service';
 import { CopyKind } from '../physical-copies/physical-copy.states';
 import { HandlesOperation, OperationHandler } from '../queues/operation-handler';
+import { runClaimedWork } from '../queues/run-claimed-work';
 import { OperationType } from '../queues/operation-type';
 import { TaskPayload } from '../queues/queue-descriptor';
-import { StorageError } from '../storage/storage-errors';
 import { StorageService } from '../storage/storage.service';
 import { DataTransferPackage } from './data-transfer-package.entity';
 import { DataTransfer } from './data-transfer.entity';
@@ -38,40 +37,17 @@ export class DataTransferUnpackProcessor implements OperationHandler {
     private readonly copies: PhysicalCopyService,
   ) {}
 
-  async handle(payload: TaskPayload, context?: { job: Job<TaskPayload> }): Promise<Outcome> {
-    const claimed = await this.dataSource.transaction((m) =>
-      claimWork<DataTransfer>(
-        m,
-        DataTransfer,
-        dataTransferUnpackStatusMachine,
-        payload.entityId,
-        'unpackStatus',
-      ),
-    );
-    if ('skipped' in claimed) return claimed;
-    try {
-      return await this.unpack(claimed);
-    } catch (err) {
-      const permanent = err instanceof StorageError && !err.retryable;
-      const lastAttempt = !context || context.job.attemptsMade + 1 >= (context.job.opts.attempts ?? 1);
-      if (permanent || lastAttempt) {
-        await this.dataSource.transaction((m) =>
-          transitionRow(
-            m,
-            DataTransfer,
-            claimed.id,
-            'unpackStatus',
-            dataTransferUnpackStatusMachine,
-            OperationStatus.FAILED,
-            {
-              failureReason: `unpack: ${(err as Error).message}`.slice(0, 2000),
-            },
-          ),
-        );
-        throw permanent ? new UnrecoverableError((err as Error).message) : err;
-      }
-      throw err;
-    }
+  handle(payload: TaskPayload, context?: { job: Job<TaskPayload> }): Promise<Outcome> {
+    return runClaimedWork({
+      dataSource: this.dataSource,
+      entity: DataTransfer,
+      machine: dataTransferUnpackStatusMachine,
+      column: 'unpackStatus',
+      payload,
+      context,
+      work: (row) => this.unpack(row),
+      onFinalFailure: (row, err) => this.fail(row.id, err),
+    });
   }
 
   private async unpack(t: DataTransfer): Promise<Outcome> {
@@ -136,5 +112,21 @@ export class DataTransferUnpackProcessor implements OperationHandler {
     });
     this.logger.log(`unpacked ${bundle.name}: ${written.size} packages verified at ${destination.name}`);
     return { unpacked: written.size };
+  }
+
+  private async fail(id: string, err: Error): Promise<void> {
+    await this.dataSource.transaction((m) =>
+      transitionRow(
+        m,
+        DataTransfer,
+        id,
+        'unpackStatus',
+        dataTransferUnpackStatusMachine,
+        OperationStatus.FAILED,
+        {
+          failureReason: `unpack: ${err.message}`.slice(0, 2000),
+        },
+      ),
+    );
   }
 }
