@@ -3,8 +3,6 @@ import { Queue } from 'bullmq';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { extract } from 'tar-stream';
 import { DataSource } from 'typeorm';
 import { redisOptionsFromUrl } from '../src/common/redis/redis-options';
 import { typeOrmOptions } from '../src/database/typeorm-options';
@@ -19,30 +17,11 @@ import { DataTransferManager } from '../src/modules/transfers/data-transfer.mana
 import { DataTransferProcessor } from '../src/modules/transfers/data-transfer.processor';
 import { DataTransferUnpackProcessor } from '../src/modules/transfers/data-transfer-unpack.processor';
 import { LtaRoutingService } from '../src/modules/routing/lta-routing.service';
+import { tarMembers } from './support/tar';
 import { applyDemoTopology, redisNamespace, RedisNamespace } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-async function untar(file: string): Promise<Map<string, string>> {
-  const members = new Map<string, string>();
-  const ex = extract();
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on('entry', (header, stream, next) => {
-      const hash = createHash('sha256');
-      stream.on('data', (c) => hash.update(c as Buffer));
-      stream.on('end', () => {
-        members.set(header.name, hash.digest('hex'));
-        next();
-      });
-    });
-    ex.on('finish', resolve);
-    ex.on('error', reject);
-  });
-  Readable.from([readFileSync(file)]).pipe(ex);
-  await done;
-  return members;
-}
 
 describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis and disk)', () => {
   let db: TestDatabase;
@@ -167,7 +146,7 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
       }),
     ).resolves.toMatchObject({ bundled: dtp.name });
     const file = join(dataRoot, 'ccat', 'buffer', dtp.relative_path);
-    const members = await untar(file);
+    const members = await tarMembers(file);
     const packages: { relative_path: string; sha256: string }[] = await ds.query(
       `SELECT relative_path, sha256 FROM raw_data_package WHERE data_transfer_package_id = $1`,
       [dtp.id],

@@ -2,8 +2,6 @@ import { ConfigService } from '@nestjs/config';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { extract } from 'tar-stream';
 import { DataSource } from 'typeorm';
 import { typeOrmOptions } from '../src/database/typeorm-options';
 import { chooseBuffer } from '../src/modules/locations/buffer-selection';
@@ -11,31 +9,11 @@ import { RawDataPackageProcessor } from '../src/modules/packages/raw-data-packag
 import { PhysicalCopyService } from '../src/modules/physical-copies/physical-copy.service';
 import { OperationType } from '../src/modules/queues/operation-type';
 import { StorageService } from '../src/modules/storage/storage.service';
+import { tarMembers } from './support/tar';
 import { applyDemoTopology } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/** Every member of a tar file: name and the SHA-256 of its bytes, read with tar-stream. */
-async function untar(file: string): Promise<Map<string, string>> {
-  const members = new Map<string, string>();
-  const ex = extract();
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on('entry', (header, stream, next) => {
-      const hash = createHash('sha256');
-      stream.on('data', (c) => hash.update(c as Buffer));
-      stream.on('end', () => {
-        members.set(header.name, hash.digest('hex'));
-        next();
-      });
-    });
-    ex.on('finish', resolve);
-    ex.on('error', reject);
-  });
-  Readable.from([readFileSync(file)]).pipe(ex);
-  await done;
-  return members;
-}
 
 describe('stage 1: raw data package creation into the buffer (real PostgreSQL and disk)', () => {
   let db: TestDatabase;
@@ -110,7 +88,7 @@ describe('stage 1: raw data package creation into the buffer (real PostgreSQL an
     const p = await packageOf(12);
     await expect(processor.handle(p.payload)).resolves.toMatchObject({ buffer: 'buffer' });
 
-    const members = await untar(p.tar);
+    const members = await tarMembers(p.tar);
     expect(new Map([...members].sort())).toEqual(
       new Map(p.files.map((f) => [f.path, sha256(f.bytes)] as [string, string]).sort()),
     );

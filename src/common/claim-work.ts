@@ -4,14 +4,14 @@ import { getProcessName } from './process-name';
 import { StateMachine } from './state-machine';
 import { transitionRow } from './transition-row';
 
-type WorkRow = ObjectLiteral & { id: string; name?: string };
+type ClaimableRow = ObjectLiteral & { id: string; name?: string };
 
 /**
  * How every worker takes a work row: scheduled -> in progress, claimed by this process, now. A re-run
  * after a crash finds it in progress and takes the claim over. A job that arrives before its scheduling
  * committed is retried; one for finished work is skipped.
  */
-export async function claimWork<E extends WorkRow>(
+export async function claimWork<E extends ClaimableRow>(
   m: EntityManager,
   entity: EntityTarget<E>,
   machine: StateMachine<OperationStatus>,

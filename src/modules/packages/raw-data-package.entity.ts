@@ -1,16 +1,6 @@
-import {
-  Check,
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  ManyToOne,
-  OneToMany,
-  PrimaryGeneratedColumn,
-  Unique,
-  UpdateDateColumn,
-} from 'typeorm';
+import { Check, Column, Entity, Index, ManyToOne, OneToMany, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { bigintTransformer } from '../../common/bigint.transformer';
+import { WorkRow } from '../../common/work-row';
 import { DataLocation } from '../locations/data-location.entity';
 import { OperationStatus } from '../../common/operation-status';
 import { ExecutedObsUnit } from '../obs-units/executed-obs-unit.entity';
@@ -34,7 +24,7 @@ import { PackageState } from './raw-data-package.states';
 @Index('ix_raw_data_package_bundle', ['dataTransferPackageId'], {
   where: 'data_transfer_package_id IS NOT NULL',
 })
-export class RawDataPackage {
+export class RawDataPackage extends WorkRow {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
@@ -96,25 +86,6 @@ export class RawDataPackage {
   @Column({ type: 'int', default: 0 })
   fileCount!: number;
 
-  @Column({ type: 'int', default: 0 })
-  retryCount!: number;
-
-  @Column({ type: 'text', nullable: true })
-  failureReason!: string | null;
-
-  /** The process that took the work (e.g. `worker-ccat-host1-4242`) and when, so recovery can judge it. */
-  @Column({ type: 'text', nullable: true })
-  claimedBy!: string | null;
-
-  @Column({ type: 'timestamptz', nullable: true })
-  claimedAt!: Date | null;
-
   @OneToMany('RawDataFile', 'rawDataPackage')
   files?: RawDataFile[];
-
-  @CreateDateColumn({ type: 'timestamptz' })
-  createdAt!: Date;
-
-  @UpdateDateColumn({ type: 'timestamptz' })
-  updatedAt!: Date;
 }

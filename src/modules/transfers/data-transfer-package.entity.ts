@@ -1,14 +1,6 @@
-import {
-  Check,
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-  UpdateDateColumn,
-} from 'typeorm';
+import { Check, Column, Entity, Index, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { bigintTransformer } from '../../common/bigint.transformer';
+import { WorkRow } from '../../common/work-row';
 import { OperationStatus } from '../../common/operation-status';
 import { DataLocation } from '../locations/data-location.entity';
 
@@ -22,7 +14,7 @@ import { DataLocation } from '../locations/data-location.entity';
 @Index('ix_data_transfer_package_open_work', ['status', 'updatedAt'], {
   where: `status IN ('pending', 'scheduled', 'in_progress')`,
 })
-export class DataTransferPackage {
+export class DataTransferPackage extends WorkRow {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
@@ -56,22 +48,4 @@ export class DataTransferPackage {
 
   @Column({ type: 'int', default: 0 })
   packageCount!: number;
-
-  @Column({ type: 'int', default: 0 })
-  retryCount!: number;
-
-  @Column({ type: 'text', nullable: true })
-  failureReason!: string | null;
-
-  @Column({ type: 'text', nullable: true })
-  claimedBy!: string | null;
-
-  @Column({ type: 'timestamptz', nullable: true })
-  claimedAt!: Date | null;
-
-  @CreateDateColumn({ type: 'timestamptz' })
-  createdAt!: Date;
-
-  @UpdateDateColumn({ type: 'timestamptz' })
-  updatedAt!: Date;
 }

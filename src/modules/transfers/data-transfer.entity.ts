@@ -1,15 +1,6 @@
-import {
-  Check,
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-  Unique,
-  UpdateDateColumn,
-} from 'typeorm';
+import { Check, Column, Entity, Index, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { bigintTransformer } from '../../common/bigint.transformer';
+import { WorkRow } from '../../common/work-row';
 import { OperationStatus } from '../../common/operation-status';
 import { DataLocation } from '../locations/data-location.entity';
 import { DataTransferPackage } from './data-transfer-package.entity';
@@ -31,7 +22,7 @@ export enum TransferMethod {
 @Index('ix_data_transfer_open_work', ['status', 'updatedAt'], {
   where: `status IN ('pending', 'scheduled', 'in_progress')`,
 })
-export class DataTransfer {
+export class DataTransfer extends WorkRow {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
@@ -78,23 +69,5 @@ export class DataTransfer {
   bytesTransferred!: number;
 
   @Column({ type: 'int', default: 0 })
-  retryCount!: number;
-
-  @Column({ type: 'int', default: 0 })
   unpackRetryCount!: number;
-
-  @Column({ type: 'text', nullable: true })
-  failureReason!: string | null;
-
-  @Column({ type: 'text', nullable: true })
-  claimedBy!: string | null;
-
-  @Column({ type: 'timestamptz', nullable: true })
-  claimedAt!: Date | null;
-
-  @CreateDateColumn({ type: 'timestamptz' })
-  createdAt!: Date;
-
-  @UpdateDateColumn({ type: 'timestamptz' })
-  updatedAt!: Date;
 }
