@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, realpath, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -28,14 +29,18 @@ export class DiskStorage implements StorageBackend {
     const target = await this.resolveForWrite(path);
     const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.part`);
     const verify = new VerifyingStream(`${this.description}/${path}`, expected);
+    const out = createWriteStream(temporary, { flags: 'wx' });
     try {
-      await pipeline(source, verify, createWriteStream(temporary, { flags: 'wx' }));
+      await pipeline(source, verify, out);
       await fsync(temporary);
       await rename(temporary, target);
       await fsync(dirname(target));
       await removeStaleParts(target, started);
       return verify.digest;
     } catch (err) {
+      // The file is opened asynchronously: a write that fails early must wait for it to be created (and
+      // closed) before removing it, or the temporary would appear after the unlink and stay as dark data.
+      if (!out.closed) await once(out, 'close').catch(() => undefined);
       await unlink(temporary).catch(() => undefined);
       throw err;
     }
