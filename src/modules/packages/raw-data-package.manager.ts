@@ -5,12 +5,11 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Environment } from '../../config/environment';
 import { Manager, PipelineManager } from '../managers/pipeline-manager';
 import { OperationType } from '../queues/operation-type';
-import { queueName } from '../queues/queue-name';
-import { scheduleWork } from '../queues/schedule-work';
+import { schedulePending } from '../queues/schedule-work';
 import { TaskQueueService } from '../queues/task-queue.service';
 import { PackageSlice, sliceIntoPackages } from './package-slicing';
 import { RawDataPackage } from './raw-data-package.entity';
-import { findPendingPackages, findReadyUnpackagedFiles } from './raw-data-package.queries';
+import { findReadyUnpackagedFiles } from './raw-data-package.queries';
 import { rawDataPackageStatusMachine } from './raw-data-package.states';
 
 /** Obs units taken per cycle, so one cycle stays short however large the backlog. */
@@ -93,23 +92,14 @@ export class RawDataPackageManager implements Manager {
   }
 
   /** Hands pending packages to their source location's queue (see scheduleWork for the ordering). */
-  async enqueuePending(): Promise<number> {
-    const pending = await findPendingPackages(this.dataSource.manager, ENQUEUES_PER_CYCLE);
-    for (const p of pending) {
-      await scheduleWork(
-        this.dataSource,
-        this.queues,
-        RawDataPackage,
-        rawDataPackageStatusMachine,
-        queueName(p.site, p.location, OperationType.RAW_DATA_PACKAGE_CREATION),
-        {
-          operation: OperationType.RAW_DATA_PACKAGE_CREATION,
-          entityId: p.id,
-          locationId: p.locationId,
-          attempt: p.retryCount,
-        },
-      );
-    }
-    return pending.length;
+  enqueuePending(): Promise<number> {
+    return schedulePending(this.dataSource, this.queues, {
+      entity: RawDataPackage,
+      machine: rawDataPackageStatusMachine,
+      operation: OperationType.RAW_DATA_PACKAGE_CREATION,
+      table: 'raw_data_package',
+      locationColumn: 'source_location_id',
+      limit: ENQUEUES_PER_CYCLE,
+    });
   }
 }

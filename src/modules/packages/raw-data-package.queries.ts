@@ -43,25 +43,3 @@ export async function findReadyUnpackagedFiles(
   );
   return rows.map((r) => ({ ...r, size: Number(r.size) }));
 }
-
-export interface PendingPackage {
-  id: string;
-  retryCount: number;
-  locationId: number;
-  site: string;
-  location: string;
-}
-
-/** Packages whose packaging job is not (known to be) on a queue yet; served by `ix_raw_data_package_open_work`. */
-export async function findPendingPackages(m: EntityManager, limit: number): Promise<PendingPackage[]> {
-  return m.query(
-    `SELECT p.id, p.retry_count AS "retryCount", l.id AS "locationId", s.short_name AS site, l.name AS location
-       FROM raw_data_package p
-       JOIN data_location l ON l.id = p.source_location_id
-       JOIN site s ON s.id = l.site_id
-      WHERE p.status = 'pending'
-      ORDER BY p.updated_at
-      LIMIT $1`,
-    [limit],
-  );
-}

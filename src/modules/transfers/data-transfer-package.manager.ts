@@ -8,12 +8,11 @@ import { DataLocation } from '../locations/data-location.entity';
 import { Manager, PipelineManager } from '../managers/pipeline-manager';
 import { PackageState, packageStateMachine } from '../packages/raw-data-package.states';
 import { OperationType } from '../queues/operation-type';
-import { queueName } from '../queues/queue-name';
-import { scheduleWork } from '../queues/schedule-work';
+import { schedulePending } from '../queues/schedule-work';
 import { TaskQueueService } from '../queues/task-queue.service';
 import { Bundle, bundleWaitingPackages } from './bundling';
 import { DataTransferPackage } from './data-transfer-package.entity';
-import { findPendingBundles, findWaitingPackages } from './data-transfer-package.queries';
+import { findWaitingPackages } from './data-transfer-package.queries';
 import { dataTransferPackageStatusMachine } from './data-transfer-package.states';
 
 const WAITING_PER_CYCLE = 5000;
@@ -87,23 +86,14 @@ export class DataTransferPackageManager implements Manager {
     }
   }
 
-  async enqueuePending(): Promise<number> {
-    const pending = await findPendingBundles(this.dataSource.manager, ENQUEUES_PER_CYCLE);
-    for (const b of pending) {
-      await scheduleWork(
-        this.dataSource,
-        this.queues,
-        DataTransferPackage,
-        dataTransferPackageStatusMachine,
-        queueName(b.site, b.location, OperationType.DATA_TRANSFER_PACKAGE_CREATION),
-        {
-          operation: OperationType.DATA_TRANSFER_PACKAGE_CREATION,
-          entityId: b.id,
-          locationId: b.locationId,
-          attempt: b.retryCount,
-        },
-      );
-    }
-    return pending.length;
+  enqueuePending(): Promise<number> {
+    return schedulePending(this.dataSource, this.queues, {
+      entity: DataTransferPackage,
+      machine: dataTransferPackageStatusMachine,
+      operation: OperationType.DATA_TRANSFER_PACKAGE_CREATION,
+      table: 'data_transfer_package',
+      locationColumn: 'origin_location_id',
+      limit: ENQUEUES_PER_CYCLE,
+    });
   }
 }

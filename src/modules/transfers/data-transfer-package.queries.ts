@@ -24,24 +24,3 @@ export async function findWaitingPackages(m: EntityManager, limit: number): Prom
     readyAt: r.ready_at,
   }));
 }
-
-export interface PendingBundle {
-  id: string;
-  retryCount: number;
-  locationId: number;
-  site: string;
-  location: string;
-}
-
-export async function findPendingBundles(m: EntityManager, limit: number): Promise<PendingBundle[]> {
-  return m.query(
-    `SELECT d.id, d.retry_count AS "retryCount", l.id AS "locationId", s.short_name AS site, l.name AS location
-       FROM data_transfer_package d
-       JOIN data_location l ON l.id = d.origin_location_id
-       JOIN site s ON s.id = l.site_id
-      WHERE d.status = 'pending'
-      ORDER BY d.updated_at
-      LIMIT $1`,
-    [limit],
-  );
-}

@@ -4,8 +4,7 @@ import { DataSource } from 'typeorm';
 import { chooseBuffer } from '../locations/buffer-selection';
 import { Manager, PipelineManager } from '../managers/pipeline-manager';
 import { OperationType } from '../queues/operation-type';
-import { queueName } from '../queues/queue-name';
-import { scheduleWork } from '../queues/schedule-work';
+import { schedulePending } from '../queues/schedule-work';
 import { TaskQueueService } from '../queues/task-queue.service';
 import { LtaRoutingService } from '../routing/lta-routing.service';
 import { StorageService } from '../storage/storage.service';
@@ -76,57 +75,30 @@ export class DataTransferManager implements Manager {
     return created;
   }
 
-  async enqueuePending(): Promise<number> {
-    const pending: { id: string; retryCount: number; locationId: number; site: string; location: string }[] =
-      await this.dataSource.query(
-        `SELECT t.id, t.retry_count AS "retryCount", l.id AS "locationId", s.short_name AS site, l.name AS location
-           FROM data_transfer t JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id
-          WHERE t.status = 'pending' ORDER BY t.updated_at LIMIT $1`,
-        [PER_CYCLE],
-      );
-    for (const t of pending) {
-      await scheduleWork(
-        this.dataSource,
-        this.queues,
-        DataTransfer,
-        dataTransferStatusMachine,
-        queueName(t.site, t.location, OperationType.DATA_TRANSFER),
-        {
-          operation: OperationType.DATA_TRANSFER,
-          entityId: t.id,
-          locationId: t.locationId,
-          attempt: t.retryCount,
-        },
-      );
-    }
-    return pending.length;
+  /** The destination pulls: transfer jobs go on the destination buffer's queue. */
+  enqueuePending(): Promise<number> {
+    return schedulePending(this.dataSource, this.queues, {
+      entity: DataTransfer,
+      machine: dataTransferStatusMachine,
+      operation: OperationType.DATA_TRANSFER,
+      table: 'data_transfer',
+      locationColumn: 'destination_location_id',
+      limit: PER_CYCLE,
+    });
   }
 
   /** A transferred bundle is unpacked where it landed, by the destination buffer's worker. */
-  async enqueuePendingUnpacks(): Promise<number> {
-    const pending: { id: string; retryCount: number; locationId: number; site: string; location: string }[] =
-      await this.dataSource.query(
-        `SELECT t.id, t.unpack_retry_count AS "retryCount", l.id AS "locationId", s.short_name AS site, l.name AS location
-           FROM data_transfer t JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id
-          WHERE t.status = 'completed' AND t.unpack_status = 'pending' ORDER BY t.updated_at LIMIT $1`,
-        [PER_CYCLE],
-      );
-    for (const t of pending) {
-      await scheduleWork(
-        this.dataSource,
-        this.queues,
-        DataTransfer,
-        dataTransferUnpackStatusMachine,
-        queueName(t.site, t.location, OperationType.DATA_TRANSFER_UNPACKING),
-        {
-          operation: OperationType.DATA_TRANSFER_UNPACKING,
-          entityId: t.id,
-          locationId: t.locationId,
-          attempt: t.retryCount,
-        },
-        'unpackStatus',
-      );
-    }
-    return pending.length;
+  enqueuePendingUnpacks(): Promise<number> {
+    return schedulePending(this.dataSource, this.queues, {
+      entity: DataTransfer,
+      machine: dataTransferUnpackStatusMachine,
+      operation: OperationType.DATA_TRANSFER_UNPACKING,
+      table: 'data_transfer',
+      locationColumn: 'destination_location_id',
+      statusColumn: { sql: 'unpack_status', property: 'unpackStatus' },
+      retryColumn: 'unpack_retry_count',
+      alsoWhere: `w.status = 'completed'`,
+      limit: PER_CYCLE,
+    });
   }
 }
