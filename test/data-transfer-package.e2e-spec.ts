@@ -259,7 +259,7 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
     }
   });
 
-  it('unpacks each transferred bundle, every package and file verified, and records the packages there (stage 4)', async () => {
+  it('unpacks each transferred bundle, every file verified; a bundle rotten at its destination comes again (stage 4)', async () => {
     const storage = new StorageService(new ConfigService({}));
     const routing = new LtaRoutingService(ds, ns.redis, config({}) as never);
     const transfers = new DataTransferManager(ds, queues, routing, storage);
@@ -305,16 +305,51 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
         .unpack_status,
     ).toBe('completed');
 
-    await expect(unpacker.handle(payload(done[1]))).rejects.toThrow();
-    const [failed] = await ds.query(`SELECT unpack_status, failure_reason FROM data_transfer WHERE id = $1`, [
-      done[1].id,
+    // The rotten copy is found at unpack: it stops counting, and the bundle comes again from its origin.
+    const outcome = await unpacker.handle(payload(done[1]));
+    expect(outcome).toEqual({ transferAgain: expect.stringMatching(/went bad after its transfer/) });
+    const [again] = await ds.query(
+      `SELECT status, unpack_status, retry_count, unpack_retry_count, failure_reason FROM data_transfer WHERE id = $1`,
+      [done[1].id],
+    );
+    expect(again).toMatchObject({
+      status: 'pending',
+      unpack_status: 'pending',
+      retry_count: 1,
+      unpack_retry_count: 1,
+      failure_reason: expect.stringMatching(/bytes differ from what was expected/),
+    });
+    const discarded = await ds.query(
+      `SELECT c.status, e.to_status, e.reason FROM physical_copy c JOIN physical_copy_event e ON e.physical_copy_id = c.id
+        WHERE c.data_transfer_package_id = $1 AND c.location_id = $2 ORDER BY e.id`,
+      [done[1].bundle, done[1].destination],
+    );
+    expect(discarded.map((e: { to_status: string }) => e.to_status)).toEqual([
+      'present',
+      'deletion_scheduled',
+      'deletion_in_progress',
+      'deleted',
     ]);
-    expect(failed.unpack_status).toBe('failed');
-    expect(failed.failure_reason).toMatch(/^unpack: /);
+    expect(discarded[3].reason).toMatch(/^corrupt: the copy of .* went bad after its transfer/);
+    expect(existsSync(rotten)).toBe(false);
     const none = await ds.query(
       `SELECT count(*)::int AS n FROM physical_copy WHERE kind = 'raw_data_package' AND location_id = $1`,
       [done[1].destination],
     );
     expect(none[0].n).toBe(0);
+
+    // The manager sends it again; this time it unpacks, every file verified.
+    expect(await transfers.enqueuePending()).toBe(1);
+    const transfer = new DataTransferProcessor(ds, storage, new PhysicalCopyService(ds));
+    await transfer.handle({ ...payload(done[1]), operation: OperationType.DATA_TRANSFER, attempt: 1 });
+    expect(await transfers.enqueuePendingUnpacks()).toBe(1);
+    await expect(unpacker.handle({ ...payload(done[1]), attempt: 1 })).resolves.toEqual({
+      unpacked: expect.any(Number),
+    });
+    const live = await ds.query(
+      `SELECT count(*)::int AS n FROM physical_copy WHERE data_transfer_package_id = $1 AND location_id = $2 AND status = 'present'`,
+      [done[1].bundle, done[1].destination],
+    );
+    expect(live[0].n).toBe(1);
   });
 });

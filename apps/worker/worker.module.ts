@@ -13,6 +13,7 @@ import { OperationHandlerRegistry } from '../../src/modules/queues/operation-han
 import { QueuesModule } from '../../src/modules/queues/queues.module';
 import { UNBUILT_OPERATION_HANDLERS } from '../../src/modules/queues/unbuilt-operations.handlers';
 import { TransfersModule } from '../../src/modules/transfers/transfers.module';
+import { LongTermArchiveModule } from '../../src/modules/long-term-archive/long-term-archive.module';
 import { DatabaseConnector } from '../../src/modules/workers/database-connector.service';
 import { QueueBindingService } from '../../src/modules/workers/queue-binding.service';
 import { WorkerHealthController } from '../../src/modules/workers/worker-health.controller';
@@ -43,6 +44,7 @@ export class WorkerModule {
         QueuesModule,
         PackagesModule,
         TransfersModule,
+        LongTermArchiveModule,
         ...(options.managers ? [BullRootModule, ManagersRoleModule] : []),
       ],
       providers,

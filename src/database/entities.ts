@@ -1,3 +1,4 @@
+import { LongTermArchiveTransfer } from '../modules/long-term-archive/long-term-archive-transfer.entity';
 import { ApiToken } from '../modules/auth/api-token.entity';
 import { DataLocation } from '../modules/locations/data-location.entity';
 import { ManagerCycle } from '../modules/managers/manager-cycle.entity';
@@ -31,4 +32,5 @@ export const ENTITIES = [
   ManagerCycle,
   DataTransferPackage,
   DataTransfer,
+  LongTermArchiveTransfer,
 ];

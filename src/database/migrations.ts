@@ -4,6 +4,7 @@ import { ManagersAndPackageSource1795543420915 } from '../migrations/17955434209
 import { CopyKindTransferPackage1795547819692 } from '../migrations/1795547819692-CopyKindTransferPackage';
 import { TransferPackages1795547819693 } from '../migrations/1795547819693-TransferPackages';
 import { DataTransfers1795548552919 } from '../migrations/1795548552919-DataTransfers';
+import { LongTermArchiveTransfers1795551335658 } from '../migrations/1795551335658-LongTermArchiveTransfers';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -14,4 +15,5 @@ export const MIGRATIONS: Function[] = [
   CopyKindTransferPackage1795547819692,
   TransferPackages1795547819693,
   DataTransfers1795548552919,
+  LongTermArchiveTransfers1795551335658,
 ];

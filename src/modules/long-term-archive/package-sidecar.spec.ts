@@ -22,6 +22,7 @@ const sidecar = (): PackageSidecar => ({
     startedAt: '2026-11-24T01:00:00.000Z',
     finishedAt: '2026-11-24T02:00:00.000Z',
     outcome: 'success',
+    metadata: null,
   },
   instrument: 'primecam',
   instrumentModule: 'pcam_280',
@@ -35,6 +36,7 @@ const sidecar = (): PackageSidecar => ({
       registeredAt: '2026-11-24T01:10:00.000Z',
       fileCreatedAt: null,
       fileType: 'fits',
+      metadata: { scan: 2 },
     },
     {
       id: 'f1',
@@ -44,10 +46,11 @@ const sidecar = (): PackageSidecar => ({
       registeredAt: '2026-11-24T01:05:00.000Z',
       fileCreatedAt: null,
       fileType: null,
+      metadata: null,
     },
   ],
+  archive: { site: 'cologne', location: 'lta' },
   archivedAt: '2026-11-24T03:00:00.000Z',
-  archivedBy: 'worker-cologne-h-1',
 });
 
 describe('package sidecar', () => {

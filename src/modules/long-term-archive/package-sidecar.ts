@@ -10,6 +10,7 @@ export interface SidecarFile {
   registeredAt: string;
   fileCreatedAt: string | null;
   fileType: string | null;
+  metadata: Record<string, unknown> | null;
 }
 
 /**
@@ -19,13 +20,25 @@ export interface SidecarFile {
 export interface PackageSidecar {
   format: typeof SIDECAR_FORMAT;
   package: { id: string; name: string; relativePath: string; size: number; sha256: string; sequence: number };
-  obsUnit: { id: string; name: string; startedAt: string; finishedAt: string | null; outcome: string | null };
+  obsUnit: {
+    id: string;
+    name: string;
+    startedAt: string;
+    finishedAt: string | null;
+    outcome: string | null;
+    metadata: Record<string, unknown> | null;
+  };
   instrument: string;
   instrumentModule: string;
   source: { site: string; location: string };
   files: SidecarFile[];
+  /** The archive it was written to. */
+  archive: { site: string; location: string };
+  /**
+   * When the archiving was decided. Fixed by the transfer row, not the clock, so that a retried upload
+   * writes the very same bytes (an archived object is never overwritten with others).
+   */
   archivedAt: string;
-  archivedBy: string;
 }
 
 /** The sidecar's bytes: stable key order and file order, so the same package always gives the same bytes. */

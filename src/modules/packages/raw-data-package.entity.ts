@@ -86,6 +86,10 @@ export class RawDataPackage extends WorkRow {
   @Column({ type: 'int', default: 0 })
   fileCount!: number;
 
+  /** How many sites hold a verified long-term-archive copy (the deletion rules ask for enough of them). */
+  @Column({ type: 'int', default: 0 })
+  ltaSiteCount!: number;
+
   @OneToMany('RawDataFile', 'rawDataPackage')
   files?: RawDataFile[];
 }

@@ -11,9 +11,9 @@ import { OperationType } from './operation-type';
 import { DataTransferPackageProcessor } from '../transfers/data-transfer-package.processor';
 import { DataTransferProcessor } from '../transfers/data-transfer.processor';
 import { DataTransferUnpackProcessor } from '../transfers/data-transfer-unpack.processor';
+import { LongTermArchiveProcessor } from '../long-term-archive/long-term-archive.processor';
 import { UNBUILT_OPERATION_HANDLERS as NOT_BUILT, unbuiltHandlerFor } from './unbuilt-operations.handlers';
 
-const ArchiveNotBuilt = unbuiltHandlerFor(OperationType.LONG_TERM_ARCHIVE_TRANSFER);
 const StagingNotBuilt = unbuiltHandlerFor(OperationType.STAGING);
 
 /** Stands in for the built stages other than packaging, so each test varies packaging alone. */
@@ -41,7 +41,15 @@ class FakeUnpack implements OperationHandler {
   }
 }
 
-const UNBUILT_OPERATION_HANDLERS = [...NOT_BUILT, FakeBundling, FakeTransfer, FakeUnpack];
+@Injectable()
+@HandlesOperation(OperationType.LONG_TERM_ARCHIVE_TRANSFER)
+class FakeArchive implements OperationHandler {
+  async handle() {
+    return 'archived';
+  }
+}
+
+const UNBUILT_OPERATION_HANDLERS = [...NOT_BUILT, FakeBundling, FakeTransfer, FakeUnpack, FakeArchive];
 
 @Injectable()
 @HandlesOperation(OperationType.RAW_DATA_PACKAGE_CREATION)
@@ -96,7 +104,7 @@ describe('OperationHandlerRegistry', () => {
     const moduleRef = await boot([...UNBUILT_OPERATION_HANDLERS, FakePackaging, UnrelatedService]);
     const registry = moduleRef.get(OperationHandlerRegistry);
     expect(registry.get(OperationType.RAW_DATA_PACKAGE_CREATION)).toBe(moduleRef.get(FakePackaging));
-    expect(registry.get(OperationType.LONG_TERM_ARCHIVE_TRANSFER)).toBe(moduleRef.get(ArchiveNotBuilt));
+    expect(registry.get(OperationType.LONG_TERM_ARCHIVE_TRANSFER)).toBe(moduleRef.get(FakeArchive));
     expect(registry.get(OperationType.STAGING)).toBe(moduleRef.get(StagingNotBuilt));
     for (const op of Object.values(OperationType)) expect(registry.get(op)).toBeDefined();
   });
@@ -117,8 +125,13 @@ describe('OperationHandlerRegistry', () => {
         { provide: StorageService, useValue: {} },
         { provide: PhysicalCopyService, useValue: {} },
       ]
-        .filter((p) => p !== FakeBundling && p !== FakeTransfer && p !== FakeUnpack)
-        .concat(DataTransferPackageProcessor, DataTransferProcessor, DataTransferUnpackProcessor),
+        .filter((p) => p !== FakeBundling && p !== FakeTransfer && p !== FakeUnpack && p !== FakeArchive)
+        .concat(
+          DataTransferPackageProcessor,
+          DataTransferProcessor,
+          DataTransferUnpackProcessor,
+          LongTermArchiveProcessor,
+        ),
     );
     const registry = moduleRef.get(OperationHandlerRegistry);
     expect(registry.get(OperationType.RAW_DATA_PACKAGE_CREATION)).toBeInstanceOf(RawDataPackageProcessor);

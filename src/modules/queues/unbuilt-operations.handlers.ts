@@ -9,7 +9,6 @@ import { OperationType } from './operation-type';
  * line here when its real processor lands.
  */
 const NOT_BUILT_YET: [OperationType, string][] = [
-  [OperationType.LONG_TERM_ARCHIVE_TRANSFER, 'stage 5, long-term archive transfer'],
   [OperationType.STAGING, 'stage 6, staging'],
   [OperationType.DELETION, 'stage 7, deletion'],
   [OperationType.MONITORING, 'monitoring'],

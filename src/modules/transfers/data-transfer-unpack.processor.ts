@@ -7,7 +7,10 @@ import { getProcessName } from '../../common/process-name';
 import { transitionRow } from '../../common/transition-row';
 import { DataLocation } from '../locations/data-location.entity';
 import { PhysicalCopyService } from '../physical-copies/physical-copy.service';
-import { CopyKind } from '../physical-copies/physical-copy.states';
+import { CopyKind, CopyStatus } from '../physical-copies/physical-copy.states';
+import { OPERATION_SETTINGS } from '../queues/operation-settings';
+import { ChecksumMismatchError, ObjectNotFoundError } from '../storage/storage-errors';
+import { Digest } from '../storage/verifying-stream';
 import { HandlesOperation, OperationHandler } from '../queues/operation-handler';
 import { runClaimedWork } from '../queues/run-claimed-work';
 import { OperationType } from '../queues/operation-type';
@@ -15,10 +18,10 @@ import { TaskPayload } from '../queues/queue-descriptor';
 import { StorageService } from '../storage/storage.service';
 import { DataTransferPackage } from './data-transfer-package.entity';
 import { DataTransfer } from './data-transfer.entity';
-import { dataTransferUnpackStatusMachine } from './data-transfer.states';
+import { dataTransferStatusMachine, dataTransferUnpackStatusMachine } from './data-transfer.states';
 import { ExpectedPackage, unpackBundle } from './verified-unpack';
 
-type Outcome = { unpacked: number } | { skipped: string };
+type Outcome = { unpacked: number } | { transferAgain: string } | { skipped: string };
 
 /**
  * Stage 4's worker side, on the destination buffer's queue: unpacks a transferred bundle into its package
@@ -84,7 +87,16 @@ export class DataTransferUnpackProcessor implements OperationHandler {
       packages.set(r.package_path, entry);
     }
     const backend = this.storage.backendFor(destination);
-    const written = await unpackBundle(await backend.read(bundle.relativePath), backend, packages);
+    let written: Map<string, Digest>;
+    try {
+      written = await unpackBundle(await backend.read(bundle.relativePath), backend, packages);
+    } catch (err) {
+      const rotten = await this.rottenSinceTransfer(bundle, destination);
+      if (!rotten) throw err;
+      await this.transferAgain(t, bundle, destination, `${rotten}; unpack said: ${(err as Error).message}`);
+      await this.removeUnrecorded(destination, [...packages.keys()]);
+      return { transferAgain: rotten };
+    }
     await this.dataSource.transaction(async (tx) => {
       await transitionRow(
         tx,
@@ -112,6 +124,90 @@ export class DataTransferUnpackProcessor implements OperationHandler {
     });
     this.logger.log(`unpacked ${bundle.name}: ${written.size} packages verified at ${destination.name}`);
     return { unpacked: written.size };
+  }
+
+  /**
+   * Whether the bundle at the destination is no longer the bytes that were transferred and verified (a
+   * disk that rotted or lost it). Read only when an unpack failed: then the fault is the copy, not the
+   * bundle, and the cure is another transfer from the origin. Null when the copy is intact, so the bundle
+   * itself is wrong and the failure stands.
+   */
+  private async rottenSinceTransfer(bundle: DataTransferPackage, at: DataLocation): Promise<string | null> {
+    try {
+      await this.storage.verify(at, bundle.relativePath, { size: bundle.size, sha256: bundle.sha256! });
+      return null;
+    } catch (err) {
+      if (err instanceof ChecksumMismatchError || err instanceof ObjectNotFoundError) {
+        return `the copy of ${bundle.name} at ${at.name} went bad after its transfer: ${err.message}`;
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * The corrupt copy stops counting (walked to DELETED, the reason in its history), the transfer goes
+   * back to pending so the manager sends the bundle again (or fails it, out of retries), and the unpack
+   * waits for it. One transaction; the bytes are removed after it, so no PRESENT copy ever lacks its bytes.
+   */
+  private async transferAgain(
+    t: DataTransfer,
+    bundle: DataTransferPackage,
+    at: DataLocation,
+    reason: string,
+  ): Promise<void> {
+    const attempts = OPERATION_SETTINGS[OperationType.DATA_TRANSFER].attempts;
+    const outOfRetries = t.retryCount + 1 >= attempts;
+    await this.dataSource.transaction(async (tx) => {
+      const [copy] = await tx.query(
+        `SELECT id FROM physical_copy WHERE data_transfer_package_id = $1 AND location_id = $2 AND status = 'present'`,
+        [bundle.id, at.id],
+      );
+      if (copy) {
+        const author = { actor: getProcessName(), reason: `corrupt: ${reason}` };
+        for (const to of [
+          CopyStatus.DELETION_SCHEDULED,
+          CopyStatus.DELETION_IN_PROGRESS,
+          CopyStatus.DELETED,
+        ]) {
+          await this.copies.transition(copy.id, to, author, tx);
+        }
+      }
+      await transitionRow(
+        tx,
+        DataTransfer,
+        t.id,
+        'status',
+        dataTransferStatusMachine,
+        outOfRetries ? OperationStatus.FAILED : OperationStatus.PENDING,
+        { retryCount: t.retryCount + 1, failureReason: reason.slice(0, 2000), bytesTransferred: 0 },
+      );
+      await transitionRow(
+        tx,
+        DataTransfer,
+        t.id,
+        'unpackStatus',
+        dataTransferUnpackStatusMachine,
+        outOfRetries ? OperationStatus.FAILED : OperationStatus.PENDING,
+        // A new attempt, so a new job id: the finished job of this one is still remembered by the queue.
+        { unpackRetryCount: t.unpackRetryCount + 1 },
+      );
+    });
+    this.logger.warn(`${outOfRetries ? 'giving up on' : 'transferring again'} ${bundle.name}: ${reason}`);
+    await this.storage
+      .backendFor(at)
+      .delete(bundle.relativePath)
+      .catch(() => undefined);
+  }
+
+  /** Package tars this failed unpack wrote before it stopped, and that no copy row claims. */
+  private async removeUnrecorded(at: DataLocation, paths: string[]): Promise<void> {
+    const recorded: { relative_path: string }[] = await this.dataSource.query(
+      `SELECT relative_path FROM physical_copy WHERE location_id = $1 AND relative_path = ANY($2::text[]) AND status <> 'deleted'`,
+      [at.id, paths],
+    );
+    const keep = new Set(recorded.map((r) => r.relative_path));
+    const backend = this.storage.backendFor(at);
+    for (const path of paths.filter((p) => !keep.has(p))) await backend.delete(path).catch(() => undefined);
   }
 
   private async fail(id: string, err: Error): Promise<void> {

@@ -1,0 +1,154 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Job } from 'bullmq';
+import { Readable } from 'node:stream';
+import { DataSource, EntityManager } from 'typeorm';
+import { OperationStatus } from '../../common/operation-status';
+import { getProcessName } from '../../common/process-name';
+import { transitionRow } from '../../common/transition-row';
+import { DataLocation } from '../locations/data-location.entity';
+import { RawDataPackage } from '../packages/raw-data-package.entity';
+import { PackageState, packageStateMachine } from '../packages/raw-data-package.states';
+import { PhysicalCopyService } from '../physical-copies/physical-copy.service';
+import { CopyKind, LIVE_COPY_STATUSES } from '../physical-copies/physical-copy.states';
+import { HandlesOperation, OperationHandler } from '../queues/operation-handler';
+import { OperationType } from '../queues/operation-type';
+import { TaskPayload } from '../queues/queue-descriptor';
+import { runClaimedWork } from '../queues/run-claimed-work';
+import { Site } from '../sites/site.entity';
+import { StorageService } from '../storage/storage.service';
+import { LongTermArchiveTransfer } from './long-term-archive-transfer.entity';
+import { longTermArchiveTransferStatusMachine } from './long-term-archive-transfer.states';
+import { serializeSidecar, sidecarDigest, sidecarPath } from './package-sidecar';
+import { loadPackageSidecar } from './package-sidecar.queries';
+
+type Outcome = { archived: string; bytes: number; ltaSites: number } | { skipped: string };
+
+/**
+ * Stage 5's worker side, on the archive location's queue: streams the package tar from the buffer into
+ * the archive (hashed on the way; the upload completes only if it matches), writes the JSON sidecar
+ * beside it, reads both back and hashes them, and only then records the archive copy PRESENT and the
+ * package ARCHIVED. A worker that dies mid-upload leaves an unfinished multipart upload and no row; the
+ * retry uploads again, or finds the identical object already there and goes on to verify it.
+ */
+@Injectable()
+@HandlesOperation(OperationType.LONG_TERM_ARCHIVE_TRANSFER)
+export class LongTermArchiveProcessor implements OperationHandler {
+  private readonly logger = new Logger(LongTermArchiveProcessor.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly storage: StorageService,
+    private readonly copies: PhysicalCopyService,
+  ) {}
+
+  handle(payload: TaskPayload, context?: { job: Job<TaskPayload> }): Promise<Outcome> {
+    return runClaimedWork({
+      dataSource: this.dataSource,
+      entity: LongTermArchiveTransfer,
+      machine: longTermArchiveTransferStatusMachine,
+      payload,
+      context,
+      work: (row) => this.archive(row),
+      onFinalFailure: (row, err) => this.fail(row.id, err),
+    });
+  }
+
+  private async archive(t: LongTermArchiveTransfer): Promise<Outcome> {
+    const m = this.dataSource.manager;
+    const pkg = await m.findOneByOrFail(RawDataPackage, { id: t.rawDataPackageId });
+    const origin = await m.findOneByOrFail(DataLocation, { id: t.originLocationId });
+    const archive = await m.findOneByOrFail(DataLocation, { id: t.destinationLocationId });
+    const site = await m.findOneByOrFail(Site, { id: archive.siteId });
+    if (!pkg.sha256) throw new Error(`package ${pkg.name} has no checksum: it was never packaged`);
+    const expected = { size: pkg.size, sha256: pkg.sha256 };
+    const target = this.storage.backendFor(archive);
+
+    await target.write(
+      pkg.relativePath,
+      await this.storage.backendFor(origin).read(pkg.relativePath),
+      expected,
+    );
+    const sidecar = serializeSidecar(
+      await loadPackageSidecar(m, pkg.id, { site: site.shortName, location: archive.name }, t.createdAt),
+    );
+    const sidecarExpected = sidecarDigest(sidecar);
+    await target.write(sidecarPath(pkg.relativePath), Readable.from([sidecar]), sidecarExpected);
+
+    // The proof, from the archive itself: both objects read back and hashed.
+    await this.storage.verify(archive, pkg.relativePath, expected);
+    await this.storage.verify(archive, sidecarPath(pkg.relativePath), sidecarExpected);
+
+    const ltaSites = await this.dataSource.transaction(async (tx) => {
+      await transitionRow(
+        tx,
+        LongTermArchiveTransfer,
+        t.id,
+        'status',
+        longTermArchiveTransferStatusMachine,
+        OperationStatus.COMPLETED,
+        {
+          bytesTransferred: expected.size,
+          sidecarSize: sidecarExpected.size,
+          sidecarSha256: sidecarExpected.sha256,
+          failureReason: null,
+        },
+      );
+      await this.copies.createCopies(
+        tx,
+        [
+          {
+            kind: CopyKind.RAW_DATA_PACKAGE,
+            rawDataPackageId: pkg.id,
+            locationId: archive.id,
+            relativePath: pkg.relativePath,
+            ...expected,
+          },
+        ],
+        { actor: getProcessName(), reason: `archived from ${origin.name}, read back and verified` },
+      );
+      return this.markArchived(tx, pkg.id);
+    });
+    this.logger.log(
+      `archived ${pkg.name} (${expected.size} bytes) in ${site.shortName}/${archive.name}; ` +
+        `${ltaSites} archive site(s) hold it`,
+    );
+    return { archived: pkg.name, bytes: expected.size, ltaSites };
+  }
+
+  /** ARCHIVED at the first verified archive copy; the count of archive sites holding it is kept current. */
+  private async markArchived(tx: EntityManager, packageId: string): Promise<number> {
+    const current = await tx.findOneOrFail(RawDataPackage, {
+      where: { id: packageId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (current.state !== PackageState.ARCHIVED) {
+      await transitionRow(tx, RawDataPackage, packageId, 'state', packageStateMachine, PackageState.ARCHIVED);
+    }
+    const [{ sites }] = await tx.query(
+      `UPDATE raw_data_package p
+          SET lta_site_count = (SELECT count(DISTINCT l.site_id) FROM physical_copy c
+                                  JOIN data_location l ON l.id = c.location_id
+                                 WHERE c.raw_data_package_id = p.id AND l.location_type = 'long_term_archive'
+                                   AND c.status = ANY($2::copy_status[]))
+        WHERE p.id = $1
+       RETURNING lta_site_count AS sites`,
+      [packageId, LIVE_COPY_STATUSES],
+    );
+    return sites;
+  }
+
+  private async fail(id: string, err: Error): Promise<void> {
+    await this.dataSource.transaction((m) =>
+      transitionRow(
+        m,
+        LongTermArchiveTransfer,
+        id,
+        'status',
+        longTermArchiveTransferStatusMachine,
+        OperationStatus.FAILED,
+        { failureReason: err.message.slice(0, 2000) },
+      ),
+    );
+  }
+}
