@@ -12,7 +12,7 @@ import {
   ObjectConflictError,
   UnsafePathError,
 } from '../src/modules/storage/storage-errors';
-import { S3Server, startS3Server } from './support/s3-server';
+import { S3Server, startS3Server } from '../scripts/lib/s3-server';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const MiB = 1024 * 1024;

@@ -63,9 +63,14 @@ export function cli(args: string[], env: NodeJS.ProcessEnv): string {
 }
 
 /** The demo topology (three sites) applied to a test database, with disk roots in a temporary folder. */
-export function applyDemoTopology(databaseUrl: string): { dataRoot: string } {
+export function applyDemoTopology(
+  databaseUrl: string,
+  /** e.g. CCAT_S3_ENDPOINT, where the archive locations' S3 server listens. */
+  env: NodeJS.ProcessEnv = {},
+): { dataRoot: string } {
   const dataRoot = mkdtempSync(join(tmpdir(), 'ccat-test-'));
   cli(['topology', 'apply', join(ROOT, 'config', 'topology.demo.yaml')], {
+    ...env,
     DATABASE_URL: databaseUrl,
     CCAT_DATA_ROOT: dataRoot,
   });

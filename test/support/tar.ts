@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
 
-/** Every member of a tar file, by name, with the SHA-256 of its bytes: read back with tar-stream. */
-export async function tarMembers(file: string): Promise<Map<string, string>> {
+/** Every member of a tar (a file, or its bytes), by name, with the SHA-256 of its bytes: read back with tar-stream. */
+export async function tarMembers(file: string | Buffer): Promise<Map<string, string>> {
   const members = new Map<string, string>();
   const ex = extract();
   const done = new Promise<void>((resolve, reject) => {
@@ -19,7 +19,7 @@ export async function tarMembers(file: string): Promise<Map<string, string>> {
     ex.on('finish', resolve);
     ex.on('error', reject);
   });
-  Readable.from([readFileSync(file)]).pipe(ex);
+  Readable.from([typeof file === 'string' ? readFileSync(file) : file]).pipe(ex);
   await done;
   return members;
 }

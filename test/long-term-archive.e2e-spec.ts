@@ -1,0 +1,272 @@
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import request from 'supertest';
+import { S3Server, startS3Server } from '../scripts/lib/s3-server';
+import { parseSidecar } from '../src/modules/long-term-archive/package-sidecar';
+import { ApiHarness, startApi } from './support/api-app';
+import { createToken, obsUnitStart } from './support/factories';
+import {
+  applyDemoTopology,
+  redisNamespace,
+  RedisNamespace,
+  RunningProcess,
+  startWorker,
+  waitFor,
+} from './support/processes';
+import { tarMembers } from './support/tar';
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const BUCKETS: Record<string, string> = { cologne: 'ccat-cologne-lta', us: 'ccat-us-lta' };
+
+interface Registered {
+  path: string;
+  sha256: string;
+  size: number;
+}
+
+/**
+ * Stages 1 to 5 with real processes: the in-process API takes the registrations, and a worker per site
+ * and a managers process (the built apps) move the bytes through disk buffers into s3rver.
+ */
+describe('registration to a verified long-term-archive copy (real processes, PostgreSQL, Redis, s3rver)', () => {
+  let api: ApiHarness;
+  let ns: RedisNamespace;
+  let s3: S3Server;
+  let client: S3Client;
+  let dataRoot: string;
+  let token: string;
+  const workers = new Map<string, RunningProcess>();
+  const registered = new Map<string, Registered>();
+  const env = () => ({
+    DATABASE_URL: api.db.url,
+    ...ns.env,
+    CCAT_DATA_ROOT: dataRoot,
+    COLOGNE_S3_ACCESS_KEY: s3.credentials.accessKeyId,
+    COLOGNE_S3_SECRET_KEY: s3.credentials.secretAccessKey,
+    US_S3_ACCESS_KEY: s3.credentials.accessKeyId,
+    US_S3_SECRET_KEY: s3.credentials.secretAccessKey,
+    RAW_DATA_PACKAGE_MANAGER_INTERVAL: '300ms',
+    DATA_TRANSFER_PACKAGE_MANAGER_INTERVAL: '300ms',
+    DATA_TRANSFER_MANAGER_INTERVAL: '300ms',
+    LONG_TERM_ARCHIVE_MANAGER_INTERVAL: '300ms',
+    TRANSFER_PACKAGE_MAX_WAIT: '500ms',
+    WORKER_DISCOVERY_INTERVAL: '1s',
+    JOB_LOCK_DURATION: '2s',
+  });
+  const start = async (name: string, args: string[]) => workers.set(name, await startWorker(args, env()));
+
+  /** Writes the files of one obs unit to the telescope computer and registers them through the API. */
+  const observe = async (instrument: string, modules: string[], files: number, maxSize: number) => {
+    const unit = obsUnitStart({ instrument, obsUnit: `field_${registered.size}` });
+    const http = request(api.app.getHttpServer());
+    const auth = { Authorization: `Bearer ${token}` };
+    await http.post('/executed-obs-units/start').set(auth).send(unit).expect(201);
+    const registrations = [];
+    for (let i = 0; i < files; i++) {
+      const module = modules[i % modules.length];
+      const path = `${instrument}/${unit.id}/${module}/scan_${i}.fits`;
+      const bytes = randomBytes(1 + Math.floor(Math.random() * maxSize));
+      const full = join(dataRoot, 'ccat', 'telescope_computer', path);
+      mkdirSync(dirname(full), { recursive: true });
+      writeFileSync(full, bytes);
+      const reg = { path, size: bytes.length, sha256: sha256(bytes) };
+      registered.set(path, reg);
+      registrations.push({
+        ...reg,
+        id: crypto.randomUUID(),
+        site: 'ccat',
+        location: 'telescope_computer',
+        executedObsUnitId: unit.id,
+        instrumentModule: module,
+      });
+    }
+    await http.post('/raw-data-files/bulk').set(auth).send({ files: registrations }).expect(200);
+    await http
+      .put(`/executed-obs-units/${unit.id}/finish`)
+      .set(auth)
+      .send({ outcome: 'success' })
+      .expect(200);
+    return unit.id as string;
+  };
+
+  const getObject = async (bucket: string, key: string): Promise<Buffer> => {
+    const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return Buffer.from(await res.Body!.transformToByteArray());
+  };
+
+  const packages = (): Promise<
+    {
+      id: string;
+      name: string;
+      relative_path: string;
+      sha256: string;
+      state: string;
+      lta_site_count: number;
+    }[]
+  > =>
+    api.dataSource.query(
+      `SELECT id, name, relative_path, sha256, state, lta_site_count FROM raw_data_package ORDER BY name`,
+    );
+
+  beforeAll(async () => {
+    s3 = await startS3Server(Object.values(BUCKETS));
+    client = new S3Client({
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: s3.credentials,
+    });
+    ns = redisNamespace();
+    api = await startApi({ ...ns.env });
+    ({ dataRoot } = applyDemoTopology(api.db.url, { CCAT_S3_ENDPOINT: s3.endpoint }));
+    token = await createToken(api.dataSource, ['ingest', 'read']);
+    for (const site of ['ccat', 'cologne', 'us']) await start(site, ['--site', site]);
+    await start('managers', ['--role', 'managers']);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([...workers.values()].map((w) => w.stop('SIGKILL')));
+    client?.destroy();
+    await api?.close();
+    await ns?.cleanup();
+    await s3?.stop();
+    if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
+  });
+
+  it('archives 50 files over 4 obs units and 2 modules; the objects read back from S3 hash to the registrations', async () => {
+    await observe('primecam', ['pcam_280', 'pcam_350'], 13, 200_000);
+    await observe('primecam', ['pcam_280', 'pcam_350'], 12, 200_000);
+    await observe('chai', ['lfa', 'hfa'], 13, 200_000);
+    await observe('chai', ['lfa', 'hfa'], 12, 2_000_000);
+    expect(registered.size).toBe(50);
+
+    const archived = await waitFor(
+      'every package to be archived',
+      async () => {
+        const rows = await packages();
+        const failed = await api.dataSource.query(
+          `SELECT 'package' AS what, failure_reason FROM raw_data_package WHERE failure_reason IS NOT NULL
+           UNION ALL SELECT 'transfer', failure_reason FROM data_transfer WHERE status = 'failed' OR unpack_status = 'failed'
+           UNION ALL SELECT 'archive', failure_reason FROM long_term_archive_transfer WHERE status = 'failed'`,
+        );
+        if (failed.length) throw new Error(`failed: ${JSON.stringify(failed)}`);
+        return rows.length === 8 && rows.every((p) => p.state === 'archived') && rows;
+      },
+      90_000,
+    );
+
+    const seen = new Set<string>();
+    for (const p of archived) {
+      expect(p.lta_site_count).toBe(1);
+      const [copy] = await api.dataSource.query(
+        `SELECT s.short_name AS site, c.relative_path, c.sha256, c.status FROM physical_copy c
+           JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
+          WHERE c.raw_data_package_id = $1 AND l.location_type = 'long_term_archive'`,
+        [p.id],
+      );
+      expect(copy).toMatchObject({ status: 'present', sha256: p.sha256 });
+      const key = `archive/${p.relative_path}`;
+      const tar = await getObject(BUCKETS[copy.site], key);
+      expect(sha256(tar)).toBe(p.sha256);
+      const sidecar = parseSidecar(await getObject(BUCKETS[copy.site], `${key}.json`));
+      expect(sidecar.package).toMatchObject({ id: p.id, sha256: p.sha256 });
+      expect(sidecar.archive).toEqual({ site: copy.site, location: 'lta' });
+      for (const [path, digest] of await tarMembers(tar)) {
+        expect(registered.get(path)?.sha256).toBe(digest);
+        expect(sidecar.files.find((f) => f.path === path)?.sha256).toBe(digest);
+        seen.add(path);
+      }
+      const [transfer] = await api.dataSource.query(
+        `SELECT status, bytes_transferred, sidecar_sha256 FROM long_term_archive_transfer WHERE raw_data_package_id = $1`,
+        [p.id],
+      );
+      expect(transfer.status).toBe('completed');
+      expect(transfer.sidecar_sha256).toBe(sha256(await getObject(BUCKETS[copy.site], `${key}.json`)));
+    }
+    expect(seen.size).toBe(50);
+  }, 120_000);
+
+  it('leaves no PRESENT archive copy when the archiving worker is killed mid-upload, and the retry completes', async () => {
+    const unit = await observe('primecam', ['pcam_280'], 1, 1);
+    // One large file, so that its upload takes long enough to be cut.
+    const big = randomBytes(48 * 1024 * 1024);
+    const path = `primecam/${unit}/pcam_280/big.fits`;
+    const full = join(dataRoot, 'ccat', 'telescope_computer', path);
+    writeFileSync(full, big);
+    registered.set(path, { path, size: big.length, sha256: sha256(big) });
+    // The unit is already finished; a late file of a finished unit gets a package of its own.
+    await request(api.app.getHttpServer())
+      .post('/raw-data-files')
+      .set({ Authorization: `Bearer ${token}` })
+      .send({
+        id: crypto.randomUUID(),
+        site: 'ccat',
+        location: 'telescope_computer',
+        path,
+        size: big.length,
+        sha256: sha256(big),
+        executedObsUnitId: unit,
+        instrumentModule: 'pcam_280',
+      })
+      .expect(201);
+
+    const uploading = await waitFor(
+      'the archive upload of the large package to start',
+      async () => {
+        const [row] = await api.dataSource.query(
+          `SELECT t.id, t.raw_data_package_id AS package, s.short_name AS site FROM long_term_archive_transfer t
+             JOIN raw_data_package p ON p.id = t.raw_data_package_id
+             JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id
+            WHERE t.status = 'in_progress' AND p.size > 40000000`,
+        );
+        return row as { id: string; package: string; site: string } | undefined;
+      },
+      60_000,
+    );
+    await new Promise((r) => setTimeout(r, 150));
+    await workers.get(uploading.site)!.stop('SIGKILL');
+    const [{ present }] = await api.dataSource.query(
+      `SELECT count(*)::int AS present FROM physical_copy c JOIN data_location l ON l.id = c.location_id
+        WHERE c.raw_data_package_id = $1 AND l.location_type = 'long_term_archive' AND c.status = 'present'`,
+      [uploading.package],
+    );
+    const [cut] = await api.dataSource.query(`SELECT status FROM long_term_archive_transfer WHERE id = $1`, [
+      uploading.id,
+    ]);
+    expect({ present, status: cut.status }).toEqual({ present: 0, status: 'in_progress' });
+    // Cut before the upload completed: the archive holds no object under the package's key yet.
+    const [{ relative_path: key }] = await api.dataSource.query(
+      `SELECT relative_path FROM raw_data_package WHERE id = $1`,
+      [uploading.package],
+    );
+    await expect(
+      client.send(new HeadObjectCommand({ Bucket: BUCKETS[uploading.site], Key: `archive/${key}` })),
+    ).rejects.toMatchObject({ name: 'NotFound' });
+
+    await start(uploading.site, ['--site', uploading.site]);
+    await waitFor(
+      'the retried upload to complete',
+      async () => {
+        const [row] = await api.dataSource.query(
+          `SELECT status FROM long_term_archive_transfer WHERE id = $1`,
+          [uploading.id],
+        );
+        return row.status === 'completed';
+      },
+      60_000,
+    );
+    const [p] = (await packages()).filter((r) => r.id === uploading.package);
+    expect(p.state).toBe('archived');
+    const copies = await api.dataSource.query(
+      `SELECT c.status FROM physical_copy c JOIN data_location l ON l.id = c.location_id
+        WHERE c.raw_data_package_id = $1 AND l.location_type = 'long_term_archive'`,
+      [uploading.package],
+    );
+    expect(copies).toEqual([{ status: 'present' }]);
+    const tar = await getObject(BUCKETS[uploading.site], `archive/${p.relative_path}`);
+    expect(sha256(tar)).toBe(p.sha256);
+    expect((await tarMembers(tar)).get(path)).toBe(sha256(big));
+  }, 120_000);
+});
