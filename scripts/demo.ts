@@ -5,13 +5,16 @@ import { Client } from 'pg';
 import { IngestClient } from './lib/instrument';
 import { INSTRUMENTS, playNight } from './lib/night';
 import { cli, ROOT, startApp, stop } from './lib/processes';
+import { readBackFromArchives } from './lib/archive-proof';
+import { startS3Server } from './lib/s3-server';
 import { startStack } from './lib/stack';
 
 /**
  * `npm run demo`: the system's main job so far. A fresh database, the demo topology and the ingest API; an
  * instrument writes a night of files to the telescope computer and registers them; a worker per site and
  * the managers start; the ccat worker packs each obs unit's files, verified, into the ccat buffer, and
- * bundles the packages into a data transfer package there, which an archive site's worker pulls, verified.
+ * bundles the packages into a data transfer package there, which an archive site's worker pulls, verified,
+ * unpacks, verifying every file again, and writes into that site's S3 archive, read back and verified.
  */
 const { values: flags } = parseArgs({
   options: {
@@ -59,6 +62,17 @@ async function main(): Promise<void> {
   if (!Number.isInteger(options.obsUnits) || options.obsUnits < 1)
     throw new Error('--obs-units must be a positive integer');
 
+  step('S3 server (s3rver) standing in for the archives of Cologne and Cornell');
+  const s3 = await startS3Server(['ccat-cologne-lta', 'ccat-us-lta']);
+  console.log(`s3rver on ${s3.endpoint}, buckets ccat-cologne-lta and ccat-us-lta`);
+  const s3Env = {
+    CCAT_S3_ENDPOINT: s3.endpoint,
+    COLOGNE_S3_ACCESS_KEY: s3.credentials.accessKeyId,
+    COLOGNE_S3_SECRET_KEY: s3.credentials.secretAccessKey,
+    US_S3_ACCESS_KEY: s3.credentials.accessKeyId,
+    US_S3_SECRET_KEY: s3.credentials.secretAccessKey,
+  };
+
   step('Database, topology (config/topology.demo.yaml), token, API');
   const stack = await startStack({
     database: 'ccat_demo',
@@ -68,6 +82,8 @@ async function main(): Promise<void> {
       RAW_DATA_PACKAGE_MANAGER_INTERVAL: '1s',
       DATA_TRANSFER_PACKAGE_MANAGER_INTERVAL: '1s',
       DATA_TRANSFER_MANAGER_INTERVAL: '1s',
+      LONG_TERM_ARCHIVE_MANAGER_INTERVAL: '1s',
+      ...s3Env,
       // A demo night is small: bundle what has waited a few seconds instead of an hour.
       TRANSFER_PACKAGE_MAX_WAIT: '3s',
       WORKER_DISCOVERY_INTERVAL: '5s',
@@ -200,15 +216,54 @@ async function main(): Promise<void> {
       if (u[0].failed > 0) throw new Error('an unpack failed; see data_transfer.failure_reason');
       return u[0].total > 0 && u[0].done === u[0].total;
     });
+    const { rows: unpacked } = await db.query(
+      `SELECT d.name AS bundle, s.short_name || '/' || l.name AS "unpacked at", d.package_count AS packages, t.unpack_status AS status
+         FROM data_transfer t JOIN data_transfer_package d ON d.id = t.data_transfer_package_id
+         JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id ORDER BY t.created_at`,
+    );
+    console.table(unpacked);
+
+    step('Stage 5: every package tar and its JSON sidecar into the S3 archive of the site it reached');
+    await waitUntil('every package to be archived', async () => {
+      const { rows: a } = await db.query(
+        `SELECT count(*) FILTER (WHERE status = 'failed')::int AS failed,
+                (SELECT count(*) FROM raw_data_package WHERE state <> 'archived')::int AS waiting
+           FROM long_term_archive_transfer`,
+      );
+      if (a[0].failed > 0)
+        throw new Error('an archive transfer failed; see long_term_archive_transfer.failure_reason');
+      return a[0].waiting === 0;
+    });
+    const { rows: archived } = await db.query(
+      `SELECT p.name AS package, s.short_name || '/' || l.name AS archive, t.bytes_transferred AS bytes,
+              left(p.sha256, 12) AS "tar sha256", t.sidecar_size AS "sidecar bytes", p.lta_site_count AS "archive sites"
+         FROM long_term_archive_transfer t JOIN raw_data_package p ON p.id = t.raw_data_package_id
+         JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id
+        ORDER BY p.name`,
+    );
+    console.table(archived.map((r) => ({ ...r, bytes: human(Number(r.bytes)) })));
+    const proof = await readBackFromArchives(db, s3, all);
+    console.log(
+      `Read back from S3 and untarred: ${proof.verified} of ${all.length} files hash to their registered SHA-256` +
+        (proof.problems.length ? `; problems: ${proof.problems.slice(0, 5).join('; ')}` : '.'),
+    );
+
+    step('Where every copy is now');
     const { rows: copies } = await db.query(
       `SELECT s.short_name || '/' || l.name AS location, c.kind, count(*)::int AS copies, sum(c.size)::bigint AS bytes
          FROM physical_copy c JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
         WHERE c.status = 'present' GROUP BY 1, 2 ORDER BY 1, 2`,
     );
     console.table(copies.map((c) => ({ ...c, bytes: human(Number(c.bytes)) })));
+    const seconds = (Date.now() - started) / 1000;
     console.log(
-      '(The long-term archive on S3, the second archive site and everything after are the next stages to build.)',
+      `${all.length} files, ${human(totalBytes)}: registration to a verified archive copy in ${seconds.toFixed(1)} s ` +
+        `(${human(totalBytes / seconds)}/s).`,
     );
+    console.log(
+      '(Replication to the second archive site and the http transfer method are the next stage to build.)',
+    );
+    if (proof.verified !== all.length) throw new Error('not every file was verified in the archive');
 
     if (flags.keep) {
       console.log(
@@ -220,6 +275,7 @@ async function main(): Promise<void> {
     await db.end();
     await Promise.all(workers.map((w) => stop(w)));
     await stack.stop();
+    await s3.stop();
   }
   console.log('\nDemo finished.');
 }

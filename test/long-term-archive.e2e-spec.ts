@@ -4,6 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import request from 'supertest';
 import { S3Server, startS3Server } from '../scripts/lib/s3-server';
+import { TokenScope } from '../src/modules/auth/api-token.entity';
 import { parseSidecar } from '../src/modules/long-term-archive/package-sidecar';
 import { ApiHarness, startApi } from './support/api-app';
 import { createToken, obsUnitStart } from './support/factories';
@@ -121,7 +122,7 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
     ns = redisNamespace();
     api = await startApi({ ...ns.env });
     ({ dataRoot } = applyDemoTopology(api.db.url, { CCAT_S3_ENDPOINT: s3.endpoint }));
-    token = await createToken(api.dataSource, ['ingest', 'read']);
+    token = await createToken(api.dataSource, [TokenScope.INGEST, TokenScope.READ]);
     for (const site of ['ccat', 'cologne', 'us']) await start(site, ['--site', site]);
     await start('managers', ['--role', 'managers']);
   }, 60_000);
@@ -152,7 +153,7 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
            UNION ALL SELECT 'archive', failure_reason FROM long_term_archive_transfer WHERE status = 'failed'`,
         );
         if (failed.length) throw new Error(`failed: ${JSON.stringify(failed)}`);
-        return rows.length === 8 && rows.every((p) => p.state === 'archived') && rows;
+        return rows.length === 8 && rows.every((p) => p.state === 'archived') ? rows : null;
       },
       90_000,
     );
@@ -221,7 +222,7 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
              JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id
             WHERE t.status = 'in_progress' AND p.size > 40000000`,
         );
-        return row as { id: string; package: string; site: string } | undefined;
+        return row as { id: string; package: string; site: string } | null;
       },
       60_000,
     );
