@@ -218,7 +218,13 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
     const storage = new StorageService(new ConfigService({}));
     const routing = new LtaRoutingService(ds, ns.redis, config({}) as never);
     const transfers = new DataTransferManager(ds, queues, routing, storage);
-    expect(await transfers.runCycle()).toEqual({ transfersCreated: 2, enqueued: 2, unpacksEnqueued: 0 });
+    expect(await transfers.runCycle()).toEqual({
+      transfersCreated: 2,
+      replicationsCreated: 0,
+      enqueued: 2,
+      unpacksEnqueued: 0,
+      distributed: 0,
+    });
     expect(await transfers.createTransfers()).toBe(0);
     const rows: {
       id: string;

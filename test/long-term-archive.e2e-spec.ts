@@ -52,6 +52,7 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
     DATA_TRANSFER_PACKAGE_MANAGER_INTERVAL: '300ms',
     DATA_TRANSFER_MANAGER_INTERVAL: '300ms',
     LONG_TERM_ARCHIVE_MANAGER_INTERVAL: '300ms',
+    DELETION_MANAGER_INTERVAL: '300ms',
     TRANSFER_PACKAGE_MAX_WAIT: '500ms',
     WORKER_DISCOVERY_INTERVAL: '1s',
     JOB_LOCK_DURATION: '2s',
@@ -136,7 +137,7 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
     if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
   });
 
-  it('archives 50 files over 4 obs units and 2 modules; the objects read back from S3 hash to the registrations', async () => {
+  it('archives 50 files over 4 obs units and 2 modules at both archive sites; read back from both S3 archives, they hash to the registrations', async () => {
     await observe('primecam', ['pcam_280', 'pcam_350'], 13, 200_000);
     await observe('primecam', ['pcam_280', 'pcam_350'], 12, 200_000);
     await observe('chai', ['lfa', 'hfa'], 13, 200_000);
@@ -153,40 +154,86 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
            UNION ALL SELECT 'archive', failure_reason FROM long_term_archive_transfer WHERE status = 'failed'`,
         );
         if (failed.length) throw new Error(`failed: ${JSON.stringify(failed)}`);
-        return rows.length === 8 && rows.every((p) => p.state === 'archived') ? rows : null;
+        return rows.length === 8 && rows.every((p) => p.state === 'archived' && p.lta_site_count === 2)
+          ? rows
+          : null;
       },
       90_000,
     );
 
-    const seen = new Set<string>();
+    const seen = new Map<string, number>();
     for (const p of archived) {
-      expect(p.lta_site_count).toBe(1);
-      const [copy] = await api.dataSource.query(
+      const archiveCopies = await api.dataSource.query(
         `SELECT s.short_name AS site, c.relative_path, c.sha256, c.status FROM physical_copy c
            JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
-          WHERE c.raw_data_package_id = $1 AND l.location_type = 'long_term_archive'`,
+          WHERE c.raw_data_package_id = $1 AND l.location_type = 'long_term_archive' ORDER BY s.short_name`,
         [p.id],
       );
-      expect(copy).toMatchObject({ status: 'present', sha256: p.sha256 });
-      const key = `archive/${p.relative_path}`;
-      const tar = await getObject(BUCKETS[copy.site], key);
-      expect(sha256(tar)).toBe(p.sha256);
-      const sidecar = parseSidecar(await getObject(BUCKETS[copy.site], `${key}.json`));
-      expect(sidecar.package).toMatchObject({ id: p.id, sha256: p.sha256 });
-      expect(sidecar.archive).toEqual({ site: copy.site, location: 'lta' });
-      for (const [path, digest] of await tarMembers(tar)) {
-        expect(registered.get(path)?.sha256).toBe(digest);
-        expect(sidecar.files.find((f) => f.path === path)?.sha256).toBe(digest);
-        seen.add(path);
+      expect(archiveCopies.map((c: { site: string }) => c.site)).toEqual(['cologne', 'us']);
+      for (const copy of archiveCopies) {
+        expect(copy).toMatchObject({ status: 'present', sha256: p.sha256 });
+        const key = `archive/${p.relative_path}`;
+        const tar = await getObject(BUCKETS[copy.site], key);
+        expect(sha256(tar)).toBe(p.sha256);
+        const sidecar = parseSidecar(await getObject(BUCKETS[copy.site], `${key}.json`));
+        expect(sidecar.package).toMatchObject({ id: p.id, sha256: p.sha256 });
+        expect(sidecar.archive).toEqual({ site: copy.site, location: 'lta' });
+        for (const [path, digest] of await tarMembers(tar)) {
+          expect(registered.get(path)?.sha256).toBe(digest);
+          expect(sidecar.files.find((f) => f.path === path)?.sha256).toBe(digest);
+          seen.set(path, (seen.get(path) ?? 0) + 1);
+        }
+        const [transfer] = await api.dataSource.query(
+          `SELECT t.status, t.sidecar_sha256 FROM long_term_archive_transfer t
+           JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id
+          WHERE t.raw_data_package_id = $1 AND s.short_name = $2`,
+          [p.id, copy.site],
+        );
+        expect(transfer.status).toBe('completed');
+        expect(transfer.sidecar_sha256).toBe(sha256(await getObject(BUCKETS[copy.site], `${key}.json`)));
       }
-      const [transfer] = await api.dataSource.query(
-        `SELECT status, bytes_transferred, sidecar_sha256 FROM long_term_archive_transfer WHERE raw_data_package_id = $1`,
-        [p.id],
-      );
-      expect(transfer.status).toBe('completed');
-      expect(transfer.sidecar_sha256).toBe(sha256(await getObject(BUCKETS[copy.site], `${key}.json`)));
     }
+    // Every file, read back from both archives.
     expect(seen.size).toBe(50);
+    expect([...seen.values()].every((n) => n === 2)).toBe(true);
+
+    // Each bundle left the observatory once, and reached the second site from the first one's buffer.
+    const transfers: { dtp: string; origin_site: string; destination_site: string }[] =
+      await api.dataSource.query(
+        `SELECT t.data_transfer_package_id AS dtp, os.short_name AS origin_site, ds.short_name AS destination_site
+           FROM data_transfer t
+           JOIN data_location o ON o.id = t.origin_location_id JOIN site os ON os.id = o.site_id
+           JOIN data_location d ON d.id = t.destination_location_id JOIN site ds ON ds.id = d.site_id`,
+      );
+    for (const dtp of new Set(transfers.map((t) => t.dtp))) {
+      const mine = transfers.filter((t) => t.dtp === dtp);
+      expect(mine.filter((t) => t.origin_site === 'ccat')).toHaveLength(1);
+      const first = mine.find((t) => t.origin_site === 'ccat')!.destination_site;
+      expect(mine.filter((t) => t.origin_site !== 'ccat')).toEqual([
+        { dtp, origin_site: first, destination_site: first === 'cologne' ? 'us' : 'cologne' },
+      ]);
+    }
+
+    // Then the bundles are deleted from every buffer, and only once no transfer read them any more.
+    const deletions = await waitFor(
+      'the bundles to be deleted from the buffers',
+      async () => {
+        const rows: { status: string; scheduled_at: Date; last_transfer_done: Date }[] =
+          await api.dataSource.query(
+            `SELECT c.status,
+                    (SELECT min(e.at) FROM physical_copy_event e WHERE e.physical_copy_id = c.id
+                        AND e.to_status = 'deletion_scheduled') AS scheduled_at,
+                    (SELECT max(t.updated_at) FROM data_transfer t WHERE t.data_transfer_package_id = c.data_transfer_package_id)
+                      AS last_transfer_done
+               FROM physical_copy c WHERE c.kind = 'data_transfer_package'`,
+          );
+        return rows.every((r) => r.status === 'deleted') ? rows : null;
+      },
+      30_000,
+    );
+    expect(deletions.length).toBe(new Set(transfers.map((t) => t.dtp)).size * 3);
+    for (const d of deletions)
+      expect(d.scheduled_at.getTime()).toBeGreaterThanOrEqual(d.last_transfer_done.getTime());
   }, 120_000);
 
   it('leaves no PRESENT archive copy when the archiving worker is killed mid-upload, and the retry completes', async () => {
@@ -229,9 +276,10 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
     await new Promise((r) => setTimeout(r, 150));
     await workers.get(uploading.site)!.stop('SIGKILL');
     const [{ present }] = await api.dataSource.query(
-      `SELECT count(*)::int AS present FROM physical_copy c JOIN data_location l ON l.id = c.location_id
-        WHERE c.raw_data_package_id = $1 AND l.location_type = 'long_term_archive' AND c.status = 'present'`,
-      [uploading.package],
+      `SELECT count(*)::int AS present FROM physical_copy c JOIN long_term_archive_transfer t
+          ON t.destination_location_id = c.location_id AND t.raw_data_package_id = c.raw_data_package_id
+        WHERE t.id = $1 AND c.status = 'present'`,
+      [uploading.id],
     );
     const [cut] = await api.dataSource.query(`SELECT status FROM long_term_archive_transfer WHERE id = $1`, [
       uploading.id,
@@ -261,9 +309,10 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
     const [p] = (await packages()).filter((r) => r.id === uploading.package);
     expect(p.state).toBe('archived');
     const copies = await api.dataSource.query(
-      `SELECT c.status FROM physical_copy c JOIN data_location l ON l.id = c.location_id
-        WHERE c.raw_data_package_id = $1 AND l.location_type = 'long_term_archive'`,
-      [uploading.package],
+      `SELECT c.status FROM physical_copy c JOIN long_term_archive_transfer t
+          ON t.destination_location_id = c.location_id AND t.raw_data_package_id = c.raw_data_package_id
+        WHERE t.id = $1`,
+      [uploading.id],
     );
     expect(copies).toEqual([{ status: 'present' }]);
     const tar = await getObject(BUCKETS[uploading.site], `archive/${p.relative_path}`);

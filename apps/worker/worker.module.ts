@@ -14,6 +14,7 @@ import { QueuesModule } from '../../src/modules/queues/queues.module';
 import { UNBUILT_OPERATION_HANDLERS } from '../../src/modules/queues/unbuilt-operations.handlers';
 import { TransfersModule } from '../../src/modules/transfers/transfers.module';
 import { LongTermArchiveModule } from '../../src/modules/long-term-archive/long-term-archive.module';
+import { DeletionModule } from '../../src/modules/deletion/deletion.module';
 import { DatabaseConnector } from '../../src/modules/workers/database-connector.service';
 import { QueueBindingService } from '../../src/modules/workers/queue-binding.service';
 import { WorkerHealthController } from '../../src/modules/workers/worker-health.controller';
@@ -45,6 +46,7 @@ export class WorkerModule {
         PackagesModule,
         TransfersModule,
         LongTermArchiveModule,
+        DeletionModule,
         ...(options.managers ? [BullRootModule, ManagersRoleModule] : []),
       ],
       providers,

@@ -121,6 +121,9 @@ export class Environment {
   @Duration(100)
   LONG_TERM_ARCHIVE_MANAGER_INTERVAL = 10_000;
 
+  @Duration(100)
+  DELETION_MANAGER_INTERVAL = 30_000;
+
   /** A transfer bundle is closed when the next package would take it over this size. */
   @Transform(toBytes)
   @IsInt({ message: 'TRANSFER_PACKAGE_MAX_BYTES must be a size such as 100GB, 512MiB or a number of bytes' })

@@ -5,6 +5,7 @@ import { CopyKindTransferPackage1795547819692 } from '../migrations/179554781969
 import { TransferPackages1795547819693 } from '../migrations/1795547819693-TransferPackages';
 import { DataTransfers1795548552919 } from '../migrations/1795548552919-DataTransfers';
 import { LongTermArchiveTransfers1795551335658 } from '../migrations/1795551335658-LongTermArchiveTransfers';
+import { Replication1795552672177 } from '../migrations/1795552672177-Replication';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -16,4 +17,5 @@ export const MIGRATIONS: Function[] = [
   TransferPackages1795547819693,
   DataTransfers1795548552919,
   LongTermArchiveTransfers1795551335658,
+  Replication1795552672177,
 ];

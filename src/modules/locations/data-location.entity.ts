@@ -53,6 +53,13 @@ export class DataLocation {
   @Column({ type: 'text', nullable: true })
   rootPath!: string | null;
 
+  /**
+   * Where the worker serving this (buffer) location publishes it read-only, e.g.
+   * `http://ccat-worker:8081/data/ccat/buffer`; other sites pull from here over the long link.
+   */
+  @Column({ type: 'text', nullable: true })
+  dataUrl!: string | null;
+
   @Column({ type: 'text', nullable: true })
   s3Endpoint!: string | null;
 

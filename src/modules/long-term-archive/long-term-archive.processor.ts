@@ -125,7 +125,8 @@ export class LongTermArchiveProcessor implements OperationHandler {
     if (current.state !== PackageState.ARCHIVED) {
       await transitionRow(tx, RawDataPackage, packageId, 'state', packageStateMachine, PackageState.ARCHIVED);
     }
-    const [{ sites }] = await tx.query(
+    // TypeORM returns [rows, count] for an UPDATE.
+    const [[{ sites }]] = await tx.query(
       `UPDATE raw_data_package p
           SET lta_site_count = (SELECT count(DISTINCT l.site_id) FROM physical_copy c
                                   JOIN data_location l ON l.id = c.location_id

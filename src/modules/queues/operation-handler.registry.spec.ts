@@ -12,6 +12,7 @@ import { DataTransferPackageProcessor } from '../transfers/data-transfer-package
 import { DataTransferProcessor } from '../transfers/data-transfer.processor';
 import { DataTransferUnpackProcessor } from '../transfers/data-transfer-unpack.processor';
 import { LongTermArchiveProcessor } from '../long-term-archive/long-term-archive.processor';
+import { DeletionProcessor } from '../deletion/deletion.processor';
 import { UNBUILT_OPERATION_HANDLERS as NOT_BUILT, unbuiltHandlerFor } from './unbuilt-operations.handlers';
 
 const StagingNotBuilt = unbuiltHandlerFor(OperationType.STAGING);
@@ -49,7 +50,22 @@ class FakeArchive implements OperationHandler {
   }
 }
 
-const UNBUILT_OPERATION_HANDLERS = [...NOT_BUILT, FakeBundling, FakeTransfer, FakeUnpack, FakeArchive];
+@Injectable()
+@HandlesOperation(OperationType.DELETION)
+class FakeDeletion implements OperationHandler {
+  async handle() {
+    return 'deleted';
+  }
+}
+
+const UNBUILT_OPERATION_HANDLERS = [
+  ...NOT_BUILT,
+  FakeBundling,
+  FakeTransfer,
+  FakeUnpack,
+  FakeArchive,
+  FakeDeletion,
+];
 
 @Injectable()
 @HandlesOperation(OperationType.RAW_DATA_PACKAGE_CREATION)
@@ -125,12 +141,20 @@ describe('OperationHandlerRegistry', () => {
         { provide: StorageService, useValue: {} },
         { provide: PhysicalCopyService, useValue: {} },
       ]
-        .filter((p) => p !== FakeBundling && p !== FakeTransfer && p !== FakeUnpack && p !== FakeArchive)
+        .filter(
+          (p) =>
+            p !== FakeBundling &&
+            p !== FakeTransfer &&
+            p !== FakeUnpack &&
+            p !== FakeArchive &&
+            p !== FakeDeletion,
+        )
         .concat(
           DataTransferPackageProcessor,
           DataTransferProcessor,
           DataTransferUnpackProcessor,
           LongTermArchiveProcessor,
+          DeletionProcessor,
         ),
     );
     const registry = moduleRef.get(OperationHandlerRegistry);

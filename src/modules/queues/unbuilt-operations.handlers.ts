@@ -10,7 +10,6 @@ import { OperationType } from './operation-type';
  */
 const NOT_BUILT_YET: [OperationType, string][] = [
   [OperationType.STAGING, 'stage 6, staging'],
-  [OperationType.DELETION, 'stage 7, deletion'],
   [OperationType.MONITORING, 'monitoring'],
 ];
 

@@ -93,6 +93,14 @@ export class TopologyLocation {
   @Matches(/^\/(?!(.*\/)?\.\.(\/|$))[^\0]*$/s, { message: 'must be an absolute path without ..' })
   rootPath?: string;
 
+  /**
+   * Where this location's worker serves it read-only to other sites (buffers on a long link), as
+   * `<worker base URL>/data/<site>/<location>`. Empty means none: other sites read it directly.
+   */
+  @ValidateIf((l: TopologyLocation) => l.dataUrl !== undefined && l.dataUrl !== '')
+  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'must be an http:// or https:// URL' })
+  dataUrl?: string;
+
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 }, percent)
   @Min(Number.MIN_VALUE, percent)

@@ -273,6 +273,7 @@ function locationFields(siteId: number, loc: TopologyLocation): Record<string, F
     priority: field('priority', loc.priority),
     active: field('active', loc.active),
     rootPath: field('rootPath', loc.rootPath),
+    dataUrl: field('dataUrl', loc.dataUrl ? loc.dataUrl.replace(/\/+$/, '') : null),
     diskUsageThresholdPercent: field('diskUsageThresholdPercent', loc.diskUsageThresholdPercent),
     's3.endpoint': field('s3Endpoint', loc.s3?.endpoint),
     's3.bucket': field('s3Bucket', loc.s3?.bucket),

@@ -14,6 +14,10 @@ import { DataLocation } from '../locations/data-location.entity';
 @Index('ix_data_transfer_package_open_work', ['status', 'updatedAt'], {
   where: `status IN ('pending', 'scheduled', 'in_progress')`,
 })
+// Bundles still travelling: what the transfer manager looks at, however long the history.
+@Index('ix_data_transfer_package_travelling', ['updatedAt'], {
+  where: `status = 'completed' AND distributed_at IS NULL`,
+})
 export class DataTransferPackage extends WorkRow {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -48,4 +52,12 @@ export class DataTransferPackage extends WorkRow {
 
   @Column({ type: 'int', default: 0 })
   packageCount!: number;
+
+  /**
+   * When every long-term-archive site had it unpacked and verified in one of its buffers (the first site
+   * from the observatory, the others from that site). From then on no transfer reads it, and its copies
+   * in buffers may go.
+   */
+  @Column({ type: 'timestamptz', nullable: true })
+  distributedAt!: Date | null;
 }

@@ -6,17 +6,19 @@ import { Manager, PipelineManager } from '../managers/pipeline-manager';
 import { OperationType } from '../queues/operation-type';
 import { schedulePending } from '../queues/schedule-work';
 import { TaskQueueService } from '../queues/task-queue.service';
-import { LtaRoutingService } from '../routing/lta-routing.service';
+import { LtaRoutingService, LtaSite } from '../routing/lta-routing.service';
+import { DataLocation } from '../locations/data-location.entity';
+import { transferMethod } from './transfer-method';
 import { StorageService } from '../storage/storage.service';
-import { DataTransfer, TransferMethod } from './data-transfer.entity';
+import { DataTransfer } from './data-transfer.entity';
 import { dataTransferStatusMachine, dataTransferUnpackStatusMachine } from './data-transfer.states';
 
 const PER_CYCLE = 200;
 
 /**
  * Stage 3's manager: each bundle written at a buffer leaves once, to one long-term-archive site chosen in
- * turn, into that site's first buffer with room. The transfer job goes on the destination buffer's queue:
- * the destination pulls. (Replication to the other archive sites and the http method are the next steps.)
+ * turn, into that site's first buffer with room; from there it is replicated to every other archive site.
+ * Transfer and unpack jobs go on the destination buffer's queue: the destination pulls.
  */
 @Injectable()
 @PipelineManager({ kind: 'data_transfer', interval: 'DATA_TRANSFER_MANAGER_INTERVAL' })
@@ -32,9 +34,11 @@ export class DataTransferManager implements Manager {
 
   async runCycle(): Promise<Record<string, unknown>> {
     const transfersCreated = await this.createTransfers();
+    const replicationsCreated = await this.createReplications();
     const enqueued = await this.enqueuePending();
     const unpacksEnqueued = await this.enqueuePendingUnpacks();
-    return { transfersCreated, enqueued, unpacksEnqueued };
+    const distributed = await this.markDistributed();
+    return { transfersCreated, replicationsCreated, enqueued, unpacksEnqueued, distributed };
   }
 
   async createTransfers(): Promise<number> {
@@ -55,24 +59,90 @@ export class DataTransferManager implements Manager {
         continue;
       }
       const site = await this.routing.nextPrimary(bundle.site, sites);
-      const { buffer, skipped } = await chooseBuffer(this.dataSource.manager, site.id, (l) =>
-        this.storage.backendFor(l),
-      );
-      if (!buffer) {
-        this.logger.warn(
-          `bundle ${bundle.id} waits: no buffer at ${site.shortName} takes data (${skipped.join('; ')})`,
-        );
-        continue;
-      }
-      await this.dataSource.getRepository(DataTransfer).insert({
-        dataTransferPackageId: bundle.id,
-        originLocationId: bundle.origin,
-        destinationLocationId: buffer.id,
-        method: TransferMethod.LOCAL,
-      });
-      created++;
+      if (await this.sendTo(bundle.id, bundle.origin, site)) created++;
     }
     return created;
+  }
+
+  /**
+   * Every other long-term-archive site gets the bundle from the first one, once that site has unpacked
+   * and verified it: the long link out of the observatory carries each byte once.
+   */
+  async createReplications(): Promise<number> {
+    const wanted: { dtp: string; origin: number; siteId: number; site: string }[] =
+      await this.dataSource.query(
+        `SELECT DISTINCT ON (d.id, s.id) d.id AS dtp, t.destination_location_id AS origin, s.id AS "siteId", s.short_name AS site
+         FROM data_transfer_package d
+         JOIN data_location o ON o.id = d.origin_location_id
+         JOIN data_transfer t ON t.data_transfer_package_id = d.id AND t.origin_location_id = d.origin_location_id
+                             AND t.unpack_status = 'completed'
+         JOIN data_location first ON first.id = t.destination_location_id
+         JOIN site s ON s.id <> o.site_id AND s.id <> first.site_id
+        WHERE d.status = 'completed' AND d.distributed_at IS NULL
+          AND EXISTS (SELECT 1 FROM data_location l
+                       WHERE l.site_id = s.id AND l.location_type = 'long_term_archive' AND l.active)
+          AND NOT EXISTS (SELECT 1 FROM data_transfer x JOIN data_location xl ON xl.id = x.destination_location_id
+                           WHERE x.data_transfer_package_id = d.id AND xl.site_id = s.id)
+        ORDER BY d.id, s.id, t.created_at
+        LIMIT $1`,
+        [PER_CYCLE],
+      );
+    let created = 0;
+    for (const r of wanted) {
+      if (await this.sendTo(r.dtp, r.origin, { id: r.siteId, shortName: r.site })) created++;
+    }
+    return created;
+  }
+
+  /**
+   * A bundle is distributed once every active long-term-archive site (but its own) holds it unpacked and
+   * verified, and no transfer of it is still open: from then on nothing reads it, and its buffer copies
+   * may be deleted.
+   */
+  async markDistributed(): Promise<number> {
+    // TypeORM returns [rows, count] for an UPDATE.
+    const [rows]: [unknown[], number] = await this.dataSource.query(
+      `UPDATE data_transfer_package d SET distributed_at = now()
+         FROM data_location o
+        WHERE o.id = d.origin_location_id AND d.status = 'completed' AND d.distributed_at IS NULL
+          AND EXISTS (SELECT 1 FROM data_transfer t WHERE t.data_transfer_package_id = d.id)
+          AND NOT EXISTS (SELECT 1 FROM data_transfer t WHERE t.data_transfer_package_id = d.id
+                             AND (t.status <> 'completed' OR t.unpack_status <> 'completed'))
+          AND NOT EXISTS (
+                SELECT 1 FROM data_location lta
+                 WHERE lta.location_type = 'long_term_archive' AND lta.active AND lta.site_id <> o.site_id
+                   AND NOT EXISTS (SELECT 1 FROM data_transfer t JOIN data_location tl ON tl.id = t.destination_location_id
+                                    WHERE t.data_transfer_package_id = d.id AND tl.site_id = lta.site_id))
+       RETURNING d.id`,
+    );
+    return rows.length;
+  }
+
+  /** A transfer of the bundle from `origin` into the first buffer with room at `site`; false if none has room. */
+  private async sendTo(dtpId: string, origin: number, site: LtaSite): Promise<boolean> {
+    const { buffer, skipped } = await chooseBuffer(this.dataSource.manager, site.id, (l) =>
+      this.storage.backendFor(l),
+    );
+    if (!buffer) {
+      this.logger.warn(
+        `bundle ${dtpId} waits: no buffer at ${site.shortName} takes data (${skipped.join('; ')})`,
+      );
+      return false;
+    }
+    const from = await this.dataSource.manager.findOneByOrFail(DataLocation, { id: origin });
+    await this.dataSource
+      .createQueryBuilder()
+      .insert()
+      .into(DataTransfer)
+      .values({
+        dataTransferPackageId: dtpId,
+        originLocationId: origin,
+        destinationLocationId: buffer.id,
+        method: transferMethod(from, buffer),
+      })
+      .orIgnore()
+      .execute();
+    return true;
   }
 
   /** The destination pulls: transfer jobs go on the destination buffer's queue. */

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { PhysicalCopiesModule } from '../physical-copies/physical-copies.module';
+import { QueuesModule } from '../queues/queues.module';
+import { StorageModule } from '../storage/storage.module';
+import { DeletionManager } from './deletion.manager';
+import { DeletionProcessor } from './deletion.processor';
+
+/** Stage 7: freeing space once data is provably safe elsewhere. */
+@Module({
+  imports: [QueuesModule, StorageModule, PhysicalCopiesModule],
+  providers: [DeletionManager, DeletionProcessor],
+  exports: [DeletionManager, DeletionProcessor],
+})
+export class DeletionModule {}
