@@ -243,7 +243,7 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
     expect(rows.map((r) => r.site).sort()).toEqual(['cologne', 'us']);
     expect(rows.every((r) => r.location === 'buffer')).toBe(true);
 
-    const processor = new DataTransferProcessor(ds, storage, new PhysicalCopyService(ds));
+    const processor = new DataTransferProcessor(ds, storage, new PhysicalCopyService(ds), {} as never);
     for (const r of rows) {
       await expect(
         processor.handle({
@@ -346,7 +346,7 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
 
     // The manager sends it again; this time it unpacks, every file verified.
     expect(await transfers.enqueuePending()).toBe(1);
-    const transfer = new DataTransferProcessor(ds, storage, new PhysicalCopyService(ds));
+    const transfer = new DataTransferProcessor(ds, storage, new PhysicalCopyService(ds), {} as never);
     await transfer.handle({ ...payload(done[1]), operation: OperationType.DATA_TRANSFER, attempt: 1 });
     expect(await transfers.enqueuePendingUnpacks()).toBe(1);
     await expect(unpacker.handle({ ...payload(done[1]), attempt: 1 })).resolves.toEqual({

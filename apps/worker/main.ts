@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
@@ -15,6 +16,14 @@ function roleName(options: WorkerOptions): string {
   return 'worker-managers';
 }
 
+/** TLS for the worker's port when WORKER_TLS_CERT and WORKER_TLS_KEY name the files (both or neither). */
+function tlsOptions(): { cert: Buffer; key: Buffer } | undefined {
+  const { WORKER_TLS_CERT: cert, WORKER_TLS_KEY: key } = process.env;
+  if (!cert && !key) return undefined;
+  if (!cert || !key) throw new Error('WORKER_TLS_CERT and WORKER_TLS_KEY go together: set both or neither');
+  return { cert: readFileSync(cert), key: readFileSync(key) };
+}
+
 async function bootstrap(): Promise<void> {
   let options: WorkerOptions;
   try {
@@ -24,7 +33,10 @@ async function bootstrap(): Promise<void> {
     process.exit(2);
   }
   setProcessName(roleName(options));
-  const app = await NestFactory.create(WorkerModule.forOptions(options), { bufferLogs: true });
+  const app = await NestFactory.create(WorkerModule.forOptions(options), {
+    bufferLogs: true,
+    httpsOptions: tlsOptions(),
+  });
   app.useLogger(app.get(Logger));
   // After the hooks (queues closed, heartbeat removed) exit 0: a clean stop is not a crash to a supervisor.
   app.enableShutdownHooks([], { useProcessExit: true });

@@ -15,6 +15,9 @@ import { UNBUILT_OPERATION_HANDLERS } from '../../src/modules/queues/unbuilt-ope
 import { TransfersModule } from '../../src/modules/transfers/transfers.module';
 import { LongTermArchiveModule } from '../../src/modules/long-term-archive/long-term-archive.module';
 import { DeletionModule } from '../../src/modules/deletion/deletion.module';
+import { AuthModule } from '../../src/modules/auth/auth.module';
+import { StorageModule } from '../../src/modules/storage/storage.module';
+import { BufferDataController } from '../../src/modules/transfers/http/buffer-data.controller';
 import { DatabaseConnector } from '../../src/modules/workers/database-connector.service';
 import { QueueBindingService } from '../../src/modules/workers/queue-binding.service';
 import { WorkerHealthController } from '../../src/modules/workers/worker-health.controller';
@@ -47,10 +50,13 @@ export class WorkerModule {
         TransfersModule,
         LongTermArchiveModule,
         DeletionModule,
+        AuthModule,
+        StorageModule,
         ...(options.managers ? [BullRootModule, ManagersRoleModule] : []),
       ],
       providers,
-      controllers: [WorkerHealthController],
+      // A worker serving locations also serves its buffers to the other sites (transfer method http).
+      controllers: serveLocations ? [WorkerHealthController, BufferDataController] : [WorkerHealthController],
     };
   }
 }

@@ -134,6 +134,47 @@ export class Environment {
   @Duration(0)
   TRANSFER_PACKAGE_MAX_WAIT = 3_600_000;
 
+  /**
+   * The bearer token this worker sends when it pulls from another site's worker (method http): an API
+   * token with the `transfer` scope (`ccat-dt token create --scopes transfer`). Serving workers check it.
+   */
+  @IsOptional()
+  @IsString()
+  TRANSFER_TOKEN?: string;
+
+  /** Parallel Range streams of one large HTTP pull (the long link gives each TCP stream little). */
+  @Transform(toInt)
+  @IsInt({ message: 'TRANSFER_STREAMS must be an integer from 1 to 32' })
+  @Min(1)
+  @Max(32)
+  TRANSFER_STREAMS = 4;
+
+  /** HTTP pulls running at once on one route (origin location to destination site), across all workers. */
+  @Transform(toInt)
+  @IsInt({ message: 'TRANSFER_ROUTE_CONCURRENCY must be an integer >= 1' })
+  @Min(1)
+  TRANSFER_ROUTE_CONCURRENCY = 4;
+
+  /** Bytes per second this worker pulls over http at most, all pulls together; 0 is no cap. */
+  @Transform(toBytes)
+  @IsInt({ message: 'TRANSFER_BANDWIDTH_LIMIT must be a size per second such as 50MB, or 0 for none' })
+  @Min(0)
+  TRANSFER_BANDWIDTH_LIMIT = 0;
+
+  /** TLS for the worker's port (data and /health): certificate and key files. Both or neither. */
+  @IsOptional()
+  @IsString()
+  WORKER_TLS_CERT?: string;
+
+  @IsOptional()
+  @IsString()
+  WORKER_TLS_KEY?: string;
+
+  /** A CA file that pulls over https trust (besides the system's), e.g. the observatory's own CA. */
+  @IsOptional()
+  @IsString()
+  TRANSFER_TLS_CA?: string;
+
   /** The name this process records in claimedBy and in audit events; derived from the host and pid if unset. */
   @IsOptional()
   @IsString()

@@ -4,6 +4,8 @@ export enum TokenScope {
   INGEST = 'ingest',
   READ = 'read',
   ADMIN = 'admin',
+  /** Pull bytes from a worker's data port (workers of other sites). */
+  TRANSFER = 'transfer',
 }
 
 /**

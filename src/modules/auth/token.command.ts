@@ -31,7 +31,11 @@ export class TokenCreateCommand extends CommandRunner {
     return value;
   }
 
-  @Option({ flags: '--scopes <list>', description: 'Comma-separated: ingest, read, admin', required: true })
+  @Option({
+    flags: '--scopes <list>',
+    description: 'Comma-separated: ingest, read, transfer, admin',
+    required: true,
+  })
   parseScopes(value: string): TokenScope[] {
     return value.split(',').map((s) => s.trim()) as TokenScope[];
   }

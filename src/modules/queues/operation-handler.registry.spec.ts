@@ -13,6 +13,7 @@ import { DataTransferProcessor } from '../transfers/data-transfer.processor';
 import { DataTransferUnpackProcessor } from '../transfers/data-transfer-unpack.processor';
 import { LongTermArchiveProcessor } from '../long-term-archive/long-term-archive.processor';
 import { DeletionProcessor } from '../deletion/deletion.processor';
+import { HttpTransferService } from '../transfers/http/http-transfer.service';
 import { UNBUILT_OPERATION_HANDLERS as NOT_BUILT, unbuiltHandlerFor } from './unbuilt-operations.handlers';
 
 const StagingNotBuilt = unbuiltHandlerFor(OperationType.STAGING);
@@ -140,6 +141,7 @@ describe('OperationHandlerRegistry', () => {
         { provide: DataSource, useValue: {} },
         { provide: StorageService, useValue: {} },
         { provide: PhysicalCopyService, useValue: {} },
+        { provide: HttpTransferService, useValue: {} },
       ]
         .filter(
           (p) =>

@@ -6,6 +6,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { unsafeRelativePathReason } from '../../common/validation/is-safe-relative-path';
+import { ResumableFile } from './resumable-file';
 import { Expected, ObjectInfo, StorageBackend } from './storage-backend';
 import { ObjectNotFoundError, UnsafePathError } from './storage-errors';
 import { Digest, nullSink, VerifyingStream } from './verifying-stream';
@@ -44,6 +45,22 @@ export class DiskStorage implements StorageBackend {
       await unlink(temporary).catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * A write in pieces that survives cuts and restarts (see ResumableFile); `commit` puts it in place only
+   * if the whole file hashes as expected, then fsyncs the directory.
+   */
+  async openResumable(path: string, size: number, pieces: number): Promise<ResumableWrite> {
+    const target = await this.resolveForWrite(path);
+    const file = await ResumableFile.open(target, size, pieces, `${this.description}/${path}`);
+    return Object.assign(file, {
+      commitInPlace: async (expected: Required<Expected>) => {
+        const digest = await file.commit(expected);
+        await fsync(dirname(target));
+        return digest;
+      },
+    });
   }
 
   async read(path: string, range?: { start: number; end?: number }): Promise<Readable> {
@@ -115,6 +132,10 @@ export class DiskStorage implements StorageBackend {
     }
   }
 }
+
+export type ResumableWrite = ResumableFile & {
+  commitInPlace(expected: Required<Expected>): Promise<Digest>;
+};
 
 /**
  * Temporary files of earlier attempts at the same target (a worker killed mid-write leaves one). They

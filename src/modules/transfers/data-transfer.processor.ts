@@ -14,15 +14,17 @@ import { OperationType } from '../queues/operation-type';
 import { TaskPayload } from '../queues/queue-descriptor';
 import { StorageService } from '../storage/storage.service';
 import { DataTransferPackage } from './data-transfer-package.entity';
-import { DataTransfer } from './data-transfer.entity';
+import { DataTransfer, TransferMethod } from './data-transfer.entity';
+import { HttpTransferService } from './http/http-transfer.service';
 import { dataTransferStatusMachine } from './data-transfer.states';
 
 type Outcome = { transferred: string; bytes: number } | { skipped: string };
 
 /**
- * Stage 3's worker side, on the destination buffer's queue, method `local`: copies the bundle from its
- * origin buffer, verifying size and SHA-256 while streaming (the bytes appear at the destination only if
- * they match), then records the transfer completed and the bundle PRESENT at the destination.
+ * Stage 3's worker side, on the destination buffer's queue: brings the bundle from its origin buffer,
+ * by reading it directly (method `local`) or by pulling it from the origin worker's data port in parallel,
+ * resumable ranges (method `http`); either way the bytes appear at the destination only once their size
+ * and SHA-256 match. Then the transfer is completed and the bundle PRESENT at the destination.
  */
 @Injectable()
 @HandlesOperation(OperationType.DATA_TRANSFER)
@@ -33,6 +35,7 @@ export class DataTransferProcessor implements OperationHandler {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly storage: StorageService,
     private readonly copies: PhysicalCopyService,
+    private readonly http: HttpTransferService,
   ) {}
 
   handle(payload: TaskPayload, context?: { job: Job<TaskPayload> }): Promise<Outcome> {
@@ -53,8 +56,16 @@ export class DataTransferProcessor implements OperationHandler {
     const origin = await m.findOneByOrFail(DataLocation, { id: t.originLocationId });
     const destination = await m.findOneByOrFail(DataLocation, { id: t.destinationLocationId });
     const expected = { size: bundle.size, sha256: bundle.sha256! };
-    const bytes = await this.storage.backendFor(origin).read(bundle.relativePath);
-    const digest = await this.storage.backendFor(destination).write(bundle.relativePath, bytes, expected);
+    const digest =
+      t.method === TransferMethod.HTTP
+        ? await this.http.pull(t, origin, destination, bundle.relativePath, expected)
+        : await this.storage
+            .backendFor(destination)
+            .write(
+              bundle.relativePath,
+              await this.storage.backendFor(origin).read(bundle.relativePath),
+              expected,
+            );
     await this.dataSource.transaction(async (tx) => {
       await transitionRow(
         tx,

@@ -8,6 +8,7 @@ import { DataTransferManager } from './data-transfer.manager';
 import { DataTransferProcessor } from './data-transfer.processor';
 import { DataTransferUnpackProcessor } from './data-transfer-unpack.processor';
 import { LtaRoutingService } from '../routing/lta-routing.service';
+import { HttpTransferService } from './http/http-transfer.service';
 
 /** Stages 2 to 4: bundles at a buffer, and (next) their transfer and unpacking at the destination. */
 @Module({
@@ -19,6 +20,7 @@ import { LtaRoutingService } from '../routing/lta-routing.service';
     DataTransferManager,
     DataTransferProcessor,
     DataTransferUnpackProcessor,
+    HttpTransferService,
   ],
   exports: [
     DataTransferPackageManager,

@@ -1,0 +1,88 @@
+import { Controller, Get, Headers, Inject, Logger, Param, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { DomainExceptionFilter } from '../../../common/http/domain-exception.filter';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+import { DomainError } from '../../../common/errors/domain-error';
+import { TokenScope } from '../../auth/api-token.entity';
+import { BearerTokenGuard } from '../../auth/bearer-token.guard';
+import { RequireScope } from '../../auth/scopes.decorator';
+import { DataLocation } from '../../locations/data-location.entity';
+import { LocationType, StorageType } from '../../locations/location-type';
+import { StorageService } from '../../storage/storage.service';
+import { WORKER_OPTIONS, WorkerOptions } from '../../workers/worker-options';
+import { parseRange } from './byte-range';
+
+/**
+ * A worker's buffers, served read-only to the workers of other sites (transfer method `http`):
+ * `GET /data/<site>/<location>/<path>`, a transfer-scoped token required, one byte range per request
+ * (`Range: bytes=a-b`, 206), so a destination pulls in parallel streams and resumes where a cut left it.
+ * Only buffers this worker serves; nothing else of the disk is reachable (the storage refuses paths that
+ * leave the root).
+ */
+@Controller('data')
+@UseGuards(BearerTokenGuard)
+@UseFilters(DomainExceptionFilter)
+@RequireScope(TokenScope.TRANSFER)
+export class BufferDataController {
+  private readonly logger = new Logger(BufferDataController.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly storage: StorageService,
+    @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
+  ) {}
+
+  @Get(':site/:location/*path')
+  async serve(
+    @Param('site') site: string,
+    @Param('location') name: string,
+    @Param('path') path: string | string[],
+    @Headers('range') range: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    const relativePath = Array.isArray(path) ? path.join('/') : path;
+    const location = await this.servedBuffer(site, name);
+    const backend = this.storage.backendFor(location);
+    const info = await backend.stat(relativePath).catch(() => null);
+    if (!info) throw new DomainError('NOT_FOUND', `${site}/${name} has no file ${relativePath}`);
+    const wanted = parseRange(range, info.size);
+    if (wanted === 'unsatisfiable') {
+      res.status(416).setHeader('Content-Range', `bytes */${info.size}`).end();
+      return;
+    }
+    const { start, end } = wanted ?? { start: 0, end: info.size - 1 };
+    res.status(wanted ? 206 : 200);
+    res.setHeader('Accept-Ranges', 'bytes');
+    res.setHeader('Content-Type', 'application/octet-stream');
+    res.setHeader('Content-Length', String(Math.max(0, end - start + 1)));
+    if (wanted) res.setHeader('Content-Range', `bytes ${start}-${end}/${info.size}`);
+    if (info.size === 0) {
+      res.end();
+      return;
+    }
+    const stream = await backend.read(relativePath, { start, end });
+    stream.on('error', (err) => {
+      this.logger.warn(`serving ${site}/${name}/${relativePath} failed: ${err.message}`);
+      res.destroy(err);
+    });
+    res.on('close', () => stream.destroy());
+    stream.pipe(res);
+  }
+
+  private async servedBuffer(site: string, name: string): Promise<DataLocation> {
+    const location = await this.dataSource
+      .getRepository(DataLocation)
+      .createQueryBuilder('l')
+      .innerJoin('l.site', 's')
+      .where('s.short_name = :site AND l.name = :name', { site, name })
+      .getOne();
+    const served =
+      location &&
+      location.locationType === LocationType.BUFFER &&
+      location.storageType === StorageType.DISK &&
+      (this.options.site === site || this.options.locations?.includes(`${site}_${name}`));
+    if (!served) throw new DomainError('NOT_FOUND', `this worker serves no buffer ${site}/${name}`);
+    return location;
+  }
+}

@@ -1,0 +1,87 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import Redis from 'ioredis';
+import { readFileSync } from 'node:fs';
+import { REDIS } from '../../../common/redis/redis.module';
+import { Environment } from '../../../config/environment';
+import { DataLocation } from '../../locations/data-location.entity';
+import { DiskStorage } from '../../storage/disk-storage';
+import { StorageService } from '../../storage/storage.service';
+import { Digest } from '../../storage/verifying-stream';
+import { DataTransfer } from '../data-transfer.entity';
+import { Bandwidth } from './bandwidth';
+import { pullInRanges, TransferRefusedError } from './http-pull';
+import { RouteSlots } from './route-slots';
+
+/** Below this, one stream: more would only add requests. */
+const MIN_BYTES_PER_STREAM = 8 * 1024 * 1024;
+
+/**
+ * Transfer method `http`, the destination side: takes a slot on the route (origin location to destination
+ * site, `TRANSFER_ROUTE_CONCURRENCY` across all workers), then pulls the file from the origin's data URL in
+ * `TRANSFER_STREAMS` resumable ranges, paced by `TRANSFER_BANDWIDTH_LIMIT`, authenticated with
+ * `TRANSFER_TOKEN`, trusting `TRANSFER_TLS_CA` for https.
+ */
+@Injectable()
+export class HttpTransferService {
+  private readonly logger = new Logger(HttpTransferService.name);
+  private readonly bandwidth: Bandwidth;
+  private readonly ca?: Buffer;
+
+  constructor(
+    private readonly config: ConfigService<Environment, true>,
+    private readonly storage: StorageService,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {
+    this.bandwidth = new Bandwidth(config.get('TRANSFER_BANDWIDTH_LIMIT', { infer: true }));
+    const ca = config.get('TRANSFER_TLS_CA', { infer: true });
+    this.ca = ca ? readFileSync(ca) : undefined;
+  }
+
+  async pull(
+    t: DataTransfer,
+    origin: DataLocation,
+    destination: DataLocation,
+    path: string,
+    expected: { size: number; sha256: string },
+  ): Promise<Digest> {
+    const token = this.config.get('TRANSFER_TOKEN', { infer: true });
+    if (!token)
+      throw new TransferRefusedError('TRANSFER_TOKEN is not set: this worker cannot pull over http');
+    if (!origin.dataUrl) throw new TransferRefusedError(`${origin.name} has no dataUrl to pull from`);
+    const target = this.storage.backendFor(destination);
+    if (!(target instanceof DiskStorage))
+      throw new TransferRefusedError(`${destination.name}: http pulls land on disk buffers only`);
+    const streams = Math.max(
+      1,
+      Math.min(
+        this.config.get('TRANSFER_STREAMS', { infer: true }),
+        Math.floor(expected.size / MIN_BYTES_PER_STREAM),
+      ),
+    );
+    const prefix = this.config.get('REDIS_KEY_PREFIX', { infer: true });
+    const slots = new RouteSlots(
+      this.redis,
+      `${prefix}transfer_route:${origin.id}:${destination.siteId}`,
+      this.config.get('TRANSFER_ROUTE_CONCURRENCY', { infer: true }),
+    );
+    return slots.hold(t.id, async () => {
+      const into = await target.openResumable(path, expected.size, streams);
+      const held = into.bytesHeld;
+      const url = `${origin.dataUrl}/${path.split('/').map(encodeURIComponent).join('/')}`;
+      const { digest, received } = await pullInRanges({
+        url,
+        token,
+        expected,
+        into,
+        bandwidth: this.bandwidth,
+        ca: this.ca,
+      });
+      this.logger.log(
+        `pulled ${path} (${expected.size} bytes) from ${url} in ${streams} stream(s): ${received} received` +
+          (held ? `, ${held} already held from an earlier attempt` : ''),
+      );
+      return digest;
+    });
+  }
+}
