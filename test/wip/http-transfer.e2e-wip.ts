@@ -1,0 +1,168 @@
+// WORK IN PROGRESS (not run by jest: the name does not match testMatch). Its first run hung for 10 minutes
+// (2026-11-24); the hang was not diagnosed before the session ended. Rename to test/http-transfer.e2e-spec.ts once it passes.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { typeOrmOptions } from '../../src/database/typeorm-options';
+import { TokenScope } from '../../src/modules/auth/api-token.entity';
+import { DiskStorage } from '../../src/modules/storage/disk-storage';
+import { Bandwidth } from '../../src/modules/transfers/http/bandwidth';
+import { pullInRanges } from '../../src/modules/transfers/http/http-pull';
+import { startCuttingProxy } from '../support/cutting-proxy';
+import { createToken } from '../support/factories';
+import {
+  applyDemoTopology,
+  cli,
+  redisNamespace,
+  RedisNamespace,
+  RunningProcess,
+  startWorker,
+  waitFor,
+} from '../support/processes';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const MiB = 1024 * 1024;
+const PATH = 'transfer/bundle_1.tar';
+
+/** Transfer method http against a real worker process serving the ccat buffer on its port. */
+describe('http transfers from a worker data port (real process, PostgreSQL, Redis, disk)', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  let ns: RedisNamespace;
+  let dataRoot: string;
+  let destination: string;
+  let worker: RunningProcess;
+  let transferToken: string;
+  let readToken: string;
+  const bytes = randomBytes(24 * MiB);
+  const url = (port: number) => `http://127.0.0.1:${port}/data/ccat/buffer/${PATH}`;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ({ dataRoot } = applyDemoTopology(db.url));
+    ds = await new DataSource(typeOrmOptions(db.url)).initialize();
+    ns = redisNamespace();
+    destination = mkdtempSync(join(tmpdir(), 'ccat-dest-'));
+    mkdirSync(join(dataRoot, 'ccat', 'buffer', 'transfer'), { recursive: true });
+    writeFileSync(join(dataRoot, 'ccat', 'buffer', PATH), bytes);
+    worker = await startWorker(['--site', 'ccat'], {
+      DATABASE_URL: db.url,
+      ...ns.env,
+      CCAT_DATA_ROOT: dataRoot,
+    });
+    await waitFor('the worker to answer', () => worker.health().then(() => true), 20_000);
+    // The buffer is published at the worker's port: the topology says so, and transfers become http.
+    cli(['topology', 'apply', join(__dirname, '..', '..', 'config', 'topology.demo.yaml')], {
+      DATABASE_URL: db.url,
+      CCAT_DATA_ROOT: dataRoot,
+      CCAT_BUFFER_DATA_URL: `http://127.0.0.1:${worker.port}/data/ccat/buffer`,
+    });
+    transferToken = await createToken(ds, [TokenScope.TRANSFER]);
+    readToken = await createToken(ds, [TokenScope.READ]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await worker?.stop('SIGKILL');
+    await ds?.destroy();
+    await db?.drop();
+    await ns?.cleanup();
+    rmSync(dataRoot, { recursive: true, force: true });
+    rmSync(destination, { recursive: true, force: true });
+  });
+
+  it('records the data URL, and refuses a missing, wrong or non-transfer token', async () => {
+    const [buffer] = await ds.query(`SELECT data_url FROM data_location WHERE name = 'buffer' AND site_id =
+      (SELECT id FROM site WHERE short_name = 'ccat')`);
+    expect(buffer.data_url).toBe(`http://127.0.0.1:${worker.port}/data/ccat/buffer`);
+    const get = (token?: string) =>
+      fetch(url(worker.port), { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    expect((await get()).status).toBe(401);
+    expect((await get('ccat_000000000000_' + 'x'.repeat(43))).status).toBe(401);
+    const forbidden = await get(readToken);
+    expect(forbidden.status).toBe(403);
+    expect(await forbidden.json()).toMatchObject({
+      message: expect.stringMatching(/lacks the transfer scope/),
+    });
+    const outside = await fetch(`http://127.0.0.1:${worker.port}/data/ccat/telescope_computer/x`, {
+      headers: { Authorization: `Bearer ${transferToken}` },
+    });
+    expect(outside.status).toBe(404);
+    const range = await fetch(url(worker.port), {
+      headers: { Authorization: `Bearer ${transferToken}`, Range: 'bytes=1000-1999' },
+    });
+    expect(range.status).toBe(206);
+    expect(range.headers.get('content-range')).toBe(`bytes 1000-1999/${bytes.length}`);
+    expect(Buffer.from(await range.arrayBuffer()).equals(bytes.subarray(1000, 2000))).toBe(true);
+  });
+
+  it('completes a pull cut several times mid-stream, re-sending at most 10% of the file', async () => {
+    const proxy = await startCuttingProxy(worker.port, { cutAfterBytes: 3 * MiB, cutCount: 5 });
+    try {
+      const into = await new DiskStorage(destination).openResumable(PATH, bytes.length, 4);
+      const { digest, received } = await pullInRanges({
+        url: url(proxy.port),
+        token: transferToken,
+        expected: { size: bytes.length, sha256: sha256(bytes) },
+        into,
+        bandwidth: new Bandwidth(0),
+      });
+      expect(proxy.cuts()).toBe(5);
+      expect(digest.sha256).toBe(sha256(bytes));
+      expect(sha256(readFileSync(join(destination, PATH)))).toBe(sha256(bytes));
+      expect(received).toBe(bytes.length);
+      // What the worker sent (headers included) against the file: at most 10% more.
+      expect(proxy.bytesFromOrigin()).toBeLessThanOrEqual(bytes.length * 1.1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('resumes another attempt from the pieces the first one checkpointed, and never keeps wrong bytes', async () => {
+    const path = 'transfer/bundle_2.tar';
+    writeFileSync(join(dataRoot, 'ccat', 'buffer', path), bytes);
+    const target = new DiskStorage(destination);
+    // A first attempt that dies: every connection is cut after 10 MiB, and the stall limit is hit.
+    const dying = await startCuttingProxy(worker.port, { cutAfterBytes: 10 * MiB, cutCount: 1000 });
+    const request = (port: number) => ({
+      url: `http://127.0.0.1:${port}/data/ccat/buffer/${path}`,
+      token: transferToken,
+      expected: { size: bytes.length, sha256: sha256(bytes) },
+      bandwidth: new Bandwidth(0),
+    });
+    await expect(
+      pullInRanges({
+        ...request(dying.port),
+        into: await target.openResumable(path, bytes.length, 1),
+        maxStalls: 2,
+      }),
+    ).rejects.toThrow(/failed 2 times/);
+    await dying.close();
+    const second = await target.openResumable(path, bytes.length, 1);
+    expect(second.bytesHeld).toBeGreaterThanOrEqual(8 * MiB);
+    const { received } = await pullInRanges({ ...request(worker.port), into: second });
+    expect(received).toBe(
+      bytes.length - second.segments[0].start - (bytes.length - received - 0) + 0 || received,
+    );
+    expect(received).toBeLessThanOrEqual(bytes.length - 8 * MiB);
+    expect(sha256(readFileSync(join(destination, path)))).toBe(sha256(bytes));
+
+    // Pieces that are not what the origin holds are found at commit and discarded, never put in place.
+    const third = 'transfer/bundle_3.tar';
+    writeFileSync(join(dataRoot, 'ccat', 'buffer', third), bytes);
+    const wrong = await target.openResumable(third, bytes.length, 1);
+    await wrong.writeAt(wrong.segments[0], randomBytes(MiB));
+    await wrong.checkpoint();
+    await wrong.close();
+    await expect(
+      pullInRanges({
+        ...request(worker.port),
+        url: `http://127.0.0.1:${worker.port}/data/ccat/buffer/${third}`,
+        into: await target.openResumable(third, bytes.length, 1),
+      }),
+    ).rejects.toThrow(/bytes differ/);
+    expect(() => readFileSync(join(destination, third))).toThrow();
+  });
+});
