@@ -141,12 +141,11 @@ describe('http transfers from a worker data port (real process, PostgreSQL, Redi
     ).rejects.toThrow(/failed 2 times/);
     await dying.close();
     const second = await target.openResumable(path, bytes.length, 1);
-    expect(second.bytesHeld).toBeGreaterThanOrEqual(8 * MiB);
+    const held = second.bytesHeld;
+    expect(held).toBeGreaterThanOrEqual(8 * MiB);
     const { received } = await pullInRanges({ ...request(worker.port), into: second });
-    expect(received).toBe(
-      bytes.length - second.segments[0].start - (bytes.length - received - 0) + 0 || received,
-    );
-    expect(received).toBeLessThanOrEqual(bytes.length - 8 * MiB);
+    // Only what was not held already comes again.
+    expect(received).toBe(bytes.length - held);
     expect(sha256(readFileSync(join(destination, path)))).toBe(sha256(bytes));
 
     // Pieces that are not what the origin holds are found at commit and discarded, never put in place.

@@ -50,7 +50,6 @@ export class LongTermArchiveProcessor implements OperationHandler {
       payload,
       context,
       work: (row) => this.archive(row),
-      onFinalFailure: (row, err) => this.fail(row.id, err),
     });
   }
 
@@ -137,19 +136,5 @@ export class LongTermArchiveProcessor implements OperationHandler {
       [packageId, LIVE_COPY_STATUSES],
     );
     return sites;
-  }
-
-  private async fail(id: string, err: Error): Promise<void> {
-    await this.dataSource.transaction((m) =>
-      transitionRow(
-        m,
-        LongTermArchiveTransfer,
-        id,
-        'status',
-        longTermArchiveTransferStatusMachine,
-        OperationStatus.FAILED,
-        { failureReason: err.message.slice(0, 2000) },
-      ),
-    );
   }
 }

@@ -3,6 +3,7 @@ import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { claimWork } from '../../common/claim-work';
 import { OperationStatus } from '../../common/operation-status';
 import { StateMachine } from '../../common/state-machine';
+import { transitionRow } from '../../common/transition-row';
 import { StorageError } from '../storage/storage-errors';
 import { TaskPayload } from './queue-descriptor';
 
@@ -15,8 +16,12 @@ export interface ClaimedWork<E extends ObjectLiteral & { id: string }, R> {
   payload: TaskPayload;
   context?: { job: Job<TaskPayload> };
   work: (row: E) => Promise<R>;
-  /** Records the failure (status FAILED, the reason, anything to undo) once no retry is left. */
-  onFinalFailure: (row: E, err: Error) => Promise<void>;
+  /**
+   * Records the failure once no retry is left. By default the status column goes to FAILED with the
+   * reason (prefixed by `failurePrefix`); work with something to undo passes its own.
+   */
+  onFinalFailure?: (row: E, err: Error) => Promise<void>;
+  failurePrefix?: string;
 }
 
 /**
@@ -38,9 +43,22 @@ export async function runClaimedWork<E extends ObjectLiteral & { id: string }, R
     const permanent = err instanceof StorageError && !err.retryable;
     const lastAttempt = !w.context || w.context.job.attemptsMade + 1 >= (w.context.job.opts.attempts ?? 1);
     if (permanent || lastAttempt) {
-      await w.onFinalFailure(claimed, err as Error);
+      await (w.onFinalFailure ?? ((row, e) => recordFailure(w, row, e)))(claimed, err as Error);
       throw permanent ? new UnrecoverableError((err as Error).message) : err;
     }
     throw err;
   }
+}
+
+/** The default final failure: the work's status FAILED, with the reason. */
+async function recordFailure<E extends ObjectLiteral & { id: string }, R>(
+  w: ClaimedWork<E, R>,
+  row: E,
+  err: Error,
+): Promise<void> {
+  await w.dataSource.transaction((m) =>
+    transitionRow(m, w.entity, row.id, w.column ?? 'status', w.machine, OperationStatus.FAILED, {
+      failureReason: `${w.failurePrefix ?? ''}${err.message}`.slice(0, 2000),
+    } as never),
+  );
 }

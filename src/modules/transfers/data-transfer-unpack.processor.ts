@@ -49,7 +49,7 @@ export class DataTransferUnpackProcessor implements OperationHandler {
       payload,
       context,
       work: (row) => this.unpack(row),
-      onFinalFailure: (row, err) => this.fail(row.id, err),
+      failurePrefix: 'unpack: ',
     });
   }
 
@@ -208,21 +208,5 @@ export class DataTransferUnpackProcessor implements OperationHandler {
     const keep = new Set(recorded.map((r) => r.relative_path));
     const backend = this.storage.backendFor(at);
     for (const path of paths.filter((p) => !keep.has(p))) await backend.delete(path).catch(() => undefined);
-  }
-
-  private async fail(id: string, err: Error): Promise<void> {
-    await this.dataSource.transaction((m) =>
-      transitionRow(
-        m,
-        DataTransfer,
-        id,
-        'unpackStatus',
-        dataTransferUnpackStatusMachine,
-        OperationStatus.FAILED,
-        {
-          failureReason: `unpack: ${err.message}`.slice(0, 2000),
-        },
-      ),
-    );
   }
 }

@@ -46,7 +46,6 @@ export class DataTransferProcessor implements OperationHandler {
       payload,
       context,
       work: (row) => this.transfer(row),
-      onFinalFailure: (row, err) => this.fail(row.id, err),
     });
   }
 
@@ -98,13 +97,5 @@ export class DataTransferProcessor implements OperationHandler {
       `transferred ${bundle.name} (${digest.size} bytes) from ${origin.name} to ${destination.name}`,
     );
     return { transferred: bundle.name, bytes: digest.size };
-  }
-
-  private async fail(id: string, err: Error): Promise<void> {
-    await this.dataSource.transaction((m) =>
-      transitionRow(m, DataTransfer, id, 'status', dataTransferStatusMachine, OperationStatus.FAILED, {
-        failureReason: err.message.slice(0, 2000),
-      }),
-    );
   }
 }
