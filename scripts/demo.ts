@@ -261,7 +261,8 @@ async function main(): Promise<void> {
         `(${human(totalBytes / seconds)}/s).`,
     );
     console.log(
-      '(Replication to the second archive site and the http transfer method are the next stage to build.)',
+      '(The demo waits for the first verified archive copy of each file; replication to the second archive ' +
+        'site runs on in the background, and checking it here, over http, is the next step.)',
     );
     if (proof.verified !== all.length) throw new Error('not every file was verified in the archive');
 
