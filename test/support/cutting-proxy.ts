@@ -9,22 +9,33 @@ export interface CuttingProxy {
 }
 
 /**
- * A TCP proxy in front of an origin port that cuts connections mid-stream: each of the first `cutCount`
- * connections is destroyed once `cutAfterBytes` have come back through it. Optionally adds latency to
+ * A TCP proxy in front of an origin port that cuts connections mid-stream: a connection is destroyed once
+ * `cutAfterBytes` have come back through it, until `cutCount` connections have been cut. Optionally adds latency to
  * every chunk from the origin (a long link). Counts what the origin sent.
  */
 export async function startCuttingProxy(
   originPort: number,
-  options: { cutAfterBytes?: number; cutCount?: number; latencyMs?: number } = {},
+  options: {
+    /** Cut a connection once this many bytes came back through it (for the first `cutCount` cuts). */
+    cutAfterBytes?: number;
+    cutCount?: number;
+    /** The link goes down for good once this many bytes came through in all: every connection is cut. */
+    downAfterBytes?: number;
+    latencyMs?: number;
+  } = {},
 ): Promise<CuttingProxy> {
   let fromOrigin = 0;
   let cuts = 0;
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
+    const down = () => fromOrigin >= (options.downAfterBytes ?? Infinity);
+    if (down()) {
+      client.destroy();
+      return;
+    }
     const origin = createConnection({ host: '127.0.0.1', port: originPort });
     sockets.add(client).add(origin);
     let sent = 0;
-    const cutHere = cuts < (options.cutCount ?? 0);
     const end = () => {
       client.destroy();
       origin.destroy();
@@ -36,7 +47,8 @@ export async function startCuttingProxy(
       const forward = () => client.write(d);
       if (options.latencyMs) setTimeout(forward, options.latencyMs);
       else forward();
-      if (cutHere && sent >= (options.cutAfterBytes ?? Infinity) && !client.destroyed) {
+      if (client.destroyed) return;
+      if (down() || (cuts < (options.cutCount ?? 0) && sent >= (options.cutAfterBytes ?? Infinity))) {
         cuts++;
         end();
       }
