@@ -10,6 +10,7 @@ import { ApiHarness, startApi } from './support/api-app';
 import { createToken, obsUnitStart } from './support/factories';
 import {
   applyDemoTopology,
+  freePort,
   redisNamespace,
   RedisNamespace,
   RunningProcess,
@@ -38,6 +39,8 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
   let client: S3Client;
   let dataRoot: string;
   let token: string;
+  let transferToken: string;
+  const ports = new Map<string, number>();
   const workers = new Map<string, RunningProcess>();
   const registered = new Map<string, Registered>();
   const env = () => ({
@@ -56,8 +59,17 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
     TRANSFER_PACKAGE_MAX_WAIT: '500ms',
     WORKER_DISCOVERY_INTERVAL: '1s',
     JOB_LOCK_DURATION: '2s',
+    TRANSFER_TOKEN: transferToken,
   });
-  const start = async (name: string, args: string[]) => workers.set(name, await startWorker(args, env()));
+  /** Each site's worker listens on the port its buffer's data URL names: transfers between sites are http. */
+  const start = async (name: string, args: string[]) =>
+    workers.set(
+      name,
+      await startWorker(args, {
+        ...env(),
+        ...(ports.has(name) ? { WORKER_HTTP_PORT: String(ports.get(name)) } : {}),
+      }),
+    );
 
   /** Writes the files of one obs unit to the telescope computer and registers them through the API. */
   const observe = async (instrument: string, modules: string[], files: number, maxSize: number) => {
@@ -122,8 +134,16 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
     });
     ns = redisNamespace();
     api = await startApi({ ...ns.env });
-    ({ dataRoot } = applyDemoTopology(api.db.url, { CCAT_S3_ENDPOINT: s3.endpoint }));
+    for (const site of ['ccat', 'cologne', 'us']) ports.set(site, await freePort());
+    const dataUrl = (site: string) => `http://127.0.0.1:${ports.get(site)}/data/${site}/buffer`;
+    ({ dataRoot } = applyDemoTopology(api.db.url, {
+      CCAT_S3_ENDPOINT: s3.endpoint,
+      CCAT_BUFFER_DATA_URL: dataUrl('ccat'),
+      COLOGNE_BUFFER_DATA_URL: dataUrl('cologne'),
+      US_BUFFER_DATA_URL: dataUrl('us'),
+    }));
     token = await createToken(api.dataSource, [TokenScope.INGEST, TokenScope.READ]);
+    transferToken = await createToken(api.dataSource, [TokenScope.TRANSFER]);
     for (const site of ['ccat', 'cologne', 'us']) await start(site, ['--site', site]);
     await start('managers', ['--role', 'managers']);
   }, 60_000);
@@ -197,7 +217,10 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
     expect(seen.size).toBe(50);
     expect([...seen.values()].every((n) => n === 2)).toBe(true);
 
-    // Each bundle left the observatory once, and reached the second site from the first one's buffer.
+    // Each bundle left the observatory once, and reached the second site from the first one's buffer,
+    // every time pulled over http from the origin worker's data port.
+    const methods = await api.dataSource.query(`SELECT DISTINCT method FROM data_transfer`);
+    expect(methods).toEqual([{ method: 'http' }]);
     const transfers: { dtp: string; origin_site: string; destination_site: string }[] =
       await api.dataSource.query(
         `SELECT t.data_transfer_package_id AS dtp, os.short_name AS origin_site, ds.short_name AS destination_site
@@ -234,6 +257,72 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
     expect(deletions.length).toBe(new Set(transfers.map((t) => t.dtp)).size * 3);
     for (const d of deletions)
       expect(d.scheduled_at.getTime()).toBeGreaterThanOrEqual(d.last_transfer_done.getTime());
+  }, 120_000);
+
+  it("keeps a bundle in the first archive site's buffer while the secondary transfer still needs it", async () => {
+    // The US worker is down: whichever bundle goes to Cologne first waits there for its replication.
+    await workers.get('us')!.stop('SIGKILL');
+    const bundleOf = (unit: string) =>
+      waitFor(
+        `the bundle of ${unit} to leave the observatory`,
+        async () => {
+          const [row] = await api.dataSource.query(
+            `SELECT t.data_transfer_package_id AS dtp, s.short_name AS site FROM data_transfer t
+             JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id
+            WHERE t.data_transfer_package_id IN
+                  (SELECT data_transfer_package_id FROM raw_data_package WHERE executed_obs_unit_id = $1)`,
+            [unit],
+          );
+          return row as { dtp: string; site: string } | undefined;
+        },
+        30_000,
+      );
+    let bundle = await bundleOf(await observe('chai', ['lfa'], 3, 50_000));
+    // Round robin: if this one went to the US first, the next one goes to Cologne.
+    if (bundle.site === 'us') bundle = await bundleOf(await observe('chai', ['lfa'], 3, 50_000));
+    expect(bundle.site).toBe('cologne');
+    const state = async () =>
+      api.dataSource.query(
+        `SELECT s.short_name AS site, c.status FROM physical_copy c
+           JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
+          WHERE c.data_transfer_package_id = $1 AND l.location_type = 'buffer' ORDER BY s.short_name`,
+        [bundle.dtp],
+      ) as Promise<{ site: string; status: string }[]>;
+    await waitFor(
+      "the secondary transfer to Cologne's buffer to be created",
+      async () => {
+        const [row] = await api.dataSource.query(
+          `SELECT count(*)::int AS n FROM data_transfer WHERE data_transfer_package_id = $1`,
+          [bundle.dtp],
+        );
+        return row.n === 2;
+      },
+      30_000,
+    );
+    // Ten deletion cycles later the bundle is still in both buffers, and nothing is scheduled for deletion.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await state()).toEqual([
+      { site: 'ccat', status: 'present' },
+      { site: 'cologne', status: 'present' },
+    ]);
+    const [secondary] = await api.dataSource.query(
+      `SELECT os.short_name AS origin, t.status FROM data_transfer t
+         JOIN data_location o ON o.id = t.origin_location_id JOIN site os ON os.id = o.site_id
+         JOIN data_location d ON d.id = t.destination_location_id JOIN site ds ON ds.id = d.site_id
+        WHERE t.data_transfer_package_id = $1 AND ds.short_name = 'us'`,
+      [bundle.dtp],
+    );
+    expect(secondary.origin).toBe('cologne');
+    expect(['pending', 'scheduled']).toContain(secondary.status);
+
+    // The US comes back: it pulls the bundle from Cologne, unpacks it, and then the copies go.
+    await start('us', ['--site', 'us']);
+    await waitFor(
+      'the bundle to be deleted from every buffer',
+      async () => (await state()).every((c) => c.status === 'deleted'),
+      60_000,
+    );
+    expect((await state()).map((c) => c.site)).toEqual(['ccat', 'cologne', 'us']);
   }, 120_000);
 
   it('leaves no PRESENT archive copy when the archiving worker is killed mid-upload, and the retry completes', async () => {

@@ -92,9 +92,12 @@ export interface HealthBody {
   details?: Record<string, Record<string, unknown> & { boundQueues?: string[] }>;
 }
 
-/** Starts the built worker app with `args`, on a free health port, and captures what it prints. */
+/**
+ * Starts the built worker app with `args`, on `env.WORKER_HTTP_PORT` or a free port, and captures what it
+ * prints.
+ */
 export async function startWorker(args: string[], env: NodeJS.ProcessEnv): Promise<RunningProcess> {
-  const port = await freePort();
+  const port = env.WORKER_HTTP_PORT ? Number(env.WORKER_HTTP_PORT) : await freePort();
   const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'worker', 'main.js'), ...args], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env, WORKER_HTTP_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
