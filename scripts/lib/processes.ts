@@ -1,4 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -26,14 +27,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts a built app (`dist/apps/<name>/main.js`) as a child process with its output prefixed. */
-export function startApp(name: 'api' | 'worker', env: NodeJS.ProcessEnv, args: string[] = []): ChildProcess {
+/**
+ * Starts a built app (`dist/apps/<name>/main.js`) as a child process. Its output goes to `logFile` when
+ * given, and to the console, prefixed, with DEMO_VERBOSE set.
+ */
+export function startApp(
+  name: 'api' | 'worker',
+  env: NodeJS.ProcessEnv,
+  args: string[] = [],
+  logFile?: string,
+): ChildProcess {
   const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', name, 'main.js'), ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const log = logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
+  child.once('exit', () => log?.end());
   const forward = (stream: NodeJS.ReadableStream | null, sink: NodeJS.WriteStream) =>
     stream?.on('data', (chunk: Buffer) => {
+      log?.write(chunk);
       if (env.DEMO_VERBOSE) sink.write(`[${name}] ${chunk}`);
     });
   forward(child.stdout, process.stdout);

@@ -19,6 +19,8 @@ export interface StackOptions {
   /** Print what each step did (the demo); a benchmark keeps quiet. */
   say?: (text: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** Where the API writes its log (api.log), if anywhere. */
+  logDir?: string;
 }
 
 const SERVER_URL = process.env.DEMO_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432';
@@ -47,7 +49,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     env,
   ).trim();
   say(`created API token demo-instrument (scopes ingest, read): ${token.slice(0, 18)}…`);
-  const api = startApp('api', env);
+  const api = startApp('api', env, [], options.logDir && join(options.logDir, 'api.log'));
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitForHttp(`${baseUrl}/health`).catch(async (err) => {
     await stop(api);

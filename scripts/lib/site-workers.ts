@@ -1,0 +1,65 @@
+import { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { cli, freePort, startApp, stop, waitForHttp } from './processes';
+
+export const SITES = ['ccat', 'cologne', 'us'];
+
+/**
+ * The ports the site workers will listen on, chosen before the topology is applied: each site's buffer is
+ * published at its worker's data port (`dataUrl`), which is what makes transfers between sites `http`.
+ */
+export async function allocateSitePorts(): Promise<Map<string, number>> {
+  const ports = new Map<string, number>();
+  for (const site of SITES) ports.set(site, await freePort());
+  return ports;
+}
+
+/** CCAT_BUFFER_DATA_URL and the like, as config/topology.demo.yaml reads them. */
+export function dataUrlEnv(ports: Map<string, number>): Record<string, string> {
+  return Object.fromEntries(
+    [...ports].map(([site, port]) => [
+      `${site.toUpperCase()}_BUFFER_DATA_URL`,
+      `http://127.0.0.1:${port}/data/${site}/buffer`,
+    ]),
+  );
+}
+
+/** A token with the transfer scope only: what the workers present to each other's data ports. */
+export function createTransferToken(env: NodeJS.ProcessEnv): string {
+  return cli(['token', 'create', '--name', 'site-workers', '--scopes', 'transfer', '--quiet'], env).trim();
+}
+
+/**
+ * One worker process per site, on the ports its data URL names, and one managers process; resolves once
+ * every one answers on /health.
+ */
+export async function startSiteWorkers(
+  env: NodeJS.ProcessEnv,
+  ports: Map<string, number>,
+  transferToken: string,
+  logDir?: string,
+): Promise<ChildProcess[]> {
+  const started: ChildProcess[] = [];
+  const listening: number[] = [];
+  const start = (name: string, args: string[], port: number) => {
+    const log = logDir && join(logDir, `worker-${name}.log`);
+    started.push(
+      startApp(
+        'worker',
+        { ...env, WORKER_HTTP_PORT: String(port), TRANSFER_TOKEN: transferToken },
+        args,
+        log,
+      ),
+    );
+    listening.push(port);
+  };
+  for (const [site, port] of ports) start(site, ['--site', site], port);
+  start('managers', ['--role', 'managers'], await freePort());
+  try {
+    await Promise.all(listening.map((p) => waitForHttp(`http://127.0.0.1:${p}/health`)));
+  } catch (err) {
+    await Promise.all(started.map((w) => stop(w)));
+    throw err;
+  }
+  return started;
+}
