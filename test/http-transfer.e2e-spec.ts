@@ -8,7 +8,7 @@ import { TokenScope } from '../src/modules/auth/api-token.entity';
 import { DiskStorage } from '../src/modules/storage/disk-storage';
 import { Bandwidth } from '../src/modules/transfers/http/bandwidth';
 import { pullInRanges } from '../src/modules/transfers/http/http-pull';
-import { startCuttingProxy } from './support/cutting-proxy';
+import { startLinkProxy } from '../scripts/lib/link-proxy';
 import { createToken } from './support/factories';
 import {
   applyDemoTopology,
@@ -97,7 +97,7 @@ describe('http transfers from a worker data port (real process, PostgreSQL, Redi
   });
 
   it('completes a pull cut several times mid-stream, re-sending at most 10% of the file', async () => {
-    const proxy = await startCuttingProxy(worker.port, { cutAfterBytes: 3 * MiB, cutCount: 5 });
+    const proxy = await startLinkProxy(worker.port, { cutAfterBytes: 3 * MiB, cutCount: 5 });
     try {
       const into = await new DiskStorage(destination).openResumable(PATH, bytes.length, 4);
       const { digest, received } = await pullInRanges({
@@ -123,7 +123,7 @@ describe('http transfers from a worker data port (real process, PostgreSQL, Redi
     writeFileSync(join(dataRoot, 'ccat', 'buffer', path), bytes);
     const target = new DiskStorage(destination);
     // A first attempt that dies: the link goes down for good after 10 MiB, and the stall limit is hit.
-    const dying = await startCuttingProxy(worker.port, { downAfterBytes: 10 * MiB });
+    const dying = await startLinkProxy(worker.port, { downAfterBytes: 10 * MiB });
     const request = (port: number) => ({
       url: `http://127.0.0.1:${port}/data/ccat/buffer/${path}`,
       token: transferToken,

@@ -1,185 +1,91 @@
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { readBackFromArchives } from '../../scripts/lib/archive-proof';
-import { IngestClient, WrittenFile, writeFile } from '../../scripts/lib/instrument';
-import { ROOT, startApp, stop, waitForHttp } from '../../scripts/lib/processes';
-import { startS3Server } from '../../scripts/lib/s3-server';
-import { startStack } from '../../scripts/lib/stack';
+import { ROOT } from '../../scripts/lib/processes';
+import { benchLongLink } from './long-link';
+import { timePipeline, writeNight } from './run-pipeline';
+import { shellBaseline } from './shell-baseline';
 
 /**
- * bench/pipeline: 1 GiB in 200 files (4 obs units x 2 modules) from registration to one verified copy in
- * the S3 archive, through real processes (API, a worker per site, the managers, s3rver); beside it the
- * same byte work done by shell tools; then the packaging RSS benchmark. Prints its figures.
+ * bench/pipeline, in one run: (1) 1 GiB in 200 files from registration to verified copies at both archive
+ * sites, beside the same byte work by shell tools; (2) 10,000 files of 1 KiB the same way, in files/s;
+ * (3) one large file pulled over a modelled long link with 1 and TRANSFER_STREAMS streams; then the
+ * packaging RSS benchmark. Sizes can be turned down with the BENCH_* variables for a quick look.
  */
-const TOTAL = Number(process.env.BENCH_PIPELINE_BYTES ?? 1024 ** 3);
-const FILES = Number(process.env.BENCH_PIPELINE_FILES ?? 200);
-const UNITS = 4;
-const MODULES = ['pcam_280', 'pcam_350'];
-const MiB = 1024 * 1024;
+const BIG_BYTES = Number(process.env.BENCH_PIPELINE_BYTES ?? 1024 ** 3);
+const BIG_FILES = Number(process.env.BENCH_PIPELINE_FILES ?? 200);
+const SMALL_FILES = Number(process.env.BENCH_SMALL_FILES ?? 10_000);
+const LINK_BYTES = Number(process.env.BENCH_LINK_BYTES ?? 128 * 1024 ** 2);
+const RTT_MS = 120;
+const WINDOW = 2 * 1024 ** 2;
+const STREAMS = Number(process.env.TRANSFER_STREAMS ?? 4);
+const lines: string[] = [];
+const report = (line: string) => {
+  lines.push(line);
+  console.log(line);
+};
 
-interface Unit {
-  id: string;
-  files: WrittenFile[];
-}
-
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+async function bigFiles(): Promise<void> {
+  const base = mkdtempSync(join(tmpdir(), 'ccat-bench-big-'));
+  try {
+    const units = await writeNight(base, 4, BIG_FILES, Math.floor(BIG_BYTES / BIG_FILES));
+    const bytes = units.flatMap((u) => u.files).reduce((s, f) => s + f.size, 0);
+    const seconds = await timePipeline('big', base, units);
+    const shell = shellBaseline(base, units);
+    report(`1. ${(bytes / 1024 ** 3).toFixed(2)} GiB in ${BIG_FILES} files, 8 packages`);
+    report(
+      `   pipeline, registration -> verified copies at both archive sites (then read back independently): ` +
+        `${seconds.toFixed(1)} s, ${(bytes / 1024 ** 2 / seconds).toFixed(1)} MiB/s of new data`,
+    );
+    report(`   shell tools, the same byte work for two sites: ${shell.toFixed(1)} s`);
+    report(`   ratio pipeline / shell: ${(seconds / shell).toFixed(2)} (target <= 1.0)`);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
   }
 }
 
-function shellBaseline(base: string, units: Unit[]): number {
-  // What the pipeline does to the bytes, by hand: hash every file, tar each package and hash it, tar the
-  // packages into a bundle and hash it, copy the bundle to the destination buffer and the packages to a
-  // directory standing for the archive, and flush it all to disk.
-  const packages = units.flatMap((u) => MODULES.map((m) => ({ unit: u.id, module: m })));
-  const script = [
-    'set -e',
-    `cd ${join(base, 'ccat', 'telescope_computer')}`,
-    `mkdir -p ${base}/shell/buffer ${base}/shell/dest ${base}/shell/lta`,
-    'find . -type f -name "*.fits" -print0 | xargs -0 sha256sum > /dev/null',
-    ...packages.map(
-      (p, i) =>
-        `tar cf ${base}/shell/buffer/p${i}.tar primecam/${p.unit}/${p.module} && sha256sum ${base}/shell/buffer/p${i}.tar > /dev/null`,
-    ),
-    `cd ${base}/shell/buffer && tar cf bundle.tar p*.tar && sha256sum bundle.tar > /dev/null`,
-    `cp bundle.tar ${base}/shell/dest/ && sha256sum ${base}/shell/dest/bundle.tar > /dev/null`,
-    `cp p*.tar ${base}/shell/lta/ && sha256sum ${base}/shell/lta/*.tar > /dev/null`,
-    'sync',
-  ].join('\n');
-  const started = process.hrtime.bigint();
-  const result = spawnSync('bash', ['-c', script], { stdio: 'inherit' });
-  if (result.status !== 0) throw new Error('shell baseline failed');
-  return Number(process.hrtime.bigint() - started) / 1e9;
+async function smallFiles(): Promise<void> {
+  const base = mkdtempSync(join(tmpdir(), 'ccat-bench-small-'));
+  try {
+    const units = await writeNight(base, 10, SMALL_FILES, 1024);
+    const seconds = await timePipeline('small', base, units);
+    report(`2. ${SMALL_FILES} files of 1 KiB in 10 obs units, 20 packages`);
+    report(
+      `   registration -> verified copies at both archive sites: ${seconds.toFixed(1)} s, ` +
+        `${(SMALL_FILES / seconds).toFixed(0)} files/s (target >= 500)`,
+    );
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
+async function longLink(): Promise<void> {
+  const streams = [...new Set([1, STREAMS])];
+  const results = await benchLongLink({ bytes: LINK_BYTES, rttMs: RTT_MS, windowBytes: WINDOW, streams });
+  report(
+    `3. one ${LINK_BYTES / 1024 ** 2} MiB file pulled from the ccat worker's data port, SHA-256 verified; ` +
+      `long link modelled as ${RTT_MS} ms RTT and a ${WINDOW / 1024 ** 2} MiB window per connection ` +
+      `(one stream at most ${(WINDOW / 1024 ** 2 / (RTT_MS / 1000)).toFixed(1)} MiB/s)`,
+  );
+  for (const r of results)
+    report(
+      `   ${r.through.padEnd(9)} ${r.streams} stream(s): ${r.seconds.toFixed(1)} s, ${r.mibPerSecond.toFixed(1)} MiB/s`,
+    );
 }
 
 async function main(): Promise<void> {
-  const base = mkdtempSync(join(tmpdir(), 'ccat-bench-pipeline-'));
-  const s3 = await startS3Server(['ccat-cologne-lta', 'ccat-us-lta']);
-  const say = (line: string) => console.log(`  ${line}`);
-  const stack = await startStack({
-    database: 'ccat_bench_pipeline',
-    dataRoot: base,
-    env: {
-      LOG_LEVEL: 'warn',
-      RAW_DATA_PACKAGE_MANAGER_INTERVAL: '200ms',
-      DATA_TRANSFER_PACKAGE_MANAGER_INTERVAL: '200ms',
-      DATA_TRANSFER_MANAGER_INTERVAL: '200ms',
-      LONG_TERM_ARCHIVE_MANAGER_INTERVAL: '200ms',
-      TRANSFER_PACKAGE_MAX_WAIT: '1s',
-      WORKER_DISCOVERY_INTERVAL: '1s',
-      CCAT_S3_ENDPOINT: s3.endpoint,
-      COLOGNE_S3_ACCESS_KEY: s3.credentials.accessKeyId,
-      COLOGNE_S3_SECRET_KEY: s3.credentials.secretAccessKey,
-      US_S3_ACCESS_KEY: s3.credentials.accessKeyId,
-      US_S3_SECRET_KEY: s3.credentials.secretAccessKey,
-    },
-  });
-  const workers = [];
-  const db = new Client({ connectionString: stack.databaseUrl });
-  await db.connect();
-  try {
-    const sourceRoot = join(base, 'ccat', 'telescope_computer');
-    mkdirSync(sourceRoot, { recursive: true });
-    const size = Math.floor(TOTAL / FILES);
-    const units: Unit[] = [];
-    for (let u = 0; u < UNITS; u++) {
-      const unit: Unit = { id: randomUUID(), files: [] };
-      for (let i = u; i < FILES; i += UNITS) {
-        const module = MODULES[unit.files.length % MODULES.length];
-        const path = `primecam/${unit.id}/${module}/scan_${i}.fits`;
-        unit.files.push(await writeFile(sourceRoot, path, size, module));
-      }
-      units.push(unit);
-    }
-    const all = units.flatMap((u) => u.files);
-    say(`${all.length} files of ${(size / MiB).toFixed(2)} MiB written to the telescope computer`);
-
-    const ports: number[] = [];
-    for (const args of [
-      ['--site', 'ccat'],
-      ['--site', 'cologne'],
-      ['--site', 'us'],
-      ['--role', 'managers'],
-    ]) {
-      const port = 20000 + Math.floor(Math.random() * 20000);
-      ports.push(port);
-      workers.push(startApp('worker', { ...stack.env, WORKER_HTTP_PORT: String(port) }, args));
-    }
-    await Promise.all(ports.map((p) => waitForHttp(`http://127.0.0.1:${p}/health`)));
-    await new Promise((r) => setTimeout(r, 1500)); // queues bound
-
-    const client = new IngestClient(stack.baseUrl, stack.token);
-    const started = process.hrtime.bigint();
-    for (const unit of units) {
-      await client.call('POST', '/executed-obs-units/start', {
-        id: unit.id,
-        obsUnit: `bench_${unit.id.slice(0, 8)}`,
-        instrument: 'primecam',
-        startedAt: new Date().toISOString(),
-      });
-      await client.call('POST', '/raw-data-files/bulk', {
-        files: unit.files.map((f) => ({
-          id: f.id,
-          site: 'ccat',
-          location: 'telescope_computer',
-          path: f.path,
-          size: f.size,
-          sha256: f.sha256,
-          executedObsUnitId: unit.id,
-          instrumentModule: f.module,
-        })),
-      });
-      await client.call('PUT', `/executed-obs-units/${unit.id}/finish`, { outcome: 'success' });
-    }
-    await waitUntil(
-      'every package to be archived',
-      async () => {
-        const { rows } = await db.query(
-          `SELECT count(*) FILTER (WHERE state = 'archived')::int AS archived, count(*)::int AS total,
-                  count(*) FILTER (WHERE failure_reason IS NOT NULL)::int AS failed FROM raw_data_package`,
-        );
-        if (rows[0].failed) throw new Error('a package failed');
-        return rows[0].total === UNITS * MODULES.length && rows[0].archived === rows[0].total;
-      },
-      15 * 60_000,
-    );
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const proof = await readBackFromArchives(db, s3, all);
-    if (proof.verified !== all.length)
-      throw new Error(`only ${proof.verified} files verified in the archive`);
-    await Promise.all(workers.map((w) => stop(w)));
-
-    const shellSeconds = shellBaseline(base, units);
-    const gib = (size * all.length) / 1024 ** 3;
-    console.log('\nbench/pipeline results');
-    console.log(`  data: ${gib.toFixed(2)} GiB in ${all.length} files, ${UNITS * MODULES.length} packages`);
-    console.log(
-      `  pipeline, registration -> one verified S3 archive copy (every file read back independently): ` +
-        `${seconds.toFixed(1)} s, ${((gib * 1024) / seconds).toFixed(0)} MiB/s`,
-    );
-    console.log(
-      `  shell tools (sha256sum files, tar + sha256sum packages and bundle, cp to buffer and "archive", sync): ` +
-        `${shellSeconds.toFixed(1)} s`,
-    );
-    console.log(`  ratio pipeline / shell: ${(seconds / shellSeconds).toFixed(2)} (target <= 1.0)`);
-  } finally {
-    await db.end();
-    await Promise.all(workers.map((w) => stop(w)));
-    await stack.stop();
-    await s3.stop();
-    rmSync(base, { recursive: true, force: true });
-  }
-  console.log('\nbench/pipeline package-rss (same run):');
-  spawnSync(process.execPath, [join(ROOT, 'dist', 'bench', 'pipeline', 'package-rss.bench.js')], {
+  console.log('bench/pipeline (this takes a few minutes)\n');
+  await bigFiles();
+  await smallFiles();
+  await longLink();
+  console.log('\nbench/pipeline results');
+  for (const line of lines) console.log(line);
+  console.log('\n4. packaging RSS (bench/pipeline/package-rss.bench.ts):');
+  const rss = spawnSync(process.execPath, [join(ROOT, 'dist', 'bench', 'pipeline', 'package-rss.bench.js')], {
     stdio: 'inherit',
   });
+  if (rss.status !== 0) process.exitCode = 1;
 }
 
 main().catch((err: Error) => {

@@ -19,6 +19,8 @@ export interface StackOptions {
   /** Print what each step did (the demo); a benchmark keeps quiet. */
   say?: (text: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** Leave what is in dataRoot (a benchmark writes its night before the clock starts). */
+  keepDataRoot?: boolean;
   /** Where the API writes its log (api.log), if anywhere. */
   logDir?: string;
 }
@@ -42,7 +44,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   say(`created database ${databaseUrl}`);
   say(cli(['migrate'], env).trimEnd());
-  rmSync(options.dataRoot, { recursive: true, force: true });
+  if (!options.keepDataRoot) rmSync(options.dataRoot, { recursive: true, force: true });
   say(cli(['topology', 'apply', join(ROOT, 'config', 'topology.demo.yaml')], env).trimEnd());
   const token = cli(
     ['token', 'create', '--name', 'demo-instrument', '--scopes', 'ingest,read', '--quiet'],
