@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { get as httpsGet } from 'node:https';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -161,5 +163,73 @@ describe('http transfers from a worker data port (real process, PostgreSQL, Redi
       }),
     ).rejects.toThrow(/bytes differ/);
     expect(() => readFileSync(join(destination, third))).toThrow();
+  });
+
+  it('serves over TLS when given a certificate, and a pull trusts it only through the configured CA', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ccat-tls-'));
+    const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { stdio: 'ignore' },
+    );
+    const ca = readFileSync(cert);
+    const tlsWorker = await startWorker(['--site', 'ccat'], {
+      DATABASE_URL: db.url,
+      ...ns.env,
+      CCAT_DATA_ROOT: dataRoot,
+      WORKER_TLS_CERT: cert,
+      WORKER_TLS_KEY: key,
+    });
+    try {
+      const status = () =>
+        new Promise<number>((resolve, reject) =>
+          httpsGet(`https://127.0.0.1:${tlsWorker.port}/health`, { ca }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          }).on('error', reject),
+        );
+      await waitFor('the TLS worker to answer', status, 20_000);
+      const path = 'transfer/bundle_tls.tar';
+      writeFileSync(join(dataRoot, 'ccat', 'buffer', path), bytes);
+      const request = {
+        url: `https://127.0.0.1:${tlsWorker.port}/data/ccat/buffer/${path}`,
+        token: transferToken,
+        expected: { size: bytes.length, sha256: sha256(bytes) },
+        bandwidth: new Bandwidth(0),
+      };
+      const target = new DiskStorage(destination);
+      // Without the CA the self-signed certificate is refused, and nothing is put in place.
+      await expect(
+        pullInRanges({ ...request, into: await target.openResumable(path, bytes.length, 2), maxStalls: 1 }),
+      ).rejects.toThrow(/self.signed certificate/);
+      expect(() => readFileSync(join(destination, path))).toThrow();
+      const { digest } = await pullInRanges({
+        ...request,
+        ca,
+        into: await target.openResumable(path, bytes.length, 2),
+      });
+      expect(digest.sha256).toBe(sha256(bytes));
+      expect(sha256(readFileSync(join(destination, path)))).toBe(sha256(bytes));
+    } finally {
+      await tlsWorker.stop('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
