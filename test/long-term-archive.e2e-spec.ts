@@ -1,6 +1,6 @@
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import request from 'supertest';
 import { S3Server, startS3Server } from '../scripts/lib/s3-server';
@@ -257,6 +257,40 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
     expect(deletions.length).toBe(new Set(transfers.map((t) => t.dtp)).size * 3);
     for (const d of deletions)
       expect(d.scheduled_at.getTime()).toBeGreaterThanOrEqual(d.last_transfer_done.getTime());
+
+    // Stage 7: the instrument disk and the buffers are emptied, and only after both archives held the
+    // package verified (DELETION_MIN_LTA_COPIES = 2).
+    const sourceGone = await waitFor(
+      'the source files and the buffer packages to be deleted',
+      async () => {
+        const rows: { kind: string; status: string; scheduled_at: Date; second_lta_copy_at: Date }[] =
+          await api.dataSource.query(
+            `SELECT c.kind, c.status,
+                    (SELECT min(e.at) FROM physical_copy_event e WHERE e.physical_copy_id = c.id
+                        AND e.to_status = 'deletion_scheduled') AS scheduled_at,
+                    (SELECT max(a.created_at) FROM physical_copy a JOIN data_location al ON al.id = a.location_id
+                      WHERE al.location_type = 'long_term_archive' AND a.raw_data_package_id =
+                            coalesce(c.raw_data_package_id, (SELECT f.raw_data_package_id FROM raw_data_file f WHERE f.id = c.raw_data_file_id)))
+                      AS second_lta_copy_at
+               FROM physical_copy c JOIN data_location l ON l.id = c.location_id
+              WHERE l.location_type IN ('source', 'buffer') AND c.kind <> 'data_transfer_package'`,
+          );
+        return rows.every((r) => r.status === 'deleted') ? rows : null;
+      },
+      30_000,
+    );
+    expect(sourceGone.filter((r) => r.kind === 'raw_data_file')).toHaveLength(50);
+    expect(sourceGone.filter((r) => r.kind === 'raw_data_package')).toHaveLength(8 * 3);
+    for (const r of sourceGone)
+      expect(r.scheduled_at.getTime()).toBeGreaterThanOrEqual(r.second_lta_copy_at.getTime());
+    for (const path of registered.keys())
+      expect(existsSync(join(dataRoot, 'ccat', 'telescope_computer', path))).toBe(false);
+    // The archives keep everything.
+    const [{ lta }] = await api.dataSource.query(
+      `SELECT count(*)::int AS lta FROM physical_copy c JOIN data_location l ON l.id = c.location_id
+        WHERE l.location_type = 'long_term_archive' AND c.status = 'present'`,
+    );
+    expect(lta).toBe(16);
   }, 120_000);
 
   it("keeps a bundle in the first archive site's buffer while the secondary transfer still needs it", async () => {
@@ -299,12 +333,28 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
       },
       30_000,
     );
-    // Ten deletion cycles later the bundle is still in both buffers, and nothing is scheduled for deletion.
+    // Archived in Cologne only: one verified LTA copy of two.
+    const sourceCopies = () =>
+      api.dataSource.query(
+        `SELECT c.status, p.lta_site_count FROM physical_copy c JOIN raw_data_file f ON f.id = c.raw_data_file_id
+           JOIN raw_data_package p ON p.id = f.raw_data_package_id WHERE p.data_transfer_package_id = $1`,
+        [bundle.dtp],
+      ) as Promise<{ status: string; lta_site_count: number }[]>;
+    await waitFor(
+      "the bundle's packages to be archived in Cologne",
+      async () => (await sourceCopies()).every((c) => c.lta_site_count === 1),
+      30_000,
+    );
+    // Ten deletion cycles later the bundle is still in both buffers, and the files are still on the
+    // instrument disk: one archive copy is not enough.
     await new Promise((r) => setTimeout(r, 3000));
     expect(await state()).toEqual([
       { site: 'ccat', status: 'present' },
       { site: 'cologne', status: 'present' },
     ]);
+    const waiting = await sourceCopies();
+    expect(waiting.length).toBeGreaterThan(0);
+    expect(waiting.every((c) => c.status === 'present' && c.lta_site_count === 1)).toBe(true);
     const [secondary] = await api.dataSource.query(
       `SELECT os.short_name AS origin, t.status FROM data_transfer t
          JOIN data_location o ON o.id = t.origin_location_id JOIN site os ON os.id = o.site_id
@@ -323,6 +373,11 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
       60_000,
     );
     expect((await state()).map((c) => c.site)).toEqual(['ccat', 'cologne', 'us']);
+    await waitFor(
+      'the source files to go once both archives hold them',
+      async () => (await sourceCopies()).every((c) => c.status === 'deleted' && c.lta_site_count === 2),
+      30_000,
+    );
   }, 120_000);
 
   it('leaves no PRESENT archive copy when the archiving worker is killed mid-upload, and the retry completes', async () => {

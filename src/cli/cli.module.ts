@@ -8,6 +8,14 @@ import { ListQueuesCommand } from '../modules/queues/list-queues.command';
 import { QueuesModule } from '../modules/queues/queues.module';
 import { TopologyModule } from '../modules/topology/topology.module';
 import { MigrateCommand } from './migrate.command';
+import {
+  DeletionCommand,
+  DeletionPauseCommand,
+  DeletionPlanCommand,
+  DeletionResumeCommand,
+  DeletionStatusCommand,
+} from '../modules/deletion/deletion.command';
+import { DeletionSwitchService } from '../modules/deletion/deletion-switch.service';
 
 /** `ccat-dt`: every operator command; each domain module contributes its own commands. */
 @Module({
@@ -19,6 +27,16 @@ import { MigrateCommand } from './migrate.command';
     TopologyModule,
     QueuesModule,
   ],
-  providers: [MigrateCommand, ListQueuesCommand, ServicesCommand],
+  providers: [
+    MigrateCommand,
+    ListQueuesCommand,
+    ServicesCommand,
+    DeletionSwitchService,
+    DeletionCommand,
+    DeletionPauseCommand,
+    DeletionResumeCommand,
+    DeletionStatusCommand,
+    DeletionPlanCommand,
+  ],
 })
 export class CliModule {}

@@ -124,6 +124,28 @@ export class Environment {
   @Duration(100)
   DELETION_MANAGER_INTERVAL = 30_000;
 
+  /**
+   * Nothing leaves a SOURCE location until its package is ARCHIVED with at least this many verified
+   * long-term-archive copies.
+   */
+  @Transform(toInt)
+  @IsInt({ message: 'DELETION_MIN_LTA_COPIES must be an integer of at least 1' })
+  @Min(1, { message: 'DELETION_MIN_LTA_COPIES must be an integer of at least 1' })
+  DELETION_MIN_LTA_COPIES = 2;
+
+  /**
+   * How long a copy stays at a location of each type after it was made, even when a rule lets it go
+   * (waived while the location is over its disk threshold).
+   */
+  @Duration(0)
+  DELETION_RETENTION_SOURCE = 0;
+
+  @Duration(0)
+  DELETION_RETENTION_BUFFER = 0;
+
+  @Duration(0)
+  DELETION_RETENTION_PROCESSING = 0;
+
   /** A transfer bundle is closed when the next package would take it over this size. */
   @Transform(toBytes)
   @IsInt({ message: 'TRANSFER_PACKAGE_MAX_BYTES must be a size such as 100GB, 512MiB or a number of bytes' })

@@ -1,3 +1,4 @@
+import { DeletionSwitch } from '../modules/deletion/deletion-switch.entity';
 import { LongTermArchiveTransfer } from '../modules/long-term-archive/long-term-archive-transfer.entity';
 import { ApiToken } from '../modules/auth/api-token.entity';
 import { DataLocation } from '../modules/locations/data-location.entity';
@@ -33,4 +34,5 @@ export const ENTITIES = [
   DataTransferPackage,
   DataTransfer,
   LongTermArchiveTransfer,
+  DeletionSwitch,
 ];

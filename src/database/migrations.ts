@@ -6,6 +6,7 @@ import { TransferPackages1795547819693 } from '../migrations/1795547819693-Trans
 import { DataTransfers1795548552919 } from '../migrations/1795548552919-DataTransfers';
 import { LongTermArchiveTransfers1795551335658 } from '../migrations/1795551335658-LongTermArchiveTransfers';
 import { Replication1795552672177 } from '../migrations/1795552672177-Replication';
+import { DeletionSwitch1795555997019 } from '../migrations/1795555997019-DeletionSwitch';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -18,4 +19,5 @@ export const MIGRATIONS: Function[] = [
   DataTransfers1795548552919,
   LongTermArchiveTransfers1795551335658,
   Replication1795552672177,
+  DeletionSwitch1795555997019,
 ];

@@ -1,57 +1,152 @@
+import { ConfigService } from '@nestjs/config';
 import { EntityManager } from 'typeorm';
+import { Environment } from '../../config/environment';
 
 /**
- * The rules that let a copy go, written once: the manager finds copies by them, and the worker asks again
- * in the transaction that claims the deletion, so a copy is never deleted on a decision that no longer
- * holds. Nothing is ever deleted from a long-term archive by the pipeline. (More rules, for packages and
- * files, come with stage 7.)
+ * The rules that let a copy go, written once: the manager finds copies by them, `ccat-dt deletion plan`
+ * shows them, and the worker asks again in the transaction that claims the deletion, so a copy is never
+ * deleted on a decision that no longer holds. A copy that no rule names stays. No rule names a copy in a
+ * long-term archive: nothing is ever deleted from an LTA by the pipeline. Nor a copy in a PROCESSING
+ * location: staged data goes with its staging job.
  */
+export interface DeletionPolicy {
+  /** Verified long-term-archive copies a package needs before anything of it leaves SOURCE. */
+  minLtaCopies: number;
+  /** Per location type, how long a copy stays after it was made though a rule lets it go. */
+  retentionMs: { source: number; buffer: number; processing: number };
+}
+
 export interface DeletionCandidate {
   copyId: string;
   locationId: number;
   site: string;
   location: string;
+  relativePath: string;
+  size: number;
+  createdAt: Date;
   rule: string;
 }
 
-/**
- * A transfer package's copy in a buffer may go once the bundle is distributed: every archive site holds it
- * unpacked and verified, and no transfer reads it any more (see DataTransferManager.markDistributed).
- */
-const TRANSFER_PACKAGE_DISTRIBUTED = `
-  c.kind = 'data_transfer_package' AND l.location_type = 'buffer'
-  AND EXISTS (SELECT 1 FROM data_transfer_package d WHERE d.id = c.data_transfer_package_id AND d.distributed_at IS NOT NULL)
-  AND NOT EXISTS (SELECT 1 FROM data_transfer t WHERE t.data_transfer_package_id = c.data_transfer_package_id
-                     AND (t.status <> 'completed' OR t.unpack_status <> 'completed'))`;
+interface Rule {
+  name: string;
+  /** A condition on the copy `c` at location `l`. */
+  sql: (policy: DeletionPolicy) => string;
+}
 
-export const RULES: { name: string; sql: string }[] = [
-  { name: 'transfer package distributed to every archive site', sql: TRANSFER_PACKAGE_DISTRIBUTED },
+/** The package is ARCHIVED and at least `min` verified copies of it are PRESENT in long-term archives. */
+const archivedWith = (packageId: string, min: number) => `
+  EXISTS (SELECT 1 FROM raw_data_package p WHERE p.id = ${packageId} AND p.state = 'archived'
+            AND (SELECT count(*) FROM physical_copy a JOIN data_location al ON al.id = a.location_id
+                  WHERE a.raw_data_package_id = p.id AND a.kind = 'raw_data_package' AND a.status = 'present'
+                    AND al.location_type = 'long_term_archive') >= ${Math.max(1, Math.floor(min))})`;
+
+export const RULES: Rule[] = [
+  {
+    // Nothing reads a bundle once every archive site holds it unpacked and verified and no transfer of it
+    // is open (DataTransferManager.markDistributed).
+    name: 'transfer package distributed to every archive site',
+    sql: () => `
+      c.kind = 'data_transfer_package' AND l.location_type = 'buffer'
+      AND EXISTS (SELECT 1 FROM data_transfer_package d WHERE d.id = c.data_transfer_package_id
+                    AND d.distributed_at IS NOT NULL)
+      AND NOT EXISTS (SELECT 1 FROM data_transfer t WHERE t.data_transfer_package_id = c.data_transfer_package_id
+                        AND (t.status <> 'completed' OR t.unpack_status <> 'completed'))`,
+  },
+  {
+    name: 'source file archived with enough verified LTA copies',
+    sql: (p) => `
+      c.kind = 'raw_data_file' AND l.location_type = 'source'
+      AND ${archivedWith('(SELECT f.raw_data_package_id FROM raw_data_file f WHERE f.id = c.raw_data_file_id)', p.minLtaCopies)}`,
+  },
+  {
+    // A package tar at a buffer is read by bundling (done once its bundle is distributed) and by the
+    // archive uploads of its site (done once none is open).
+    name: 'buffer package archived with enough verified LTA copies, no transfer or upload reads it',
+    sql: (p) => `
+      c.kind = 'raw_data_package' AND l.location_type = 'buffer'
+      AND ${archivedWith('c.raw_data_package_id', p.minLtaCopies)}
+      AND EXISTS (SELECT 1 FROM raw_data_package rp JOIN data_transfer_package d ON d.id = rp.data_transfer_package_id
+                   WHERE rp.id = c.raw_data_package_id AND d.distributed_at IS NOT NULL)
+      AND NOT EXISTS (SELECT 1 FROM long_term_archive_transfer t
+                       WHERE t.raw_data_package_id = c.raw_data_package_id AND t.status <> 'completed')`,
+  },
+  {
+    // A file copy at a buffer whose package tar there was deleted (it was marked DELETION_POSSIBLE then):
+    // the package is safe in the archives, and the file is not needed here on its own.
+    name: 'buffer file whose package copy here was deleted',
+    sql: (p) => `
+      c.kind = 'raw_data_file' AND l.location_type = 'buffer'
+      AND ${archivedWith('(SELECT f.raw_data_package_id FROM raw_data_file f WHERE f.id = c.raw_data_file_id)', p.minLtaCopies)}
+      AND NOT EXISTS (SELECT 1 FROM physical_copy pc JOIN raw_data_file f ON f.raw_data_package_id = pc.raw_data_package_id
+                       WHERE f.id = c.raw_data_file_id AND pc.location_id = c.location_id AND pc.status <> 'deleted')
+      AND EXISTS (SELECT 1 FROM physical_copy pc JOIN raw_data_file f ON f.raw_data_package_id = pc.raw_data_package_id
+                   WHERE f.id = c.raw_data_file_id AND pc.location_id = c.location_id AND pc.status = 'deleted')`,
+  },
 ];
 
-export async function findDeletable(m: EntityManager, limit: number): Promise<DeletionCandidate[]> {
+const retained = (p: DeletionPolicy) => `
+  c.created_at <= now() - make_interval(secs => CASE l.location_type
+    WHEN 'source' THEN ${p.retentionMs.source / 1000}
+    WHEN 'buffer' THEN ${p.retentionMs.buffer / 1000}
+    WHEN 'processing' THEN ${p.retentionMs.processing / 1000} ELSE 0 END)`;
+
+/**
+ * Copies a rule lets go now, oldest first, those at locations over their disk threshold (`pressured`)
+ * before all others and regardless of retention.
+ */
+export async function findDeletable(
+  m: EntityManager,
+  policy: DeletionPolicy,
+  options: { limit: number; pressured?: number[]; locationId?: number },
+): Promise<DeletionCandidate[]> {
   const found: DeletionCandidate[] = [];
+  const pressured = options.pressured ?? [];
   for (const rule of RULES) {
     const rows: Omit<DeletionCandidate, 'rule'>[] = await m.query(
-      `SELECT c.id AS "copyId", l.id AS "locationId", s.short_name AS site, l.name AS location
+      `SELECT c.id AS "copyId", l.id AS "locationId", s.short_name AS site, l.name AS location,
+              c.relative_path AS "relativePath", c.size::float8 AS size, c.created_at AS "createdAt"
          FROM physical_copy c JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
-        WHERE c.status = 'present' AND ${rule.sql}
-        ORDER BY c.created_at LIMIT $1`,
-      [limit - found.length],
+        WHERE c.status IN ('present', 'deletion_possible') AND (${rule.sql(policy)})
+          AND (l.id = ANY($2::int[]) OR ${retained(policy)})
+          AND ($3::int IS NULL OR l.id = $3)
+        ORDER BY (l.id = ANY($2::int[])) DESC, c.created_at LIMIT $1`,
+      [options.limit, pressured, options.locationId ?? null],
     );
     found.push(...rows.map((r) => ({ ...r, rule: rule.name })));
-    if (found.length >= limit) break;
   }
-  return found;
+  found.sort(
+    (a, b) =>
+      Number(pressured.includes(b.locationId)) - Number(pressured.includes(a.locationId)) ||
+      a.createdAt.getTime() - b.createdAt.getTime(),
+  );
+  return found.slice(0, options.limit);
 }
 
 /** The rule under which this copy may go now, or null: asked again by the worker that deletes it. */
-export async function deletableUnder(m: EntityManager, copyId: string): Promise<string | null> {
+export async function deletableUnder(
+  m: EntityManager,
+  policy: DeletionPolicy,
+  copyId: string,
+): Promise<string | null> {
   for (const rule of RULES) {
     const [hit] = await m.query(
-      `SELECT 1 FROM physical_copy c JOIN data_location l ON l.id = c.location_id WHERE c.id = $1 AND ${rule.sql}`,
+      `SELECT 1 FROM physical_copy c JOIN data_location l ON l.id = c.location_id
+        WHERE c.id = $1 AND l.location_type <> 'long_term_archive' AND (${rule.sql(policy)})`,
       [copyId],
     );
     if (hit) return rule.name;
   }
   return null;
+}
+
+/** The policy as configured (DELETION_MIN_LTA_COPIES, DELETION_RETENTION_*). */
+export function deletionPolicyFrom(config: ConfigService<Environment, true>): DeletionPolicy {
+  return {
+    minLtaCopies: config.get('DELETION_MIN_LTA_COPIES', { infer: true }),
+    retentionMs: {
+      source: config.get('DELETION_RETENTION_SOURCE', { infer: true }),
+      buffer: config.get('DELETION_RETENTION_BUFFER', { infer: true }),
+      processing: config.get('DELETION_RETENTION_PROCESSING', { infer: true }),
+    },
+  };
 }

@@ -1,38 +1,81 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { getProcessName } from '../../common/process-name';
+import { Environment } from '../../config/environment';
+import { DataLocation } from '../locations/data-location.entity';
+import { LocationType, StorageType } from '../locations/location-type';
 import { Manager, PipelineManager } from '../managers/pipeline-manager';
 import { PhysicalCopyService } from '../physical-copies/physical-copy.service';
 import { CopyStatus } from '../physical-copies/physical-copy.states';
 import { OperationType } from '../queues/operation-type';
 import { queueName } from '../queues/queue-name';
 import { TaskQueueService } from '../queues/task-queue.service';
+import { StorageService } from '../storage/storage.service';
 import { deletionAttempt } from './deletion-attempt';
-import { findDeletable } from './deletion-rules';
+import { deletionPolicyFrom, findDeletable } from './deletion-rules';
+import { DeletionSwitchService } from './deletion-switch.service';
 
 const PER_CYCLE = 500;
+const SCHEDULABLE: string[] = [CopyStatus.PRESENT, CopyStatus.DELETION_POSSIBLE, CopyStatus.DELETION_FAILED];
 
 /**
- * Stage 7's manager (the transfer-package rule so far): copies that a rule lets go are marked
- * DELETION_SCHEDULED and queued on their location's DELETION queue, the same way all work is scheduled:
- * in one transaction, enqueue first, then mark. Failed deletions are scheduled again.
+ * Stage 7's manager: copies that a rule lets go (deletion-rules.ts) are marked DELETION_SCHEDULED and
+ * queued on their location's DELETION queue, the same way all work is scheduled: in one transaction,
+ * enqueue first, then mark. Locations over their disk threshold go first; failed deletions are scheduled
+ * again. While deletion is paused it schedules nothing.
  */
 @Injectable()
 @PipelineManager({ kind: 'deletion', interval: 'DELETION_MANAGER_INTERVAL' })
 export class DeletionManager implements Manager {
+  private readonly logger = new Logger(DeletionManager.name);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly queues: TaskQueueService,
     private readonly copies: PhysicalCopyService,
+    private readonly storage: StorageService,
+    private readonly deletionSwitch: DeletionSwitchService,
+    private readonly config: ConfigService<Environment, true>,
   ) {}
 
   async runCycle(): Promise<Record<string, unknown>> {
-    const candidates = await findDeletable(this.dataSource.manager, PER_CYCLE);
+    if ((await this.deletionSwitch.state()).paused) return { paused: true };
+    const pressured = await this.pressuredLocations();
+    const candidates = await findDeletable(this.dataSource.manager, deletionPolicyFrom(this.config), {
+      limit: PER_CYCLE,
+      pressured,
+    });
+    let scheduled = 0;
     for (const c of candidates)
-      await this.schedule(c.copyId, c.site, c.location, c.locationId, `rule: ${c.rule}`);
+      if (await this.schedule(c.copyId, c.site, c.location, c.locationId, `rule: ${c.rule}`)) scheduled++;
     const retried = await this.retryFailed();
-    return { scheduled: candidates.length, retried };
+    return { scheduled, retried, pressured: pressured.length };
+  }
+
+  /**
+   * Disk locations that deletion serves and that are over their usage threshold. (Read here until the
+   * MONITORING operation records usage; a location this process cannot see counts as not pressured.)
+   */
+  private async pressuredLocations(): Promise<number[]> {
+    const locations = await this.dataSource.manager.find(DataLocation, { where: { active: true } });
+    const pressured: number[] = [];
+    for (const l of locations) {
+      if (l.locationType === LocationType.LONG_TERM_ARCHIVE || l.storageType !== StorageType.DISK) continue;
+      if (l.diskUsageThresholdPercent == null) continue;
+      const space = await this.storage
+        .backendFor(l)
+        .space()
+        .catch(() => null);
+      if (!space || space.totalBytes <= 0) continue;
+      const used = (100 * (space.totalBytes - space.freeBytes)) / space.totalBytes;
+      if (used > l.diskUsageThresholdPercent) {
+        this.logger.warn(`${l.name} is ${used.toFixed(1)}% full: its eligible copies go first`);
+        pressured.push(l.id);
+      }
+    }
+    return pressured;
   }
 
   private async retryFailed(): Promise<number> {
@@ -48,10 +91,16 @@ export class DeletionManager implements Manager {
     return failed.length;
   }
 
-  private async schedule(copyId: string, site: string, location: string, locationId: number, reason: string) {
-    await this.dataSource.transaction(async (m) => {
+  private async schedule(
+    copyId: string,
+    site: string,
+    location: string,
+    locationId: number,
+    reason: string,
+  ): Promise<boolean> {
+    return this.dataSource.transaction(async (m) => {
       const [copy] = await m.query(`SELECT status FROM physical_copy WHERE id = $1 FOR UPDATE`, [copyId]);
-      if (copy?.status !== CopyStatus.PRESENT && copy?.status !== CopyStatus.DELETION_FAILED) return;
+      if (!SCHEDULABLE.includes(copy?.status)) return false;
       await this.queues.enqueue(queueName(site, location, OperationType.DELETION), {
         operation: OperationType.DELETION,
         entityId: copyId,
@@ -64,6 +113,7 @@ export class DeletionManager implements Manager {
         { actor: getProcessName(), reason },
         m,
       );
+      return true;
     });
   }
 }

@@ -4,11 +4,12 @@ import { QueuesModule } from '../queues/queues.module';
 import { StorageModule } from '../storage/storage.module';
 import { DeletionManager } from './deletion.manager';
 import { DeletionProcessor } from './deletion.processor';
+import { DeletionSwitchService } from './deletion-switch.service';
 
 /** Stage 7: freeing space once data is provably safe elsewhere. */
 @Module({
   imports: [QueuesModule, StorageModule, PhysicalCopiesModule],
-  providers: [DeletionManager, DeletionProcessor],
-  exports: [DeletionManager, DeletionProcessor],
+  providers: [DeletionManager, DeletionProcessor, DeletionSwitchService],
+  exports: [DeletionManager, DeletionProcessor, DeletionSwitchService],
 })
 export class DeletionModule {}

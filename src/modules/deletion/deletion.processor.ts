@@ -11,7 +11,12 @@ import { HandlesOperation, OperationHandler } from '../queues/operation-handler'
 import { OperationType } from '../queues/operation-type';
 import { TaskPayload } from '../queues/queue-descriptor';
 import { StorageService } from '../storage/storage.service';
-import { deletableUnder } from './deletion-rules';
+import { ConfigService } from '@nestjs/config';
+import { EntityManager } from 'typeorm';
+import { Environment } from '../../config/environment';
+import { CopyKind } from '../physical-copies/physical-copy.states';
+import { deletableUnder, deletionPolicyFrom } from './deletion-rules';
+import { DeletionSwitchService } from './deletion-switch.service';
 
 type Outcome = { deleted: string; rule: string } | { skipped: string } | { keptBecause: string };
 
@@ -30,6 +35,8 @@ export class DeletionProcessor implements OperationHandler {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly storage: StorageService,
     private readonly copies: PhysicalCopyService,
+    private readonly deletionSwitch: DeletionSwitchService,
+    private readonly config: ConfigService<Environment, true>,
   ) {}
 
   async handle(payload: TaskPayload): Promise<Outcome> {
@@ -43,16 +50,24 @@ export class DeletionProcessor implements OperationHandler {
       if (copy.status === CopyStatus.DELETION_IN_PROGRESS) return { copy }; // a re-run after a crash
       if (copy.status !== CopyStatus.DELETION_SCHEDULED) return { skipped: `copy is ${copy.status}` };
       const location = await m.findOneByOrFail(DataLocation, { id: copy.locationId });
+      const paused = await this.deletionSwitch.state(m, true);
       const rule =
-        location.locationType === LocationType.LONG_TERM_ARCHIVE ? null : await deletableUnder(m, copy.id);
-      if (!rule) {
+        location.locationType === LocationType.LONG_TERM_ARCHIVE
+          ? null
+          : await deletableUnder(m, deletionPolicyFrom(this.config), copy.id);
+      const keptBecause = paused.paused
+        ? `deletion is paused${paused.reason ? ` (${paused.reason})` : ''}`
+        : rule
+          ? null
+          : 'no deletion rule holds any more';
+      if (keptBecause) {
         await this.copies.transition(
           copy.id,
-          CopyStatus.PRESENT,
-          { actor, reason: 'no deletion rule holds any more' },
+          await statusBefore(m, copy.id),
+          { actor, reason: keptBecause },
           m,
         );
-        return { keptBecause: 'no deletion rule holds any more' };
+        return { keptBecause };
       }
       await this.copies.transition(
         copy.id,
@@ -74,8 +89,41 @@ export class DeletionProcessor implements OperationHandler {
       });
       throw err;
     }
-    await this.copies.transition(copy.id, CopyStatus.DELETED, { actor, reason: 'bytes removed' });
+    await this.dataSource.transaction(async (m) => {
+      await this.copies.transition(copy.id, CopyStatus.DELETED, { actor, reason: 'bytes removed' }, m);
+      if (copy.kind === CopyKind.RAW_DATA_PACKAGE)
+        await this.filesMayGo(m, copy.rawDataPackageId!, copy.locationId);
+    });
     this.logger.log(`deleted ${copy.relativePath} at ${location.name} (${claimed.rule ?? 'resumed'})`);
     return { deleted: copy.relativePath, rule: claimed.rule ?? 'resumed after a crash' };
   }
+
+  /** The files of a package whose copy at this location was just deleted: DELETION_POSSIBLE there. */
+  private async filesMayGo(m: EntityManager, packageId: string, locationId: number): Promise<void> {
+    const files: { id: string }[] = await m.query(
+      `SELECT c.id FROM physical_copy c JOIN raw_data_file f ON f.id = c.raw_data_file_id
+        WHERE f.raw_data_package_id = $1 AND c.location_id = $2 AND c.status = 'present'`,
+      [packageId, locationId],
+    );
+    for (const f of files)
+      await this.copies.transition(
+        f.id,
+        CopyStatus.DELETION_POSSIBLE,
+        { actor: getProcessName(), reason: 'its package copy here was deleted' },
+        m,
+      );
+  }
+}
+
+/** What a scheduled copy was before it was scheduled: where it returns when its deletion is called off. */
+async function statusBefore(m: EntityManager, copyId: string): Promise<CopyStatus> {
+  const [last] = await m.query(
+    `SELECT from_status FROM physical_copy_event WHERE physical_copy_id = $1 AND to_status = 'deletion_scheduled'
+      ORDER BY at DESC, id DESC LIMIT 1`,
+    [copyId],
+  );
+  const before = last?.from_status as CopyStatus | undefined;
+  return before === CopyStatus.STAGED || before === CopyStatus.DELETION_POSSIBLE
+    ? before
+    : CopyStatus.PRESENT;
 }
