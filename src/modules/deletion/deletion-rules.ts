@@ -34,11 +34,16 @@ interface Rule {
 }
 
 /** The package is ARCHIVED and at least `min` verified copies of it are PRESENT in long-term archives. */
-const archivedWith = (packageId: string, min: number) => `
+const archivedWith = (packageId: string, min: number) => {
+  // Inlined into the SQL: only ever a positive integer.
+  if (!Number.isInteger(min) || min < 1)
+    throw new Error(`DELETION_MIN_LTA_COPIES must be a positive integer, not ${min}`);
+  return `
   EXISTS (SELECT 1 FROM raw_data_package p WHERE p.id = ${packageId} AND p.state = 'archived'
             AND (SELECT count(*) FROM physical_copy a JOIN data_location al ON al.id = a.location_id
                   WHERE a.raw_data_package_id = p.id AND a.kind = 'raw_data_package' AND a.status = 'present'
-                    AND al.location_type = 'long_term_archive') >= ${Math.max(1, Math.floor(min))})`;
+                    AND al.location_type = 'long_term_archive') >= ${min})`;
+};
 
 export const RULES: Rule[] = [
   {
@@ -84,11 +89,10 @@ export const RULES: Rule[] = [
   },
 ];
 
-const retained = (p: DeletionPolicy) => `
+/** The copy is older than its location type's retention ($4, $5, $6: seconds for source, buffer, processing). */
+const RETAINED = `
   c.created_at <= now() - make_interval(secs => CASE l.location_type
-    WHEN 'source' THEN ${p.retentionMs.source / 1000}
-    WHEN 'buffer' THEN ${p.retentionMs.buffer / 1000}
-    WHEN 'processing' THEN ${p.retentionMs.processing / 1000} ELSE 0 END)`;
+    WHEN 'source' THEN $4::float8 WHEN 'buffer' THEN $5::float8 WHEN 'processing' THEN $6::float8 ELSE 0 END)`;
 
 /**
  * Copies a rule lets go now, oldest first, those at locations over their disk threshold (`pressured`)
@@ -107,10 +111,17 @@ export async function findDeletable(
               c.relative_path AS "relativePath", c.size::float8 AS size, c.created_at AS "createdAt"
          FROM physical_copy c JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
         WHERE c.status IN ('present', 'deletion_possible') AND (${rule.sql(policy)})
-          AND (l.id = ANY($2::int[]) OR ${retained(policy)})
+          AND (l.id = ANY($2::int[]) OR ${RETAINED})
           AND ($3::int IS NULL OR l.id = $3)
         ORDER BY (l.id = ANY($2::int[])) DESC, c.created_at LIMIT $1`,
-      [options.limit, pressured, options.locationId ?? null],
+      [
+        options.limit,
+        pressured,
+        options.locationId ?? null,
+        policy.retentionMs.source / 1000,
+        policy.retentionMs.buffer / 1000,
+        policy.retentionMs.processing / 1000,
+      ],
     );
     found.push(...rows.map((r) => ({ ...r, rule: rule.name })));
   }
@@ -139,14 +150,20 @@ export async function deletableUnder(
   return null;
 }
 
-/** The policy as configured (DELETION_MIN_LTA_COPIES, DELETION_RETENTION_*). */
+/** The policy as configured (DELETION_MIN_LTA_COPIES, DELETION_RETENTION_*), defaults where unset. */
 export function deletionPolicyFrom(config: ConfigService<Environment, true>): DeletionPolicy {
+  const defaults = new Environment();
+  const get = <
+    K extends 'DELETION_MIN_LTA_COPIES' | `DELETION_RETENTION_${'SOURCE' | 'BUFFER' | 'PROCESSING'}`,
+  >(
+    key: K,
+  ): number => config.get(key, { infer: true }) ?? defaults[key];
   return {
-    minLtaCopies: config.get('DELETION_MIN_LTA_COPIES', { infer: true }),
+    minLtaCopies: get('DELETION_MIN_LTA_COPIES'),
     retentionMs: {
-      source: config.get('DELETION_RETENTION_SOURCE', { infer: true }),
-      buffer: config.get('DELETION_RETENTION_BUFFER', { infer: true }),
-      processing: config.get('DELETION_RETENTION_PROCESSING', { infer: true }),
+      source: get('DELETION_RETENTION_SOURCE'),
+      buffer: get('DELETION_RETENTION_BUFFER'),
+      processing: get('DELETION_RETENTION_PROCESSING'),
     },
   };
 }

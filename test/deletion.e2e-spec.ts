@@ -1,0 +1,297 @@
+import { ConfigService } from '@nestjs/config';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { typeOrmOptions } from '../src/database/typeorm-options';
+import { DeletionSwitchService } from '../src/modules/deletion/deletion-switch.service';
+import { DeletionManager } from '../src/modules/deletion/deletion.manager';
+import { DeletionProcessor } from '../src/modules/deletion/deletion.processor';
+import { PhysicalCopyService } from '../src/modules/physical-copies/physical-copy.service';
+import { CopyKind, CopyStatus } from '../src/modules/physical-copies/physical-copy.states';
+import { OperationType } from '../src/modules/queues/operation-type';
+import { TaskQueueService } from '../src/modules/queues/task-queue.service';
+import { StorageService } from '../src/modules/storage/storage.service';
+import { applyDemoTopology, cli, redisNamespace, RedisNamespace } from './support/processes';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/**
+ * Stage 7's rules one by one, the negative ones included, with the deletion manager and worker in process
+ * against real PostgreSQL, Redis and disk: rows are set up as the pipeline leaves them, and the bytes the
+ * rows name are really on disk.
+ */
+describe('deletion rules (PostgreSQL, Redis, disk)', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  let ns: RedisNamespace;
+  let dataRoot: string;
+  let queues: TaskQueueService;
+  const copies = () => new PhysicalCopyService(ds);
+  const switchService = () => new DeletionSwitchService(ds);
+  const config = (over: Record<string, unknown> = {}) =>
+    new ConfigService({ ...ns.env, DELETION_MIN_LTA_COPIES: 2, ...over }) as never;
+  const manager = (over: Record<string, unknown> = {}) =>
+    new DeletionManager(
+      ds,
+      queues,
+      copies(),
+      new StorageService(new ConfigService({})),
+      switchService(),
+      config(over),
+    );
+  const processor = (over: Record<string, unknown> = {}) =>
+    new DeletionProcessor(
+      ds,
+      new StorageService(new ConfigService({})),
+      copies(),
+      switchService(),
+      config(over),
+    );
+  const loc = async (site: string, name: string): Promise<number> =>
+    (
+      await ds.query(
+        `SELECT l.id FROM data_location l JOIN site s ON s.id = l.site_id WHERE s.short_name = $1 AND l.name = $2`,
+        [site, name],
+      )
+    )[0].id;
+  const record = (m: DataSource['manager'], c: Parameters<PhysicalCopyService['createCopies']>[1]) =>
+    copies().createCopies(m, c, { actor: 'test' });
+
+  /** An archived package of one file, the file on the instrument disk, with `lta` verified archive copies. */
+  const archivedFile = async (lta: number) => {
+    const unit = randomUUID();
+    const path = `primecam/${unit}/pcam_280/scan_0.fits`;
+    const bytes = randomBytes(3000);
+    const full = join(dataRoot, 'ccat', 'telescope_computer', path);
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, bytes);
+    return ds.transaction(async (m) => {
+      await m.query(
+        `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at, finished_at)
+         SELECT $1, 'field', id, now(), now() FROM instrument WHERE name = 'primecam'`,
+        [unit],
+      );
+      const [{ module }] = await m.query(
+        `SELECT id AS module FROM instrument_module WHERE name = 'pcam_280'`,
+      );
+      const source = await loc('ccat', 'telescope_computer');
+      const [pkg] = await m.query(
+        `INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id, source_location_id, sequence, status, state, size, sha256, file_count)
+         VALUES ($1, $2, $3, $4, $5, 1, 'completed', 'archived', 10240, $6, 1) RETURNING id`,
+        [`${unit}_pcam_280_001`, `primecam/${unit}/pcam_280_001.tar`, unit, module, source, 'b'.repeat(64)],
+      );
+      const [file] = await m.query(
+        `INSERT INTO raw_data_file (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id, raw_data_package_id)
+         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+        [path, bytes.length, sha256(bytes), unit, module, source, pkg.id],
+      );
+      const [sourceCopy] = await record(m, [
+        {
+          kind: CopyKind.RAW_DATA_FILE,
+          rawDataFileId: file.id,
+          locationId: source,
+          relativePath: path,
+          size: bytes.length,
+          sha256: sha256(bytes),
+        },
+      ]);
+      for (const site of ['cologne', 'us'].slice(0, lta)) await addArchiveCopy(m, pkg.id, site);
+      return { packageId: pkg.id as string, fileId: file.id as string, sourceCopy, full, path };
+    });
+  };
+  const addArchiveCopy = async (m: DataSource['manager'], packageId: string, site: string) =>
+    record(m, [
+      {
+        kind: CopyKind.RAW_DATA_PACKAGE,
+        rawDataPackageId: packageId,
+        locationId: await loc(site, 'lta'),
+        relativePath: `archive/${packageId}.tar`,
+        size: 10240,
+        sha256: 'b'.repeat(64),
+      },
+    ]);
+  const status = async (copyId: string) =>
+    (await ds.query(`SELECT status FROM physical_copy WHERE id = $1`, [copyId]))[0].status as string;
+  const history = async (copyId: string) =>
+    (await ds.query(
+      `SELECT to_status, reason FROM physical_copy_event WHERE physical_copy_id = $1 ORDER BY id`,
+      [copyId],
+    )) as { to_status: string; reason: string }[];
+  const deleteNow = (copyId: string, locationId: number, over: Record<string, unknown> = {}) =>
+    processor(over).handle({ operation: OperationType.DELETION, entityId: copyId, locationId, attempt: 0 });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ({ dataRoot } = applyDemoTopology(db.url));
+    ds = await new DataSource(typeOrmOptions(db.url)).initialize();
+    ns = redisNamespace();
+    queues = new TaskQueueService(config() as never);
+  });
+  afterAll(async () => {
+    await queues.onApplicationShutdown();
+    await ds.destroy();
+    await db.drop();
+    await ns.cleanup();
+    rmSync(dataRoot, { recursive: true, force: true });
+  });
+
+  it('keeps a source file while its package has one verified LTA copy of two, and lets it go at two', async () => {
+    const f = await archivedFile(1);
+    const source = await loc('ccat', 'telescope_computer');
+    await manager().runCycle();
+    expect(await status(f.sourceCopy)).toBe('present');
+    expect(cli(['deletion', 'plan'], { DATABASE_URL: db.url })).not.toContain(f.path);
+
+    await ds.transaction((m) => addArchiveCopy(m, f.packageId, 'us'));
+    const plan = cli(['deletion', 'plan', '--location', 'ccat_telescope_computer'], { DATABASE_URL: db.url });
+    expect(plan).toContain(f.path);
+    expect(plan).toContain('source file archived with enough verified LTA copies');
+    expect(existsSync(f.full)).toBe(true); // the plan changed nothing
+
+    expect(await manager().runCycle()).toMatchObject({ scheduled: 1 });
+    expect(await status(f.sourceCopy)).toBe('deletion_scheduled');
+    await expect(deleteNow(f.sourceCopy, source)).resolves.toMatchObject({ deleted: f.path });
+    expect(existsSync(f.full)).toBe(false);
+    expect((await history(f.sourceCopy)).map((e) => e.to_status)).toEqual([
+      'present',
+      'deletion_scheduled',
+      'deletion_in_progress',
+      'deleted',
+    ]);
+  });
+
+  it('re-checks the rule when the worker claims the deletion, and keeps the copy if it no longer holds', async () => {
+    const f = await archivedFile(2);
+    await manager().runCycle();
+    expect(await status(f.sourceCopy)).toBe('deletion_scheduled');
+    // Between scheduling and the claim the policy became stricter: three archive copies are needed now.
+    await expect(
+      deleteNow(f.sourceCopy, await loc('ccat', 'telescope_computer'), { DELETION_MIN_LTA_COPIES: 3 }),
+    ).resolves.toEqual({ keptBecause: 'no deletion rule holds any more' });
+    expect(await status(f.sourceCopy)).toBe('present');
+    expect(existsSync(f.full)).toBe(true);
+  });
+
+  it('holds every deletion while paused, also one scheduled before the pause, and resumes', async () => {
+    const early = await archivedFile(2);
+    await manager().runCycle();
+    expect(await status(early.sourceCopy)).toBe('deletion_scheduled');
+    cli(['deletion', 'pause', '--reason', 'checking the archives'], { DATABASE_URL: db.url });
+    const late = await archivedFile(2);
+    expect(await manager().runCycle()).toEqual({ paused: true });
+    expect(await status(late.sourceCopy)).toBe('present');
+    const source = await loc('ccat', 'telescope_computer');
+    await expect(deleteNow(early.sourceCopy, source)).resolves.toEqual({
+      keptBecause: 'deletion is paused (checking the archives)',
+    });
+    expect(await status(early.sourceCopy)).toBe('present');
+    expect([existsSync(early.full), existsSync(late.full)]).toEqual([true, true]);
+    expect(cli(['deletion', 'status'], { DATABASE_URL: db.url })).toMatch(/PAUSED .*checking the archives/);
+
+    cli(['deletion', 'resume'], { DATABASE_URL: db.url });
+    expect(await manager().runCycle()).toMatchObject({ scheduled: 2 });
+    for (const f of [early, late]) await deleteNow(f.sourceCopy, source);
+    expect([existsSync(early.full), existsSync(late.full)]).toEqual([false, false]);
+  });
+
+  it('keeps copies for the retention of their location type, unless the location is over its disk threshold', async () => {
+    const f = await archivedFile(2);
+    await manager({ DELETION_RETENTION_SOURCE: 3_600_000 }).runCycle();
+    expect(await status(f.sourceCopy)).toBe('present');
+    const source = await loc('ccat', 'telescope_computer');
+    // The test disk is more than 1 % full: the source is "over its threshold".
+    await ds.query(`UPDATE data_location SET disk_usage_threshold_percent = 1 WHERE id = $1`, [source]);
+    try {
+      expect(await manager({ DELETION_RETENTION_SOURCE: 3_600_000 }).runCycle()).toMatchObject({
+        scheduled: 1,
+        pressured: 1,
+      });
+      expect(await status(f.sourceCopy)).toBe('deletion_scheduled');
+    } finally {
+      await ds.query(`UPDATE data_location SET disk_usage_threshold_percent = NULL WHERE id = $1`, [source]);
+    }
+    await deleteNow(f.sourceCopy, source);
+  });
+
+  it('frees a buffer package tar once archived and distributed, then its unpacked files (DELETION_POSSIBLE)', async () => {
+    const f = await archivedFile(2);
+    const buffer = await loc('ccat', 'buffer');
+    const tar = join(dataRoot, 'ccat', 'buffer', `${f.packageId}.tar`);
+    const unpacked = join(dataRoot, 'ccat', 'buffer', 'unpacked', f.path);
+    mkdirSync(dirname(unpacked), { recursive: true });
+    writeFileSync(tar, 'tar bytes');
+    writeFileSync(unpacked, 'file bytes');
+    const [packageCopy, fileCopy] = await ds.transaction(async (m) => {
+      const [dtp] = await m.query(
+        `INSERT INTO data_transfer_package (name, relative_path, origin_location_id, status, size, sha256, package_count, distributed_at)
+         VALUES ($1, 'transfer/b.tar', $2, 'completed', 1, $3, 1, NULL) RETURNING id`,
+        [`bundle_${f.packageId}`, buffer, 'c'.repeat(64)],
+      );
+      await m.query(`UPDATE raw_data_package SET data_transfer_package_id = $1 WHERE id = $2`, [
+        dtp.id,
+        f.packageId,
+      ]);
+      return record(m, [
+        {
+          kind: CopyKind.RAW_DATA_PACKAGE,
+          rawDataPackageId: f.packageId,
+          locationId: buffer,
+          relativePath: `${f.packageId}.tar`,
+          size: 9,
+          sha256: 'd'.repeat(64),
+        },
+        {
+          kind: CopyKind.RAW_DATA_FILE,
+          rawDataFileId: f.fileId,
+          locationId: buffer,
+          relativePath: `unpacked/${f.path}`,
+          size: 10,
+          sha256: 'e'.repeat(64),
+        },
+      ]);
+    });
+    // Not yet distributed: another archive site may still need the bundle's packages.
+    await manager().runCycle();
+    expect(await status(packageCopy)).toBe('present');
+    await ds.query(
+      `UPDATE data_transfer_package SET distributed_at = now() WHERE id = (SELECT data_transfer_package_id FROM raw_data_package WHERE id = $1)`,
+      [f.packageId],
+    );
+    await manager().runCycle();
+    expect([await status(packageCopy), await status(fileCopy)]).toEqual(['deletion_scheduled', 'present']);
+    await deleteNow(packageCopy, buffer);
+    expect([await status(packageCopy), await status(fileCopy)]).toEqual([
+      'deleted',
+      CopyStatus.DELETION_POSSIBLE,
+    ]);
+    await manager().runCycle();
+    await deleteNow(fileCopy, buffer);
+    expect(await status(fileCopy)).toBe('deleted');
+    expect([existsSync(tar), existsSync(unpacked)]).toEqual([false, false]);
+    expect((await history(fileCopy)).map((e) => e.to_status)).toEqual([
+      'present',
+      'deletion_possible',
+      'deletion_scheduled',
+      'deletion_in_progress',
+      'deleted',
+    ]);
+  });
+
+  it('never deletes from a long-term archive, even a copy someone scheduled', async () => {
+    const f = await archivedFile(2);
+    const [lta] = await ds.query(
+      `SELECT c.id, c.location_id FROM physical_copy c JOIN data_location l ON l.id = c.location_id
+        WHERE c.raw_data_package_id = $1 AND l.location_type = 'long_term_archive' LIMIT 1`,
+      [f.packageId],
+    );
+    await ds.transaction((m) =>
+      copies().transition(lta.id, CopyStatus.DELETION_SCHEDULED, { actor: 'test' }, m),
+    );
+    await expect(deleteNow(lta.id, lta.location_id)).resolves.toEqual({
+      keptBecause: 'no deletion rule holds any more',
+    });
+    expect(await status(lta.id)).toBe('present');
+  });
+});
