@@ -18,7 +18,7 @@ import { startStack } from './lib/stack';
  * site and the managers start. The ccat worker packs each obs unit's files, verified, into the ccat
  * buffer and bundles them; one archive site, chosen in turn, pulls each bundle over http, verifies and
  * unpacks it, and passes it on to the other; each site writes the packages into its S3 archive, read back
- * and verified; the bundles are then freed from the buffers. The demo follows it stage by stage and proves
+ * and verified; then the deletion rules free the instrument disk and the buffers. The demo follows it stage by stage and proves
  * the result by reading every file back from both archives itself.
  */
 const { values: flags } = parseArgs({
@@ -46,7 +46,7 @@ function parseSize(text: string): number {
 const step = (text: string) => console.log(`\n== ${text}`);
 
 /**
- * Draws the stage bars until every file is safe at every archive site (and the bundles are freed, or a
+ * Draws the stage bars until every file is safe at every archive site (and the source and buffers are freed, or a
  * little longer has passed), a row fails, nothing moves for STALL_MS, or the time is up.
  */
 async function followProgress(
@@ -54,7 +54,7 @@ async function followProgress(
   archiveSites: number,
   files: number,
   timeoutMs: number,
-): Promise<{ done: boolean; why?: string }> {
+): Promise<{ done: boolean; why?: string; safeAt?: number }> {
   const display = new ProgressDisplay();
   const deadline = Date.now() + timeoutMs;
   let last = '';
@@ -65,10 +65,10 @@ async function followProgress(
     const lines = renderStages(counts, archiveSites);
     const finished = counts.filesSafe === files;
     safeAt ??= finished ? Date.now() : undefined;
-    const freed = counts.bundleCopies > 0 && counts.bundleCopiesFreed === counts.bundleCopies;
-    if (finished && (freed || Date.now() - safeAt! > 15_000)) {
+    const freed = counts.temporaryCopies > 0 && counts.temporaryCopiesFreed === counts.temporaryCopies;
+    if (finished && (freed || Date.now() - safeAt! > 30_000)) {
       display.show(lines, true);
-      return { done: true };
+      return { done: true, safeAt };
     }
     const failures = await readFailures(db);
     const why = failures.length
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
 
     step(`The pipeline at work, until every file is safe at ${archiveSites.length} archive sites`);
     const outcome = await followProgress(db, archiveSites.length, all.length, timeoutMs);
-    const seconds = (Date.now() - started) / 1000;
+    const seconds = ((outcome.safeAt ?? Date.now()) - started) / 1000;
     console.log(outcome.done ? '' : `\nStopped watching: ${outcome.why}`);
     console.log(cli(['services'], stack.env).trimEnd());
 

@@ -15,8 +15,9 @@ export interface PipelineCounts {
   archiveCopies: number;
   /** Files whose package is archived and verified at every archive site. */
   filesSafe: number;
-  bundleCopies: number;
-  bundleCopiesFreed: number;
+  /** Copies at SOURCE and BUFFER locations (files, packages, bundles), and how many were deleted. */
+  temporaryCopies: number;
+  temporaryCopiesFreed: number;
 }
 
 export async function readCounts(db: Client, archiveSites: number): Promise<PipelineCounts> {
@@ -39,9 +40,10 @@ export async function readCounts(db: Client, archiveSites: number): Promise<Pipe
          AS "archiveCopies",
        (SELECT count(*) FROM raw_data_file f JOIN raw_data_package p ON p.id = f.raw_data_package_id
          WHERE p.state = 'archived' AND p.lta_site_count >= $1)::int AS "filesSafe",
-       (SELECT count(*) FROM physical_copy WHERE kind = 'data_transfer_package')::int AS "bundleCopies",
-       (SELECT count(*) FROM physical_copy WHERE kind = 'data_transfer_package' AND status = 'deleted')::int
-         AS "bundleCopiesFreed"`,
+       (SELECT count(*) FROM physical_copy c JOIN data_location l ON l.id = c.location_id
+         WHERE l.location_type IN ('source', 'buffer'))::int AS "temporaryCopies",
+       (SELECT count(*) FROM physical_copy c JOIN data_location l ON l.id = c.location_id
+         WHERE l.location_type IN ('source', 'buffer') AND c.status = 'deleted')::int AS "temporaryCopiesFreed"`,
     [archiveSites],
   );
   const r = rows[0];
@@ -118,10 +120,10 @@ export function renderStages(c: PipelineCounts, archiveSites: number): string[] 
       `${c.filesSafe}/${c.files} files`,
     ),
     line(
-      '7 bundles freed from buffers',
-      c.bundleCopiesFreed,
-      c.bundleCopies,
-      `${c.bundleCopiesFreed}/${c.bundleCopies} buffer copies`,
+      '7 source and buffers freed',
+      c.temporaryCopiesFreed,
+      c.temporaryCopies,
+      `${c.temporaryCopiesFreed}/${c.temporaryCopies} copies deleted`,
     ),
   ];
 }
