@@ -15,6 +15,7 @@ import { UNBUILT_OPERATION_HANDLERS } from '../../src/modules/queues/unbuilt-ope
 import { TransfersModule } from '../../src/modules/transfers/transfers.module';
 import { LongTermArchiveModule } from '../../src/modules/long-term-archive/long-term-archive.module';
 import { DeletionModule } from '../../src/modules/deletion/deletion.module';
+import { RecoveryModule } from '../../src/modules/recovery/recovery.module';
 import { AuthModule } from '../../src/modules/auth/auth.module';
 import { StorageModule } from '../../src/modules/storage/storage.module';
 import { BufferDataController } from '../../src/modules/transfers/http/buffer-data.controller';
@@ -50,6 +51,7 @@ export class WorkerModule {
         TransfersModule,
         LongTermArchiveModule,
         DeletionModule,
+        RecoveryModule,
         AuthModule,
         StorageModule,
         ...(options.managers ? [BullRootModule, ManagersRoleModule] : []),

@@ -16,6 +16,8 @@ import {
   DeletionStatusCommand,
 } from '../modules/deletion/deletion.command';
 import { DeletionSwitchService } from '../modules/deletion/deletion-switch.service';
+import { ResetCommand } from '../modules/recovery/reset.command';
+import { WorkResetService } from '../modules/recovery/work-reset.service';
 
 /** `ccat-dt`: every operator command; each domain module contributes its own commands. */
 @Module({
@@ -37,6 +39,8 @@ import { DeletionSwitchService } from '../modules/deletion/deletion-switch.servi
     DeletionResumeCommand,
     DeletionStatusCommand,
     DeletionPlanCommand,
+    WorkResetService,
+    ResetCommand,
   ],
 })
 export class CliModule {}

@@ -124,6 +124,20 @@ export class Environment {
   @Duration(100)
   DELETION_MANAGER_INTERVAL = 30_000;
 
+  @Duration(100)
+  RECOVERY_MANAGER_INTERVAL = 60_000;
+
+  /**
+   * Work scheduled this long ago whose job is gone from Redis (or finished there while the row did not) is
+   * reset to pending. Covers the moment between enqueueing and committing the schedule.
+   */
+  @Duration(0)
+  RECOVERY_GRACE = 60_000;
+
+  /** Work in progress whose job is gone but whose claiming process still beats is reset only after this. */
+  @Duration(0)
+  RECOVERY_STALL_TIMEOUT = 3_600_000;
+
   /**
    * Nothing leaves a SOURCE location until its package is ARCHIVED with at least this many verified
    * long-term-archive copies.

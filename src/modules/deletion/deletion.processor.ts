@@ -15,6 +15,7 @@ import { ConfigService } from '@nestjs/config';
 import { EntityManager } from 'typeorm';
 import { Environment } from '../../config/environment';
 import { CopyKind } from '../physical-copies/physical-copy.states';
+import { statusBeforeScheduling } from './deletion-attempt';
 import { deletableUnder, deletionPolicyFrom } from './deletion-rules';
 import { DeletionSwitchService } from './deletion-switch.service';
 
@@ -63,7 +64,7 @@ export class DeletionProcessor implements OperationHandler {
       if (keptBecause) {
         await this.copies.transition(
           copy.id,
-          await statusBefore(m, copy.id),
+          await statusBeforeScheduling(m, copy.id),
           { actor, reason: keptBecause },
           m,
         );
@@ -113,17 +114,4 @@ export class DeletionProcessor implements OperationHandler {
         m,
       );
   }
-}
-
-/** What a scheduled copy was before it was scheduled: where it returns when its deletion is called off. */
-async function statusBefore(m: EntityManager, copyId: string): Promise<CopyStatus> {
-  const [last] = await m.query(
-    `SELECT from_status FROM physical_copy_event WHERE physical_copy_id = $1 AND to_status = 'deletion_scheduled'
-      ORDER BY at DESC, id DESC LIMIT 1`,
-    [copyId],
-  );
-  const before = last?.from_status as CopyStatus | undefined;
-  return before === CopyStatus.STAGED || before === CopyStatus.DELETION_POSSIBLE
-    ? before
-    : CopyStatus.PRESENT;
 }

@@ -1,0 +1,94 @@
+import { ObjectLiteral, EntityTarget } from 'typeorm';
+import { OperationStatus } from '../../common/operation-status';
+import { StateMachine } from '../../common/state-machine';
+import { LongTermArchiveTransfer } from '../long-term-archive/long-term-archive-transfer.entity';
+import { longTermArchiveTransferStatusMachine } from '../long-term-archive/long-term-archive-transfer.states';
+import { RawDataPackage } from '../packages/raw-data-package.entity';
+import { rawDataPackageStatusMachine } from '../packages/raw-data-package.states';
+import { OperationType } from '../queues/operation-type';
+import { DataTransferPackage } from '../transfers/data-transfer-package.entity';
+import { dataTransferPackageStatusMachine } from '../transfers/data-transfer-package.states';
+import { DataTransfer } from '../transfers/data-transfer.entity';
+import {
+  dataTransferStatusMachine,
+  dataTransferUnpackStatusMachine,
+} from '../transfers/data-transfer.states';
+
+/**
+ * Every kind of work row that a worker claims, in SQL and entity names (constants of the code, never
+ * input): where its status and retry count live, whose queue does it, and its state machine. Recovery and
+ * the operators' reset are written once against this table.
+ */
+export interface WorkKind {
+  /** How operators name it: `ccat-dt reset <kind> <id>`. */
+  name: string;
+  table: string;
+  entity: EntityTarget<ObjectLiteral>;
+  statusColumn: { sql: string; property: string };
+  retryColumn: { sql: string; property: string };
+  locationColumn: string;
+  operation: OperationType;
+  machine: StateMachine<OperationStatus>;
+}
+
+const status = { sql: 'status', property: 'status' };
+const retries = { sql: 'retry_count', property: 'retryCount' };
+
+export const WORK_KINDS: WorkKind[] = [
+  {
+    name: 'package',
+    table: 'raw_data_package',
+    entity: RawDataPackage,
+    statusColumn: status,
+    retryColumn: retries,
+    locationColumn: 'source_location_id',
+    operation: OperationType.RAW_DATA_PACKAGE_CREATION,
+    machine: rawDataPackageStatusMachine,
+  },
+  {
+    name: 'bundle',
+    table: 'data_transfer_package',
+    entity: DataTransferPackage,
+    statusColumn: status,
+    retryColumn: retries,
+    locationColumn: 'origin_location_id',
+    operation: OperationType.DATA_TRANSFER_PACKAGE_CREATION,
+    machine: dataTransferPackageStatusMachine,
+  },
+  {
+    name: 'transfer',
+    table: 'data_transfer',
+    entity: DataTransfer,
+    statusColumn: status,
+    retryColumn: retries,
+    locationColumn: 'destination_location_id',
+    operation: OperationType.DATA_TRANSFER,
+    machine: dataTransferStatusMachine,
+  },
+  {
+    name: 'unpack',
+    table: 'data_transfer',
+    entity: DataTransfer,
+    statusColumn: { sql: 'unpack_status', property: 'unpackStatus' },
+    retryColumn: { sql: 'unpack_retry_count', property: 'unpackRetryCount' },
+    locationColumn: 'destination_location_id',
+    operation: OperationType.DATA_TRANSFER_UNPACKING,
+    machine: dataTransferUnpackStatusMachine,
+  },
+  {
+    name: 'archive',
+    table: 'long_term_archive_transfer',
+    entity: LongTermArchiveTransfer,
+    statusColumn: status,
+    retryColumn: retries,
+    locationColumn: 'destination_location_id',
+    operation: OperationType.LONG_TERM_ARCHIVE_TRANSFER,
+    machine: longTermArchiveTransferStatusMachine,
+  },
+];
+
+export function workKind(name: string): WorkKind {
+  const kind = WORK_KINDS.find((k) => k.name === name);
+  if (!kind) throw new Error(`no kind of work "${name}": one of ${WORK_KINDS.map((k) => k.name).join(', ')}`);
+  return kind;
+}
