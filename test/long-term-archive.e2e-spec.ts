@@ -60,6 +60,12 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
     WORKER_DISCOVERY_INTERVAL: '1s',
     JOB_LOCK_DURATION: '2s',
     TRANSFER_TOKEN: transferToken,
+    // Recovery at test speed: lost jobs are found within seconds.
+    RECOVERY_MANAGER_INTERVAL: '500ms',
+    RECOVERY_GRACE: '2s',
+    MANAGER_SCHEDULER_REFRESH: '1s',
+    HEARTBEAT_INTERVAL: '1s',
+    HEARTBEAT_TTL: '3s',
   });
   /** Each site's worker listens on the port its buffer's data URL names: transfers between sites are http. */
   const start = async (name: string, args: string[]) =>
@@ -463,4 +469,68 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
     expect(sha256(tar)).toBe(p.sha256);
     expect((await tarMembers(tar)).get(path)).toBe(sha256(big));
   }, 120_000);
+
+  it('loses every key in Redis mid-run (a FLUSHALL, for our processes) and still archives every file at both sites', async () => {
+    // The archive sites' workers are away, so the transfer jobs wait in Redis when it loses everything.
+    await Promise.all(['cologne', 'us'].map((site) => workers.get(site)!.stop('SIGKILL')));
+    const units = [
+      await observe('primecam', ['pcam_280', 'pcam_350'], 10, 300_000),
+      await observe('chai', ['lfa', 'hfa'], 10, 300_000),
+    ];
+    const packagesOf = () =>
+      api.dataSource.query(
+        `SELECT p.state, p.lta_site_count, p.failure_reason FROM raw_data_package p WHERE p.executed_obs_unit_id = ANY($1)`,
+        [units],
+      ) as Promise<{ state: string; lta_site_count: number; failure_reason: string | null }[]>;
+    const transfersOf = () =>
+      api.dataSource.query(
+        `SELECT DISTINCT t.id, t.status, t.retry_count, t.failure_reason FROM data_transfer t
+           JOIN raw_data_package p ON p.data_transfer_package_id = t.data_transfer_package_id
+          WHERE p.executed_obs_unit_id = ANY($1)`,
+        [units],
+      ) as Promise<{ id: string; status: string; retry_count: number; failure_reason: string | null }[]>;
+    await waitFor(
+      'the transfers of the new units to be scheduled',
+      async () => {
+        const rows = await transfersOf();
+        return rows.length > 0 && rows.every((t) => t.status === 'scheduled');
+      },
+      30_000,
+    );
+    expect(await ns.flush()).toBeGreaterThan(0);
+    for (const site of ['cologne', 'us']) await start(site, ['--site', site]);
+    const done = await waitFor(
+      'every package of the new units to be archived at both sites after the flush',
+      async () => {
+        const rows = await packagesOf();
+        const failed = rows.filter((r) => r.failure_reason);
+        if (failed.length) throw new Error(`failed: ${JSON.stringify(failed)}`);
+        return rows.length === 4 && rows.every((r) => r.state === 'archived' && r.lta_site_count === 2)
+          ? rows
+          : null;
+      },
+      90_000,
+    );
+    expect(done).toHaveLength(4);
+    // Their jobs were lost with Redis; recovery found them and scheduled them again, as a new try.
+    const transfers = await transfersOf();
+    expect(transfers.every((t) => t.status === 'completed')).toBe(true);
+    expect(transfers.filter((t) => t.retry_count > 0).length).toBeGreaterThan(0);
+    // No package copy recorded twice anywhere, and every archive copy's bytes are there.
+    const [{ duplicates }] = await api.dataSource.query(
+      `SELECT count(*)::int AS duplicates FROM (SELECT raw_data_package_id, location_id FROM physical_copy
+         WHERE kind = 'raw_data_package' AND status <> 'deleted' GROUP BY 1, 2 HAVING count(*) > 1) d`,
+    );
+    expect(duplicates).toBe(0);
+    const archived = await api.dataSource.query(
+      `SELECT s.short_name AS site, c.relative_path, c.sha256 FROM physical_copy c
+         JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
+         JOIN raw_data_package p ON p.id = c.raw_data_package_id
+        WHERE l.location_type = 'long_term_archive' AND p.executed_obs_unit_id = ANY($1)`,
+      [units],
+    );
+    expect(archived).toHaveLength(8);
+    for (const a of archived)
+      expect(sha256(await getObject(BUCKETS[a.site], `archive/${a.relative_path}`))).toBe(a.sha256);
+  }, 150_000);
 });

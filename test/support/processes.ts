@@ -16,6 +16,8 @@ export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export interface RedisNamespace {
   env: { REDIS_URL: string; QUEUE_PREFIX: string; REDIS_KEY_PREFIX: string };
   redis: Redis;
+  /** Deletes every key of this namespace (for our processes, what a FLUSHALL does); returns how many. */
+  flush(): Promise<number>;
   cleanup(): Promise<void>;
 }
 
@@ -23,18 +25,25 @@ export function redisNamespace(redisUrl = REDIS_URL): RedisNamespace {
   const id = `t${process.pid}${randomBytes(3).toString('hex')}`;
   const env = { REDIS_URL: redisUrl, QUEUE_PREFIX: `bull-${id}`, REDIS_KEY_PREFIX: `${id}:` };
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
+  /** Deletes every key of this namespace: for our processes, what a FLUSHALL does. */
+  const flush = async (): Promise<number> => {
+    let deleted = 0;
+    for (const pattern of [`${env.QUEUE_PREFIX}:*`, `${env.REDIS_KEY_PREFIX}*`]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        if (keys.length) deleted += await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    }
+    return deleted;
+  };
   return {
     env,
     redis,
+    flush,
     cleanup: async () => {
-      for (const pattern of [`${env.QUEUE_PREFIX}:*`, `${env.REDIS_KEY_PREFIX}*`]) {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-          if (keys.length) await redis.del(...keys);
-          cursor = next;
-        } while (cursor !== '0');
-      }
+      await flush();
       redis.disconnect();
     },
   };
