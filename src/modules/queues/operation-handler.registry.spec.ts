@@ -1,3 +1,4 @@
+import { ConfigService } from '@nestjs/config';
 import { Injectable, Module, Provider, Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { Test, TestingModule } from '@nestjs/testing';
@@ -14,6 +15,7 @@ import { DataTransferUnpackProcessor } from '../transfers/data-transfer-unpack.p
 import { LongTermArchiveProcessor } from '../long-term-archive/long-term-archive.processor';
 import { DeletionProcessor } from '../deletion/deletion.processor';
 import { HttpTransferService } from '../transfers/http/http-transfer.service';
+import { DeletionSwitchService } from '../deletion/deletion-switch.service';
 import { UNBUILT_OPERATION_HANDLERS as NOT_BUILT, unbuiltHandlerFor } from './unbuilt-operations.handlers';
 
 const StagingNotBuilt = unbuiltHandlerFor(OperationType.STAGING);
@@ -142,6 +144,8 @@ describe('OperationHandlerRegistry', () => {
         { provide: StorageService, useValue: {} },
         { provide: PhysicalCopyService, useValue: {} },
         { provide: HttpTransferService, useValue: {} },
+        { provide: ConfigService, useValue: {} },
+        { provide: DeletionSwitchService, useValue: {} },
       ]
         .filter(
           (p) =>
