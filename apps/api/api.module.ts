@@ -11,6 +11,7 @@ import { BearerTokenGuard } from '../../src/modules/auth/bearer-token.guard';
 import { HealthModule } from '../../src/modules/health/health.module';
 import { ObsUnitsModule } from '../../src/modules/obs-units/obs-units.module';
 import { RawDataFilesModule } from '../../src/modules/raw-data-files/raw-data-files.module';
+import { ExplainModule } from '../../src/modules/explain/explain.module';
 import { RecoveryApiModule } from '../../src/modules/recovery/recovery.module';
 
 /** The HTTP face of the system: instrument ingest (REST), health, and later the admin console. */
@@ -25,6 +26,7 @@ import { RecoveryApiModule } from '../../src/modules/recovery/recovery.module';
     ObsUnitsModule,
     RawDataFilesModule,
     RecoveryApiModule,
+    ExplainModule,
   ],
   providers: [
     { provide: APP_GUARD, useClass: BearerTokenGuard },

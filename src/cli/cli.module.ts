@@ -16,6 +16,9 @@ import {
   DeletionStatusCommand,
 } from '../modules/deletion/deletion.command';
 import { DeletionSwitchService } from '../modules/deletion/deletion-switch.service';
+import { ExplainCommand } from '../modules/explain/explain.command';
+import { ExplainService } from '../modules/explain/explain.service';
+import { StorageService } from '../modules/storage/storage.service';
 import { ResetCommand } from '../modules/recovery/reset.command';
 import { WorkResetService } from '../modules/recovery/work-reset.service';
 
@@ -41,6 +44,9 @@ import { WorkResetService } from '../modules/recovery/work-reset.service';
     DeletionPlanCommand,
     WorkResetService,
     ResetCommand,
+    StorageService,
+    ExplainService,
+    ExplainCommand,
   ],
 })
 export class CliModule {}

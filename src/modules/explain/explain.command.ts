@@ -1,0 +1,66 @@
+import { Command, CommandRunner } from 'nest-commander';
+import { Explanation } from './explain-facts';
+import { ExplainService } from './explain.service';
+
+const when = (d: Date) => new Date(d).toISOString().replace('T', ' ').slice(0, 19);
+
+/** One file in one screen: the verdict first, then every copy with its history, then the work. */
+export function formatExplanation(e: Explanation): string {
+  const lines = [
+    `${e.file.path}  (${e.file.size} bytes, sha256 ${e.file.sha256.slice(0, 16)}…, id ${e.file.id})`,
+    `obs unit ${e.file.obsUnit}, ${e.file.instrument}/${e.file.module}, registered ${when(e.file.registeredAt)}`,
+    `stage: ${e.stage}   safe: ${e.safe ? 'yes' : 'NO'}`,
+    '',
+    e.verdict,
+    '',
+    'Copies:',
+  ];
+  for (const c of e.copies) {
+    lines.push(`  ${`${c.site}/${c.location}`.padEnd(26)} ${c.kind.padEnd(22)} ${c.status}`);
+    for (const h of c.history)
+      lines.push(
+        `      ${when(h.at)}  ${(h.from ?? '-').padEnd(20)} -> ${h.to.padEnd(20)} ${h.actor}${h.reason ? `: ${h.reason}` : ''}`,
+      );
+  }
+  if (e.copies.length === 0) lines.push('  none yet');
+  lines.push('', 'Work:');
+  for (const w of e.work)
+    lines.push(
+      `  ${w.what}: ${w.status}, retries ${w.retries}${w.failureReason ? `, last failure: ${w.failureReason}` : ''}`,
+    );
+  if (e.work.length === 0) lines.push('  none yet');
+  return lines.join('\n');
+}
+
+@Command({
+  name: 'explain',
+  arguments: '<file-id|path|obs-unit>',
+  description: 'Why is this file not safe yet? One file in full; an obs unit as a summary of its files',
+})
+export class ExplainCommand extends CommandRunner {
+  constructor(private readonly explainer: ExplainService) {
+    super();
+  }
+
+  async run([ref]: string[]): Promise<void> {
+    const ids = await this.explainer.resolve(ref);
+    if (ids.length === 1) {
+      console.log(formatExplanation(await this.explainer.explain(ids[0])));
+      return;
+    }
+    const groups = new Map<string, { count: number; example: Explanation }>();
+    for (const id of ids.slice(0, 10_000)) {
+      const e = await this.explainer.explain(id);
+      const key = `${e.stage}|${e.verdict.replace(/\d+/g, '#')}`;
+      const g = groups.get(key) ?? { count: 0, example: e };
+      g.count++;
+      groups.set(key, g);
+    }
+    const safe = [...groups.values()].filter((g) => g.example.safe).reduce((s, g) => s + g.count, 0);
+    console.log(`${ref}: ${ids.length} files, ${safe} safe.\n`);
+    for (const { count, example } of groups.values())
+      console.log(
+        `${String(count).padStart(6)} file(s) at ${example.stage}, e.g. ${example.file.path}:\n         ${example.verdict}\n`,
+      );
+  }
+}
