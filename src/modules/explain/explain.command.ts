@@ -1,11 +1,11 @@
-import { Command, CommandRunner } from 'nest-commander';
+import { Command, CommandRunner, Option } from 'nest-commander';
 import { Explanation } from './explain-facts';
 import { ExplainService } from './explain.service';
 
 const when = (d: Date) => new Date(d).toISOString().replace('T', ' ').slice(0, 19);
 
 /** One file in one screen: the verdict first, then every copy with its history, then the work. */
-export function formatExplanation(e: Explanation): string {
+export function formatExplanation(e: Explanation, fullHistory = false): string {
   const lines = [
     `${e.file.path}  (${e.file.size} bytes, sha256 ${e.file.sha256.slice(0, 16)}…, id ${e.file.id})`,
     `obs unit ${e.file.obsUnit}, ${e.file.instrument}/${e.file.module}, registered ${when(e.file.registeredAt)}`,
@@ -17,10 +17,11 @@ export function formatExplanation(e: Explanation): string {
   ];
   for (const c of e.copies) {
     lines.push(`  ${`${c.site}/${c.location}`.padEnd(26)} ${c.kind.padEnd(22)} ${c.status}`);
-    for (const h of c.history)
-      lines.push(
-        `      ${when(h.at)}  ${(h.from ?? '-').padEnd(20)} -> ${h.to.padEnd(20)} ${h.actor}${h.reason ? `: ${h.reason}` : ''}`,
-      );
+    // In one screen: how the copy came to be and its last change; every step with --history.
+    const shown =
+      fullHistory || c.history.length <= 2 ? c.history : [c.history[0], c.history[c.history.length - 1]];
+    for (const h of shown)
+      lines.push(`      ${when(h.at)}  -> ${h.to.padEnd(20)} ${h.actor}${h.reason ? `: ${h.reason}` : ''}`);
   }
   if (e.copies.length === 0) lines.push('  none yet');
   lines.push('', 'Work:');
@@ -42,10 +43,10 @@ export class ExplainCommand extends CommandRunner {
     super();
   }
 
-  async run([ref]: string[]): Promise<void> {
+  async run([ref]: string[], options: { history?: boolean }): Promise<void> {
     const ids = await this.explainer.resolve(ref);
     if (ids.length === 1) {
-      console.log(formatExplanation(await this.explainer.explain(ids[0])));
+      console.log(formatExplanation(await this.explainer.explain(ids[0]), options.history));
       return;
     }
     const groups = new Map<string, { count: number; example: Explanation }>();
@@ -62,5 +63,10 @@ export class ExplainCommand extends CommandRunner {
       console.log(
         `${String(count).padStart(6)} file(s) at ${example.stage}, e.g. ${example.file.path}:\n         ${example.verdict}\n`,
       );
+  }
+
+  @Option({ flags: '--history', description: 'Every step of every copy, not only its first and last' })
+  parseHistory(): boolean {
+    return true;
   }
 }
