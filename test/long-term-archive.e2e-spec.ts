@@ -10,6 +10,7 @@ import { ApiHarness, startApi } from './support/api-app';
 import { createToken, obsUnitStart } from './support/factories';
 import {
   applyDemoTopology,
+  cli,
   freePort,
   redisNamespace,
   RedisNamespace,
@@ -297,6 +298,36 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
         WHERE l.location_type = 'long_term_archive' AND c.status = 'present'`,
     );
     expect(lta).toBe(16);
+
+    // Asked why a file is where it is, the API says it is safe, and since when its source copy is gone.
+    const [{ id: fileId }] = await api.dataSource.query(`SELECT id FROM raw_data_file LIMIT 1`);
+    const http = request(api.app.getHttpServer());
+    const explained = await http
+      .get(`/raw-data-files/${fileId}/explain`)
+      .set({ Authorization: `Bearer ${token}` })
+      .expect(200);
+    expect(explained.body).toMatchObject({ stage: 'safe', safe: true });
+    expect(explained.body.verdict).toMatch(
+      /^Safe: archived and verified at 2 sites \(cologne, us\); source copy deleted on \d{4}-\d\d-\d\d \d\d:\d\d UTC by rule "source file archived with enough verified LTA copies"\.$/,
+    );
+    expect(
+      explained.body.copies.map(
+        (c: { site: string; location: string; status: string }) => `${c.site}/${c.location} ${c.status}`,
+      ),
+    ).toEqual(
+      expect.arrayContaining(['ccat/telescope_computer deleted', 'cologne/lta present', 'us/lta present']),
+    );
+    // The CLI sums up an obs unit: the first one observed above, 13 files.
+    expect(cli(['explain', 'field_0'], { DATABASE_URL: api.db.url })).toContain('field_0: 13 files, 13 safe.');
+    await http.get(`/raw-data-files/${fileId}/explain`).expect(401);
+    await http
+      .get('/raw-data-files/nope/explain')
+      .set({ Authorization: `Bearer ${token}` })
+      .expect(400);
+    await http
+      .get('/raw-data-files/00000000-0000-4000-8000-000000000000/explain')
+      .set({ Authorization: `Bearer ${token}` })
+      .expect(404);
   }, 120_000);
 
   it("keeps a bundle in the first archive site's buffer while the secondary transfer still needs it", async () => {
@@ -370,6 +401,19 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
     );
     expect(secondary.origin).toBe('cologne');
     expect(['pending', 'scheduled']).toContain(secondary.status);
+    const [{ id: waitingFile }] = await api.dataSource.query(
+      `SELECT f.id FROM raw_data_file f JOIN raw_data_package p ON p.id = f.raw_data_package_id
+        WHERE p.data_transfer_package_id = $1 LIMIT 1`,
+      [bundle.dtp],
+    );
+    const why = await request(api.app.getHttpServer())
+      .get(`/raw-data-files/${waitingFile}/explain`)
+      .set({ Authorization: `Bearer ${token}` })
+      .expect(200);
+    expect(why.body).toMatchObject({ stage: 'transfer', safe: false });
+    expect(why.body.verdict).toMatch(
+      /^In transfer from cologne\/buffer to us\/buffer over http: 0 of \d+ bytes \((pending|scheduled)\)\.$/,
+    );
 
     // The US comes back: it pulls the bundle from Cologne, unpacks it, and then the copies go.
     await start('us', ['--site', 'us']);
