@@ -19,6 +19,8 @@ import { DeletionSwitchService } from '../modules/deletion/deletion-switch.servi
 import { ExplainCommand } from '../modules/explain/explain.command';
 import { ExplainService } from '../modules/explain/explain.service';
 import { StorageService } from '../modules/storage/storage.service';
+import { StatusCommand } from '../modules/status/status.command';
+import { StatusService } from '../modules/status/status.service';
 import { ResetCommand } from '../modules/recovery/reset.command';
 import { WorkResetService } from '../modules/recovery/work-reset.service';
 
@@ -47,6 +49,8 @@ import { WorkResetService } from '../modules/recovery/work-reset.service';
     StorageService,
     ExplainService,
     ExplainCommand,
+    StatusService,
+    StatusCommand,
   ],
 })
 export class CliModule {}

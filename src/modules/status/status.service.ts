@@ -1,0 +1,121 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { REDIS } from '../../common/redis/redis.module';
+import { Environment } from '../../config/environment';
+import { DeletionSwitchService } from '../deletion/deletion-switch.service';
+import { Heartbeat } from '../heartbeats/heartbeat';
+
+export interface PipelineStatus {
+  at: Date;
+  files: { total: number; safe: number; bytes: number };
+  oldestNotSafe: { id: string; path: string; registeredAt: Date; ageSeconds: number } | null;
+  /** Rows per stage and status, e.g. { stage: 'transfer', status: 'in_progress', count: 3 }. */
+  work: { stage: string; status: string; count: number }[];
+  copies: {
+    site: string;
+    location: string;
+    type: string;
+    present: number;
+    bytes: number;
+    deleting: number;
+  }[];
+  failed: number;
+  deletionPaused: { since: Date | null; by: string | null; reason: string | null } | null;
+  services: Pick<Heartbeat, 'type' | 'name' | 'serves'>[];
+  /** Sites with active locations and no live worker serving any of them. */
+  sitesWithoutWorker: string[];
+}
+
+/**
+ * The pipeline on one page: what `ccat-dt status` prints and what alerts are computed from. Counts come
+ * from the database, liveness from the heartbeats in Redis.
+ */
+@Injectable()
+export class StatusService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly config: ConfigService<Environment, true>,
+    private readonly deletionSwitch: DeletionSwitchService,
+  ) {}
+
+  async status(): Promise<PipelineStatus> {
+    const minSites = this.config.get('DELETION_MIN_LTA_COPIES', { infer: true }) ?? 2;
+    const [files] = await this.dataSource.query(
+      `SELECT count(*)::int AS total, coalesce(sum(f.size), 0)::float8 AS bytes,
+              count(*) FILTER (WHERE p.state = 'archived' AND p.lta_site_count >= $1)::int AS safe
+         FROM raw_data_file f LEFT JOIN raw_data_package p ON p.id = f.raw_data_package_id`,
+      [minSites],
+    );
+    const [oldest] = await this.dataSource.query(
+      `SELECT f.id, f.relative_path AS path, f.created_at AS "registeredAt",
+              extract(epoch FROM now() - f.created_at)::int AS "ageSeconds"
+         FROM raw_data_file f LEFT JOIN raw_data_package p ON p.id = f.raw_data_package_id
+        WHERE p.id IS NULL OR p.state <> 'archived' OR p.lta_site_count < $1
+        ORDER BY f.created_at LIMIT 1`,
+      [minSites],
+    );
+    const work = await this.dataSource.query(
+      `SELECT 'package' AS stage, status::text, count(*)::int AS count FROM raw_data_package GROUP BY 2
+       UNION ALL SELECT 'bundle', status::text, count(*)::int FROM data_transfer_package GROUP BY 2
+       UNION ALL SELECT 'transfer', status::text, count(*)::int FROM data_transfer GROUP BY 2
+       UNION ALL SELECT 'unpack', unpack_status::text, count(*)::int FROM data_transfer GROUP BY 2
+       UNION ALL SELECT 'archive', status::text, count(*)::int FROM long_term_archive_transfer GROUP BY 2
+       UNION ALL SELECT 'deletion', status::text, count(*)::int FROM physical_copy
+                  WHERE status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_failed') GROUP BY 2
+       ORDER BY 1, 2`,
+    );
+    const copies = await this.dataSource.query(
+      `SELECT s.short_name AS site, l.name AS location, l.location_type::text AS type,
+              count(c.id) FILTER (WHERE c.status IN ('present', 'staged', 'deletion_possible'))::int AS present,
+              coalesce(sum(c.size) FILTER (WHERE c.status IN ('present', 'staged', 'deletion_possible')), 0)::float8 AS bytes,
+              count(c.id) FILTER (WHERE c.status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_failed'))::int AS deleting
+         FROM data_location l JOIN site s ON s.id = l.site_id LEFT JOIN physical_copy c ON c.location_id = l.id
+        GROUP BY s.short_name, l.name, l.location_type ORDER BY 1, 2`,
+    );
+    const failed = work
+      .filter((w: { status: string }) => w.status === 'failed' || w.status === 'deletion_failed')
+      .reduce((n: number, w: { count: number }) => n + w.count, 0);
+    const sw = await this.deletionSwitch.state();
+    const services = await this.services();
+    const sites: { site: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT s.short_name AS site FROM site s JOIN data_location l ON l.site_id = s.id WHERE l.active ORDER BY 1`,
+    );
+    const served = services.filter((s) => s.type === 'worker').flatMap((s) => s.serves);
+    const sitesWithoutWorker = sites
+      .map((r) => r.site)
+      .filter((site) => !served.some((q) => q.startsWith(`${site}_`)));
+    return {
+      at: new Date(),
+      files,
+      oldestNotSafe: oldest ?? null,
+      work,
+      copies,
+      failed,
+      deletionPaused: sw.paused ? { since: sw.changedAt, by: sw.changedBy, reason: sw.reason } : null,
+      services,
+      sitesWithoutWorker,
+    };
+  }
+
+  /** Live processes, from their heartbeat keys. */
+  async services(): Promise<Pick<Heartbeat, 'type' | 'name' | 'serves'>[]> {
+    const prefix = this.config.get('REDIS_KEY_PREFIX', { infer: true }) ?? '';
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.redis.scan(cursor, 'MATCH', `${prefix}health:*`, 'COUNT', 500);
+      keys.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+    const values = keys.length ? await this.redis.mget(...keys) : [];
+    return values
+      .filter((v): v is string => Boolean(v))
+      .map((v) => JSON.parse(v) as Heartbeat)
+      .map(({ type, name, serves }) => ({ type, name, serves: serves ?? [] }))
+      .sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name));
+  }
+}
