@@ -16,6 +16,7 @@ import { TransfersModule } from '../../src/modules/transfers/transfers.module';
 import { LongTermArchiveModule } from '../../src/modules/long-term-archive/long-term-archive.module';
 import { DeletionModule } from '../../src/modules/deletion/deletion.module';
 import { RecoveryModule } from '../../src/modules/recovery/recovery.module';
+import { AlertsModule } from '../../src/modules/alerts/alerts.module';
 import { AuthModule } from '../../src/modules/auth/auth.module';
 import { StorageModule } from '../../src/modules/storage/storage.module';
 import { BufferDataController } from '../../src/modules/transfers/http/buffer-data.controller';
@@ -52,6 +53,7 @@ export class WorkerModule {
         LongTermArchiveModule,
         DeletionModule,
         RecoveryModule,
+        AlertsModule,
         AuthModule,
         StorageModule,
         ...(options.managers ? [BullRootModule, ManagersRoleModule] : []),

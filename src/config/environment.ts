@@ -127,6 +127,18 @@ export class Environment {
   @Duration(100)
   RECOVERY_MANAGER_INTERVAL = 60_000;
 
+  @Duration(100)
+  ALERT_MANAGER_INTERVAL = 60_000;
+
+  /** A file not archived at DELETION_MIN_LTA_COPIES sites this long after its registration is alerted. */
+  @Duration(1000)
+  SAFE_DEADLINE = 86_400_000;
+
+  /** Where alerts are POSTed (JSON, docs/alerts.md); empty = alerts are recorded in the database only. */
+  @IsOptional()
+  @IsString()
+  ALERT_WEBHOOK_URL?: string;
+
   /**
    * Work scheduled this long ago whose job is gone from Redis (or finished there while the row did not) is
    * reset to pending. Covers the moment between enqueueing and committing the schedule.

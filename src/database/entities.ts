@@ -1,3 +1,4 @@
+import { Alert } from '../modules/alerts/alert.entity';
 import { DeletionSwitch } from '../modules/deletion/deletion-switch.entity';
 import { LongTermArchiveTransfer } from '../modules/long-term-archive/long-term-archive-transfer.entity';
 import { ApiToken } from '../modules/auth/api-token.entity';
@@ -35,4 +36,5 @@ export const ENTITIES = [
   DataTransfer,
   LongTermArchiveTransfer,
   DeletionSwitch,
+  Alert,
 ];

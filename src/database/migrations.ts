@@ -7,6 +7,7 @@ import { DataTransfers1795548552919 } from '../migrations/1795548552919-DataTran
 import { LongTermArchiveTransfers1795551335658 } from '../migrations/1795551335658-LongTermArchiveTransfers';
 import { Replication1795552672177 } from '../migrations/1795552672177-Replication';
 import { DeletionSwitch1795555997019 } from '../migrations/1795555997019-DeletionSwitch';
+import { Alerts1795557301898 } from '../migrations/1795557301898-Alerts';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -20,4 +21,5 @@ export const MIGRATIONS: Function[] = [
   LongTermArchiveTransfers1795551335658,
   Replication1795552672177,
   DeletionSwitch1795555997019,
+  Alerts1795557301898,
 ];

@@ -4,8 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { getProcessName } from '../../common/process-name';
 import { Environment } from '../../config/environment';
-import { DataLocation } from '../locations/data-location.entity';
-import { LocationType, StorageType } from '../locations/location-type';
+import { locationsOverThreshold } from '../locations/disk-usage';
 import { Manager, PipelineManager } from '../managers/pipeline-manager';
 import { PhysicalCopyService } from '../physical-copies/physical-copy.service';
 import { CopyStatus } from '../physical-copies/physical-copy.states';
@@ -54,28 +53,13 @@ export class DeletionManager implements Manager {
     return { scheduled, retried, pressured: pressured.length };
   }
 
-  /**
-   * Disk locations that deletion serves and that are over their usage threshold. (Read here until the
-   * MONITORING operation records usage; a location this process cannot see counts as not pressured.)
-   */
   private async pressuredLocations(): Promise<number[]> {
-    const locations = await this.dataSource.manager.find(DataLocation, { where: { active: true } });
-    const pressured: number[] = [];
-    for (const l of locations) {
-      if (l.locationType === LocationType.LONG_TERM_ARCHIVE || l.storageType !== StorageType.DISK) continue;
-      if (l.diskUsageThresholdPercent == null) continue;
-      const space = await this.storage
-        .backendFor(l)
-        .space()
-        .catch(() => null);
-      if (!space || space.totalBytes <= 0) continue;
-      const used = (100 * (space.totalBytes - space.freeBytes)) / space.totalBytes;
-      if (used > l.diskUsageThresholdPercent) {
-        this.logger.warn(`${l.name} is ${used.toFixed(1)}% full: its eligible copies go first`);
-        pressured.push(l.id);
-      }
-    }
-    return pressured;
+    const over = await locationsOverThreshold(this.dataSource.manager, (l) => this.storage.backendFor(l));
+    for (const o of over)
+      this.logger.warn(
+        `${o.location.name} is ${o.usedPercent.toFixed(1)}% full: its eligible copies go first`,
+      );
+    return over.map((o) => o.location.id);
   }
 
   private async retryFailed(): Promise<number> {

@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Environment } from '../../config/environment';
+import { ExplainService } from '../explain/explain.service';
+import { locationsOverThreshold } from '../locations/disk-usage';
+import { WORK_KINDS } from '../recovery/work-kinds';
+import { StatusService } from '../status/status.service';
+import { StorageService } from '../storage/storage.service';
+
+export interface Condition {
+  key: string;
+  kind: 'file_not_safe' | 'failed' | 'no_worker' | 'disk_over_threshold';
+  severity: 'critical' | 'warning';
+  message: string;
+  details: Record<string, unknown>;
+}
+
+/** What operators must hear about, as it holds now: each condition with a key stable while it lasts. */
+@Injectable()
+export class AlertConditions {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: ConfigService<Environment, true>,
+    private readonly statuses: StatusService,
+    private readonly explainer: ExplainService,
+    private readonly storage: StorageService,
+  ) {}
+
+  async current(): Promise<Condition[]> {
+    return [
+      ...(await this.filesNotSafe()),
+      ...(await this.permanentFailures()),
+      ...(await this.sitesWithoutWorker()),
+      ...(await this.disksOverThreshold()),
+    ];
+  }
+
+  /** Files registered longer than SAFE_DEADLINE ago and still not archived at enough sites: one alert. */
+  private async filesNotSafe(): Promise<Condition[]> {
+    const deadline = this.config.get('SAFE_DEADLINE', { infer: true }) ?? 86_400_000;
+    const minSites = this.config.get('DELETION_MIN_LTA_COPIES', { infer: true }) ?? 2;
+    const [late] = await this.dataSource.query(
+      `SELECT count(*)::int AS n, (array_agg(f.id ORDER BY f.created_at))[1] AS oldest
+         FROM raw_data_file f LEFT JOIN raw_data_package p ON p.id = f.raw_data_package_id
+        WHERE f.created_at < now() - make_interval(secs => $1::float8)
+          AND (p.id IS NULL OR p.state <> 'archived' OR p.lta_site_count < $2)`,
+      [deadline / 1000, minSites],
+    );
+    if (!late.n) return [];
+    const oldest = await this.explainer.explain(late.oldest);
+    return [
+      {
+        key: 'file_not_safe',
+        kind: 'file_not_safe',
+        severity: 'critical',
+        message: `${late.n} file(s) not safe within ${deadline / 3_600_000} h; the oldest, ${oldest.file.path}: ${oldest.verdict}`,
+        details: {
+          files: late.n,
+          oldestFileId: oldest.file.id,
+          oldestPath: oldest.file.path,
+          verdict: oldest.verdict,
+        },
+      },
+    ];
+  }
+
+  /** Every work row FAILED for good (no retries left): one alert each. */
+  private async permanentFailures(): Promise<Condition[]> {
+    const found: Condition[] = [];
+    for (const kind of WORK_KINDS) {
+      const rows: { id: string; reason: string | null }[] = await this.dataSource.query(
+        `SELECT id, failure_reason AS reason FROM ${kind.table} WHERE ${kind.statusColumn.sql} = 'failed' LIMIT 100`,
+      );
+      for (const r of rows)
+        found.push({
+          key: `failed:${kind.name}:${r.id}`,
+          kind: 'failed',
+          severity: 'critical',
+          message: `${kind.name} ${r.id} failed for good: ${r.reason ?? 'no reason recorded'} (ccat-dt reset ${kind.name} ${r.id} once the cause is fixed)`,
+          details: { work: kind.name, id: r.id, reason: r.reason },
+        });
+    }
+    return found;
+  }
+
+  private async sitesWithoutWorker(): Promise<Condition[]> {
+    const { sitesWithoutWorker } = await this.statuses.status();
+    return sitesWithoutWorker.map((site) => ({
+      key: `no_worker:${site}`,
+      kind: 'no_worker' as const,
+      severity: 'critical' as const,
+      message: `no live worker serves the locations of ${site}: nothing moves there`,
+      details: { site },
+    }));
+  }
+
+  private async disksOverThreshold(): Promise<Condition[]> {
+    const over = await locationsOverThreshold(this.dataSource.manager, (l) => this.storage.backendFor(l));
+    return over.map(({ location, usedPercent }) => ({
+      key: `disk_over_threshold:${location.id}`,
+      kind: 'disk_over_threshold' as const,
+      severity: 'warning' as const,
+      message: `${location.site?.shortName}/${location.name} is ${usedPercent.toFixed(1)}% full, over its threshold of ${location.diskUsageThresholdPercent}%: it takes no new data`,
+      details: {
+        locationId: location.id,
+        location: `${location.site?.shortName}/${location.name}`,
+        usedPercent,
+        threshold: location.diskUsageThresholdPercent,
+      },
+    }));
+  }
+}

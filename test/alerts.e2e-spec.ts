@@ -1,0 +1,156 @@
+import { ConfigService } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createServer, Server } from 'node:http';
+import { DataSource } from 'typeorm';
+import { typeOrmOptions } from '../src/database/typeorm-options';
+import { AlertConditions } from '../src/modules/alerts/alert-conditions';
+import { AlertManager, AlertNotification } from '../src/modules/alerts/alert.manager';
+import { DeletionSwitchService } from '../src/modules/deletion/deletion-switch.service';
+import { ExplainService } from '../src/modules/explain/explain.service';
+import { heartbeatKey } from '../src/modules/heartbeats/heartbeat';
+import { StatusService } from '../src/modules/status/status.service';
+import { StorageService } from '../src/modules/storage/storage.service';
+import { applyDemoTopology, redisNamespace, RedisNamespace } from './support/processes';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+
+/**
+ * Alerts against real PostgreSQL and Redis, delivered to a real HTTP webhook: each condition once, again
+ * only after it cleared and came back; a failed delivery is tried again.
+ */
+describe('alerts (PostgreSQL, Redis, a webhook)', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  let ns: RedisNamespace;
+  let dataRoot: string;
+  let server: Server;
+  let answer = 200;
+  const received: AlertNotification[] = [];
+  let manager: AlertManager;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ({ dataRoot } = applyDemoTopology(db.url));
+    ds = await new DataSource(typeOrmOptions(db.url)).initialize();
+    ns = redisNamespace();
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        if (answer === 200) received.push(JSON.parse(body));
+        res.statusCode = answer;
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const config = new ConfigService({
+      ...ns.env,
+      SAFE_DEADLINE: 86_400_000,
+      DELETION_MIN_LTA_COPIES: 2,
+      ALERT_WEBHOOK_URL: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`,
+    }) as never;
+    const storage = new StorageService(new ConfigService({}));
+    const sw = new DeletionSwitchService(ds);
+    const conditions = new AlertConditions(
+      ds,
+      config,
+      new StatusService(ds, ns.redis, config, sw),
+      new ExplainService(ds, config, storage, sw),
+      storage,
+    );
+    manager = new AlertManager(ds, conditions, config);
+  });
+  afterAll(async () => {
+    await new Promise((r) => server.close(r));
+    await ds.destroy();
+    await db.drop();
+    await ns.cleanup();
+    rmSync(dataRoot, { recursive: true, force: true });
+  });
+
+  const keys = () => received.map((n) => n.key).sort();
+  const liveWorkers = async (...sites: string[]) => {
+    for (const site of sites)
+      await ns.redis.set(
+        heartbeatKey(ns.env.REDIS_KEY_PREFIX, 'worker', `worker-${site}`),
+        JSON.stringify({ type: 'worker', name: `worker-${site}`, serves: [`${site}_buffer_data_transfer`] }),
+        'PX',
+        60_000,
+      );
+  };
+
+  it('sends each condition once, retries a failed delivery, and re-sends only a condition that came back', async () => {
+    await liveWorkers('ccat', 'cologne'); // the US has no worker
+    // A file registered 25 hours ago and never packaged.
+    const unit = randomUUID();
+    await ds.query(
+      `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at) SELECT $1, 'late_field', id, now() FROM instrument WHERE name = 'primecam'`,
+      [unit],
+    );
+    await ds.query(
+      `INSERT INTO raw_data_file (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id, created_at)
+       SELECT gen_random_uuid(), 'primecam/late/scan.fits', 10, repeat('a', 64), $1, m.id, l.id, now() - interval '25 hours'
+         FROM instrument_module m, data_location l WHERE m.name = 'pcam_280' AND l.name = 'telescope_computer'`,
+      [unit],
+    );
+    // A transfer that failed for good.
+    const [dtp] = await ds.query(
+      `INSERT INTO data_transfer_package (name, relative_path, origin_location_id, status, size, sha256, package_count)
+       SELECT 'b1', 'transfer/b1.tar', id, 'completed', 1, repeat('a', 64), 1 FROM data_location WHERE name = 'buffer' LIMIT 1 RETURNING id`,
+    );
+    const [failed] = await ds.query(
+      `INSERT INTO data_transfer (data_transfer_package_id, origin_location_id, destination_location_id, method, status, failure_reason)
+       SELECT $1, o.id, d.id, 'http', 'failed', 'cologne/buffer answered 403' FROM data_location o, data_location d
+        WHERE o.name = 'buffer' AND d.name = 'buffer_secondary' LIMIT 1 RETURNING id`,
+      [dtp.id],
+    );
+
+    // The webhook is down at first: nothing counts as told.
+    answer = 503;
+    expect(await manager.runCycle()).toMatchObject({ holding: 3, notified: 0 });
+    answer = 200;
+    expect(await manager.runCycle()).toMatchObject({ holding: 3, notified: 3 });
+    expect(await manager.runCycle()).toMatchObject({ holding: 3, notified: 0 });
+    expect(keys()).toEqual([`failed:transfer:${failed.id}`, 'file_not_safe', 'no_worker:us']);
+    const late = received.find((n) => n.key === 'file_not_safe')!;
+    expect(late).toMatchObject({
+      source: 'ccat-data-transfer',
+      version: 1,
+      status: 'firing',
+      kind: 'file_not_safe',
+      severity: 'critical',
+      details: { files: 1, oldestPath: 'primecam/late/scan.fits' },
+    });
+    expect(late.message).toMatch(
+      /^1 file\(s\) not safe within 24 h; the oldest, primecam\/late\/scan\.fits: Waiting for obs unit late_field to finish|Waiting to be packaged/,
+    );
+    expect(received.find((n) => n.kind === 'failed')!.message).toBe(
+      `transfer ${failed.id} failed for good: cologne/buffer answered 403 (ccat-dt reset transfer ${failed.id} once the cause is fixed)`,
+    );
+
+    // The US worker comes up and the transfer is reset: both resolve. The transfer fails again: told again.
+    await liveWorkers('us');
+    await ds.query(`UPDATE data_transfer SET status = 'pending' WHERE id = $1`, [failed.id]);
+    expect(await manager.runCycle()).toMatchObject({ holding: 1, notified: 0, resolved: 2 });
+    await ds.query(`UPDATE data_transfer SET status = 'failed' WHERE id = $1`, [failed.id]);
+    expect(await manager.runCycle()).toMatchObject({ holding: 2, notified: 1 });
+    expect(received.filter((n) => n.key === `failed:transfer:${failed.id}`)).toHaveLength(2);
+    expect(received.filter((n) => n.key === 'no_worker:us')).toHaveLength(1);
+  });
+
+  it('warns of a disk over its threshold', async () => {
+    // The test disk is more than 1 % full.
+    mkdirSync(join(dataRoot, 'cologne', 'buffer_secondary'), { recursive: true });
+    await ds.query(`UPDATE data_location SET disk_usage_threshold_percent = 1 WHERE name = 'buffer_secondary'`);
+    await manager.runCycle();
+    const disk = received.find((n) => n.kind === 'disk_over_threshold')!;
+    expect(disk).toMatchObject({
+      severity: 'warning',
+      details: { location: 'cologne/buffer_secondary', threshold: 1 },
+    });
+    expect(disk.message).toMatch(
+      /^cologne\/buffer_secondary is \d+\.\d% full, over its threshold of 1%: it takes no new data$/,
+    );
+  });
+});
