@@ -1,6 +1,6 @@
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import request from 'supertest';
 import { S3Server, startS3Server } from '../scripts/lib/s3-server';
@@ -57,6 +57,7 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
     DATA_TRANSFER_MANAGER_INTERVAL: '300ms',
     LONG_TERM_ARCHIVE_MANAGER_INTERVAL: '300ms',
     DELETION_MANAGER_INTERVAL: '300ms',
+    STAGING_MANAGER_INTERVAL: '300ms',
     TRANSFER_PACKAGE_MAX_WAIT: '500ms',
     WORKER_DISCOVERY_INTERVAL: '1s',
     JOB_LOCK_DURATION: '2s',
@@ -318,7 +319,9 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
       expect.arrayContaining(['ccat/telescope_computer deleted', 'cologne/lta present', 'us/lta present']),
     );
     // The CLI sums up an obs unit: the first one observed above, 13 files.
-    expect(cli(['explain', 'field_0'], { DATABASE_URL: api.db.url })).toContain('field_0: 13 files, 13 safe.');
+    expect(cli(['explain', 'field_0'], { DATABASE_URL: api.db.url })).toContain(
+      'field_0: 13 files, 13 safe.',
+    );
     await http.get(`/raw-data-files/${fileId}/explain`).expect(401);
     await http
       .get('/raw-data-files/nope/explain')
@@ -328,6 +331,84 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
       .get('/raw-data-files/00000000-0000-4000-8000-000000000000/explain')
       .set({ Authorization: `Bearer ${token}` })
       .expect(404);
+  }, 120_000);
+
+  it('stages an archived obs unit back to a processing location, keeps it while the job needs it, and frees it on release', async () => {
+    const admin = await createToken(api.dataSource, [TokenScope.ADMIN]);
+    const http = request(api.app.getHttpServer());
+    const post = (path: string, body: object, t = admin) =>
+      http
+        .post(path)
+        .set({ Authorization: `Bearer ${t}` })
+        .send(body);
+    const location = 'cologne_ramses_processing';
+    // Bad requests say what is wrong and write nothing.
+    expect(
+      (
+        await post('/staging-jobs', { location, obsUnit: 'field_0', packages: [crypto.randomUUID()] }).expect(
+          400,
+        )
+      ).body.message,
+    ).toBe('name exactly one of packages, files or obsUnit');
+    expect(
+      (await post('/staging-jobs', { location: 'cologne_buffer', obsUnit: 'field_0' }).expect(400)).body
+        .message,
+    ).toBe('location cologne_buffer is a buffer location; staging goes to a processing location');
+    await post('/staging-jobs', { location, obsUnit: 'no_such_unit' }).expect(404);
+    await post('/staging-jobs', { location, obsUnit: 'field_0' }, token).expect(403);
+    expect((await api.dataSource.query(`SELECT count(*)::int AS n FROM staging_job`))[0].n).toBe(0);
+
+    const created = await post('/staging-jobs', { location, obsUnit: 'field_0' }).expect(201);
+    expect(created.body).toMatchObject({
+      status: 'pending',
+      location,
+      filesTotal: 13,
+      filesDone: 0,
+      packages: 2,
+    });
+    const get = () => http.get(`/staging-jobs/${created.body.id}`).set({ Authorization: `Bearer ${token}` });
+    const done = await waitFor(
+      'the staging job to complete',
+      async () => {
+        const { body } = await get().expect(200);
+        if (body.status === 'failed') throw new Error(`staging failed: ${body.failureReason}`);
+        return body.status === 'completed' ? body : null;
+      },
+      60_000,
+    );
+    expect(done).toMatchObject({ filesDone: 13, packagesStaged: 2, bytesDone: done.bytesTotal });
+    const staged: { path: string; status: string }[] = await api.dataSource.query(
+      `SELECT c.relative_path AS path, c.status FROM physical_copy c JOIN data_location l ON l.id = c.location_id
+        WHERE l.location_type = 'processing' AND c.kind = 'raw_data_file'`,
+    );
+    expect(staged).toHaveLength(13);
+    const root = join(dataRoot, 'cologne', 'ramses_processing');
+    for (const c of staged) {
+      expect(c.status).toBe('staged');
+      expect(sha256(readFileSync(join(root, c.path)))).toBe(registered.get(c.path)!.sha256);
+    }
+    // While the job holds them, the deletion rules leave the staged files alone.
+    await new Promise((r) => setTimeout(r, 2000));
+    const still = await api.dataSource.query(
+      `SELECT count(*)::int AS n FROM physical_copy c JOIN data_location l ON l.id = c.location_id
+        WHERE l.location_type = 'processing' AND c.status = 'staged'`,
+    );
+    expect(still[0].n).toBe(13);
+
+    const released = await post(`/staging-jobs/${created.body.id}/release`, {}).expect(200);
+    expect(released.body.releasedAt).not.toBeNull();
+    await post(`/staging-jobs/${created.body.id}/release`, {}).expect(409);
+    await waitFor(
+      'the staged files to be deleted after the release',
+      async () => {
+        const rows = await api.dataSource.query(
+          `SELECT c.status FROM physical_copy c JOIN data_location l ON l.id = c.location_id WHERE l.location_type = 'processing'`,
+        );
+        return rows.length === 13 && rows.every((r: { status: string }) => r.status === 'deleted');
+      },
+      30_000,
+    );
+    for (const c of staged) expect(existsSync(join(root, c.path))).toBe(false);
   }, 120_000);
 
   it("keeps a bundle in the first archive site's buffer while the secondary transfer still needs it", async () => {

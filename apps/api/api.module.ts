@@ -11,6 +11,7 @@ import { BearerTokenGuard } from '../../src/modules/auth/bearer-token.guard';
 import { HealthModule } from '../../src/modules/health/health.module';
 import { ObsUnitsModule } from '../../src/modules/obs-units/obs-units.module';
 import { RawDataFilesModule } from '../../src/modules/raw-data-files/raw-data-files.module';
+import { StagingApiModule } from '../../src/modules/staging/staging.module';
 import { ExplainModule } from '../../src/modules/explain/explain.module';
 import { RecoveryApiModule } from '../../src/modules/recovery/recovery.module';
 
@@ -27,6 +28,7 @@ import { RecoveryApiModule } from '../../src/modules/recovery/recovery.module';
     RawDataFilesModule,
     RecoveryApiModule,
     ExplainModule,
+    StagingApiModule,
   ],
   providers: [
     { provide: APP_GUARD, useClass: BearerTokenGuard },

@@ -17,6 +17,7 @@ import { LongTermArchiveModule } from '../../src/modules/long-term-archive/long-
 import { DeletionModule } from '../../src/modules/deletion/deletion.module';
 import { RecoveryModule } from '../../src/modules/recovery/recovery.module';
 import { AlertsModule } from '../../src/modules/alerts/alerts.module';
+import { StagingModule } from '../../src/modules/staging/staging.module';
 import { AuthModule } from '../../src/modules/auth/auth.module';
 import { StorageModule } from '../../src/modules/storage/storage.module';
 import { BufferDataController } from '../../src/modules/transfers/http/buffer-data.controller';
@@ -54,6 +55,7 @@ export class WorkerModule {
         DeletionModule,
         RecoveryModule,
         AlertsModule,
+        StagingModule,
         AuthModule,
         StorageModule,
         ...(options.managers ? [BullRootModule, ManagersRoleModule] : []),

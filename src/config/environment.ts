@@ -125,6 +125,9 @@ export class Environment {
   DELETION_MANAGER_INTERVAL = 30_000;
 
   @Duration(100)
+  STAGING_MANAGER_INTERVAL = 10_000;
+
+  @Duration(100)
   RECOVERY_MANAGER_INTERVAL = 60_000;
 
   @Duration(100)

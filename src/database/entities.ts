@@ -1,3 +1,4 @@
+import { StagingJob, StagingJobPackage } from '../modules/staging/staging-job.entity';
 import { Alert } from '../modules/alerts/alert.entity';
 import { DeletionSwitch } from '../modules/deletion/deletion-switch.entity';
 import { LongTermArchiveTransfer } from '../modules/long-term-archive/long-term-archive-transfer.entity';
@@ -37,4 +38,6 @@ export const ENTITIES = [
   LongTermArchiveTransfer,
   DeletionSwitch,
   Alert,
+  StagingJob,
+  StagingJobPackage,
 ];

@@ -8,6 +8,7 @@ import { LongTermArchiveTransfers1795551335658 } from '../migrations/17955513356
 import { Replication1795552672177 } from '../migrations/1795552672177-Replication';
 import { DeletionSwitch1795555997019 } from '../migrations/1795555997019-DeletionSwitch';
 import { Alerts1795557301898 } from '../migrations/1795557301898-Alerts';
+import { StagingJobs1795557576866 } from '../migrations/1795557576866-StagingJobs';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -22,4 +23,5 @@ export const MIGRATIONS: Function[] = [
   Replication1795552672177,
   DeletionSwitch1795555997019,
   Alerts1795557301898,
+  StagingJobs1795557576866,
 ];

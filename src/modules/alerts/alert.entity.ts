@@ -20,7 +20,7 @@ export class Alert {
   @Column({ type: 'text' })
   message!: string;
 
-  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  @Column({ type: 'jsonb' })
   details!: Record<string, unknown>;
 
   @Column({ type: 'timestamptz' })

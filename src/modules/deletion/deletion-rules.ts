@@ -6,8 +6,8 @@ import { Environment } from '../../config/environment';
  * The rules that let a copy go, written once: the manager finds copies by them, `ccat-dt deletion plan`
  * shows them, and the worker asks again in the transaction that claims the deletion, so a copy is never
  * deleted on a decision that no longer holds. A copy that no rule names stays. No rule names a copy in a
- * long-term archive: nothing is ever deleted from an LTA by the pipeline. Nor a copy in a PROCESSING
- * location: staged data goes with its staging job.
+ * long-term archive: nothing is ever deleted from an LTA by the pipeline. Staged data at a PROCESSING
+ * location goes with the last staging job that needs it.
  */
 export interface DeletionPolicy {
   /** Verified long-term-archive copies a package needs before anything of it leaves SOURCE. */
@@ -87,6 +87,18 @@ export const RULES: Rule[] = [
       AND EXISTS (SELECT 1 FROM physical_copy pc JOIN raw_data_file f ON f.raw_data_package_id = pc.raw_data_package_id
                    WHERE f.id = c.raw_data_file_id AND pc.location_id = c.location_id AND pc.status = 'deleted')`,
   },
+  {
+    // Staged files stay while a staging job at that location needs them: not released, within its
+    // retention, not failed.
+    name: 'staged file no staging job needs any more',
+    sql: () => `
+      c.kind = 'raw_data_file' AND l.location_type = 'processing'
+      AND NOT EXISTS (SELECT 1 FROM staging_job j JOIN staging_job_package jp ON jp.staging_job_id = j.id
+                        JOIN raw_data_file f ON f.raw_data_package_id = jp.raw_data_package_id
+                       WHERE f.id = c.raw_data_file_id AND j.destination_location_id = c.location_id
+                         AND j.released_at IS NULL AND (j.retain_until IS NULL OR j.retain_until > now())
+                         AND j.status <> 'failed')`,
+  },
 ];
 
 /** The copy is older than its location type's retention ($4, $5, $6: seconds for source, buffer, processing). */
@@ -110,7 +122,7 @@ export async function findDeletable(
       `SELECT c.id AS "copyId", l.id AS "locationId", s.short_name AS site, l.name AS location,
               c.relative_path AS "relativePath", c.size::float8 AS size, c.created_at AS "createdAt"
          FROM physical_copy c JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
-        WHERE c.status IN ('present', 'deletion_possible') AND (${rule.sql(policy)})
+        WHERE c.status IN ('present', 'staged', 'deletion_possible') AND (${rule.sql(policy)})
           AND (l.id = ANY($2::int[]) OR ${RETAINED})
           AND ($3::int IS NULL OR l.id = $3)
         ORDER BY (l.id = ANY($2::int[])) DESC, c.created_at LIMIT $1`,

@@ -17,7 +17,12 @@ import { deletionPolicyFrom, findDeletable } from './deletion-rules';
 import { DeletionSwitchService } from './deletion-switch.service';
 
 const PER_CYCLE = 500;
-const SCHEDULABLE: string[] = [CopyStatus.PRESENT, CopyStatus.DELETION_POSSIBLE, CopyStatus.DELETION_FAILED];
+const SCHEDULABLE: string[] = [
+  CopyStatus.PRESENT,
+  CopyStatus.STAGED,
+  CopyStatus.DELETION_POSSIBLE,
+  CopyStatus.DELETION_FAILED,
+];
 
 /**
  * Stage 7's manager: copies that a rule lets go (deletion-rules.ts) are marked DELETION_SCHEDULED and

@@ -14,11 +14,10 @@ import { DataTransferProcessor } from '../transfers/data-transfer.processor';
 import { DataTransferUnpackProcessor } from '../transfers/data-transfer-unpack.processor';
 import { LongTermArchiveProcessor } from '../long-term-archive/long-term-archive.processor';
 import { DeletionProcessor } from '../deletion/deletion.processor';
+import { StagingProcessor } from '../staging/staging.processor';
 import { HttpTransferService } from '../transfers/http/http-transfer.service';
 import { DeletionSwitchService } from '../deletion/deletion-switch.service';
 import { UNBUILT_OPERATION_HANDLERS as NOT_BUILT, unbuiltHandlerFor } from './unbuilt-operations.handlers';
-
-const StagingNotBuilt = unbuiltHandlerFor(OperationType.STAGING);
 
 /** Stands in for the built stages other than packaging, so each test varies packaging alone. */
 @Injectable()
@@ -61,8 +60,17 @@ class FakeDeletion implements OperationHandler {
   }
 }
 
+@Injectable()
+@HandlesOperation(OperationType.STAGING)
+class FakeStaging implements OperationHandler {
+  async handle() {
+    return 'staged';
+  }
+}
+
 const UNBUILT_OPERATION_HANDLERS = [
   ...NOT_BUILT,
+  FakeStaging,
   FakeBundling,
   FakeTransfer,
   FakeUnpack,
@@ -124,7 +132,9 @@ describe('OperationHandlerRegistry', () => {
     const registry = moduleRef.get(OperationHandlerRegistry);
     expect(registry.get(OperationType.RAW_DATA_PACKAGE_CREATION)).toBe(moduleRef.get(FakePackaging));
     expect(registry.get(OperationType.LONG_TERM_ARCHIVE_TRANSFER)).toBe(moduleRef.get(FakeArchive));
-    expect(registry.get(OperationType.STAGING)).toBe(moduleRef.get(StagingNotBuilt));
+    expect(registry.get(OperationType.MONITORING)).toBe(
+      moduleRef.get(unbuiltHandlerFor(OperationType.MONITORING)),
+    );
     for (const op of Object.values(OperationType)) expect(registry.get(op)).toBeDefined();
   });
 
@@ -153,7 +163,8 @@ describe('OperationHandlerRegistry', () => {
             p !== FakeTransfer &&
             p !== FakeUnpack &&
             p !== FakeArchive &&
-            p !== FakeDeletion,
+            p !== FakeDeletion &&
+            p !== FakeStaging,
         )
         .concat(
           DataTransferPackageProcessor,
@@ -161,6 +172,7 @@ describe('OperationHandlerRegistry', () => {
           DataTransferUnpackProcessor,
           LongTermArchiveProcessor,
           DeletionProcessor,
+          StagingProcessor,
         ),
     );
     const registry = moduleRef.get(OperationHandlerRegistry);
@@ -172,7 +184,7 @@ describe('OperationHandlerRegistry', () => {
     await expect(boot(UNBUILT_OPERATION_HANDLERS)).rejects.toThrow(
       'Operation handlers are not one per operation: raw_data_package_creation has no handler',
     );
-    const withoutStaging = UNBUILT_OPERATION_HANDLERS.filter((h) => h !== StagingNotBuilt);
+    const withoutStaging = UNBUILT_OPERATION_HANDLERS.filter((h) => h !== FakeStaging);
     await expect(boot([...withoutStaging, FakePackaging])).rejects.toThrow(
       /not one per operation: staging has no handler$/,
     );
@@ -185,7 +197,7 @@ describe('OperationHandlerRegistry', () => {
   });
 
   it('reports every problem at once', async () => {
-    const withoutStaging = UNBUILT_OPERATION_HANDLERS.filter((h) => h !== StagingNotBuilt);
+    const withoutStaging = UNBUILT_OPERATION_HANDLERS.filter((h) => h !== FakeStaging);
     const failure = boot([...withoutStaging, FakePackaging, SecondPackaging]);
     await expect(failure).rejects.toThrow(/raw_data_package_creation has 2 handlers/);
     await expect(failure).rejects.toThrow(/staging has no handler/);

@@ -8,10 +8,7 @@ import { OperationType } from './operation-type';
  * per operation; a job reaching one fails at once, for good, saying so. Each stage's module removes its
  * line here when its real processor lands.
  */
-const NOT_BUILT_YET: [OperationType, string][] = [
-  [OperationType.STAGING, 'stage 6, staging'],
-  [OperationType.MONITORING, 'monitoring'],
-];
+const NOT_BUILT_YET: [OperationType, string][] = [[OperationType.MONITORING, 'monitoring']];
 
 function notBuiltYet(operation: OperationType, stage: string): Type<OperationHandler> {
   @Injectable()

@@ -1,0 +1,33 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import { TokenScope } from '../auth/api-token.entity';
+import type { AuthenticatedRequest } from '../auth/bearer-token.guard';
+import { RequireScope } from '../auth/scopes.decorator';
+import { CreateStagingJobDto } from './dto/create-staging-job.dto';
+import { StagingJobService, StagingJobView } from './staging-job.service';
+
+const actorOf = (req: AuthenticatedRequest) => `token:${req.principal?.name ?? 'unknown'}`;
+
+/** Stage 6 for processing: ask for archived data at a PROCESSING location, follow it, release it. */
+@Controller('staging-jobs')
+export class StagingJobController {
+  constructor(private readonly jobs: StagingJobService) {}
+
+  @Post()
+  @RequireScope(TokenScope.ADMIN)
+  create(@Body() dto: CreateStagingJobDto, @Req() req: AuthenticatedRequest): Promise<StagingJobView> {
+    return this.jobs.create(dto, actorOf(req));
+  }
+
+  @Get(':id')
+  @RequireScope(TokenScope.READ)
+  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<StagingJobView> {
+    return this.jobs.get(id);
+  }
+
+  @Post(':id/release')
+  @HttpCode(200)
+  @RequireScope(TokenScope.ADMIN)
+  release(@Param('id', new ParseUUIDPipe()) id: string): Promise<StagingJobView> {
+    return this.jobs.release(id);
+  }
+}
