@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { readBackFromArchives } from './lib/archive-proof';
 import { printCopies, printRoutes, printSummary, printWhereToLook } from './lib/demo-report';
+import { stageObsUnit } from './lib/demo-staging';
 import { IngestClient } from './lib/instrument';
 import { INSTRUMENTS, playNight } from './lib/night';
 import { human, ProgressDisplay, readCounts, readFailures, renderStages } from './lib/pipeline-progress';
@@ -125,6 +126,7 @@ async function main(): Promise<void> {
       DATA_TRANSFER_MANAGER_INTERVAL: '1s',
       LONG_TERM_ARCHIVE_MANAGER_INTERVAL: '1s',
       DELETION_MANAGER_INTERVAL: '1s',
+      STAGING_MANAGER_INTERVAL: '1s',
       ...s3Env,
       ...dataUrlEnv(ports),
       // A demo night is small: bundle what has waited a few seconds instead of an hour.
@@ -190,6 +192,23 @@ async function main(): Promise<void> {
     console.log(outcome.done ? '' : `\nStopped watching: ${outcome.why}`);
     console.log(cli(['services'], stack.env).trimEnd());
 
+    step('Stage 6: one obs unit staged back from the archives to cologne/ramses_processing for processing');
+    const unit = night[0];
+    const staging = outcome.done
+      ? await stageObsUnit({
+          baseUrl: stack.baseUrl,
+          env: stack.env,
+          obsUnit: unit.unit,
+          files: unit.files,
+          processingRoot: join(DATA_ROOT, 'cologne', 'ramses_processing'),
+          say: console.log,
+        }).catch((err: Error) => {
+          console.log(`staging: ${err.message}`);
+          return null;
+        })
+      : null;
+    if (!outcome.done) console.log('(skipped: the archives are not complete)');
+
     step('Routes taken: each bundle left the observatory once, then went on from the first archive site');
     await printRoutes(db);
 
@@ -201,12 +220,18 @@ async function main(): Promise<void> {
     for (const problem of proof.problems.slice(0, 10)) console.log(`  PROBLEM: ${problem}`);
     await printSummary(db, { files: all, seconds, archiveSites, proof });
     const safe = proof.verified === all.length && proof.problems.length === 0;
+    const stagedOk = staging?.verified === unit.files.length;
     console.log(
       safe
         ? `Every one of ${all.length} files is verified at ${archiveSites.join(' and ')}.`
         : `NOT SAFE: ${all.length - proof.verified} of ${all.length} files are not verified at every archive site.`,
     );
-    if (!safe) {
+    console.log(
+      stagedOk
+        ? `Staged for processing: ${unit.unit}, ${unit.files.length} files, each verified at cologne/ramses_processing.`
+        : `STAGING of ${unit.unit} did not complete with every file verified.`,
+    );
+    if (!safe || !stagedOk) {
       await printWhereToLook(db, stack.databaseUrl, LOG_DIR);
       process.exitCode = 1;
     }
