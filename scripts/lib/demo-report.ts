@@ -15,17 +15,18 @@ export async function printRoutes(db: Client): Promise<void> {
   console.table(rows.map((r) => ({ ...r, bytes: human(Number(r.bytes)) })));
 }
 
-/** Copies per site and location, present and deleted, by kind. */
+/** Copies per site and location, held (present or staged) and deleted, by kind. */
 export async function printCopies(db: Client): Promise<void> {
   const { rows } = await db.query(
     `SELECT s.short_name || '/' || l.name AS location, l.location_type AS type, c.kind,
             count(*) FILTER (WHERE c.status = 'present')::int AS present,
-            coalesce(sum(c.size) FILTER (WHERE c.status = 'present'), 0)::bigint AS "present bytes",
+            count(*) FILTER (WHERE c.status = 'staged')::int AS staged,
+            coalesce(sum(c.size) FILTER (WHERE c.status IN ('present', 'staged')), 0)::bigint AS "bytes held",
             count(*) FILTER (WHERE c.status = 'deleted')::int AS deleted
        FROM physical_copy c JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
       GROUP BY s.short_name, l.name, l.location_type, c.kind ORDER BY s.short_name, l.name, c.kind`,
   );
-  console.table(rows.map((r) => ({ ...r, 'present bytes': human(Number(r['present bytes'])) })));
+  console.table(rows.map((r) => ({ ...r, 'bytes held': human(Number(r['bytes held'])) })));
 }
 
 /** How many SHA-256 checks the pipeline made on the way, counted from what its rows record. */
