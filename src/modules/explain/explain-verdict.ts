@@ -53,6 +53,12 @@ export function verdictOf(f: ExplainFacts): { stage: string; safe: boolean; verd
 
   const first = f.transfers.find((t) => t.status !== 'completed');
   if (f.transfers.length === 0) {
+    const blocked = f.blockedSites.map((s) => `no buffer at ${s.site} takes data (${s.why})`).join('; ');
+    if (f.blockedSites.length && f.blockedSites.length < f.archiveSites.length)
+      return wait(
+        'transfer',
+        `Bundled in ${b.name}; its transfer goes to another archive site on the transfer manager's next cycle: ${blocked}.`,
+      );
     if (f.blockedSites.length)
       return wait(
         'transfer',
