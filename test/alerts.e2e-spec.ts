@@ -142,7 +142,9 @@ describe('alerts (PostgreSQL, Redis, a webhook)', () => {
   it('warns of a disk over its threshold', async () => {
     // The test disk is more than 1 % full.
     mkdirSync(join(dataRoot, 'cologne', 'buffer_secondary'), { recursive: true });
-    await ds.query(`UPDATE data_location SET disk_usage_threshold_percent = 1 WHERE name = 'buffer_secondary'`);
+    await ds.query(
+      `UPDATE data_location SET disk_usage_threshold_percent = 1 WHERE name = 'buffer_secondary'`,
+    );
     await manager.runCycle();
     const disk = received.find((n) => n.kind === 'disk_over_threshold')!;
     expect(disk).toMatchObject({

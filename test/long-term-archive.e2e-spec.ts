@@ -58,6 +58,7 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
     LONG_TERM_ARCHIVE_MANAGER_INTERVAL: '300ms',
     DELETION_MANAGER_INTERVAL: '300ms',
     STAGING_MANAGER_INTERVAL: '300ms',
+    MONITORING_MANAGER_INTERVAL: '1s',
     TRANSFER_PACKAGE_MAX_WAIT: '500ms',
     WORKER_DISCOVERY_INTERVAL: '1s',
     JOB_LOCK_DURATION: '2s',
@@ -299,6 +300,26 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
         WHERE l.location_type = 'long_term_archive' AND c.status = 'present'`,
     );
     expect(lta).toBe(16);
+
+    // Every location was measured by the worker that serves it: disks by size, archives by our bytes.
+    const usage = await waitFor(
+      'every location of the sites to be measured',
+      async () => {
+        const rows: { location: string; total: number | null; bytes: number }[] = await api.dataSource.query(
+          `SELECT s.short_name || '/' || l.name AS location, u.total_bytes::float8 AS total, u.copies_bytes::float8 AS bytes
+             FROM location_usage u JOIN data_location l ON l.id = u.location_id JOIN site s ON s.id = l.site_id`,
+        );
+        return rows.some((r) => r.location === 'us/lta') &&
+          rows.some((r) => r.location === 'ccat/telescope_computer')
+          ? rows
+          : null;
+      },
+      15_000,
+    );
+    const at = (name: string) => usage.find((u) => u.location === name)!;
+    expect(at('ccat/telescope_computer').total).toBeGreaterThan(0);
+    expect(at('us/lta')).toMatchObject({ total: null, bytes: expect.any(Number) });
+    expect(at('us/lta').bytes).toBeGreaterThan(0);
 
     // Asked why a file is where it is, the API says it is safe, and since when its source copy is gone.
     const [{ id: fileId }] = await api.dataSource.query(`SELECT id FROM raw_data_file LIMIT 1`);

@@ -11,13 +11,13 @@ import { ManagersRoleModule } from '../../src/modules/managers/managers.module';
 import { PackagesModule } from '../../src/modules/packages/packages.module';
 import { OperationHandlerRegistry } from '../../src/modules/queues/operation-handler.registry';
 import { QueuesModule } from '../../src/modules/queues/queues.module';
-import { UNBUILT_OPERATION_HANDLERS } from '../../src/modules/queues/unbuilt-operations.handlers';
 import { TransfersModule } from '../../src/modules/transfers/transfers.module';
 import { LongTermArchiveModule } from '../../src/modules/long-term-archive/long-term-archive.module';
 import { DeletionModule } from '../../src/modules/deletion/deletion.module';
 import { RecoveryModule } from '../../src/modules/recovery/recovery.module';
 import { AlertsModule } from '../../src/modules/alerts/alerts.module';
 import { StagingModule } from '../../src/modules/staging/staging.module';
+import { MonitoringModule } from '../../src/modules/monitoring/monitoring.module';
 import { AuthModule } from '../../src/modules/auth/auth.module';
 import { StorageModule } from '../../src/modules/storage/storage.module';
 import { BufferDataController } from '../../src/modules/transfers/http/buffer-data.controller';
@@ -36,8 +36,7 @@ export class WorkerModule {
   static forOptions(options: WorkerOptions): DynamicModule {
     const serveLocations = Boolean(options.site || options.locations);
     const providers: Provider[] = [{ provide: WORKER_OPTIONS, useValue: options }, DatabaseConnector];
-    if (serveLocations)
-      providers.push(OperationHandlerRegistry, QueueBindingService, ...UNBUILT_OPERATION_HANDLERS);
+    if (serveLocations) providers.push(OperationHandlerRegistry, QueueBindingService);
     return {
       module: WorkerModule,
       imports: [
@@ -56,6 +55,7 @@ export class WorkerModule {
         RecoveryModule,
         AlertsModule,
         StagingModule,
+        MonitoringModule,
         AuthModule,
         StorageModule,
         ...(options.managers ? [BullRootModule, ManagersRoleModule] : []),

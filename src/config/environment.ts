@@ -128,6 +128,9 @@ export class Environment {
   STAGING_MANAGER_INTERVAL = 10_000;
 
   @Duration(100)
+  MONITORING_MANAGER_INTERVAL = 60_000;
+
+  @Duration(100)
   RECOVERY_MANAGER_INTERVAL = 60_000;
 
   @Duration(100)

@@ -1,4 +1,5 @@
 import { StagingJob, StagingJobPackage } from '../modules/staging/staging-job.entity';
+import { LocationUsage } from '../modules/monitoring/location-usage.entity';
 import { Alert } from '../modules/alerts/alert.entity';
 import { DeletionSwitch } from '../modules/deletion/deletion-switch.entity';
 import { LongTermArchiveTransfer } from '../modules/long-term-archive/long-term-archive-transfer.entity';
@@ -40,4 +41,5 @@ export const ENTITIES = [
   Alert,
   StagingJob,
   StagingJobPackage,
+  LocationUsage,
 ];

@@ -9,6 +9,7 @@ import { Replication1795552672177 } from '../migrations/1795552672177-Replicatio
 import { DeletionSwitch1795555997019 } from '../migrations/1795555997019-DeletionSwitch';
 import { Alerts1795557301898 } from '../migrations/1795557301898-Alerts';
 import { StagingJobs1795557576866 } from '../migrations/1795557576866-StagingJobs';
+import { LocationUsage1795557983579 } from '../migrations/1795557983579-LocationUsage';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -24,4 +25,5 @@ export const MIGRATIONS: Function[] = [
   DeletionSwitch1795555997019,
   Alerts1795557301898,
   StagingJobs1795557576866,
+  LocationUsage1795557983579,
 ];

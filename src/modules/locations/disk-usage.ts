@@ -8,9 +8,13 @@ export interface OverThreshold {
   usedPercent: number;
 }
 
+/** How recent a MONITORING measurement must be to be used instead of looking at the disk from here. */
+const FRESH_SECONDS = 300;
+
 /**
- * Active disk locations (not archives) over their usage threshold. Read from the disks by this process
- * until the MONITORING operation records usage; a location this process cannot see is left out.
+ * Active disk locations (not archives) over their usage threshold: from the last MONITORING measurement
+ * (taken by the worker that serves the location) when it is fresh, else read from the disk by this
+ * process; a location neither way can see is left out.
  */
 export async function locationsOverThreshold(
   m: EntityManager,
@@ -22,12 +26,26 @@ export async function locationsOverThreshold(
     if (location.locationType === LocationType.LONG_TERM_ARCHIVE || location.storageType !== StorageType.DISK)
       continue;
     if (location.diskUsageThresholdPercent == null) continue;
-    const space = await storageOf(location)
-      .space()
-      .catch(() => null);
+    const space =
+      (await measured(m, location.id)) ??
+      (await storageOf(location)
+        .space()
+        .catch(() => null));
     if (!space || space.totalBytes <= 0) continue;
     const usedPercent = (100 * (space.totalBytes - space.freeBytes)) / space.totalBytes;
     if (usedPercent > location.diskUsageThresholdPercent) over.push({ location, usedPercent });
   }
   return over;
+}
+
+async function measured(
+  m: EntityManager,
+  locationId: number,
+): Promise<{ totalBytes: number; freeBytes: number } | null> {
+  const [row] = await m.query(
+    `SELECT total_bytes::float8 AS "totalBytes", free_bytes::float8 AS "freeBytes" FROM location_usage
+      WHERE location_id = $1 AND total_bytes IS NOT NULL AND measured_at > now() - make_interval(secs => $2)`,
+    [locationId, FRESH_SECONDS],
+  );
+  return row ?? null;
 }

@@ -17,7 +17,7 @@ import { DeletionProcessor } from '../deletion/deletion.processor';
 import { StagingProcessor } from '../staging/staging.processor';
 import { HttpTransferService } from '../transfers/http/http-transfer.service';
 import { DeletionSwitchService } from '../deletion/deletion-switch.service';
-import { UNBUILT_OPERATION_HANDLERS as NOT_BUILT, unbuiltHandlerFor } from './unbuilt-operations.handlers';
+import { MonitoringProcessor } from '../monitoring/monitoring.processor';
 
 /** Stands in for the built stages other than packaging, so each test varies packaging alone. */
 @Injectable()
@@ -68,8 +68,17 @@ class FakeStaging implements OperationHandler {
   }
 }
 
-const UNBUILT_OPERATION_HANDLERS = [
-  ...NOT_BUILT,
+@Injectable()
+@HandlesOperation(OperationType.MONITORING)
+class FakeMonitoring implements OperationHandler {
+  async handle() {
+    return 'measured';
+  }
+}
+
+/** Every operation but packaging, with a stand-in handler. */
+const OTHER_HANDLERS = [
+  FakeMonitoring,
   FakeStaging,
   FakeBundling,
   FakeTransfer,
@@ -128,83 +137,68 @@ describe('OperationHandlerRegistry', () => {
   });
 
   it('starts with exactly one handler per operation, and hands each operation to its own', async () => {
-    const moduleRef = await boot([...UNBUILT_OPERATION_HANDLERS, FakePackaging, UnrelatedService]);
+    const moduleRef = await boot([...OTHER_HANDLERS, FakePackaging, UnrelatedService]);
     const registry = moduleRef.get(OperationHandlerRegistry);
     expect(registry.get(OperationType.RAW_DATA_PACKAGE_CREATION)).toBe(moduleRef.get(FakePackaging));
     expect(registry.get(OperationType.LONG_TERM_ARCHIVE_TRANSFER)).toBe(moduleRef.get(FakeArchive));
-    expect(registry.get(OperationType.MONITORING)).toBe(
-      moduleRef.get(unbuiltHandlerFor(OperationType.MONITORING)),
-    );
+    expect(registry.get(OperationType.MONITORING)).toBe(moduleRef.get(FakeMonitoring));
     for (const op of Object.values(OperationType)) expect(registry.get(op)).toBeDefined();
   });
 
   it('finds handlers provided by imported modules', async () => {
-    const moduleRef = await boot(UNBUILT_OPERATION_HANDLERS, [StageModule]);
+    const moduleRef = await boot(OTHER_HANDLERS, [StageModule]);
     const handler = moduleRef.get(OperationHandlerRegistry).get(OperationType.RAW_DATA_PACKAGE_CREATION);
     expect(handler).toBeInstanceOf(FakePackaging);
   });
 
-  it('accepts the real set: the built processors and the stages not built yet', async () => {
-    // The processor's collaborators are placeholders: nothing is run.
-    const moduleRef = await boot(
-      [
-        ...UNBUILT_OPERATION_HANDLERS,
-        RawDataPackageProcessor,
-        { provide: DataSource, useValue: {} },
-        { provide: StorageService, useValue: {} },
-        { provide: PhysicalCopyService, useValue: {} },
-        { provide: HttpTransferService, useValue: {} },
-        { provide: ConfigService, useValue: {} },
-        { provide: DeletionSwitchService, useValue: {} },
-      ]
-        .filter(
-          (p) =>
-            p !== FakeBundling &&
-            p !== FakeTransfer &&
-            p !== FakeUnpack &&
-            p !== FakeArchive &&
-            p !== FakeDeletion &&
-            p !== FakeStaging,
-        )
-        .concat(
-          DataTransferPackageProcessor,
-          DataTransferProcessor,
-          DataTransferUnpackProcessor,
-          LongTermArchiveProcessor,
-          DeletionProcessor,
-          StagingProcessor,
-        ),
-    );
+  it('accepts the real set: one processor per operation', async () => {
+    // The processors' collaborators are placeholders: nothing is run.
+    const moduleRef = await boot([
+      RawDataPackageProcessor,
+      DataTransferPackageProcessor,
+      DataTransferProcessor,
+      DataTransferUnpackProcessor,
+      LongTermArchiveProcessor,
+      DeletionProcessor,
+      StagingProcessor,
+      MonitoringProcessor,
+      { provide: DataSource, useValue: {} },
+      { provide: StorageService, useValue: {} },
+      { provide: PhysicalCopyService, useValue: {} },
+      { provide: HttpTransferService, useValue: {} },
+      { provide: ConfigService, useValue: {} },
+      { provide: DeletionSwitchService, useValue: {} },
+    ]);
     const registry = moduleRef.get(OperationHandlerRegistry);
     expect(registry.get(OperationType.RAW_DATA_PACKAGE_CREATION)).toBeInstanceOf(RawDataPackageProcessor);
     expect(registry.get(OperationType.DATA_TRANSFER)).toBeInstanceOf(DataTransferProcessor);
   });
 
   it('refuses to start when an operation has no handler, naming it', async () => {
-    await expect(boot(UNBUILT_OPERATION_HANDLERS)).rejects.toThrow(
+    await expect(boot(OTHER_HANDLERS)).rejects.toThrow(
       'Operation handlers are not one per operation: raw_data_package_creation has no handler',
     );
-    const withoutStaging = UNBUILT_OPERATION_HANDLERS.filter((h) => h !== FakeStaging);
+    const withoutStaging = OTHER_HANDLERS.filter((h) => h !== FakeStaging);
     await expect(boot([...withoutStaging, FakePackaging])).rejects.toThrow(
       /not one per operation: staging has no handler$/,
     );
   });
 
   it('refuses to start when an operation has two handlers, naming it and both', async () => {
-    await expect(boot([...UNBUILT_OPERATION_HANDLERS, FakePackaging, SecondPackaging])).rejects.toThrow(
+    await expect(boot([...OTHER_HANDLERS, FakePackaging, SecondPackaging])).rejects.toThrow(
       /not one per operation: raw_data_package_creation has 2 handlers: (FakePackaging, SecondPackaging|SecondPackaging, FakePackaging)$/,
     );
   });
 
   it('reports every problem at once', async () => {
-    const withoutStaging = UNBUILT_OPERATION_HANDLERS.filter((h) => h !== FakeStaging);
+    const withoutStaging = OTHER_HANDLERS.filter((h) => h !== FakeStaging);
     const failure = boot([...withoutStaging, FakePackaging, SecondPackaging]);
     await expect(failure).rejects.toThrow(/raw_data_package_creation has 2 handlers/);
     await expect(failure).rejects.toThrow(/staging has no handler/);
   });
 
   it('refuses a handler of an operation that does not exist', async () => {
-    await expect(boot([...UNBUILT_OPERATION_HANDLERS, FakePackaging, UnknownOperation])).rejects.toThrow(
+    await expect(boot([...OTHER_HANDLERS, FakePackaging, UnknownOperation])).rejects.toThrow(
       'UnknownOperation handles unknown operation teleportation',
     );
   });
