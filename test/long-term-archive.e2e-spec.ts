@@ -1,6 +1,6 @@
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import request from 'supertest';
 import { S3Server, startS3Server } from '../scripts/lib/s3-server';
@@ -615,6 +615,87 @@ describe('registration to a verified long-term-archive copy (real processes, Pos
     expect(sha256(tar)).toBe(p.sha256);
     expect((await tarMembers(tar)).get(path)).toBe(sha256(big));
   }, 120_000);
+
+  it('resumes an http transfer whose pulling worker is killed mid-stream, with no duplicate copy and nothing PRESENT that is not there', async () => {
+    // The archive sites pull at 16 MiB/s, so that a 40 MiB bundle is still on its way when its puller dies.
+    const slow = { TRANSFER_BANDWIDTH_LIMIT: '16MiB' };
+    for (const site of ['cologne', 'us']) {
+      await workers.get(site)!.stop('SIGKILL');
+      workers.set(
+        site,
+        await startWorker(['--site', site], { ...env(), ...slow, WORKER_HTTP_PORT: String(ports.get(site)) }),
+      );
+    }
+    const unit = await observe('chai', ['lfa'], 1, 1);
+    const big = randomBytes(40 * 1024 * 1024);
+    const path = `chai/${unit}/lfa/big.fits`;
+    writeFileSync(join(dataRoot, 'ccat', 'telescope_computer', path), big);
+    registered.set(path, { path, size: big.length, sha256: sha256(big) });
+    await request(api.app.getHttpServer())
+      .post('/raw-data-files')
+      .set({ Authorization: `Bearer ${token}` })
+      .send({
+        id: crypto.randomUUID(),
+        site: 'ccat',
+        location: 'telescope_computer',
+        path,
+        size: big.length,
+        sha256: sha256(big),
+        executedObsUnitId: unit,
+        instrumentModule: 'lfa',
+      })
+      .expect(201);
+    const pulling = await waitFor(
+      'the large bundle to be pulled',
+      async () => {
+        const [row] = await api.dataSource.query(
+          `SELECT t.id, s.short_name AS site FROM data_transfer t JOIN data_transfer_package d ON d.id = t.data_transfer_package_id
+             JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id
+            WHERE t.status = 'in_progress' AND d.size > 40000000`,
+        );
+        return row as { id: string; site: string } | undefined;
+      },
+      60_000,
+    );
+    await new Promise((r) => setTimeout(r, 1200)); // well into the pull, with a checkpoint taken
+    await workers.get(pulling.site)!.stop('SIGKILL');
+    const [cut] = await api.dataSource.query(`SELECT status FROM data_transfer WHERE id = $1`, [pulling.id]);
+    expect(cut.status).toBe('in_progress');
+    const restarted = await startWorker(['--site', pulling.site], {
+      ...env(),
+      ...slow,
+      WORKER_HTTP_PORT: String(ports.get(pulling.site)),
+    });
+    workers.set(pulling.site, restarted);
+    await waitFor(
+      'the bundle to be archived at both sites after the kill',
+      async () => {
+        const [p] = await api.dataSource.query(
+          `SELECT p.state, p.lta_site_count FROM raw_data_package p JOIN raw_data_file f ON f.raw_data_package_id = p.id
+            WHERE f.relative_path = $1`,
+          [path],
+        );
+        return p?.state === 'archived' && p.lta_site_count === 2;
+      },
+      90_000,
+    );
+    // The new worker went on from the bytes the killed one had checkpointed.
+    expect(restarted.output()).toMatch(/already held from an earlier attempt/);
+    const [{ duplicates }] = await api.dataSource.query(
+      `SELECT count(*)::int AS duplicates FROM (SELECT coalesce(raw_data_file_id, raw_data_package_id, data_transfer_package_id), location_id
+         FROM physical_copy WHERE status <> 'deleted' GROUP BY 1, 2 HAVING count(*) > 1) d`,
+    );
+    expect(duplicates).toBe(0);
+    // Every PRESENT copy on a disk is there, with its recorded size.
+    const onDisk: { site: string; location: string; path: string; size: string }[] =
+      await api.dataSource.query(
+        `SELECT s.short_name AS site, l.name AS location, c.relative_path AS path, c.size FROM physical_copy c
+         JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
+        WHERE c.status = 'present' AND l.storage_type = 'disk'`,
+      );
+    for (const c of onDisk)
+      expect(statSync(join(dataRoot, c.site, c.location, c.path)).size).toBe(Number(c.size));
+  }, 150_000);
 
   it('loses every key in Redis mid-run (a FLUSHALL, for our processes) and still archives every file at both sites', async () => {
     // The archive sites' workers are away, so the transfer jobs wait in Redis when it loses everything.
