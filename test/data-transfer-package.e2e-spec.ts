@@ -17,6 +17,7 @@ import { DataTransferManager } from '../src/modules/transfers/data-transfer.mana
 import { DataTransferProcessor } from '../src/modules/transfers/data-transfer.processor';
 import { DataTransferUnpackProcessor } from '../src/modules/transfers/data-transfer-unpack.processor';
 import { LtaRoutingService } from '../src/modules/routing/lta-routing.service';
+import { RouteService } from '../src/modules/routing/route.service';
 import { tarMembers } from './support/tar';
 import { applyDemoTopology, redisNamespace, RedisNamespace } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
@@ -217,7 +218,7 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
 
     const storage = new StorageService(new ConfigService({}));
     const routing = new LtaRoutingService(ds, ns.redis, config({}) as never);
-    const transfers = new DataTransferManager(ds, queues, routing, storage);
+    const transfers = new DataTransferManager(ds, queues, routing, storage, new RouteService(ds));
     expect(await transfers.runCycle()).toEqual({
       transfersCreated: 2,
       replicationsCreated: 0,
@@ -268,7 +269,7 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
   it('unpacks each transferred bundle, every file verified; a bundle rotten at its destination comes again (stage 4)', async () => {
     const storage = new StorageService(new ConfigService({}));
     const routing = new LtaRoutingService(ds, ns.redis, config({}) as never);
-    const transfers = new DataTransferManager(ds, queues, routing, storage);
+    const transfers = new DataTransferManager(ds, queues, routing, storage, new RouteService(ds));
     const unpacker = new DataTransferUnpackProcessor(ds, storage, new PhysicalCopyService(ds));
     const done: { id: string; destination: number; site: string; bundle: string; relative_path: string }[] =
       await ds.query(

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { typeOrmOptions } from '../src/database/typeorm-options';
 import { TaskQueueService } from '../src/modules/queues/task-queue.service';
 import { LtaRoutingService } from '../src/modules/routing/lta-routing.service';
+import { RouteService } from '../src/modules/routing/route.service';
 import { StorageService } from '../src/modules/storage/storage.service';
 import { DataTransferManager } from '../src/modules/transfers/data-transfer.manager';
 import { applyDemoTopology, redisNamespace, RedisNamespace } from './support/processes';
@@ -72,6 +73,7 @@ describe('buffer failover (PostgreSQL, Redis, disk)', () => {
       queues,
       new LtaRoutingService(ds, ns.redis, config),
       new StorageService(new ConfigService({})),
+      new RouteService(ds),
     );
   });
   afterAll(async () => {

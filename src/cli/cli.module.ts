@@ -21,6 +21,13 @@ import { ExplainService } from '../modules/explain/explain.service';
 import { StorageService } from '../modules/storage/storage.service';
 import { StatusCommand } from '../modules/status/status.command';
 import { StatusService } from '../modules/status/status.service';
+import {
+  RouteAddCommand,
+  RouteCommand,
+  RouteListCommand,
+  RouteRemoveCommand,
+} from '../modules/routing/route.command';
+import { RouteService } from '../modules/routing/route.service';
 import { ResetCommand } from '../modules/recovery/reset.command';
 import { WorkResetService } from '../modules/recovery/work-reset.service';
 
@@ -51,6 +58,11 @@ import { WorkResetService } from '../modules/recovery/work-reset.service';
     ExplainCommand,
     StatusService,
     StatusCommand,
+    RouteService,
+    RouteCommand,
+    RouteAddCommand,
+    RouteListCommand,
+    RouteRemoveCommand,
   ],
 })
 export class CliModule {}

@@ -1,5 +1,6 @@
 import { StagingJob, StagingJobPackage } from '../modules/staging/staging-job.entity';
 import { LocationUsage } from '../modules/monitoring/location-usage.entity';
+import { DataTransferRoute } from '../modules/routing/data-transfer-route.entity';
 import { Alert } from '../modules/alerts/alert.entity';
 import { DeletionSwitch } from '../modules/deletion/deletion-switch.entity';
 import { LongTermArchiveTransfer } from '../modules/long-term-archive/long-term-archive-transfer.entity';
@@ -42,4 +43,5 @@ export const ENTITIES = [
   StagingJob,
   StagingJobPackage,
   LocationUsage,
+  DataTransferRoute,
 ];

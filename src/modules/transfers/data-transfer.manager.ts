@@ -7,6 +7,7 @@ import { OperationType } from '../queues/operation-type';
 import { schedulePending } from '../queues/schedule-work';
 import { TaskQueueService } from '../queues/task-queue.service';
 import { LtaRoutingService, LtaSite } from '../routing/lta-routing.service';
+import { RouteService } from '../routing/route.service';
 import { DataLocation } from '../locations/data-location.entity';
 import { transferMethod } from './transfer-method';
 import { StorageService } from '../storage/storage.service';
@@ -30,6 +31,7 @@ export class DataTransferManager implements Manager {
     private readonly queues: TaskQueueService,
     private readonly routing: LtaRoutingService,
     private readonly storage: StorageService,
+    private readonly routes: RouteService,
   ) {}
 
   async runCycle(): Promise<Record<string, unknown>> {
@@ -58,7 +60,9 @@ export class DataTransferManager implements Manager {
         this.logger.warn(`bundle ${bundle.id} at ${bundle.site} waits: no long-term archive site is active`);
         continue;
       }
-      const site = await this.routing.nextPrimary(bundle.site, sites);
+      const turn = await this.routing.nextPrimary(bundle.site, sites);
+      // A relay route sends data bound for that site through another first; replication does the rest.
+      const site = (await this.routes.relayVia(bundle.siteId, turn.id)) ?? turn;
       if (await this.sendTo(bundle.id, bundle.origin, site)) created++;
     }
     return created;
@@ -118,11 +122,15 @@ export class DataTransferManager implements Manager {
     return rows.length;
   }
 
-  /** A transfer of the bundle from `origin` into the first buffer with room at `site`; false if none has room. */
+  /**
+   * A transfer of the bundle from `origin` into the location a custom route names, else the first buffer
+   * with room at `site`; false if none has room.
+   */
   private async sendTo(dtpId: string, origin: number, site: LtaSite): Promise<boolean> {
-    const { buffer, skipped } = await chooseBuffer(this.dataSource.manager, site.id, (l) =>
-      this.storage.backendFor(l),
-    );
+    const custom = await this.routes.customDestination(this.dataSource.manager, origin, site.id);
+    const { buffer, skipped } = custom
+      ? { buffer: custom, skipped: [] }
+      : await chooseBuffer(this.dataSource.manager, site.id, (l) => this.storage.backendFor(l));
     if (!buffer) {
       this.logger.warn(
         `bundle ${dtpId} waits: no buffer at ${site.shortName} takes data (${skipped.join('; ')})`,

@@ -8,6 +8,7 @@ import { DataTransferManager } from './data-transfer.manager';
 import { DataTransferProcessor } from './data-transfer.processor';
 import { DataTransferUnpackProcessor } from './data-transfer-unpack.processor';
 import { LtaRoutingService } from '../routing/lta-routing.service';
+import { RouteService } from '../routing/route.service';
 import { HttpTransferService } from './http/http-transfer.service';
 
 /** Stages 2 to 4: bundles at a buffer, and (next) their transfer and unpacking at the destination. */
@@ -15,6 +16,7 @@ import { HttpTransferService } from './http/http-transfer.service';
   imports: [QueuesModule, StorageModule, PhysicalCopiesModule],
   providers: [
     LtaRoutingService,
+    RouteService,
     DataTransferPackageManager,
     DataTransferPackageProcessor,
     DataTransferManager,
