@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import request from 'supertest';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUCKETS, PipelineHarness, sha256 } from './support/pipeline-harness';
@@ -39,6 +40,22 @@ describe('the pipeline under faults: a killed puller, a Redis that lost everythi
       60_000,
     );
     await new Promise((r) => setTimeout(r, 1200)); // well into the pull, with a checkpoint taken
+    // The pull's progress shows while it runs: in the row, and in the explanation of the file.
+    const [progress] = await h.db.query(
+      `SELECT bytes_transferred::float8 AS bytes FROM data_transfer WHERE id = $1`,
+      [pulling.id],
+    );
+    expect(progress.bytes).toBeGreaterThan(0);
+    const [{ id: bigFile }] = await h.db.query(`SELECT id FROM raw_data_file WHERE relative_path = $1`, [
+      path,
+    ]);
+    const why = await request(h.api.app.getHttpServer())
+      .get(`/raw-data-files/${bigFile}/explain`)
+      .set({ Authorization: `Bearer ${h.token}` })
+      .expect(200);
+    expect(why.body.verdict).toMatch(
+      /^In transfer from ccat\/buffer to \w+\/buffer over http: [1-9]\d* of \d+ bytes \(in_progress\)\.$/,
+    );
     await h.workers.get(pulling.site)!.stop('SIGKILL');
     const [cut] = await h.db.query(`SELECT status FROM data_transfer WHERE id = $1`, [pulling.id]);
     expect(cut.status).toBe('in_progress');

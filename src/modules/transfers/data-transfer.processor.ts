@@ -57,7 +57,15 @@ export class DataTransferProcessor implements OperationHandler {
     const expected = { size: bundle.size, sha256: bundle.sha256! };
     const digest =
       t.method === TransferMethod.HTTP
-        ? await this.http.pull(t, origin, destination, bundle.relativePath, expected)
+        ? await this.http.pull(t, origin, destination, bundle.relativePath, expected, (held) =>
+            // Progress for status and explain: the bytes the destination holds so far.
+            this.dataSource
+              .query(
+                `UPDATE data_transfer SET bytes_transferred = $2 WHERE id = $1 AND status = 'in_progress'`,
+                [t.id, held],
+              )
+              .then(() => undefined),
+          )
         : await this.storage
             .backendFor(destination)
             .write(

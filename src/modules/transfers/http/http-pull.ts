@@ -19,6 +19,8 @@ export interface PullRequest {
   ca?: Buffer;
   /** Consecutive failed requests of one segment, without a byte of progress, before giving up. */
   maxStalls?: number;
+  /** Told the bytes held after each checkpoint, e.g. to show a transfer's progress. */
+  onProgress?: (bytesHeld: number) => Promise<void>;
 }
 
 export interface PullResult {
@@ -39,7 +41,11 @@ export async function pullInRanges(req: PullRequest): Promise<PullResult> {
   let received = 0;
   let sinceCheckpoint = 0;
   let checkpointing: Promise<void> = Promise.resolve();
-  const checkpoint = () => (checkpointing = checkpointing.then(() => req.into.checkpoint()));
+  const checkpoint = () =>
+    (checkpointing = checkpointing.then(async () => {
+      await req.into.checkpoint();
+      await req.onProgress?.(req.into.bytesHeld).catch(() => undefined);
+    }));
 
   await Promise.all(
     req.into.segments.map(async (segment) => {

@@ -44,6 +44,7 @@ export class HttpTransferService {
     destination: DataLocation,
     path: string,
     expected: { size: number; sha256: string },
+    onProgress?: (bytesHeld: number) => Promise<void>,
   ): Promise<Digest> {
     const token = this.config.get('TRANSFER_TOKEN', { infer: true });
     if (!token)
@@ -76,6 +77,7 @@ export class HttpTransferService {
         into,
         bandwidth: this.bandwidth,
         ca: this.ca,
+        onProgress,
       });
       this.logger.log(
         `pulled ${path} (${expected.size} bytes) from ${url} in ${streams} stream(s): ${received} received` +
