@@ -12,7 +12,8 @@ import { applyDemoTopology, cli, redisNamespace, RedisNamespace } from './suppor
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
 /**
- * Operators' routes over the default routing, with the transfer manager in process on real PostgreSQL,
+ * Operators' routes over the default routing (DIRECT has its own test with real processes), with the
+ * transfer manager in process on real PostgreSQL,
  * Redis and disk, and `ccat-dt route` as a process: RELAY sends data bound for a site through another
  * first; CUSTOM makes transfers from a location to a site land in a chosen location.
  */
@@ -81,8 +82,9 @@ describe('routes: relay and custom (PostgreSQL, Redis, disk, CLI)', () => {
     expect(() => route('add', 'custom', '--from', 'ccat_buffer', '--to', 'cologne_lta')).toThrow(
       /cologne_lta is a long_term_archive location; transfers land in buffers/,
     );
+    // This test's topology publishes no data URLs: nothing could read the ccat buffer from the US.
     expect(() => route('add', 'direct', '--from', 'ccat', '--to', 'us')).toThrow(
-      /direct routes are not built yet/,
+      /ccat has no buffer with a data URL for us to read from directly/,
     );
     expect(route('list')).toContain('No routes');
   });

@@ -10,7 +10,7 @@ import { DeletionSwitch1795555997019 } from '../migrations/1795555997019-Deletio
 import { Alerts1795557301898 } from '../migrations/1795557301898-Alerts';
 import { StagingJobs1795557576866 } from '../migrations/1795557576866-StagingJobs';
 import { LocationUsage1795557983579 } from '../migrations/1795557983579-LocationUsage';
-import { DataTransferRoutes1795558481991 } from '../migrations/1795558481991-DataTransferRoutes';
+import { DataTransferRoutes1795558771547 } from '../migrations/1795558771547-DataTransferRoutes';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -27,5 +27,5 @@ export const MIGRATIONS: Function[] = [
   Alerts1795557301898,
   StagingJobs1795557576866,
   LocationUsage1795557983579,
-  DataTransferRoutes1795558481991,
+  DataTransferRoutes1795558771547,
 ];

@@ -17,6 +17,8 @@ import { TaskPayload } from '../queues/queue-descriptor';
 import { runClaimedWork } from '../queues/run-claimed-work';
 import { Site } from '../sites/site.entity';
 import { StorageService } from '../storage/storage.service';
+import { HttpTransferService } from '../transfers/http/http-transfer.service';
+import { writeAndCheck } from '../transfers/verified-unpack';
 import { LongTermArchiveTransfer } from './long-term-archive-transfer.entity';
 import { longTermArchiveTransferStatusMachine } from './long-term-archive-transfer.states';
 import { serializeSidecar, sidecarDigest, sidecarPath } from './package-sidecar';
@@ -40,6 +42,7 @@ export class LongTermArchiveProcessor implements OperationHandler {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly storage: StorageService,
     private readonly copies: PhysicalCopyService,
+    private readonly http: HttpTransferService,
   ) {}
 
   handle(payload: TaskPayload, context?: { job: Job<TaskPayload> }): Promise<Outcome> {
@@ -63,11 +66,30 @@ export class LongTermArchiveProcessor implements OperationHandler {
     const expected = { size: pkg.size, sha256: pkg.sha256 };
     const target = this.storage.backendFor(archive);
 
-    await target.write(
-      pkg.relativePath,
-      await this.storage.backendFor(origin).read(pkg.relativePath),
-      expected,
-    );
+    if (origin.siteId === archive.siteId) {
+      // From a buffer of this site, where the package was unpacked and every file verified.
+      await target.write(
+        pkg.relativePath,
+        await this.storage.backendFor(origin).read(pkg.relativePath),
+        expected,
+      );
+    } else {
+      // A DIRECT route: straight from the origin site's buffer over its data port, every file inside checked
+      // against its registration as the package streams into the archive.
+      const files: { path: string; size: number; sha256: string }[] = await m.query(
+        `SELECT relative_path AS path, size::float8 AS size, sha256 FROM raw_data_file WHERE raw_data_package_id = $1`,
+        [pkg.id],
+      );
+      await writeAndCheck(
+        await this.http.open(origin, pkg.relativePath, pkg.size),
+        target,
+        pkg.relativePath,
+        {
+          ...expected,
+          files: new Map(files.map((f) => [f.path, { size: f.size, sha256: f.sha256 }])),
+        },
+      );
+    }
     const sidecar = serializeSidecar(
       await loadPackageSidecar(m, pkg.id, { site: site.shortName, location: archive.name }, t.createdAt),
     );
@@ -115,13 +137,31 @@ export class LongTermArchiveProcessor implements OperationHandler {
     return { archived: pkg.name, bytes: expected.size, ltaSites };
   }
 
+  /** Whether some archive site not served by a DIRECT route from the package's site still needs a bundle. */
+  private async stillToBundle(tx: EntityManager, packageId: string): Promise<boolean> {
+    const [row] = await tx.query(
+      `SELECT 1 FROM raw_data_package p JOIN data_location src ON src.id = p.source_location_id
+         JOIN data_location a ON a.location_type = 'long_term_archive' AND a.active AND a.site_id <> src.site_id
+        WHERE p.id = $1 AND p.data_transfer_package_id IS NULL
+          AND NOT EXISTS (SELECT 1 FROM data_transfer_route r WHERE r.route_type = 'direct' AND r.active
+                             AND r.from_site_id = src.site_id AND r.to_site_id = a.site_id)
+        LIMIT 1`,
+      [packageId],
+    );
+    return Boolean(row);
+  }
+
   /** ARCHIVED at the first verified archive copy; the count of archive sites holding it is kept current. */
   private async markArchived(tx: EntityManager, packageId: string): Promise<number> {
     const current = await tx.findOneOrFail(RawDataPackage, {
       where: { id: packageId },
       lock: { mode: 'pessimistic_write' },
     });
-    if (current.state !== PackageState.ARCHIVED) {
+    // A package archived over a DIRECT route that other archive sites still get by bundle stays WAITING,
+    // so that it is bundled; it is ARCHIVED once it is no longer waiting for that.
+    const waitsForBundle =
+      current.state === PackageState.WAITING && (await this.stillToBundle(tx, packageId));
+    if (current.state !== PackageState.ARCHIVED && !waitsForBundle) {
       await transitionRow(tx, RawDataPackage, packageId, 'state', packageStateMachine, PackageState.ARCHIVED);
     }
     // TypeORM returns [rows, count] for an UPDATE.

@@ -11,6 +11,11 @@ import { DataLocation } from '../locations/data-location.entity';
 import { Site } from '../sites/site.entity';
 
 export enum RouteType {
+  /**
+   * Packages from one site reach another site's long-term archive straight from the origin buffer: no
+   * bundle is sent to that site's buffer, and each file is verified as the package streams past.
+   */
+  DIRECT = 'direct',
   /** Data from one site bound for another goes through a third: `from` -> `via` -> `to`. */
   RELAY = 'relay',
   /** Transfers from one location to a site land in this location, whatever the buffers' priorities say. */
@@ -22,6 +27,10 @@ export enum RouteType {
  * from the first archive site). Written with `ccat-dt route add`; read by the transfer manager.
  */
 @Entity('data_transfer_route')
+@Check(
+  'ck_data_transfer_route_direct',
+  `route_type <> 'direct' OR (from_site_id IS NOT NULL AND to_site_id IS NOT NULL)`,
+)
 @Check(
   'ck_data_transfer_route_relay',
   `route_type <> 'relay' OR (from_site_id IS NOT NULL AND to_site_id IS NOT NULL AND via_site_id IS NOT NULL)`,

@@ -6,9 +6,10 @@ const show = (r: RouteView) =>
 
 @SubCommand({
   name: 'add',
-  arguments: '<relay|custom>',
+  arguments: '<relay|direct|custom>',
   description:
     'relay --from <site> --to <site> --via <site>: data bound for --to goes through --via first; ' +
+    'direct --from <site> --to <site>: packages go into the archive of --to straight from the buffers of --from; ' +
     'custom --from <site_location> --to <site_location>: transfers from that location to that site land there',
 })
 export class RouteAddCommand extends CommandRunner {
@@ -21,10 +22,12 @@ export class RouteAddCommand extends CommandRunner {
     if (type === 'relay') {
       if (!o.via) throw new Error('a relay route needs --via <site>');
       console.log(`Added ${show(await this.routes.addRelay(o.from, o.to, o.via))}.`);
+    } else if (type === 'direct') {
+      console.log(`Added ${show(await this.routes.addDirect(o.from, o.to))}.`);
     } else if (type === 'custom') {
       console.log(`Added ${show(await this.routes.addCustom(o.from, o.to))}.`);
     } else {
-      throw new Error(`no route type "${type}": relay or custom (direct routes are not built yet)`);
+      throw new Error(`no route type "${type}": relay, direct or custom`);
     }
   }
 

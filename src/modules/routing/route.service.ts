@@ -35,6 +35,15 @@ export class RouteService {
     return via ?? null;
   }
 
+  /** Sites whose archives get data from `fromSiteId` straight from its buffers (DIRECT routes). */
+  async directSites(fromSiteId: number): Promise<number[]> {
+    const rows: { id: number }[] = await this.dataSource.query(
+      `SELECT to_site_id AS id FROM data_transfer_route WHERE route_type = 'direct' AND active AND from_site_id = $1`,
+      [fromSiteId],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** Where transfers from `fromLocationId` to `toSiteId` land, if a custom route says so and it takes data. */
   async customDestination(
     m: EntityManager,
@@ -55,6 +64,27 @@ export class RouteService {
     if (new Set([f, t, v]).size !== 3)
       throw new DomainError('VALIDATION', 'a relay needs three different sites');
     return this.insert({ routeType: RouteType.RELAY, fromSiteId: f, toSiteId: t, viaSiteId: v });
+  }
+
+  async addDirect(from: string, to: string): Promise<RouteView> {
+    const [f, t] = [await this.site(from), await this.site(to)];
+    if (f === t) throw new DomainError('VALIDATION', 'a direct route joins two different sites');
+    const [lta] = await this.dataSource.query(
+      `SELECT 1 FROM data_location WHERE site_id = $1 AND location_type = 'long_term_archive' AND active`,
+      [t],
+    );
+    if (!lta)
+      throw new DomainError('VALIDATION', `${to} has no active long-term archive to send to directly`);
+    const [origin] = await this.dataSource.query(
+      `SELECT 1 FROM data_location WHERE site_id = $1 AND location_type = 'buffer' AND data_url IS NOT NULL AND data_url <> ''`,
+      [f],
+    );
+    if (!origin)
+      throw new DomainError(
+        'VALIDATION',
+        `${from} has no buffer with a data URL for ${to} to read from directly`,
+      );
+    return this.insert({ routeType: RouteType.DIRECT, fromSiteId: f, toSiteId: t });
   }
 
   async addCustom(from: string, to: string): Promise<RouteView> {

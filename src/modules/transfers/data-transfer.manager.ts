@@ -55,7 +55,10 @@ export class DataTransferManager implements Manager {
     );
     let created = 0;
     for (const bundle of ready) {
-      const sites = await this.routing.ltaSites(bundle.siteId);
+      // Sites that a direct route serves from this buffer need no bundle.
+      const direct = await this.routes.directSites(bundle.siteId);
+      const sites = (await this.routing.ltaSites(bundle.siteId)).filter((s) => !direct.includes(s.id));
+      if (sites.length === 0 && direct.length) continue;
       if (sites.length === 0) {
         this.logger.warn(`bundle ${bundle.id} at ${bundle.site} waits: no long-term archive site is active`);
         continue;
@@ -87,6 +90,8 @@ export class DataTransferManager implements Manager {
                        WHERE l.site_id = s.id AND l.location_type = 'long_term_archive' AND l.active)
           AND NOT EXISTS (SELECT 1 FROM data_transfer x JOIN data_location xl ON xl.id = x.destination_location_id
                            WHERE x.data_transfer_package_id = d.id AND xl.site_id = s.id)
+          AND NOT EXISTS (SELECT 1 FROM data_transfer_route r WHERE r.route_type = 'direct' AND r.active
+                             AND r.from_site_id = o.site_id AND r.to_site_id = s.id)
         ORDER BY d.id, s.id, t.created_at
         LIMIT $1`,
         [PER_CYCLE],
@@ -109,12 +114,15 @@ export class DataTransferManager implements Manager {
       `UPDATE data_transfer_package d SET distributed_at = now()
          FROM data_location o
         WHERE o.id = d.origin_location_id AND d.status = 'completed' AND d.distributed_at IS NULL
-          AND EXISTS (SELECT 1 FROM data_transfer t WHERE t.data_transfer_package_id = d.id)
+          AND EXISTS (SELECT 1 FROM data_location a WHERE a.location_type = 'long_term_archive' AND a.active
+                         AND a.site_id <> o.site_id)
           AND NOT EXISTS (SELECT 1 FROM data_transfer t WHERE t.data_transfer_package_id = d.id
                              AND (t.status <> 'completed' OR t.unpack_status <> 'completed'))
           AND NOT EXISTS (
                 SELECT 1 FROM data_location lta
                  WHERE lta.location_type = 'long_term_archive' AND lta.active AND lta.site_id <> o.site_id
+                   AND NOT EXISTS (SELECT 1 FROM data_transfer_route r WHERE r.route_type = 'direct' AND r.active
+                                      AND r.from_site_id = o.site_id AND r.to_site_id = lta.site_id)
                    AND NOT EXISTS (SELECT 1 FROM data_transfer t JOIN data_location tl ON tl.id = t.destination_location_id
                                     WHERE t.data_transfer_package_id = d.id AND tl.site_id = lta.site_id))
        RETURNING d.id`,

@@ -25,6 +25,7 @@ import { HttpTransferService } from './http/http-transfer.service';
     HttpTransferService,
   ],
   exports: [
+    HttpTransferService,
     DataTransferPackageManager,
     DataTransferPackageProcessor,
     DataTransferManager,

@@ -37,7 +37,11 @@ export async function unpackBundle(
   return written;
 }
 
-async function writeAndCheck(
+/**
+ * Writes one package tar to `destination` (all-or-nothing, checked against its size and SHA-256) while, in
+ * the same read, every raw file inside is checked against its registration.
+ */
+export async function writeAndCheck(
   content: Readable,
   destination: StorageBackend,
   path: string,

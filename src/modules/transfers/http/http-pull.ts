@@ -53,7 +53,7 @@ export async function pullInRanges(req: PullRequest): Promise<PullResult> {
       while (segment.next < segment.end) {
         const before = segment.next;
         try {
-          const res = await get(req, segment.next, segment.end - 1);
+          const res = await requestRange(req, segment.next, segment.end - 1);
           for await (const chunk of res as AsyncIterable<Buffer>) {
             const room = segment.end - segment.next;
             const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
@@ -90,7 +90,12 @@ export async function pullInRanges(req: PullRequest): Promise<PullResult> {
   return { digest: await req.into.commitInPlace(req.expected), received };
 }
 
-function get(req: PullRequest, start: number, end: number): Promise<IncomingMessage> {
+/** One byte range of a file on a worker's data port; refusals (401, 403, 404, 416) are not retried. */
+export function requestRange(
+  req: Pick<PullRequest, 'url' | 'token' | 'ca'>,
+  start: number,
+  end: number,
+): Promise<IncomingMessage> {
   const url = new URL(req.url);
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {

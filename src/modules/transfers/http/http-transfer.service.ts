@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import Redis from 'ioredis';
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { REDIS } from '../../../common/redis/redis.module';
 import { Environment } from '../../../config/environment';
 import { DataLocation } from '../../locations/data-location.entity';
@@ -10,7 +11,7 @@ import { StorageService } from '../../storage/storage.service';
 import { Digest } from '../../storage/verifying-stream';
 import { DataTransfer } from '../data-transfer.entity';
 import { Bandwidth } from './bandwidth';
-import { pullInRanges, TransferRefusedError } from './http-pull';
+import { pullInRanges, requestRange, TransferRefusedError } from './http-pull';
 import { RouteSlots } from './route-slots';
 
 /** Below this, one stream: more would only add requests. */
@@ -36,6 +37,20 @@ export class HttpTransferService {
     this.bandwidth = new Bandwidth(config.get('TRANSFER_BANDWIDTH_LIMIT', { infer: true }));
     const ca = config.get('TRANSFER_TLS_CA', { infer: true });
     this.ca = ca ? readFileSync(ca) : undefined;
+  }
+
+  /**
+   * The whole of a file on another site's buffer, as a stream from that worker's data port (for a DIRECT
+   * route's archive upload, which verifies it as it passes; a failure starts the upload again).
+   */
+  async open(origin: DataLocation, path: string, size: number): Promise<Readable> {
+    const token = this.config.get('TRANSFER_TOKEN', { infer: true });
+    if (!token)
+      throw new TransferRefusedError('TRANSFER_TOKEN is not set: this worker cannot read over http');
+    if (!origin.dataUrl) throw new TransferRefusedError(`${origin.name} has no dataUrl to read from`);
+    const url = `${origin.dataUrl}/${path.split('/').map(encodeURIComponent).join('/')}`;
+    if (size === 0) return Readable.from([]);
+    return requestRange({ url, token, ca: this.ca }, 0, size - 1);
   }
 
   async pull(
