@@ -209,7 +209,7 @@ describe('recovery and resets (PostgreSQL, Redis, API)', () => {
     const out = cli(['reset', 'transfer', failed.id], { DATABASE_URL: api.db.url });
     expect(out).toContain(`transfer ${failed.id}: failed -> pending, retry 1.`);
     expect(() => cli(['reset', 'teleport', failed.id], { DATABASE_URL: api.db.url })).toThrow(
-      /no kind of work "teleport": one of package, bundle, transfer, unpack, archive/,
+      /no kind of work "teleport": one of package, bundle, transfer, unpack, archive, staging/,
     );
   });
 });

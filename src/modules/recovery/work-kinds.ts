@@ -6,6 +6,8 @@ import { longTermArchiveTransferStatusMachine } from '../long-term-archive/long-
 import { RawDataPackage } from '../packages/raw-data-package.entity';
 import { rawDataPackageStatusMachine } from '../packages/raw-data-package.states';
 import { OperationType } from '../queues/operation-type';
+import { StagingJob } from '../staging/staging-job.entity';
+import { stagingJobStatusMachine } from '../staging/staging-job.states';
 import { DataTransferPackage } from '../transfers/data-transfer-package.entity';
 import { dataTransferPackageStatusMachine } from '../transfers/data-transfer-package.states';
 import { DataTransfer } from '../transfers/data-transfer.entity';
@@ -84,6 +86,16 @@ export const WORK_KINDS: WorkKind[] = [
     locationColumn: 'destination_location_id',
     operation: OperationType.LONG_TERM_ARCHIVE_TRANSFER,
     machine: longTermArchiveTransferStatusMachine,
+  },
+  {
+    name: 'staging',
+    table: 'staging_job',
+    entity: StagingJob,
+    statusColumn: status,
+    retryColumn: retries,
+    locationColumn: 'destination_location_id',
+    operation: OperationType.STAGING,
+    machine: stagingJobStatusMachine,
   },
 ];
 

@@ -41,6 +41,12 @@ export class WorkResetController {
     return this.resets.resetFailed(workKind('unpack'), id, actorOf(req));
   }
 
+  @Post('staging-jobs/:id/reset')
+  @HttpCode(200)
+  resetStaging(@Param('id', uuid) id: string, @Req() req: AuthenticatedRequest): Promise<ResetOutcome> {
+    return this.resets.resetFailed(workKind('staging'), id, actorOf(req));
+  }
+
   @Post('long-term-archive-transfers/:id/reset')
   @HttpCode(200)
   resetArchive(@Param('id', uuid) id: string, @Req() req: AuthenticatedRequest): Promise<ResetOutcome> {
