@@ -89,6 +89,53 @@ describe('the pipeline under faults: a killed puller, a Redis that lost everythi
       expect(statSync(join(h.dataRoot, c.site, c.location, c.path)).size).toBe(Number(c.size));
   }, 150_000);
 
+  it('re-runs an unpack whose worker is killed in the middle of it, recording each copy once', async () => {
+    const unit = await h.observe('chai', ['hfa'], 1, 1);
+    const path = await h.registerLateFile(unit, 'hfa', randomBytes(200 * 1024 * 1024), 'huge.fits');
+    const unpacking = await waitFor(
+      'the large bundle to be unpacked',
+      async () => {
+        const [row] = await h.db.query(
+          `SELECT t.id, s.short_name AS site, t.destination_location_id AS destination FROM data_transfer t
+             JOIN data_transfer_package d ON d.id = t.data_transfer_package_id
+             JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id
+            WHERE t.unpack_status = 'in_progress' AND d.size > 200000000`,
+        );
+        return row as { id: string; site: string; destination: number } | undefined;
+      },
+      90_000,
+    );
+    await h.workers.get(unpacking.site)!.stop('SIGKILL');
+    // Killed mid-unpack: the unpack is still in progress, and no package copy is recorded there yet.
+    const [cut] = await h.db.query(`SELECT unpack_status FROM data_transfer WHERE id = $1`, [unpacking.id]);
+    expect(cut.unpack_status).toBe('in_progress');
+    const [{ recorded }] = await h.db.query(
+      `SELECT count(*)::int AS recorded FROM physical_copy c JOIN raw_data_file f ON f.raw_data_package_id = c.raw_data_package_id
+        WHERE f.relative_path = $1 AND c.location_id = $2`,
+      [path, unpacking.destination],
+    );
+    expect(recorded).toBe(0);
+    await h.startWorker(unpacking.site);
+    await waitFor(
+      'the huge file to be archived at both sites after the kill',
+      async () => {
+        const [p] = await h.db.query(
+          `SELECT p.state, p.lta_site_count FROM raw_data_package p JOIN raw_data_file f ON f.raw_data_package_id = p.id
+            WHERE f.relative_path = $1`,
+          [path],
+        );
+        return p?.state === 'archived' && p.lta_site_count === 2;
+      },
+      120_000,
+    );
+    const copies = await h.db.query(
+      `SELECT c.location_id, count(*)::int AS n FROM physical_copy c JOIN raw_data_file f ON f.raw_data_package_id = c.raw_data_package_id
+        WHERE f.relative_path = $1 GROUP BY 1`,
+      [path],
+    );
+    expect(copies.every((c: { n: number }) => c.n === 1)).toBe(true);
+  }, 240_000);
+
   it('loses every key in Redis mid-run (a FLUSHALL, for our processes) and still archives every file at both sites', async () => {
     // The archive sites' workers are away, so the transfer jobs wait in Redis when it loses everything.
     await Promise.all(['cologne', 'us'].map((site) => h.workers.get(site)!.stop('SIGKILL')));
