@@ -127,6 +127,7 @@ async function main(): Promise<void> {
       LONG_TERM_ARCHIVE_MANAGER_INTERVAL: '1s',
       DELETION_MANAGER_INTERVAL: '1s',
       STAGING_MANAGER_INTERVAL: '1s',
+      MONITORING_MANAGER_INTERVAL: '2s',
       ...s3Env,
       ...dataUrlEnv(ports),
       // A demo night is small: bundle what has waited a few seconds instead of an hour.
@@ -190,7 +191,7 @@ async function main(): Promise<void> {
     const outcome = await followProgress(db, archiveSites.length, all.length, timeoutMs);
     const seconds = ((outcome.safeAt ?? Date.now()) - started) / 1000;
     console.log(outcome.done ? '' : `\nStopped watching: ${outcome.why}`);
-    console.log(cli(['services'], stack.env).trimEnd());
+    console.log(`\n${cli(['status'], stack.env).trimEnd()}`);
 
     step('Stage 6: one obs unit staged back from the archives to cologne/ramses_processing for processing');
     const unit = night[0];

@@ -12,6 +12,15 @@ const human = (n: number) =>
         : `${n} B`;
 const age = (s: number) =>
   s >= 7200 ? `${(s / 3600).toFixed(1)} h` : s >= 120 ? `${Math.round(s / 60)} min` : `${s} s`;
+/** A small bar of a disk's use, marked when over its threshold. */
+function disk(c: PipelineStatus['copies'][number]): string {
+  if (c.usedPercent == null) return '';
+  const full = Math.min(10, Math.round(c.usedPercent / 10));
+  const over = c.threshold != null && c.usedPercent > c.threshold;
+  const limit = c.threshold != null ? ` (threshold ${c.threshold}%)` : '';
+  return `[${'#'.repeat(full)}${'.'.repeat(10 - full)}] ${c.usedPercent.toFixed(0)}%${limit}${over ? ' OVER' : ''}`;
+}
+
 const STAGES = ['package', 'bundle', 'transfer', 'unpack', 'archive', 'deletion'];
 
 /** The pipeline on one screen. */
@@ -33,10 +42,14 @@ export function formatStatus(s: PipelineStatus, oldestVerdict?: string): string 
   }
   if (s.failed)
     lines.push(`  ${s.failed} FAILED: see \`ccat-dt explain\`, then \`ccat-dt reset <kind> <id>\``);
-  lines.push('', 'copies by site and location (present, bytes, being deleted):');
+  lines.push(
+    '',
+    'copies by site and location (held, bytes, being deleted; disk use at the last measurement):',
+  );
   for (const c of s.copies)
     lines.push(
-      `  ${`${c.site}/${c.location}`.padEnd(28)} ${c.type.padEnd(18)} ${String(c.present).padStart(7)}  ${human(c.bytes).padStart(10)}  ${c.deleting}`,
+      `  ${`${c.site}/${c.location}`.padEnd(28)} ${c.type.padEnd(18)} ${String(c.present).padStart(7)}  ` +
+        `${human(c.bytes).padStart(10)}  ${String(c.deleting).padStart(3)}  ${disk(c)}`,
     );
   lines.push('');
   if (s.deletionPaused)

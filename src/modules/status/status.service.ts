@@ -21,6 +21,9 @@ export interface PipelineStatus {
     present: number;
     bytes: number;
     deleting: number;
+    /** From the last MONITORING measurement of a disk: how full it is, and its threshold. */
+    usedPercent: number | null;
+    threshold: number | null;
   }[];
   failed: number;
   deletionPaused: { since: Date | null; by: string | null; reason: string | null } | null;
@@ -72,8 +75,11 @@ export class StatusService {
       `SELECT s.short_name AS site, l.name AS location, l.location_type::text AS type,
               count(c.id) FILTER (WHERE c.status IN ('present', 'staged', 'deletion_possible'))::int AS present,
               coalesce(sum(c.size) FILTER (WHERE c.status IN ('present', 'staged', 'deletion_possible')), 0)::float8 AS bytes,
-              count(c.id) FILTER (WHERE c.status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_failed'))::int AS deleting
+              count(c.id) FILTER (WHERE c.status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_failed'))::int AS deleting,
+              max(CASE WHEN u.total_bytes > 0 THEN 100.0 * (u.total_bytes - u.free_bytes) / u.total_bytes END)::float8 AS "usedPercent",
+              max(l.disk_usage_threshold_percent)::float8 AS threshold
          FROM data_location l JOIN site s ON s.id = l.site_id LEFT JOIN physical_copy c ON c.location_id = l.id
+         LEFT JOIN location_usage u ON u.location_id = l.id
         GROUP BY s.short_name, l.name, l.location_type ORDER BY 1, 2`,
     );
     const failed = work
