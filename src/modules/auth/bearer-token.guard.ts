@@ -8,6 +8,9 @@ import { PUBLIC_KEY, SCOPES_KEY } from './scopes.decorator';
 
 export type AuthenticatedRequest = Request & { principal?: Principal };
 
+/** Who made a change through the API, as audit events and resets record it: `token:<name>`. */
+export const actorOf = (req: AuthenticatedRequest): string => `token:${req.principal?.name ?? 'unknown'}`;
+
 /**
  * Global guard: every route needs a valid bearer token unless marked @Public(), and the scope named by
  * @RequireScope(). A route with neither marker is refused, so forgetting to declare a scope fails closed.

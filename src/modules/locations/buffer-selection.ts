@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { StorageBackend } from '../storage/storage-backend';
 import { DataLocation } from './data-location.entity';
+import { usedPercent } from './disk-usage';
 import { LocationType } from './location-type';
 
 /**
@@ -18,12 +19,9 @@ export async function chooseBuffer(
   });
   const skipped: string[] = [];
   for (const buffer of buffers) {
-    const space = await storageOf(buffer)
-      .space()
-      .catch(() => null);
     const threshold = buffer.diskUsageThresholdPercent ?? 100;
-    const used =
-      space && space.totalBytes > 0 ? (100 * (space.totalBytes - space.freeBytes)) / space.totalBytes : 0;
+    // A disk this process cannot measure counts as having room; its worker's writes will say otherwise.
+    const used = (await usedPercent(m, buffer, storageOf)) ?? 0;
     if (used > threshold) {
       skipped.push(`${buffer.name} is ${used.toFixed(1)}% full (threshold ${threshold}%)`);
       continue;

@@ -26,16 +26,29 @@ export async function locationsOverThreshold(
     if (location.locationType === LocationType.LONG_TERM_ARCHIVE || location.storageType !== StorageType.DISK)
       continue;
     if (location.diskUsageThresholdPercent == null) continue;
-    const space =
-      (await measured(m, location.id)) ??
-      (await storageOf(location)
-        .space()
-        .catch(() => null));
-    if (!space || space.totalBytes <= 0) continue;
-    const usedPercent = (100 * (space.totalBytes - space.freeBytes)) / space.totalBytes;
-    if (usedPercent > location.diskUsageThresholdPercent) over.push({ location, usedPercent });
+    const used = await usedPercent(m, location, storageOf);
+    if (used !== null && used > location.diskUsageThresholdPercent)
+      over.push({ location, usedPercent: used });
   }
   return over;
+}
+
+/**
+ * How full a disk location is, in percent: from its last MONITORING measurement when that is fresh, else
+ * read from the disk by this process; null when neither can see it.
+ */
+export async function usedPercent(
+  m: EntityManager,
+  location: DataLocation,
+  storageOf: (location: DataLocation) => StorageBackend,
+): Promise<number | null> {
+  const space =
+    (await measured(m, location.id)) ??
+    (await storageOf(location)
+      .space()
+      .catch(() => null));
+  if (!space || space.totalBytes <= 0) return null;
+  return (100 * (space.totalBytes - space.freeBytes)) / space.totalBytes;
 }
 
 async function measured(

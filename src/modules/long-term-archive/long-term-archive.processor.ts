@@ -23,6 +23,7 @@ import { LongTermArchiveTransfer } from './long-term-archive-transfer.entity';
 import { longTermArchiveTransferStatusMachine } from './long-term-archive-transfer.states';
 import { serializeSidecar, sidecarDigest, sidecarPath } from './package-sidecar';
 import { loadPackageSidecar } from './package-sidecar.queries';
+import { directRouteJoins } from '../routing/data-transfer-route.entity';
 
 type Outcome = { archived: string; bytes: number; ltaSites: number } | { skipped: string };
 
@@ -143,8 +144,7 @@ export class LongTermArchiveProcessor implements OperationHandler {
       `SELECT 1 FROM raw_data_package p JOIN data_location src ON src.id = p.source_location_id
          JOIN data_location a ON a.location_type = 'long_term_archive' AND a.active AND a.site_id <> src.site_id
         WHERE p.id = $1 AND p.data_transfer_package_id IS NULL
-          AND NOT EXISTS (SELECT 1 FROM data_transfer_route r WHERE r.route_type = 'direct' AND r.active
-                             AND r.from_site_id = src.site_id AND r.to_site_id = a.site_id)
+          AND NOT ${directRouteJoins('src.site_id', 'a.site_id')}
         LIMIT 1`,
       [packageId],
     );

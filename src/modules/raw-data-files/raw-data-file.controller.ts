@@ -5,14 +5,12 @@ import type { Response } from 'express';
 import { DomainError } from '../../common/errors/domain-error';
 import { Environment } from '../../config/environment';
 import { TokenScope } from '../auth/api-token.entity';
-import type { AuthenticatedRequest } from '../auth/bearer-token.guard';
+import { actorOf, type AuthenticatedRequest } from '../auth/bearer-token.guard';
 import { RequireScope } from '../auth/scopes.decorator';
 import { RegisterRawDataFileDto } from './dto/register-raw-data-file.dto';
 import { RegisterRawDataFilesBulkDto } from './dto/register-raw-data-files-bulk.dto';
 import { RawDataFileService } from './raw-data-file.service';
 import { BulkRegistrationResult, RawDataFileView } from './raw-data-file.view';
-
-const actorOf = (req: AuthenticatedRequest) => `token:${req.principal?.name ?? 'unknown'}`;
 
 @ApiTags('raw data files')
 @ApiBearerAuth()

@@ -1,11 +1,10 @@
 import { Controller, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
 import { TokenScope } from '../auth/api-token.entity';
-import type { AuthenticatedRequest } from '../auth/bearer-token.guard';
+import { actorOf, type AuthenticatedRequest } from '../auth/bearer-token.guard';
 import { RequireScope } from '../auth/scopes.decorator';
 import { workKind } from './work-kinds';
 import { ResetOutcome, WorkResetService } from './work-reset.service';
 
-const actorOf = (req: AuthenticatedRequest) => `token:${req.principal?.name ?? 'unknown'}`;
 const uuid = new ParseUUIDPipe();
 
 /**

@@ -87,3 +87,11 @@ export class DataTransferRoute {
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 }
+
+/**
+ * SQL: a DIRECT route joins these two sites (both are column expressions of the caller's query, never
+ * input), so the second site's archives read the first site's buffers and need no bundle.
+ */
+export const directRouteJoins = (fromSite: string, toSite: string): string =>
+  `EXISTS (SELECT 1 FROM data_transfer_route r WHERE r.route_type = 'direct' AND r.active
+            AND r.from_site_id = ${fromSite} AND r.to_site_id = ${toSite})`;

@@ -1,11 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
 import { TokenScope } from '../auth/api-token.entity';
-import type { AuthenticatedRequest } from '../auth/bearer-token.guard';
+import { actorOf, type AuthenticatedRequest } from '../auth/bearer-token.guard';
 import { RequireScope } from '../auth/scopes.decorator';
 import { CreateStagingJobDto } from './dto/create-staging-job.dto';
 import { StagingJobService, StagingJobView } from './staging-job.service';
-
-const actorOf = (req: AuthenticatedRequest) => `token:${req.principal?.name ?? 'unknown'}`;
 
 /** Stage 6 for processing: ask for archived data at a PROCESSING location, follow it, release it. */
 @Controller('staging-jobs')

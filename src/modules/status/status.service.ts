@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { REDIS } from '../../common/redis/redis.module';
 import { Environment } from '../../config/environment';
 import { DeletionSwitchService } from '../deletion/deletion-switch.service';
-import { Heartbeat } from '../heartbeats/heartbeat';
+import { Heartbeat, readHeartbeats } from '../heartbeats/heartbeat';
 
 export interface PipelineStatus {
   at: Date;
@@ -110,18 +110,10 @@ export class StatusService {
   /** Live processes, from their heartbeat keys. */
   async services(): Promise<Pick<Heartbeat, 'type' | 'name' | 'serves'>[]> {
     const prefix = this.config.get('REDIS_KEY_PREFIX', { infer: true }) ?? '';
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await this.redis.scan(cursor, 'MATCH', `${prefix}health:*`, 'COUNT', 500);
-      keys.push(...batch);
-      cursor = next;
-    } while (cursor !== '0');
-    const values = keys.length ? await this.redis.mget(...keys) : [];
-    return values
-      .filter((v): v is string => Boolean(v))
-      .map((v) => JSON.parse(v) as Heartbeat)
-      .map(({ type, name, serves }) => ({ type, name, serves: serves ?? [] }))
-      .sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name));
+    return (await readHeartbeats(this.redis, prefix)).map(({ beat: { type, name, serves } }) => ({
+      type,
+      name,
+      serves: serves ?? [],
+    }));
   }
 }

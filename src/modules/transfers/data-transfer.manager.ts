@@ -13,6 +13,7 @@ import { transferMethod } from './transfer-method';
 import { StorageService } from '../storage/storage.service';
 import { DataTransfer } from './data-transfer.entity';
 import { dataTransferStatusMachine, dataTransferUnpackStatusMachine } from './data-transfer.states';
+import { directRouteJoins } from '../routing/data-transfer-route.entity';
 
 const PER_CYCLE = 200;
 
@@ -90,8 +91,7 @@ export class DataTransferManager implements Manager {
                        WHERE l.site_id = s.id AND l.location_type = 'long_term_archive' AND l.active)
           AND NOT EXISTS (SELECT 1 FROM data_transfer x JOIN data_location xl ON xl.id = x.destination_location_id
                            WHERE x.data_transfer_package_id = d.id AND xl.site_id = s.id)
-          AND NOT EXISTS (SELECT 1 FROM data_transfer_route r WHERE r.route_type = 'direct' AND r.active
-                             AND r.from_site_id = o.site_id AND r.to_site_id = s.id)
+          AND NOT ${directRouteJoins('o.site_id', 's.id')}
         ORDER BY d.id, s.id, t.created_at
         LIMIT $1`,
         [PER_CYCLE],
@@ -121,8 +121,7 @@ export class DataTransferManager implements Manager {
           AND NOT EXISTS (
                 SELECT 1 FROM data_location lta
                  WHERE lta.location_type = 'long_term_archive' AND lta.active AND lta.site_id <> o.site_id
-                   AND NOT EXISTS (SELECT 1 FROM data_transfer_route r WHERE r.route_type = 'direct' AND r.active
-                                      AND r.from_site_id = o.site_id AND r.to_site_id = lta.site_id)
+                   AND NOT ${directRouteJoins('o.site_id', 'lta.site_id')}
                    AND NOT EXISTS (SELECT 1 FROM data_transfer t JOIN data_location tl ON tl.id = t.destination_location_id
                                     WHERE t.data_transfer_package_id = d.id AND tl.site_id = lta.site_id))
        RETURNING d.id`,
