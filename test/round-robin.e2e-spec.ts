@@ -10,6 +10,7 @@ import {
   waitFor,
 } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
+import { insertCcatBundle } from './support/transfer-manager-harness';
 
 /**
  * Which archive site a bundle from the observatory goes to first, decided by a real managers process:
@@ -36,13 +37,7 @@ describe('round-robin choice of the first archive site (real managers process, P
   /** A finished bundle in the ccat buffer, as stage 2 leaves it; returns the site its transfer goes to. */
   const bundleAndWaitForItsFirstSite = async (): Promise<string> => {
     bundles++;
-    const [{ id }] = await ds.query(
-      `INSERT INTO data_transfer_package (name, relative_path, origin_location_id, status, size, sha256, package_count)
-       SELECT $1, $2, l.id, 'completed', 1024, repeat('a', 64), 1
-         FROM data_location l JOIN site s ON s.id = l.site_id WHERE s.short_name = 'ccat' AND l.name = 'buffer'
-       RETURNING id`,
-      [`bundle_${bundles}`, `transfer/bundle_${bundles}.tar`],
-    );
+    const id = await insertCcatBundle(ds, bundles);
     return waitFor(
       `a transfer of bundle ${bundles}`,
       async () => {

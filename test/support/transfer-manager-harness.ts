@@ -1,0 +1,80 @@
+import { ConfigService } from '@nestjs/config';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { typeOrmOptions } from '../../src/database/typeorm-options';
+import { TaskQueueService } from '../../src/modules/queues/task-queue.service';
+import { LtaRoutingService } from '../../src/modules/routing/lta-routing.service';
+import { RouteService } from '../../src/modules/routing/route.service';
+import { StorageService } from '../../src/modules/storage/storage.service';
+import { DataTransferManager } from '../../src/modules/transfers/data-transfer.manager';
+import { applyDemoTopology, redisNamespace, RedisNamespace } from './processes';
+import { createTestDatabase, TestDatabase } from './test-database';
+
+/** A finished bundle at the ccat buffer, as stage 2 leaves it (its bytes are not needed to route it). */
+export async function insertCcatBundle(ds: DataSource, n: number): Promise<string> {
+  const [{ id }] = await ds.query(
+    `INSERT INTO data_transfer_package (name, relative_path, origin_location_id, status, size, sha256, package_count)
+     SELECT $1, $2, l.id, 'completed', 1024, repeat('a', 64), 1 FROM data_location l JOIN site s ON s.id = l.site_id
+      WHERE s.short_name = 'ccat' AND l.name = 'buffer' RETURNING id`,
+    [`bundle_${n}`, `transfer/bundle_${n}.tar`],
+  );
+  return id;
+}
+
+/**
+ * The transfer manager in process on a fresh database with the demo topology, real Redis and the buffers'
+ * disks: for tests of where bundles go (failover, routes).
+ */
+export class TransferManagerHarness {
+  db!: TestDatabase;
+  ds!: DataSource;
+  ns!: RedisNamespace;
+  dataRoot!: string;
+  queues!: TaskQueueService;
+  manager!: DataTransferManager;
+  private bundles = 0;
+
+  static async start(): Promise<TransferManagerHarness> {
+    const h = new TransferManagerHarness();
+    h.db = await createTestDatabase();
+    ({ dataRoot: h.dataRoot } = applyDemoTopology(h.db.url));
+    for (const dir of ['cologne/buffer', 'cologne/buffer_secondary', 'us/buffer'])
+      mkdirSync(join(h.dataRoot, dir), { recursive: true });
+    h.ds = await new DataSource(typeOrmOptions(h.db.url)).initialize();
+    h.ns = redisNamespace();
+    const config = new ConfigService({ ...h.ns.env }) as never;
+    h.queues = new TaskQueueService(config);
+    h.manager = new DataTransferManager(
+      h.ds,
+      h.queues,
+      new LtaRoutingService(h.ds, h.ns.redis, config),
+      new StorageService(new ConfigService({})),
+      new RouteService(h.ds),
+    );
+    return h;
+  }
+
+  bundle(): Promise<string> {
+    return insertCcatBundle(this.ds, ++this.bundles);
+  }
+
+  /** Every transfer of a bundle, as `site/location` from and to, in the order they were made. */
+  transfersOf(id: string): Promise<{ from: string; to: string }[]> {
+    return this.ds.query(
+      `SELECT os.short_name || '/' || o.name AS "from", ds.short_name || '/' || d.name AS "to" FROM data_transfer t
+         JOIN data_location o ON o.id = t.origin_location_id JOIN site os ON os.id = o.site_id
+         JOIN data_location d ON d.id = t.destination_location_id JOIN site ds ON ds.id = d.site_id
+        WHERE t.data_transfer_package_id = $1 ORDER BY t.created_at`,
+      [id],
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.queues?.onApplicationShutdown();
+    await this.ds?.destroy();
+    await this.db?.drop();
+    await this.ns?.cleanup();
+    if (this.dataRoot) rmSync(this.dataRoot, { recursive: true, force: true });
+  }
+}
