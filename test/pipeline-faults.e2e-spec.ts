@@ -60,18 +60,7 @@ describe('the pipeline under faults: a killed puller, a Redis that lost everythi
     const [cut] = await h.db.query(`SELECT status FROM data_transfer WHERE id = $1`, [pulling.id]);
     expect(cut.status).toBe('in_progress');
     const restarted = await h.startWorker(pulling.site, slow);
-    await waitFor(
-      'the bundle to be archived at both sites after the kill',
-      async () => {
-        const [p] = await h.db.query(
-          `SELECT p.state, p.lta_site_count FROM raw_data_package p JOIN raw_data_file f ON f.raw_data_package_id = p.id
-            WHERE f.relative_path = $1`,
-          [path],
-        );
-        return p?.state === 'archived' && p.lta_site_count === 2;
-      },
-      90_000,
-    );
+    await h.waitUntilSafe(path, 'the bundle to be archived at both sites after the kill', 90_000);
     // The new worker went on from the bytes the killed one had checkpointed.
     expect(restarted.output()).toMatch(/already held from an earlier attempt/);
     const [{ duplicates }] = await h.db.query(
@@ -116,18 +105,7 @@ describe('the pipeline under faults: a killed puller, a Redis that lost everythi
     );
     expect(recorded).toBe(0);
     await h.startWorker(unpacking.site);
-    await waitFor(
-      'the huge file to be archived at both sites after the kill',
-      async () => {
-        const [p] = await h.db.query(
-          `SELECT p.state, p.lta_site_count FROM raw_data_package p JOIN raw_data_file f ON f.raw_data_package_id = p.id
-            WHERE f.relative_path = $1`,
-          [path],
-        );
-        return p?.state === 'archived' && p.lta_site_count === 2;
-      },
-      120_000,
-    );
+    await h.waitUntilSafe(path, 'the huge file to be archived at both sites after the kill', 120_000);
     const copies = await h.db.query(
       `SELECT c.location_id, count(*)::int AS n FROM physical_copy c JOIN raw_data_file f ON f.raw_data_package_id = c.raw_data_package_id
         WHERE f.relative_path = $1 GROUP BY 1`,

@@ -14,6 +14,7 @@ import {
   RedisNamespace,
   RunningProcess,
   startWorker,
+  waitFor,
 } from './processes';
 
 export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -163,6 +164,22 @@ export class PipelineHarness {
       })
       .expect(201);
     return path;
+  }
+
+  /** Waits until the package of the file at `path` is ARCHIVED with verified copies at both archive sites. */
+  async waitUntilSafe(path: string, what: string, timeoutMs: number): Promise<void> {
+    await waitFor(
+      what,
+      async () => {
+        const [p] = await this.db.query(
+          `SELECT p.state, p.lta_site_count FROM raw_data_package p JOIN raw_data_file f ON f.raw_data_package_id = p.id
+            WHERE f.relative_path = $1`,
+          [path],
+        );
+        return p?.state === 'archived' && p.lta_site_count === 2;
+      },
+      timeoutMs,
+    );
   }
 
   async getObject(bucket: string, key: string): Promise<Buffer> {
