@@ -14,8 +14,9 @@ import { RawDataFilesModule } from '../../src/modules/raw-data-files/raw-data-fi
 import { StagingApiModule } from '../../src/modules/staging/staging.module';
 import { ExplainModule } from '../../src/modules/explain/explain.module';
 import { RecoveryApiModule } from '../../src/modules/recovery/recovery.module';
+import { AdminConsoleModule } from '../../src/modules/admin-console/admin-console.module';
 
-/** The HTTP face of the system: instrument ingest (REST), health, and later the admin console. */
+/** The HTTP face of the system: instrument ingest (REST), health, and the admin console (GraphQL, /admin). */
 @Module({
   imports: [
     AppConfigModule,
@@ -29,6 +30,7 @@ import { RecoveryApiModule } from '../../src/modules/recovery/recovery.module';
     RecoveryApiModule,
     ExplainModule,
     StagingApiModule,
+    AdminConsoleModule,
   ],
   providers: [
     { provide: APP_GUARD, useClass: BearerTokenGuard },

@@ -30,14 +30,16 @@ interface ErrorBody {
 }
 
 /**
- * The REST transport's one error mapping. Domain errors and HTTP exceptions say what is wrong; anything
+ * The REST transport's one error mapping (GraphQL's is formatGraphqlError). Domain errors and HTTP exceptions say what is wrong; anything
  * else is a bug: logged with the request id, answered 500 without internals.
  */
 @Catch()
 export class DomainExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrors');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): unknown {
+    // GraphQL answers errors in its own body: hand the error back to be formatted by formatGraphqlError.
+    if (host.getType<string>() === 'graphql') return exception;
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request & { id?: string }>();
     const res = ctx.getResponse<Response>();

@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { DomainError } from '../../common/errors/domain-error';
+import { requestOf } from '../../common/graphql/graphql-context';
 import { TokenScope } from './api-token.entity';
 import { ApiTokenService, Principal } from './api-token.service';
 import { PUBLIC_KEY, SCOPES_KEY } from './scopes.decorator';
@@ -13,7 +14,7 @@ export const actorOf = (req: AuthenticatedRequest): string => `token:${req.princ
 
 /**
  * Global guard: every route needs a valid bearer token unless marked @Public(), and the scope named by
- * @RequireScope(). A route with neither marker is refused, so forgetting to declare a scope fails closed.
+ * @RequireScope() (GraphQL resolvers included). A route with neither marker is refused, so forgetting to declare a scope fails closed.
  */
 @Injectable()
 export class BearerTokenGuard implements CanActivate {
@@ -26,7 +27,7 @@ export class BearerTokenGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
 
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const request = requestOf<AuthenticatedRequest>(context);
     const header = request.headers.authorization;
     if (!header) throw new DomainError('UNAUTHENTICATED', 'Authorization: Bearer <token> header required');
     const [scheme, token] = header.split(' ');

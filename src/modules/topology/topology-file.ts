@@ -201,6 +201,14 @@ export function parseTopologyFile(raw: string, env: NodeJS.ProcessEnv = process.
     const reason = e instanceof YAMLException ? e.toString(true).replace(/^YAMLException: /, '') : String(e);
     throw new DomainError('VALIDATION', `topology file is not valid YAML: ${reason}`);
   }
+  return checkTopology(doc);
+}
+
+/**
+ * A topology given as plain data (a parsed file, or the database's topology with an operator's change
+ * made to it) validated and normalised, or a VALIDATION error listing every problem with its path.
+ */
+export function checkTopology(doc: unknown): TopologyFile {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     throw invalid(['the file must be a mapping with the keys observatory and sites']);
   }

@@ -9,7 +9,8 @@ import { Observatory } from '../observatory/observatory.entity';
 import { Telescope } from '../observatory/telescope.entity';
 import { CopyStatus, LIVE_COPY_STATUSES } from '../physical-copies/physical-copy.states';
 import { Site } from '../sites/site.entity';
-import { TopologyFile, TopologyLocation } from './topology-file';
+import { checkTopology, TopologyFile, TopologyLocation } from './topology-file';
+import { readTopology, TopologyDocument } from './topology-snapshot';
 
 export type TopologyEntity = 'observatory' | 'telescope' | 'instrument' | 'module' | 'site' | 'location';
 export type FieldValue = string | number | boolean | null;
@@ -58,6 +59,26 @@ export class TopologyService {
    * left alone: deactivating is `active: false`, never a deletion.
    */
   async apply(file: TopologyFile, options: { dryRun?: boolean } = {}): Promise<TopologyChange[]> {
+    return this.underLock((m) => new TopologyApply(m).run(file), options);
+  }
+
+  /**
+   * One operator's change (add a site, deactivate a location…) made to the topology the database holds
+   * now, then applied like a file: the same validation, and the same refusal of changes that would lose
+   * track of data. Read and applied under the topology lock, so two edits at once never undo each other.
+   */
+  async edit(change: (doc: TopologyDocument) => void): Promise<TopologyChange[]> {
+    return this.underLock(async (m) => {
+      const doc = await readTopology(m);
+      change(doc);
+      return new TopologyApply(m).run(checkTopology(doc));
+    });
+  }
+
+  private async underLock(
+    work: (m: EntityManager) => Promise<TopologyChange[]>,
+    options: { dryRun?: boolean } = {},
+  ): Promise<TopologyChange[]> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
@@ -65,7 +86,7 @@ export class TopologyService {
       // Two applies at once would both see a site missing and both insert it; the second waits here instead
       // and then finds the first one's rows.
       await runner.query('SELECT pg_advisory_xact_lock($1)', [TOPOLOGY_LOCK_KEY]);
-      const changes = await new TopologyApply(runner.manager).run(file);
+      const changes = await work(runner.manager);
       if (options.dryRun) await runner.rollbackTransaction();
       else await runner.commitTransaction();
       return changes;

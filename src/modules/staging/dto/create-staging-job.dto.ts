@@ -1,3 +1,4 @@
+import { Field, InputType } from '@nestjs/graphql';
 import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -10,16 +11,20 @@ import {
   MaxLength,
 } from 'class-validator';
 
+/** The REST body of POST /staging-jobs and the GraphQL input of requestStagingJob: one set of rules. */
+@InputType('StagingJobRequest')
 export class CreateStagingJobDto {
   @ApiProperty({
     example: 'cologne_ramses_processing',
     description: 'The PROCESSING location, as <site>_<location>',
   })
+  @Field({ description: 'The PROCESSING location, as <site>_<location>' })
   @IsString()
   @MaxLength(200)
   location!: string;
 
   @ApiPropertyOptional({ description: 'Raw data package ids (exactly one of packages, files, obsUnit)' })
+  @Field(() => [String], { nullable: true, description: 'Raw data package ids' })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
@@ -28,6 +33,7 @@ export class CreateStagingJobDto {
   packages?: string[];
 
   @ApiPropertyOptional({ description: 'Raw data file ids: their whole packages are staged' })
+  @Field(() => [String], { nullable: true, description: 'Raw data file ids: their whole packages' })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
@@ -36,6 +42,7 @@ export class CreateStagingJobDto {
   files?: string[];
 
   @ApiPropertyOptional({ description: 'An executed obs unit, by id or name: all its packages' })
+  @Field({ nullable: true, description: 'An executed obs unit, by id or name' })
   @IsOptional()
   @IsString()
   @MaxLength(200)
@@ -45,6 +52,7 @@ export class CreateStagingJobDto {
     example: '7d',
     description: 'Released by itself after this long (s, m, h, d); default: until released',
   })
+  @Field({ nullable: true, description: 'Released by itself after this long (s, m, h, d)' })
   @IsOptional()
   @Matches(/^\d{1,6}(s|m|h|d)$/, { message: 'retention must be a duration such as 12h or 7d' })
   retention?: string;

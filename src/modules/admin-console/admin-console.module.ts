@@ -1,0 +1,87 @@
+import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import { Module } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { Request } from 'express';
+import { DataSource } from 'typeorm';
+import { formatGraphqlError } from '../../common/graphql/graphql-errors';
+import { ApiTokensResolver } from '../auth/api-tokens.resolver';
+import { AuthModule } from '../auth/auth.module';
+import { DeletionSwitchResolver } from '../deletion/deletion-switch.resolver';
+import { DeletionSwitchService } from '../deletion/deletion-switch.service';
+import { ExplainModule } from '../explain/explain.module';
+import { ServicesResolver } from '../heartbeats/services.resolver';
+import { LocationsResolver } from '../locations/locations.resolver';
+import { RawDataPackagesResolver } from '../packages/raw-data-packages.resolver';
+import { PhysicalCopiesResolver } from '../physical-copies/physical-copies.resolver';
+import { QueuesModule } from '../queues/queues.module';
+import { QueuesResolver } from '../queues/queues.resolver';
+import { RawDataFilesResolver } from '../raw-data-files/raw-data-files.resolver';
+import { ResetResolver } from '../recovery/reset.resolver';
+import { WorkResetService } from '../recovery/work-reset.service';
+import { RoutesResolver } from '../routing/routes.resolver';
+import { RouteService } from '../routing/route.service';
+import { SitesResolver } from '../sites/sites.resolver';
+import { StagingJobService } from '../staging/staging-job.service';
+import { StagingJobsResolver } from '../staging/staging-jobs.resolver';
+import { OverviewResolver } from '../status/overview.resolver';
+import { PipelineOverviewService } from '../status/pipeline-overview.service';
+import { StatusService } from '../status/status.service';
+import { TopologyService } from '../topology/topology.service';
+import { TransfersResolver } from '../transfers/transfers.resolver';
+import { depthLimit } from '../../common/graphql/depth-limit';
+import { AdminLoaders } from './admin-loaders';
+
+/** At most this deep a query may nest (file → copies → location → site is 4): bounds what one call costs. */
+const MAX_QUERY_DEPTH = 8;
+
+/**
+ * The admin console's API: GraphQL (code first) at /graphql. Every query needs a read (or admin) token and
+ * every mutation an admin token, checked by the api's global guard; resolvers sit in their domain modules.
+ */
+@Module({
+  imports: [
+    AuthModule,
+    QueuesModule,
+    ExplainModule,
+    GraphQLModule.forRootAsync<ApolloDriverConfig>({
+      driver: ApolloDriver,
+      inject: [getDataSourceToken()],
+      useFactory: (dataSource: DataSource) => ({
+        path: '/graphql',
+        autoSchemaFile: true,
+        sortSchema: true,
+        // No landing page: Apollo's fetches its assets from a CDN, which an observatory network may not reach.
+        playground: false,
+        introspection: true,
+        context: ({ req }: { req: Request }) => ({ req, loaders: new AdminLoaders(dataSource) }),
+        formatError: formatGraphqlError,
+        validationRules: [depthLimit(MAX_QUERY_DEPTH)],
+      }),
+    }),
+  ],
+  providers: [
+    TopologyService,
+    StatusService,
+    PipelineOverviewService,
+    DeletionSwitchService,
+    WorkResetService,
+    StagingJobService,
+    RouteService,
+    SitesResolver,
+    LocationsResolver,
+    RawDataFilesResolver,
+    PhysicalCopiesResolver,
+    RawDataPackagesResolver,
+    TransfersResolver,
+    StagingJobsResolver,
+    RoutesResolver,
+    QueuesResolver,
+    ServicesResolver,
+    OverviewResolver,
+    ResetResolver,
+    DeletionSwitchResolver,
+    ApiTokensResolver,
+  ],
+})
+export class AdminConsoleModule {}

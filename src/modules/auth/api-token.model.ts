@@ -1,0 +1,59 @@
+import { Field, GraphQLISODateTime, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { ArrayMinSize, IsArray, IsDate, IsEnum, IsOptional, Matches } from 'class-validator';
+import { TokenScope } from './api-token.entity';
+
+registerEnumType(TokenScope, { name: 'TokenScope' });
+
+@ObjectType('ApiToken', { description: 'A bearer token; its secret is shown once, when it is created.' })
+export class ApiTokenModel {
+  @Field(() => Int)
+  id!: number;
+
+  @Field()
+  name!: string;
+
+  @Field({ description: 'The public part of the token (ccat_<prefix>_…).' })
+  prefix!: string;
+
+  @Field(() => [TokenScope])
+  scopes!: TokenScope[];
+
+  @Field(() => GraphQLISODateTime)
+  createdAt!: Date;
+
+  @Field(() => GraphQLISODateTime, { nullable: true })
+  expiresAt!: Date | null;
+
+  @Field(() => GraphQLISODateTime, { nullable: true })
+  revokedAt!: Date | null;
+
+  @Field(() => GraphQLISODateTime, { nullable: true })
+  lastUsedAt!: Date | null;
+}
+
+@ObjectType('CreatedApiToken')
+export class CreatedApiTokenModel {
+  @Field({ description: 'The token in clear: shown this once, only its hash is kept.' })
+  token!: string;
+
+  @Field(() => ApiTokenModel)
+  record!: ApiTokenModel;
+}
+
+@InputType()
+export class CreateApiTokenInput {
+  @Field()
+  @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'must be 1-64 characters of letters, digits, _ . : -' })
+  name!: string;
+
+  @Field(() => [TokenScope])
+  @IsArray()
+  @ArrayMinSize(1)
+  @IsEnum(TokenScope, { each: true })
+  scopes!: TokenScope[];
+
+  @Field(() => GraphQLISODateTime, { nullable: true })
+  @IsOptional()
+  @IsDate()
+  expiresAt?: Date;
+}

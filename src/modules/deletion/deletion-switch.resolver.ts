@@ -1,0 +1,53 @@
+import { Args, Context, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { DomainError } from '../../common/errors/domain-error';
+import type { AdminContext } from '../admin-console/admin-loaders';
+import { TokenScope } from '../auth/api-token.entity';
+import { actorOf } from '../auth/bearer-token.guard';
+import { RequireScope } from '../auth/scopes.decorator';
+import { DeletionSwitchModel } from './deletion-switch.model';
+import { DeletionSwitchService } from './deletion-switch.service';
+
+const MAX_REASON = 500;
+
+@Resolver(() => DeletionSwitchModel)
+@RequireScope(TokenScope.READ)
+export class DeletionSwitchResolver {
+  constructor(
+    private readonly deletion: DeletionSwitchService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  @Query(() => DeletionSwitchModel)
+  async deletionSwitch(): Promise<DeletionSwitchModel> {
+    const [{ n }] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM physical_copy WHERE status = 'deletion_in_progress'`,
+    );
+    return { ...(await this.deletion.state()), inProgress: n };
+  }
+
+  @Mutation(() => DeletionSwitchModel, {
+    description: 'No deletion starts until resumed; running ones finish.',
+  })
+  @RequireScope(TokenScope.ADMIN)
+  pauseDeletion(
+    @Args('reason', { nullable: true, type: () => String }) reason: string | null,
+    @Context() ctx: AdminContext,
+  ): Promise<DeletionSwitchModel> {
+    if (reason && reason.length > MAX_REASON)
+      throw new DomainError('VALIDATION', `reason: at most ${MAX_REASON} characters`, { field: 'reason' });
+    return this.set(true, actorOf(ctx.req), reason ?? undefined);
+  }
+
+  @Mutation(() => DeletionSwitchModel)
+  @RequireScope(TokenScope.ADMIN)
+  resumeDeletion(@Context() ctx: AdminContext): Promise<DeletionSwitchModel> {
+    return this.set(false, actorOf(ctx.req));
+  }
+
+  private async set(paused: boolean, actor: string, reason?: string): Promise<DeletionSwitchModel> {
+    const { inProgress } = await this.deletion.set(paused, actor, reason);
+    return { ...(await this.deletion.state()), inProgress };
+  }
+}

@@ -1,0 +1,106 @@
+import { Field, Float, GraphQLISODateTime, Int, ObjectType } from '@nestjs/graphql';
+
+@ObjectType('ExplainedCopyStep')
+export class ExplainedCopyStepModel {
+  @Field(() => GraphQLISODateTime)
+  at!: Date;
+
+  @Field(() => String, { nullable: true })
+  from!: string | null;
+
+  @Field()
+  to!: string;
+
+  @Field()
+  actor!: string;
+
+  @Field(() => String, { nullable: true })
+  reason!: string | null;
+}
+
+@ObjectType('ExplainedCopy')
+export class ExplainedCopyModel {
+  @Field()
+  kind!: string;
+
+  @Field()
+  site!: string;
+
+  @Field()
+  location!: string;
+
+  @Field()
+  locationType!: string;
+
+  @Field()
+  path!: string;
+
+  @Field()
+  status!: string;
+
+  @Field(() => [ExplainedCopyStepModel])
+  history!: ExplainedCopyStepModel[];
+}
+
+@ObjectType('ExplainedWork')
+export class ExplainedWorkModel {
+  @Field()
+  what!: string;
+
+  @Field()
+  status!: string;
+
+  @Field(() => Int)
+  retries!: number;
+
+  @Field(() => String, { nullable: true })
+  failureReason!: string | null;
+}
+
+@ObjectType('ExplainedFile')
+export class ExplainedFileModel {
+  @Field()
+  id!: string;
+
+  @Field()
+  path!: string;
+
+  @Field(() => Float)
+  size!: number;
+
+  @Field()
+  sha256!: string;
+
+  @Field(() => GraphQLISODateTime)
+  registeredAt!: Date;
+
+  @Field()
+  obsUnit!: string;
+
+  @Field()
+  instrument!: string;
+
+  @Field()
+  module!: string;
+}
+
+@ObjectType('Explanation', { description: 'Where a file is, why, and what it waits for.' })
+export class ExplanationModel {
+  @Field(() => ExplainedFileModel)
+  file!: ExplainedFileModel;
+
+  @Field()
+  stage!: string;
+
+  @Field()
+  safe!: boolean;
+
+  @Field({ description: 'One sentence: where the file is and, unless it is safe, what it waits for.' })
+  verdict!: string;
+
+  @Field(() => [ExplainedCopyModel])
+  copies!: ExplainedCopyModel[];
+
+  @Field(() => [ExplainedWorkModel])
+  work!: ExplainedWorkModel[];
+}

@@ -1,0 +1,68 @@
+import { ArgsType, Field, Float, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { IsEnum, IsOptional, IsUUID } from 'class-validator';
+import { OperationStatus } from '../../common/operation-status';
+import { Paginated } from '../../common/graphql/connection';
+import { WorkFieldsModel } from '../../common/graphql/work-fields.model';
+import { PackageState } from './raw-data-package.states';
+
+registerEnumType(PackageState, { name: 'PackageState' });
+
+@ObjectType('RawDataPackage', { description: 'The files of one obs unit and module, in one tar.' })
+export class RawDataPackageModel extends WorkFieldsModel {
+  @Field()
+  id!: string;
+
+  @Field()
+  name!: string;
+
+  @Field()
+  relativePath!: string;
+
+  @Field()
+  executedObsUnitId!: string;
+
+  @Field(() => Int)
+  instrumentModuleId!: number;
+
+  @Field(() => String, { nullable: true, description: 'The bundle it travels in.' })
+  dataTransferPackageId!: string | null;
+
+  @Field(() => OperationStatus, { description: 'Of the packaging task.' })
+  status!: OperationStatus;
+
+  @Field(() => PackageState)
+  state!: PackageState;
+
+  @Field(() => Float)
+  size!: number;
+
+  @Field(() => String, { nullable: true })
+  sha256!: string | null;
+
+  @Field(() => Int)
+  fileCount!: number;
+
+  @Field(() => Int, { description: 'Archive sites holding a verified copy.' })
+  ltaSiteCount!: number;
+}
+
+@ObjectType()
+export class RawDataPackageConnection extends Paginated(RawDataPackageModel) {}
+
+@ArgsType()
+export class RawDataPackageFilter {
+  @Field(() => PackageState, { nullable: true })
+  @IsOptional()
+  @IsEnum(PackageState)
+  state?: PackageState;
+
+  @Field(() => OperationStatus, { nullable: true })
+  @IsOptional()
+  @IsEnum(OperationStatus)
+  status?: OperationStatus;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsUUID()
+  obsUnitId?: string;
+}

@@ -1,0 +1,86 @@
+import {
+  ArgsType,
+  Field,
+  Float,
+  GraphQLISODateTime,
+  Int,
+  ObjectType,
+  registerEnumType,
+} from '@nestjs/graphql';
+import { IsEnum, IsInt, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { Paginated } from '../../common/graphql/connection';
+
+@ObjectType('RawDataFile', { description: 'A file an instrument wrote and registered.' })
+export class RawDataFileModel {
+  @Field()
+  id!: string;
+
+  @Field()
+  relativePath!: string;
+
+  @Field(() => Float)
+  size!: number;
+
+  @Field()
+  sha256!: string;
+
+  @Field()
+  executedObsUnitId!: string;
+
+  @Field(() => Int)
+  instrumentModuleId!: number;
+
+  @Field(() => Int)
+  sourceLocationId!: number;
+
+  @Field(() => String, { nullable: true })
+  rawDataPackageId!: string | null;
+
+  @Field(() => GraphQLISODateTime, { description: 'When it was registered.' })
+  createdAt!: Date;
+}
+
+@ObjectType()
+export class RawDataFileConnection extends Paginated(RawDataFileModel) {}
+
+/** Where a file is in the pipeline, from its package: the states a file search filters on. */
+export enum FileState {
+  /** Registered, not in a package yet. */
+  REGISTERED = 'registered',
+  WAITING = 'waiting',
+  TRANSFERRING = 'transferring',
+  /** At least one verified archive copy. */
+  ARCHIVED = 'archived',
+  FAILED = 'failed',
+}
+registerEnumType(FileState, { name: 'FileState' });
+
+@ArgsType()
+export class RawDataFileFilter {
+  @Field({ nullable: true, description: 'The executed obs unit id.' })
+  @IsOptional()
+  @IsUUID()
+  obsUnitId?: string;
+
+  @Field(() => Int, { nullable: true, description: 'The instrument module id.' })
+  @IsOptional()
+  @IsInt()
+  moduleId?: number;
+
+  @Field({ nullable: true, description: 'The instrument module name (any instrument).' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  module?: string;
+
+  @Field(() => FileState, { nullable: true })
+  @IsOptional()
+  @IsEnum(FileState)
+  state?: FileState;
+
+  @Field({ nullable: true, description: 'Files whose path starts with this.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  pathPrefix?: string;
+}
