@@ -33,7 +33,7 @@ import {
 } from './location.model';
 
 @ArgsType()
-class LocationFilter {
+class LocationFilter extends PageArgs {
   @Field(() => Int, { nullable: true })
   @IsOptional()
   @IsInt()
@@ -76,12 +76,12 @@ export class LocationsResolver {
   ) {}
 
   @Query(() => LocationConnection)
-  locations(@Args() page: PageArgs, @Args() filter: LocationFilter): Promise<LocationConnection> {
+  locations(@Args() filter: LocationFilter): Promise<LocationConnection> {
     const query = this.dataSource.getRepository(DataLocation).createQueryBuilder('l');
     if (filter.siteId !== undefined) query.andWhere('l.siteId = :siteId', filter);
     if (filter.locationType !== undefined) query.andWhere('l.locationType = :locationType', filter);
     if (filter.active !== undefined) query.andWhere('l.active = :active', filter);
-    return paginate(query, [['l.id', 'id']], page);
+    return paginate(query, [['l.id', 'id']], filter);
   }
 
   @Query(() => LocationModel, { nullable: true })

@@ -1,7 +1,7 @@
 import { ArgsType, Field, Float, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { IsEnum, IsOptional, IsUUID } from 'class-validator';
 import { OperationStatus } from '../../common/operation-status';
-import { Paginated } from '../../common/graphql/connection';
+import { PageArgs, Paginated } from '../../common/graphql/connection';
 import { WorkFieldsModel } from '../../common/graphql/work-fields.model';
 import { PackageState } from './raw-data-package.states';
 
@@ -50,7 +50,7 @@ export class RawDataPackageModel extends WorkFieldsModel {
 export class RawDataPackageConnection extends Paginated(RawDataPackageModel) {}
 
 @ArgsType()
-export class RawDataPackageFilter {
+export class RawDataPackageFilter extends PageArgs {
   @Field(() => PackageState, { nullable: true })
   @IsOptional()
   @IsEnum(PackageState)

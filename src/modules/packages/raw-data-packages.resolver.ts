@@ -20,15 +20,12 @@ export class RawDataPackagesResolver {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   @Query(() => RawDataPackageConnection)
-  rawDataPackages(
-    @Args() page: PageArgs,
-    @Args() filter: RawDataPackageFilter,
-  ): Promise<RawDataPackageConnection> {
+  rawDataPackages(@Args() filter: RawDataPackageFilter): Promise<RawDataPackageConnection> {
     const query = this.dataSource.getRepository(RawDataPackage).createQueryBuilder('p');
     if (filter.state) query.andWhere('p.state = :state', filter);
     if (filter.status) query.andWhere('p.status = :status', filter);
     if (filter.obsUnitId) query.andWhere('p.executedObsUnitId = :obsUnitId', filter);
-    return paginate(query, [['p.id', 'id']], page);
+    return paginate(query, [['p.id', 'id']], filter);
   }
 
   @Query(() => RawDataPackageModel, { nullable: true })

@@ -20,10 +20,7 @@ export class PhysicalCopiesResolver {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   @Query(() => PhysicalCopyConnection, { description: 'Copies by location, status, kind, or of one file.' })
-  physicalCopies(
-    @Args() page: PageArgs,
-    @Args() filter: PhysicalCopyFilter,
-  ): Promise<PhysicalCopyConnection> {
+  physicalCopies(@Args() filter: PhysicalCopyFilter): Promise<PhysicalCopyConnection> {
     const query = this.dataSource.getRepository(PhysicalCopy).createQueryBuilder('c');
     if (filter.locationId !== undefined) query.andWhere('c.locationId = :locationId', filter);
     if (filter.status) query.andWhere('c.status = :status', filter);
@@ -35,7 +32,7 @@ export class PhysicalCopiesResolver {
                 JOIN raw_data_package p ON p.id = f.raw_data_package_id WHERE f.id = :fileId))`,
         filter,
       );
-    return paginate(query, [['c.id', 'id']], page);
+    return paginate(query, [['c.id', 'id']], filter);
   }
 
   @ResolveField(() => LocationModel)

@@ -8,7 +8,7 @@ import {
   registerEnumType,
 } from '@nestjs/graphql';
 import { IsEnum, IsInt, IsOptional, IsUUID } from 'class-validator';
-import { Paginated } from '../../common/graphql/connection';
+import { PageArgs, Paginated } from '../../common/graphql/connection';
 import { CopyKind, CopyStatus } from './physical-copy.states';
 
 registerEnumType(CopyStatus, { name: 'CopyStatus' });
@@ -81,7 +81,7 @@ export class PhysicalCopyModel {
 export class PhysicalCopyConnection extends Paginated(PhysicalCopyModel) {}
 
 @ArgsType()
-export class PhysicalCopyFilter {
+export class PhysicalCopyFilter extends PageArgs {
   @Field(() => Int, { nullable: true })
   @IsOptional()
   @IsInt()

@@ -8,7 +8,7 @@ import {
   registerEnumType,
 } from '@nestjs/graphql';
 import { IsEnum, IsInt, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { Paginated } from '../../common/graphql/connection';
+import { PageArgs, Paginated } from '../../common/graphql/connection';
 
 @ObjectType('RawDataFile', { description: 'A file an instrument wrote and registered.' })
 export class RawDataFileModel {
@@ -56,7 +56,7 @@ export enum FileState {
 registerEnumType(FileState, { name: 'FileState' });
 
 @ArgsType()
-export class RawDataFileFilter {
+export class RawDataFileFilter extends PageArgs {
   @Field({ nullable: true, description: 'The executed obs unit id.' })
   @IsOptional()
   @IsUUID()

@@ -23,7 +23,7 @@ export class RawDataFilesResolver {
   ) {}
 
   @Query(() => RawDataFileConnection, { description: 'Files by obs unit, module, state or path prefix.' })
-  rawDataFiles(@Args() page: PageArgs, @Args() filter: RawDataFileFilter): Promise<RawDataFileConnection> {
+  rawDataFiles(@Args() filter: RawDataFileFilter): Promise<RawDataFileConnection> {
     const query = this.dataSource.getRepository(RawDataFile).createQueryBuilder('f');
     if (filter.obsUnitId) query.andWhere('f.executedObsUnitId = :obsUnitId', filter);
     if (filter.moduleId !== undefined) query.andWhere('f.instrumentModuleId = :moduleId', filter);
@@ -39,7 +39,7 @@ export class RawDataFilesResolver {
     if (filter.state === FileState.REGISTERED) query.andWhere('f.rawDataPackageId IS NULL');
     else if (filter.state)
       query.andWhere('f.rawDataPackageId IN (SELECT id FROM raw_data_package WHERE state = :state)', filter);
-    return paginate(query, [['f.id', 'id']], page);
+    return paginate(query, [['f.id', 'id']], filter);
   }
 
   @Query(() => RawDataFileModel, { nullable: true })

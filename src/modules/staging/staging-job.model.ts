@@ -1,7 +1,7 @@
 import { ArgsType, Field, Float, GraphQLISODateTime, Int, ObjectType } from '@nestjs/graphql';
 import { IsEnum, IsOptional } from 'class-validator';
 import { OperationStatus } from '../../common/operation-status';
-import { Paginated } from '../../common/graphql/connection';
+import { PageArgs, Paginated } from '../../common/graphql/connection';
 
 @ObjectType('StagingJob', { description: 'Packages staged back from an archive to a processing location.' })
 export class StagingJobModel {
@@ -55,7 +55,7 @@ export class StagingJobModel {
 export class StagingJobConnection extends Paginated(StagingJobModel) {}
 
 @ArgsType()
-export class StagingJobFilter {
+export class StagingJobFilter extends PageArgs {
   @Field(() => OperationStatus, { nullable: true })
   @IsOptional()
   @IsEnum(OperationStatus)

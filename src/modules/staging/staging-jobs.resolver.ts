@@ -21,10 +21,10 @@ export class StagingJobsResolver {
   ) {}
 
   @Query(() => StagingJobConnection)
-  async stagingJobs(@Args() page: PageArgs, @Args() filter: StagingJobFilter): Promise<StagingJobConnection> {
+  async stagingJobs(@Args() filter: StagingJobFilter): Promise<StagingJobConnection> {
     const query = this.dataSource.getRepository(StagingJob).createQueryBuilder('j');
     if (filter.status) query.andWhere('j.status = :status', filter);
-    const { nodes, pageInfo } = await paginate(query, [['j.id', 'id']], page);
+    const { nodes, pageInfo } = await paginate(query, [['j.id', 'id']], filter);
     // Staging jobs are few and each view counts its packages: one query per job is fine here.
     return { nodes: await Promise.all(nodes.map((j) => this.jobs.get(j.id))), pageInfo };
   }

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/graphql';
 import { IsEnum, IsInt, IsOptional, IsUUID } from 'class-validator';
 import { OperationStatus } from '../../common/operation-status';
-import { Paginated } from '../../common/graphql/connection';
+import { PageArgs, Paginated } from '../../common/graphql/connection';
 import { WorkFieldsModel } from '../../common/graphql/work-fields.model';
 import { TransferMethod } from './data-transfer.entity';
 
@@ -79,7 +79,7 @@ export class TransferModel extends WorkFieldsModel {
 export class TransferConnection extends Paginated(TransferModel) {}
 
 @ArgsType()
-export class TransferPackageFilter {
+export class TransferPackageFilter extends PageArgs {
   @Field(() => OperationStatus, { nullable: true })
   @IsOptional()
   @IsEnum(OperationStatus)
@@ -87,7 +87,7 @@ export class TransferPackageFilter {
 }
 
 @ArgsType()
-export class TransferFilter {
+export class TransferFilter extends PageArgs {
   @Field(() => OperationStatus, { nullable: true })
   @IsOptional()
   @IsEnum(OperationStatus)

@@ -23,17 +23,14 @@ export class TransfersResolver {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   @Query(() => TransferPackageConnection, { description: 'Bundles.' })
-  transferPackages(
-    @Args() page: PageArgs,
-    @Args() filter: TransferPackageFilter,
-  ): Promise<TransferPackageConnection> {
+  transferPackages(@Args() filter: TransferPackageFilter): Promise<TransferPackageConnection> {
     const query = this.dataSource.getRepository(DataTransferPackage).createQueryBuilder('b');
     if (filter.status) query.andWhere('b.status = :status', filter);
-    return paginate(query, [['b.id', 'id']], page);
+    return paginate(query, [['b.id', 'id']], filter);
   }
 
   @Query(() => TransferConnection)
-  transfers(@Args() page: PageArgs, @Args() filter: TransferFilter): Promise<TransferConnection> {
+  transfers(@Args() filter: TransferFilter): Promise<TransferConnection> {
     const query = this.dataSource.getRepository(DataTransfer).createQueryBuilder('t');
     if (filter.status) query.andWhere('t.status = :status', filter);
     if (filter.unpackStatus) query.andWhere('t.unpackStatus = :unpackStatus', filter);
@@ -43,7 +40,7 @@ export class TransfersResolver {
         't.destinationLocationId IN (SELECT id FROM data_location WHERE site_id = :destinationSiteId)',
         filter,
       );
-    return paginate(query, [['t.id', 'id']], page);
+    return paginate(query, [['t.id', 'id']], filter);
   }
 
   @ResolveField(() => LocationModel)
