@@ -75,7 +75,7 @@ export function formatGraphqlError(formatted: GraphQLFormattedError, error: unkn
       extensions: { code: 'BAD_REQUEST', status: original.getStatus() },
     };
   }
-  if (!original || !(original instanceof Error) || error === original) {
+  if (!original || original instanceof GraphQLError) {
     // GraphQL's own errors (syntax, unknown field, wrong argument type) carry their code already.
     const code = formatted.extensions?.code;
     if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;

@@ -38,7 +38,12 @@ export class StrictValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+    // A whole body (@Body(), or GraphQL's @Args()) must be an object; a named GraphQL argument may be a string.
+    if (
+      metadata.type === 'body' &&
+      metadata.data === undefined &&
+      (value === null || typeof value !== 'object' || Array.isArray(value))
+    ) {
       throw new BadRequestException('body: must be a JSON object');
     }
     return super.transform(value, metadata);

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { uuidArg } from '../../common/graphql/uuid-arg';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
-import { PageArgs, paginate } from '../../common/graphql/connection';
+import { paginate } from '../../common/graphql/connection';
 import type { AdminContext } from '../admin-console/admin-loaders';
 import { TokenScope } from '../auth/api-token.entity';
 import { RequireScope } from '../auth/scopes.decorator';

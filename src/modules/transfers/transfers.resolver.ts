@@ -1,7 +1,7 @@
 import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { PageArgs, paginate } from '../../common/graphql/connection';
+import { paginate } from '../../common/graphql/connection';
 import type { AdminContext } from '../admin-console/admin-loaders';
 import { TokenScope } from '../auth/api-token.entity';
 import { RequireScope } from '../auth/scopes.decorator';
@@ -14,7 +14,6 @@ import {
   TransferModel,
   TransferPackageConnection,
   TransferPackageFilter,
-  TransferPackageModel,
 } from './transfer.model';
 
 @Resolver(() => TransferModel)

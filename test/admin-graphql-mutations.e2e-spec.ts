@@ -1,0 +1,295 @@
+import { TokenScope } from '../src/modules/auth/api-token.entity';
+import { ApiHarness, startApi } from './support/api-app';
+import { Catalogue, seedCatalogue } from './support/catalogue-fixture';
+import { createToken } from './support/factories';
+import { codeOf, graphqlClient } from './support/graphql-client';
+import { applyDemoTopology, redisNamespace, RedisNamespace } from './support/processes';
+import { insertCcatBundle } from './support/transfer-manager-harness';
+
+/** Every mutation of the admin console on the real api app, with what it refuses and what it leaves alone. */
+describe('admin GraphQL mutations', () => {
+  let api: ApiHarness;
+  let ns: RedisNamespace;
+  let catalogue: Catalogue;
+  let admin = '';
+  const { gql, ok } = graphqlClient({ getHttpServer: () => api.app.getHttpServer() } as never, () => admin);
+  const one = async (sql: string, params: unknown[] = []) => (await api.dataSource.query(sql, params))[0];
+  const queueNames = async () =>
+    ((await ok('{ queueCounts { name } }')).queueCounts as { name: string }[]).map((q) => q.name);
+
+  beforeAll(async () => {
+    ns = redisNamespace();
+    api = await startApi({ ...ns.env });
+    applyDemoTopology(api.db.url);
+    admin = await createToken(api.dataSource, [TokenScope.ADMIN], 'console-admin');
+    catalogue = await seedCatalogue(api.dataSource, 20);
+  }, 60_000);
+
+  afterAll(async () => {
+    await api?.close();
+    await ns?.cleanup();
+  });
+
+  it('creates a site and its location, changes, deactivates and activates them; queues follow', async () => {
+    const site = await ok(
+      `mutation { createSite(input: { name: "Tokyo Archive", shortName: "tokyo" }) { id shortName } }`,
+    );
+    expect(site.createSite.shortName).toBe('tokyo');
+    const created = await ok(
+      `mutation($input: CreateLocationInput!) { createLocation(input: $input) { id name active priority site { shortName } } }`,
+      {
+        input: {
+          site: 'tokyo',
+          name: 'buffer',
+          locationType: 'BUFFER',
+          storageType: 'DISK',
+          rootPath: '/tmp/ccat-tokyo/buffer',
+        },
+      },
+    );
+    const id = created.createLocation.id;
+    expect(created.createLocation).toMatchObject({
+      name: 'buffer',
+      active: true,
+      priority: 1,
+      site: { shortName: 'tokyo' },
+    });
+    expect(await queueNames()).toContain('tokyo_buffer_data_transfer');
+
+    const updated = await ok(
+      `mutation($id: Int!) { updateLocation(id: $id, input: { priority: 3, diskUsageThresholdPercent: 80 }) { priority diskUsageThresholdPercent rootPath } }`,
+      { id },
+    );
+    expect(updated.updateLocation).toEqual({
+      priority: 3,
+      diskUsageThresholdPercent: 80,
+      rootPath: '/tmp/ccat-tokyo/buffer',
+    });
+    await ok(`mutation { updateSite(shortName: "tokyo", input: { location: "Kashiwa" }) { location } }`);
+    expect((await one(`SELECT location FROM site WHERE short_name = 'tokyo'`)).location).toBe('Kashiwa');
+
+    expect(
+      (await ok(`mutation($id: Int!) { deactivateLocation(id: $id) { active } }`, { id })).deactivateLocation
+        .active,
+    ).toBe(false);
+    expect(await queueNames()).not.toContain('tokyo_buffer_data_transfer');
+    expect(
+      (await ok(`mutation($id: Int!) { activateLocation(id: $id) { active } }`, { id })).activateLocation
+        .active,
+    ).toBe(true);
+    expect((await ok(`mutation { deactivateSite(shortName: "tokyo") }`)).deactivateSite).toBe(1);
+    expect((await one(`SELECT active FROM data_location WHERE id = $1`, [id])).active).toBe(false);
+    expect((await ok(`mutation { activateSite(shortName: "tokyo") }`)).activateSite).toBe(1);
+    expect(await queueNames()).toContain('tokyo_buffer_data_transfer');
+  });
+
+  it('refuses bad site and location input field by field, and writes nothing', async () => {
+    const sites = (await one(`SELECT count(*)::int AS n FROM site`)).n;
+    const locations = (await one(`SELECT count(*)::int AS n FROM data_location`)).n;
+    const badName = await gql(
+      `mutation { createSite(input: { name: " padded", shortName: "Bad Name" }) { id } }`,
+    );
+    expect(codeOf(badName)).toBe('BAD_USER_INPUT');
+    expect(badName.errors?.[0].extensions?.fields?.map((f) => f.field).sort()).toEqual(['name', 'shortName']);
+    const taken = await gql(`mutation { createSite(input: { name: "Again", shortName: "ccat" }) { id } }`);
+    expect(codeOf(taken)).toBe('CONFLICT');
+    expect(taken.errors?.[0].extensions?.fields).toEqual([
+      { field: 'input.shortName', message: 'a site ccat exists already' },
+    ]);
+    const createLocation = `mutation($input: CreateLocationInput!) { createLocation(input: $input) { id } }`;
+    const noRoot = await gql(createLocation, {
+      input: { site: 'us', name: 'scratch', locationType: 'BUFFER', storageType: 'DISK' },
+    });
+    expect(codeOf(noRoot)).toBe('BAD_USER_INPUT');
+    expect(noRoot.errors?.[0].message).toMatch(/rootPath is required for disk storage/);
+    const relative = await gql(createLocation, {
+      input: { site: 'us', name: 'scratch', locationType: 'BUFFER', storageType: 'DISK', rootPath: 'data/x' },
+    });
+    expect(relative.errors?.[0].extensions?.fields).toEqual([
+      { field: 'rootPath', message: 'must be an absolute path without ..' },
+    ]);
+    const nowhere = await gql(createLocation, {
+      input: { site: 'mars', name: 'scratch', locationType: 'BUFFER', storageType: 'DISK', rootPath: '/x' },
+    });
+    expect(codeOf(nowhere)).toBe('NOT_FOUND');
+    const wrongEnum = await gql(createLocation, {
+      input: { site: 'us', name: 'x', locationType: 'ATTIC', storageType: 'DISK' },
+    });
+    expect(wrongEnum.errors?.[0].message).toMatch(/ATTIC/);
+
+    // Moving a location that still holds copies would lose track of them: refused, nothing changes.
+    const source = await one(
+      `SELECT l.id, l.root_path FROM data_location l JOIN site s ON s.id = l.site_id WHERE s.short_name = 'ccat' AND l.name = 'telescope_computer'`,
+    );
+    const move = await gql(
+      `mutation($id: Int!) { updateLocation(id: $id, input: { rootPath: "/elsewhere" }) { id } }`,
+      {
+        id: source.id,
+      },
+    );
+    expect(codeOf(move)).toBe('CONFLICT');
+    expect(move.errors?.[0].message).toMatch(/still holds/);
+    expect((await one(`SELECT root_path FROM data_location WHERE id = $1`, [source.id])).root_path).toBe(
+      source.root_path,
+    );
+    expect(codeOf(await gql(`mutation { updateLocation(id: 99999, input: { priority: 2 }) { id } }`))).toBe(
+      'NOT_FOUND',
+    );
+    expect((await one(`SELECT count(*)::int AS n FROM site`)).n).toBe(sites);
+    expect((await one(`SELECT count(*)::int AS n FROM data_location`)).n).toBe(locations);
+  });
+
+  it('creates and deletes routes, and refuses a relay without its via', async () => {
+    const create = `mutation($input: CreateRouteInput!) { createRoute(input: $input) { id type from to via } }`;
+    const relay = await ok(create, { input: { type: 'RELAY', from: 'ccat', to: 'us', via: 'cologne' } });
+    expect(relay.createRoute).toMatchObject({ type: 'RELAY', from: 'ccat', to: 'us', via: 'cologne' });
+    expect((await ok('{ routes { id } }')).routes).toEqual([{ id: relay.createRoute.id }]);
+    const noVia = await gql(create, { input: { type: 'RELAY', from: 'ccat', to: 'us' } });
+    expect(noVia.errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fields: [{ field: 'input.via' }],
+    });
+    expect(codeOf(await gql(create, { input: { type: 'DIRECT', from: 'ccat', to: 'nowhere' } }))).toBe(
+      'NOT_FOUND',
+    );
+    const id = relay.createRoute.id;
+    expect((await ok(`mutation($id: Int!) { deleteRoute(id: $id) }`, { id })).deleteRoute).toBe(id);
+    expect(codeOf(await gql(`mutation($id: Int!) { deleteRoute(id: $id) }`, { id }))).toBe('NOT_FOUND');
+    expect((await ok('{ routes { id } }')).routes).toEqual([]);
+  });
+
+  it('resets a failed transfer once, and says why it will not reset what has not failed', async () => {
+    const bundle = await insertCcatBundle(api.dataSource, 1);
+    const { id } = await one(
+      `INSERT INTO data_transfer (data_transfer_package_id, origin_location_id, destination_location_id, method, status, retry_count, failure_reason)
+       SELECT $1, o.id, d.id, 'http', 'failed', 3, 'link down' FROM data_location o, data_location d
+        WHERE o.id = (SELECT origin_location_id FROM data_transfer_package WHERE id = $1)
+          AND d.id = (SELECT l.id FROM data_location l JOIN site s ON s.id = l.site_id WHERE s.short_name = 'us' AND l.name = 'buffer')
+       RETURNING id`,
+      [bundle],
+    );
+    const reset = `mutation($id: String!) { resetOperation(kind: transfer, id: $id) { from to retry reason } }`;
+    const done = await ok(reset, { id });
+    expect(done.resetOperation).toMatchObject({ from: 'FAILED', to: 'PENDING', retry: 4 });
+    expect(done.resetOperation.reason).toMatch(/token:console-admin/);
+    expect(await one(`SELECT status, retry_count FROM data_transfer WHERE id = $1`, [id])).toEqual({
+      status: 'pending',
+      retry_count: 4,
+    });
+    const again = await gql(reset, { id });
+    expect(codeOf(again)).toBe('CONFLICT');
+    expect(again.errors?.[0].message).toMatch(/only failed work can be reset/);
+    expect(codeOf(await gql(reset, { id: crypto.randomUUID() }))).toBe('NOT_FOUND');
+    const badId = await gql(reset, { id: 'not-a-uuid' });
+    expect(badId.errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fields: [{ field: 'id', message: 'id: must be a UUID' }],
+    });
+    expect(codeOf(await gql(`mutation { resetOperation(kind: everything, id: "x") { to } }`))).toBe(
+      'GRAPHQL_VALIDATION_FAILED',
+    );
+  });
+
+  it('requests, follows and releases a staging job', async () => {
+    const request = `mutation($input: StagingJobRequest!) { requestStagingJob(input: $input) { id status location filesTotal requestedBy } }`;
+    const both = await gql(request, {
+      input: {
+        location: 'cologne_ramses_processing',
+        obsUnit: 'catalogue_field',
+        packages: [catalogue.packageIds[0]],
+      },
+    });
+    expect(codeOf(both)).toBe('BAD_USER_INPUT');
+    expect((await one(`SELECT count(*)::int AS n FROM staging_job`)).n).toBe(0);
+    const job = (
+      await ok(request, { input: { location: 'cologne_ramses_processing', obsUnit: 'catalogue_field' } })
+    ).requestStagingJob;
+    expect(job).toMatchObject({
+      status: 'pending',
+      location: 'cologne_ramses_processing',
+      filesTotal: 20,
+      requestedBy: 'token:console-admin',
+    });
+    expect(
+      (await ok(`query($id: String!) { stagingJob(id: $id) { packages } }`, { id: job.id })).stagingJob
+        .packages,
+    ).toBe(2);
+    expect((await ok(`{ stagingJobs(first: 10) { nodes { id } } }`)).stagingJobs.nodes).toEqual([
+      { id: job.id },
+    ]);
+    const release = `mutation($id: String!) { releaseStagingJob(id: $id) { releasedAt } }`;
+    expect((await ok(release, { id: job.id })).releaseStagingJob.releasedAt).toEqual(expect.any(String));
+    expect(codeOf(await gql(release, { id: job.id }))).toBe('CONFLICT');
+  });
+
+  it('pauses and resumes deletion, naming who did it', async () => {
+    const paused = await ok(
+      `mutation { pauseDeletion(reason: "disk swap in Cologne") { paused reason changedBy } }`,
+    );
+    expect(paused.pauseDeletion).toEqual({
+      paused: true,
+      reason: 'disk swap in Cologne',
+      changedBy: 'token:console-admin',
+    });
+    expect((await one(`SELECT paused FROM deletion_switch WHERE id = 1`)).paused).toBe(true);
+    expect((await ok(`mutation { resumeDeletion { paused } }`)).resumeDeletion.paused).toBe(false);
+    const long = await gql(`mutation($r: String) { pauseDeletion(reason: $r) { paused } }`, {
+      r: 'x'.repeat(501),
+    });
+    expect(long.errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fields: [{ field: 'reason' }],
+    });
+    expect((await one(`SELECT paused FROM deletion_switch WHERE id = 1`)).paused).toBe(false);
+  });
+
+  it('creates a token that works at once, and revokes it so it stops working', async () => {
+    const create = `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token record { name scopes } } }`;
+    const made = (await ok(create, { input: { name: 'grafana-reader', scopes: ['READ'] } })).createApiToken;
+    expect(made.record).toEqual({ name: 'grafana-reader', scopes: ['READ'] });
+    expect((await gql('{ overview { files { total } } }', {}, made.token)).data?.overview.files.total).toBe(
+      20,
+    );
+    expect(codeOf(await gql(create, { input: { name: 'grafana-reader', scopes: ['READ'] } }))).toBe(
+      'CONFLICT',
+    );
+    const badName = await gql(create, { input: { name: 'has space', scopes: ['READ'] } });
+    expect(badName.errors?.[0].extensions?.fields?.[0].field).toBe('name');
+    expect(codeOf(await gql(create, { input: { name: 'none', scopes: [] } }))).toBe('BAD_USER_INPUT');
+    const names = (await ok('{ apiTokens { name revokedAt } }')).apiTokens.map(
+      (t: { name: string }) => t.name,
+    );
+    expect(names).toEqual(expect.arrayContaining(['console-admin', 'grafana-reader']));
+    expect((await ok(`mutation { revokeApiToken(name: "grafana-reader") }`)).revokeApiToken).toBe(
+      'grafana-reader',
+    );
+    expect(codeOf(await gql('{ overview { files { total } } }', {}, made.token))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await gql(`mutation { revokeApiToken(name: "grafana-reader") }`))).toBe('NOT_FOUND');
+  });
+
+  it('answers malformed requests with their reason, never an internal error', async () => {
+    const tooMany = await gql('{ rawDataFiles(first: 5000) { nodes { id } } }');
+    expect(tooMany.errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fields: [{ field: 'first' }],
+    });
+    const cursor = await gql('{ rawDataFiles(after: "garbage") { nodes { id } } }');
+    expect(cursor.errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fields: [{ field: 'after' }],
+    });
+    expect(codeOf(await gql('{ rawDataFiles(first: "ten") { nodes { id } } }'))).toBe(
+      'GRAPHQL_VALIDATION_FAILED',
+    );
+    expect(codeOf(await gql('{ noSuchThing }'))).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(codeOf(await gql('{ rawDataFile(id: "x") { id } }'))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await gql('{ rawDataFiles(obsUnitId: "not-a-uuid") { nodes { id } } }'))).toBe(
+      'BAD_USER_INPUT',
+    );
+    const deep = `{ sites { nodes { locations { site { locations { site { locations { site { locations { id } } } } } } } } } }`;
+    const tooDeep = await gql(deep);
+    expect(codeOf(tooDeep)).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(tooDeep.errors?.[0].message).toMatch(/levels deep/);
+    expect(codeOf(await gql('{ rawDataFiles('))).toBe('GRAPHQL_PARSE_FAILED');
+  });
+});
