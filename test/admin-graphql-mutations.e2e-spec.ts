@@ -168,6 +168,10 @@ describe('admin GraphQL mutations', () => {
        RETURNING id`,
       [bundle],
     );
+    const failures = (await ok('{ failedWork { kind id location failureReason retries } }')).failedWork;
+    expect(failures).toEqual([
+      { kind: 'transfer', id, location: 'us_buffer', failureReason: 'link down', retries: 3 },
+    ]);
     const reset = `mutation($id: String!) { resetOperation(kind: transfer, id: $id) { from to retry reason } }`;
     const done = await ok(reset, { id });
     expect(done.resetOperation).toMatchObject({ from: 'FAILED', to: 'PENDING', retry: 4 });
@@ -178,6 +182,7 @@ describe('admin GraphQL mutations', () => {
     });
     const again = await gql(reset, { id });
     expect(codeOf(again)).toBe('CONFLICT');
+    expect((await ok('{ failedWork { id } }')).failedWork).toEqual([]);
     expect(again.errors?.[0].message).toMatch(/only failed work can be reset/);
     expect(codeOf(await gql(reset, { id: crypto.randomUUID() }))).toBe('NOT_FOUND');
     const badId = await gql(reset, { id: 'not-a-uuid' });

@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Field, GraphQLISODateTime, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { OperationStatus } from '../../common/operation-status';
 
 /** The kinds of work an operator can reset, as `ccat-dt reset <kind> <id>` names them. */
@@ -31,4 +31,25 @@ export class ResetOutcomeModel {
 
   @Field()
   reason!: string;
+}
+
+@ObjectType('FailedWork', { description: 'Work that failed with no retries left, waiting for an operator.' })
+export class FailedWorkModel {
+  @Field(() => ResettableWork)
+  kind!: ResettableWork;
+
+  @Field()
+  id!: string;
+
+  @Field({ description: 'The location whose queue does the work, as <site>_<location>.' })
+  location!: string;
+
+  @Field(() => String, { nullable: true })
+  failureReason!: string | null;
+
+  @Field(() => Int)
+  retries!: number;
+
+  @Field(() => GraphQLISODateTime)
+  failedAt!: Date;
 }

@@ -1,16 +1,45 @@
-import { Args, Context, Mutation, Resolver } from '@nestjs/graphql';
+import { Args, Context, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { DomainError } from '../../common/errors/domain-error';
 import { uuidArg } from '../../common/graphql/uuid-arg';
 import type { AdminContext } from '../admin-console/admin-loaders';
 import { TokenScope } from '../auth/api-token.entity';
 import { actorOf } from '../auth/bearer-token.guard';
 import { RequireScope } from '../auth/scopes.decorator';
-import { ResetOutcomeModel, ResettableWork } from './reset-outcome.model';
-import { workKind } from './work-kinds';
+import { FailedWorkModel, ResetOutcomeModel, ResettableWork } from './reset-outcome.model';
+import { WORK_KINDS, workKind } from './work-kinds';
 import { ResetOutcome, WorkResetService } from './work-reset.service';
 
+const MAX_FAILURES = 500;
+
+/** Failed work, newest first, and the operators' reset of it: the console's "recent failures". */
 @Resolver(() => ResetOutcomeModel)
+@RequireScope(TokenScope.READ)
 export class ResetResolver {
-  constructor(private readonly resets: WorkResetService) {}
+  constructor(
+    private readonly resets: WorkResetService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  @Query(() => [FailedWorkModel], {
+    description: `Failed work of every kind, newest first (at most ${MAX_FAILURES}).`,
+  })
+  failedWork(
+    @Args('first', { type: () => Int, defaultValue: 100 }) first: number,
+  ): Promise<FailedWorkModel[]> {
+    if (!Number.isInteger(first) || first < 1 || first > MAX_FAILURES)
+      throw new DomainError('VALIDATION', `first: must be 1 to ${MAX_FAILURES}`, { field: 'first' });
+    // Table and column names come from WORK_KINDS, constants of the code; only the limit is input.
+    const union = WORK_KINDS.map(
+      (k) =>
+        `SELECT '${k.name}' AS kind, w.id::text AS id, s.short_name || '_' || l.name AS location,
+                w.failure_reason AS "failureReason", w.${k.retryColumn.sql} AS retries, w.updated_at AS "failedAt"
+           FROM ${k.table} w JOIN data_location l ON l.id = w.${k.locationColumn} JOIN site s ON s.id = l.site_id
+          WHERE w.${k.statusColumn.sql} = 'failed'`,
+    ).join(' UNION ALL ');
+    return this.dataSource.query(`${union} ORDER BY "failedAt" DESC, id LIMIT $1`, [first]);
+  }
 
   @Mutation(() => ResetOutcomeModel, { description: 'Puts FAILED work back to pending, to be tried again.' })
   @RequireScope(TokenScope.ADMIN)
