@@ -15,6 +15,7 @@ import { StagingApiModule } from '../../src/modules/staging/staging.module';
 import { ExplainModule } from '../../src/modules/explain/explain.module';
 import { RecoveryApiModule } from '../../src/modules/recovery/recovery.module';
 import { AdminConsoleModule } from '../../src/modules/admin-console/admin-console.module';
+import { QueueDashboardModule } from '../../src/modules/queue-dashboard/queue-dashboard.module';
 
 /** The HTTP face of the system: instrument ingest (REST), health, and the admin console (GraphQL, /admin). */
 @Module({
@@ -31,6 +32,7 @@ import { AdminConsoleModule } from '../../src/modules/admin-console/admin-consol
     ExplainModule,
     StagingApiModule,
     AdminConsoleModule,
+    QueueDashboardModule,
   ],
   providers: [
     { provide: APP_GUARD, useClass: BearerTokenGuard },

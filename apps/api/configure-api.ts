@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { jsonBody } from '../../src/common/http/json-body';
 import { Environment } from '../../src/config/environment';
+import { mountQueueDashboard } from '../../src/modules/queue-dashboard/queue-dashboard.module';
 
 /** Everything main.ts does to the app besides listening, shared with the tests so they test the real thing. */
 export function configureApi(app: INestApplication): void {
@@ -15,6 +16,8 @@ export function configureApi(app: INestApplication): void {
   const bodyLimit = config.get('API_BODY_LIMIT', { infer: true });
   express.use(...jsonBody(bodyLimit));
   express.disable('x-powered-by');
+  // Bull Board is a plain express app: it checks the admin token itself (see the module).
+  mountQueueDashboard(app);
   app.enableShutdownHooks([], { useProcessExit: true });
 
   const document = SwaggerModule.createDocument(
