@@ -14,6 +14,7 @@ import { RawDataFilesModule } from '../../src/modules/raw-data-files/raw-data-fi
 import { StagingApiModule } from '../../src/modules/staging/staging.module';
 import { ExplainModule } from '../../src/modules/explain/explain.module';
 import { RecoveryApiModule } from '../../src/modules/recovery/recovery.module';
+import { MetricsModule } from '../../src/modules/metrics/metrics.module';
 
 /** The HTTP face of the system: instrument ingest (REST), health, and later the admin console. */
 @Module({
@@ -29,6 +30,7 @@ import { RecoveryApiModule } from '../../src/modules/recovery/recovery.module';
     RecoveryApiModule,
     ExplainModule,
     StagingApiModule,
+    MetricsModule.forApi(),
   ],
   providers: [
     { provide: APP_GUARD, useClass: BearerTokenGuard },
