@@ -16,6 +16,7 @@ import { ExplainModule } from '../../src/modules/explain/explain.module';
 import { RecoveryApiModule } from '../../src/modules/recovery/recovery.module';
 import { AdminConsoleModule } from '../../src/modules/admin-console/admin-console.module';
 import { QueueDashboardModule } from '../../src/modules/queue-dashboard/queue-dashboard.module';
+import { MetricsModule } from '../../src/modules/metrics/metrics.module';
 
 /** The HTTP face of the system: instrument ingest (REST), health, and the admin console (GraphQL, /admin). */
 @Module({
@@ -33,6 +34,7 @@ import { QueueDashboardModule } from '../../src/modules/queue-dashboard/queue-da
     StagingApiModule,
     AdminConsoleModule,
     QueueDashboardModule,
+    MetricsModule.forApi(),
   ],
   providers: [
     { provide: APP_GUARD, useClass: BearerTokenGuard },

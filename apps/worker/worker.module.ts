@@ -20,6 +20,7 @@ import { StagingModule } from '../../src/modules/staging/staging.module';
 import { MonitoringModule } from '../../src/modules/monitoring/monitoring.module';
 import { AuthModule } from '../../src/modules/auth/auth.module';
 import { StorageModule } from '../../src/modules/storage/storage.module';
+import { MetricsModule } from '../../src/modules/metrics/metrics.module';
 import { BufferDataController } from '../../src/modules/transfers/http/buffer-data.controller';
 import { DatabaseConnector } from '../../src/modules/workers/database-connector.service';
 import { QueueBindingService } from '../../src/modules/workers/queue-binding.service';
@@ -58,6 +59,7 @@ export class WorkerModule {
         MonitoringModule,
         AuthModule,
         StorageModule,
+        MetricsModule.forWorker(),
         ...(options.managers ? [BullRootModule, ManagersRoleModule] : []),
       ],
       providers,

@@ -229,6 +229,19 @@ export class Environment {
   @IsString()
   TRANSFER_TLS_CA?: string;
 
+  /**
+   * When set, GET /metrics (api and workers) requires `Authorization: Bearer <METRICS_TOKEN>`; unset, it is
+   * public, like /health. A shared secret for the Prometheus server, not an API token.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S{16,}$/, { message: 'METRICS_TOKEN must be at least 16 characters without spaces' })
+  METRICS_TOKEN?: string;
+
+  /** How long a scrape waits for the database/Redis-backed metrics before serving the rest without them. */
+  @Duration(100)
+  METRICS_COLLECT_TIMEOUT = 2000;
+
   /** The name this process records in claimedBy and in audit events; derived from the host and pid if unset. */
   @IsOptional()
   @IsString()

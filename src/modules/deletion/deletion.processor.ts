@@ -11,6 +11,7 @@ import { HandlesOperation, OperationHandler } from '../queues/operation-handler'
 import { OperationType } from '../queues/operation-type';
 import { TaskPayload } from '../queues/queue-descriptor';
 import { StorageService } from '../storage/storage.service';
+import { recordMoved } from '../metrics/task-metrics';
 import { ConfigService } from '@nestjs/config';
 import { EntityManager } from 'typeorm';
 import { Environment } from '../../config/environment';
@@ -95,6 +96,7 @@ export class DeletionProcessor implements OperationHandler {
       if (copy.kind === CopyKind.RAW_DATA_PACKAGE)
         await this.filesMayGo(m, copy.rawDataPackageId!, copy.locationId);
     });
+    recordMoved({ bytes: Number(copy.size), files: 1 });
     this.logger.log(`deleted ${copy.relativePath} at ${location.name} (${claimed.rule ?? 'resumed'})`);
     return { deleted: copy.relativePath, rule: claimed.rule ?? 'resumed after a crash' };
   }

@@ -17,6 +17,7 @@ import { TaskPayload } from '../queues/queue-descriptor';
 import { runClaimedWork } from '../queues/run-claimed-work';
 import { Site } from '../sites/site.entity';
 import { StorageService } from '../storage/storage.service';
+import { recordMoved } from '../metrics/task-metrics';
 import { HttpTransferService } from '../transfers/http/http-transfer.service';
 import { writeAndCheck } from '../transfers/verified-unpack';
 import { LongTermArchiveTransfer } from './long-term-archive-transfer.entity';
@@ -131,6 +132,7 @@ export class LongTermArchiveProcessor implements OperationHandler {
       );
       return this.markArchived(tx, pkg.id);
     });
+    recordMoved({ bytes: expected.size + sidecarExpected.size, files: 2 });
     this.logger.log(
       `archived ${pkg.name} (${expected.size} bytes) in ${site.shortName}/${archive.name}; ` +
         `${ltaSites} archive site(s) hold it`,

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { getProcessName } from '../../common/process-name';
 import { CycleOutcome } from './manager-cycle.entity';
 import { ManagerRegistry } from './manager.registry';
+import { startManagerCycleTimer } from '../metrics/task-metrics';
 
 /**
  * Runs a manager's cycle at most once at a time across every process: the cycle holds
@@ -35,12 +36,15 @@ export class ManagerCycleRunner {
         return 'skipped';
       }
       const cycleId = await this.record(kind, 'running', null, null, false);
+      const observeCycle = startManagerCycleTimer(kind);
       try {
         const summary = await manager.runCycle();
+        observeCycle('completed');
         await this.finish(cycleId, 'completed', summary, null);
         await this.pruneHourly(kind);
         return 'completed';
       } catch (err) {
+        observeCycle('failed');
         await this.finish(cycleId, 'failed', null, (err as Error).message).catch(() => undefined);
         this.logger.warn(`${kind} cycle failed: ${(err as Error).message}`);
         throw err;

@@ -14,6 +14,7 @@ import { runClaimedWork } from '../queues/run-claimed-work';
 import { OperationType } from '../queues/operation-type';
 import { TaskPayload } from '../queues/queue-descriptor';
 import { StorageService } from '../storage/storage.service';
+import { recordMoved } from '../metrics/task-metrics';
 import { ArchiveMember, writeTar } from './package-archive';
 import { RawDataPackage } from './raw-data-package.entity';
 import { rawDataPackageStatusMachine } from './raw-data-package.states';
@@ -110,6 +111,7 @@ export class RawDataPackageProcessor implements OperationHandler {
         { actor: getProcessName(), reason: `raw data package ${pkg.name} written` },
       );
     });
+    recordMoved({ bytes: digest.size, files: members.length });
     this.logger.log(
       `packaged ${pkg.name}: ${members.length} files, ${digest.size} bytes into ${buffer.name}`,
     );

@@ -44,7 +44,8 @@ export async function runClaimedWork<E extends ObjectLiteral & { id: string }, R
     const lastAttempt = !w.context || w.context.job.attemptsMade + 1 >= (w.context.job.opts.attempts ?? 1);
     if (permanent || lastAttempt) {
       await (w.onFinalFailure ?? ((row, e) => recordFailure(w, row, e)))(claimed, err as Error);
-      throw permanent ? new UnrecoverableError((err as Error).message) : err;
+      // The cause travels along, so the failure metrics name the error class (ChecksumMismatchError...).
+      throw permanent ? Object.assign(new UnrecoverableError((err as Error).message), { cause: err }) : err;
     }
     throw err;
   }

@@ -13,6 +13,7 @@ import { OperationType } from '../queues/operation-type';
 import { TaskPayload } from '../queues/queue-descriptor';
 import { runClaimedWork } from '../queues/run-claimed-work';
 import { StorageService } from '../storage/storage.service';
+import { recordMoved } from '../metrics/task-metrics';
 import { unpackPackageTo } from './staged-unpack';
 import { StagingJob } from './staging-job.entity';
 import { stagingJobStatusMachine } from './staging-job.states';
@@ -120,6 +121,8 @@ export class StagingProcessor implements OperationHandler {
       });
       files += expectedFiles.length;
       bytes += pkgBytes;
+      // Only what this run wrote; files another job had staged here were checked, not moved.
+      recordMoved({ bytes: fresh.reduce((n, f) => n + f.size, 0), files: fresh.length });
       this.logger.log(
         `staged ${pkg.name} (${expectedFiles.length} files) at ${destination.name} from ${source.site}`,
       );

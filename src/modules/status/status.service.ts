@@ -7,11 +7,12 @@ import { REDIS } from '../../common/redis/redis.module';
 import { Environment } from '../../config/environment';
 import { DeletionSwitchService } from '../deletion/deletion-switch.service';
 import { Heartbeat, readHeartbeats } from '../heartbeats/heartbeat';
+import { OldestNotSafe, oldestNotSafe } from './oldest-not-safe.query';
 
 export interface PipelineStatus {
   at: Date;
   files: { total: number; safe: number; bytes: number };
-  oldestNotSafe: { id: string; path: string; registeredAt: Date; ageSeconds: number } | null;
+  oldestNotSafe: OldestNotSafe | null;
   /** Rows per stage and status, e.g. { stage: 'transfer', status: 'in_progress', count: 3 }. */
   work: { stage: string; status: string; count: number }[];
   copies: {
@@ -53,14 +54,7 @@ export class StatusService {
          FROM raw_data_file f LEFT JOIN raw_data_package p ON p.id = f.raw_data_package_id`,
       [minSites],
     );
-    const [oldest] = await this.dataSource.query(
-      `SELECT f.id, f.relative_path AS path, f.created_at AS "registeredAt",
-              extract(epoch FROM now() - f.created_at)::int AS "ageSeconds"
-         FROM raw_data_file f LEFT JOIN raw_data_package p ON p.id = f.raw_data_package_id
-        WHERE p.id IS NULL OR p.state <> 'archived' OR p.lta_site_count < $1
-        ORDER BY f.created_at LIMIT 1`,
-      [minSites],
-    );
+    const oldest = await oldestNotSafe(this.dataSource, minSites);
     const work = await this.dataSource.query(
       `SELECT 'package' AS stage, status::text, count(*)::int AS count FROM raw_data_package GROUP BY 2
        UNION ALL SELECT 'bundle', status::text, count(*)::int FROM data_transfer_package GROUP BY 2
@@ -97,7 +91,7 @@ export class StatusService {
     return {
       at: new Date(),
       files,
-      oldestNotSafe: oldest ?? null,
+      oldestNotSafe: oldest,
       work,
       copies,
       failed,

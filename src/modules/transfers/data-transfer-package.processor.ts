@@ -14,6 +14,7 @@ import { runClaimedWork } from '../queues/run-claimed-work';
 import { OperationType } from '../queues/operation-type';
 import { TaskPayload } from '../queues/queue-descriptor';
 import { StorageService } from '../storage/storage.service';
+import { recordMoved } from '../metrics/task-metrics';
 import { DataTransferPackage } from './data-transfer-package.entity';
 import { dataTransferPackageStatusMachine } from './data-transfer-package.states';
 
@@ -101,6 +102,7 @@ export class DataTransferPackageProcessor implements OperationHandler {
         author,
       );
     });
+    recordMoved({ bytes: digest.size, files: members.length });
     this.logger.log(
       `bundled ${dtp.name}: ${members.length} packages, ${digest.size} bytes at ${buffer.name}`,
     );

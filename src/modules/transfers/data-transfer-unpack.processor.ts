@@ -16,6 +16,7 @@ import { runClaimedWork } from '../queues/run-claimed-work';
 import { OperationType } from '../queues/operation-type';
 import { TaskPayload } from '../queues/queue-descriptor';
 import { StorageService } from '../storage/storage.service';
+import { recordMoved } from '../metrics/task-metrics';
 import { DataTransferPackage } from './data-transfer-package.entity';
 import { DataTransfer } from './data-transfer.entity';
 import { dataTransferStatusMachine, dataTransferUnpackStatusMachine } from './data-transfer.states';
@@ -122,6 +123,7 @@ export class DataTransferUnpackProcessor implements OperationHandler {
         { actor: getProcessName(), reason: `unpacked from ${bundle.name}, every file verified` },
       );
     });
+    recordMoved({ bytes: [...written.values()].reduce((n, d) => n + d.size, 0), files: written.size });
     this.logger.log(`unpacked ${bundle.name}: ${written.size} packages verified at ${destination.name}`);
     return { unpacked: written.size };
   }

@@ -13,6 +13,7 @@ import { runClaimedWork } from '../queues/run-claimed-work';
 import { OperationType } from '../queues/operation-type';
 import { TaskPayload } from '../queues/queue-descriptor';
 import { StorageService } from '../storage/storage.service';
+import { recordMoved } from '../metrics/task-metrics';
 import { DataTransferPackage } from './data-transfer-package.entity';
 import { DataTransfer, TransferMethod } from './data-transfer.entity';
 import { HttpTransferService } from './http/http-transfer.service';
@@ -101,6 +102,7 @@ export class DataTransferProcessor implements OperationHandler {
         { actor: getProcessName(), reason: `transferred from ${origin.name} (${t.method})` },
       );
     });
+    recordMoved({ bytes: digest.size, files: 1 });
     this.logger.log(
       `transferred ${bundle.name} (${digest.size} bytes) from ${origin.name} to ${destination.name}`,
     );

@@ -12,6 +12,7 @@ import { OPERATION_SETTINGS } from '../queues/operation-settings';
 import { QueueDescriptor, TaskPayload } from '../queues/queue-descriptor';
 import { QueueDiscoveryService } from '../queues/queue-discovery.service';
 import { TaskQueueService } from '../queues/task-queue.service';
+import { observeTask } from '../metrics/task-metrics';
 import { DatabaseConnector } from './database-connector.service';
 import { WORKER_OPTIONS, WorkerOptions } from './worker-options';
 
@@ -109,7 +110,9 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
         const key = `${job.id}`;
         if (token) inFlight.set(key, { job, token });
         try {
-          return await handler.handle(job.data, { job, queue, signal: abort.signal });
+          return await observeTask(queue, job, () =>
+            handler.handle(job.data, { job, queue, signal: abort.signal }),
+          );
         } finally {
           inFlight.delete(key);
         }
