@@ -172,6 +172,23 @@ describe('admin GraphQL API (/graphql)', () => {
     expect(data.overview.throughputLastHour).toEqual({ files: 2000, bytes: 2_000_000, windowSeconds: 3600 });
     expect(data.overview.oldestNotSafe).toBeNull();
 
+    const single = await ok(
+      `query($file: String!, $pkg: String!) {
+        site(shortName: "cologne") { name locations { name } }
+        location(id: 1) { name site { shortName } }
+        rawDataFile(id: $file) { relativePath rawDataPackage { id } copies { status } }
+        rawDataPackage(id: $pkg) { fileCount state }
+        unknown: site(shortName: "mars") { id }
+      }`,
+      { file: catalogue.fileIds[0], pkg: catalogue.packageIds[0] },
+    );
+    expect(single.site.name).toBe('University of Cologne');
+    expect(single.location).toEqual({ name: 'telescope_computer', site: { shortName: 'ccat' } });
+    expect(single.rawDataFile).toMatchObject({ rawDataPackage: { id: catalogue.packageIds[0] } });
+    expect(single.rawDataFile.copies).toHaveLength(4);
+    expect(single.rawDataPackage).toEqual({ fileCount: 10, state: 'ARCHIVED' });
+    expect(single.unknown).toBeNull();
+
     const explained = await ok(
       `query($ref: String!) { explain(ref: $ref) { stage safe verdict copies { site status } } }`,
       {
