@@ -44,7 +44,9 @@ export class EventRelayManager implements Manager {
 
   private async relayBatch(): Promise<{ rows: number; events: number }> {
     const ids: string[] = (
-      await this.dataSource.query(`SELECT id FROM event_outbox ORDER BY created_at, id LIMIT $1`, [BATCH_ROWS])
+      await this.dataSource.query(`SELECT id FROM event_outbox ORDER BY created_at, id LIMIT $1`, [
+        BATCH_ROWS,
+      ])
     ).map((r: { id: string }) => r.id);
     if (ids.length === 0) return { rows: 0, events: 0 };
     const events: FileEvent[] = (await loadOutboxFiles(this.dataSource.manager, ids)).map((f) => ({
@@ -67,6 +69,8 @@ export class EventRelayManager implements Manager {
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([err]) => err);
     if (failed || results.length !== events.length)
-      throw new Error(`Redis refused events (kept for the next cycle): ${failed?.[0]?.message ?? 'no reply'}`);
+      throw new Error(
+        `Redis refused events (kept for the next cycle): ${failed?.[0]?.message ?? 'no reply'}`,
+      );
   }
 }

@@ -48,7 +48,16 @@ export function fileEventId(outboxId: string, fileId: string): string {
 
 /** The field/value list of XADD for one event. */
 export function toStreamFields(event: FileEvent): string[] {
-  return ['eventId', event.eventId, 'type', event.type, 'v', String(event.v), 'data', JSON.stringify(event.data)];
+  return [
+    'eventId',
+    event.eventId,
+    'type',
+    event.type,
+    'v',
+    String(event.v),
+    'data',
+    JSON.stringify(event.data),
+  ];
 }
 
 /** A stream entry's fields (as XREADGROUP returns them) back into an event; throws on an entry not ours. */
@@ -58,6 +67,12 @@ export function parseStreamFields(fields: string[]): FileEvent {
   const type = f.get('type') as FileEventType;
   if (!FILE_EVENT_TYPES.includes(type)) throw new Error(`not a file event: type ${String(type)}`);
   const v = Number(f.get('v'));
-  if (v !== FILE_EVENT_VERSION) throw new Error(`file event version ${f.get('v')} is not ${FILE_EVENT_VERSION}`);
-  return { eventId: f.get('eventId') ?? '', type, v, data: JSON.parse(f.get('data') ?? 'null') as FileEventData };
+  if (v !== FILE_EVENT_VERSION)
+    throw new Error(`file event version ${f.get('v')} is not ${FILE_EVENT_VERSION}`);
+  return {
+    eventId: f.get('eventId') ?? '',
+    type,
+    v,
+    data: JSON.parse(f.get('data') ?? 'null') as FileEventData,
+  };
 }
