@@ -12,7 +12,7 @@ import { recordFileEvent } from '../src/modules/events/record-file-event';
 import { EventConsumer } from './support/event-consumer';
 import { createToken } from './support/factories';
 import { PipelineHarness } from './support/pipeline-harness';
-import { waitFor } from './support/processes';
+import { cli, waitFor } from './support/processes';
 
 interface FileRow {
   id: string;
@@ -154,6 +154,30 @@ describe('file events on the Redis Stream (real processes, PostgreSQL, Redis, s3
       });
     expect(consumer.all('file.archived').filter((e) => e.data.packageId === pkg.id)).toHaveLength(0);
   }, 90_000);
+
+  it('publishes file.archived for a package archived over a DIRECT route, straight from the ccat buffer', async () => {
+    cli(['route', 'add', 'direct', '--from', 'ccat', '--to', 'us'], { DATABASE_URL: h.api.db.url });
+    const files = await filesOf([await h.observe('primecam', ['pcam_280'], 5, 50_000)]);
+    const archivedOf = (c: EventConsumer) =>
+      c.all('file.archived').filter((e) => files.some((f) => f.id === e.data.fileId));
+    // (The package failed on purpose above stays failed: no stopping at failures here.)
+    await readUntil('file.archived at both sites for the new unit', (c) => archivedOf(c).length >= 10, false);
+    const events = archivedOf(consumer);
+    expect(events).toHaveLength(10);
+    for (const site of ['cologne', 'us'])
+      expect(
+        events
+          .filter((e) => e.data.site === site)
+          .map((e) => e.data.fileId)
+          .sort(),
+      ).toEqual(files.map((f) => f.id).sort());
+    const [upload] = await h.db.query(
+      `SELECT os.short_name || '/' || o.name AS origin FROM long_term_archive_transfer t
+         JOIN data_location o ON o.id = t.origin_location_id JOIN site os ON os.id = o.site_id WHERE t.id = $1`,
+      [events.find((e) => e.data.site === 'us')!.data.ltaTransferId],
+    );
+    expect(upload.origin).toBe('ccat/buffer');
+  }, 120_000);
 
   it('publishes nothing for a transaction that rolled back, and keeps events while Redis is down', async () => {
     const [pkg] = await h.db.query(`SELECT id FROM raw_data_package WHERE state = 'archived' LIMIT 1`);
