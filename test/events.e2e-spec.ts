@@ -9,6 +9,7 @@ import { TokenScope } from '../src/modules/auth/api-token.entity';
 import { EventRelayManager } from '../src/modules/events/event-relay.manager';
 import { FileEvent } from '../src/modules/events/file-event';
 import { recordFileEvent } from '../src/modules/events/record-file-event';
+import { WORK_KINDS } from '../src/modules/recovery/work-kinds';
 import { EventConsumer } from './support/event-consumer';
 import { createToken } from './support/factories';
 import { PipelineHarness } from './support/pipeline-harness';
@@ -179,6 +180,51 @@ describe('file events on the Redis Stream (real processes, PostgreSQL, Redis, s3
     expect(upload.origin).toBe('ccat/buffer');
   }, 120_000);
 
+  it('records file.failed in the failing transaction for the files of every kind of work', async () => {
+    // Each kind of work of the run above, failed by hand in a transaction that is then rolled back.
+    const packagesOf: Record<string, string> = {
+      package: `SELECT id FROM raw_data_package WHERE id = $1`,
+      bundle: `SELECT id FROM raw_data_package WHERE data_transfer_package_id = $1`,
+      transfer: `SELECT p.id FROM data_transfer t JOIN raw_data_package p ON p.data_transfer_package_id = t.data_transfer_package_id WHERE t.id = $1`,
+      archive: `SELECT raw_data_package_id AS id FROM long_term_archive_transfer WHERE id = $1`,
+      staging: `SELECT raw_data_package_id AS id FROM staging_job_package WHERE staging_job_id = $1`,
+    };
+    packagesOf.unpack = packagesOf.transfer;
+    const rollback = new Error('rolled back');
+    await expect(
+      h.db.transaction(async (tx) => {
+        // A staging job's event concerns the packages it had not staged yet: here, all of them.
+        await tx.query(`UPDATE staging_job_package SET staged_at = NULL`);
+        for (const kind of WORK_KINDS) {
+          const [work] = await tx.query(
+            `SELECT id, ${kind.locationColumn} AS location FROM ${kind.table} WHERE ${kind.statusColumn.sql} <> 'failed' LIMIT 1`,
+          );
+          await tx.query(
+            `UPDATE ${kind.table} SET ${kind.statusColumn.sql} = 'failed', failure_reason = 'by hand' WHERE id = $1`,
+            [work.id],
+          );
+          const outbox = await tx.query(
+            `SELECT package_ids AS packages, location_id AS location, details FROM event_outbox
+              WHERE type = 'file.failed' AND details->>'workId' = $1 AND details->>'operation' = $2`,
+            [work.id, kind.name],
+          );
+          const expected = (await tx.query(packagesOf[kind.name], [work.id])).map(
+            (p: { id: string }) => p.id,
+          );
+          expect(expected.length).toBeGreaterThan(0);
+          expect(outbox).toHaveLength(1);
+          expect([...outbox[0].packages].sort()).toEqual(expected.sort());
+          expect(outbox[0]).toMatchObject({ location: work.location, details: { reason: 'by hand' } });
+        }
+        throw rollback;
+      }),
+    ).rejects.toBe(rollback);
+    const [left] = await h.db.query(
+      `SELECT count(*)::int AS n FROM event_outbox WHERE details->>'reason' = 'by hand'`,
+    );
+    expect(left.n).toBe(0);
+  }, 30_000);
+
   it('publishes nothing for a transaction that rolled back, and keeps events while Redis is down', async () => {
     const [pkg] = await h.db.query(`SELECT id FROM raw_data_package WHERE state = 'archived' LIMIT 1`);
     const [{ id: lta }] = await h.db.query(
@@ -208,6 +254,7 @@ describe('file events on the Redis Stream (real processes, PostgreSQL, Redis, s3
     expect(consumer.all('file.failed').filter((e) => e.data.workId === pkg.id)).toHaveLength(0);
 
     // Redis down when the relay runs: the cycle fails and the event stays in the outbox for the next one.
+    await waitFor('the outbox to be empty', async () => (await outboxRows()) === 0);
     await h.workers.get('managers')!.stop('SIGKILL');
     const settings: Partial<Environment> = {
       REDIS_KEY_PREFIX: h.ns.env.REDIS_KEY_PREFIX,
