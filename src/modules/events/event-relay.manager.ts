@@ -9,8 +9,10 @@ import { Manager, PipelineManager } from '../managers/pipeline-manager';
 import { EVENTS_STREAM, FileEvent, fileEventId, FILE_EVENT_VERSION, toStreamFields } from './file-event';
 import { loadOutboxFiles } from './outbox-files.query';
 
-/** Outbox rows relayed per round trip; a row covers whole packages, so a batch can be thousands of files. */
+/** Outbox rows relayed per round trip at most; a row covers whole packages, so also capped by files. */
 const BATCH_ROWS = 50;
+/** Keeps a batch's events (about 1 KB each in memory) to tens of MB, whatever the packages hold. */
+const FILES_PER_BATCH = 20_000;
 /** A cycle stops after this many batches and leaves the rest to the next one (the lock is held meanwhile). */
 const MAX_BATCHES_PER_CYCLE = 40;
 
@@ -37,16 +39,23 @@ export class EventRelayManager implements Manager {
       const relayed = await this.relayBatch();
       rows += relayed.rows;
       published += relayed.events;
-      if (relayed.rows < BATCH_ROWS) break;
+      if (relayed.rows === 0) break;
     }
     return { rows, published };
   }
 
   private async relayBatch(): Promise<{ rows: number; events: number }> {
+    // The oldest rows, as many as hold about FILES_PER_BATCH files (at least one row, however large).
     const ids: string[] = (
-      await this.dataSource.query(`SELECT id FROM event_outbox ORDER BY created_at, id LIMIT $1`, [
-        BATCH_ROWS,
-      ])
+      await this.dataSource.query(
+        `SELECT id FROM (
+           SELECT o.id, o.created_at, sum(o.files) OVER (ORDER BY o.created_at, o.id) - o.files AS before
+             FROM (SELECT e.id, e.created_at,
+                          (SELECT coalesce(sum(p.file_count), 0) FROM raw_data_package p WHERE p.id = ANY(e.package_ids)) AS files
+                     FROM event_outbox e ORDER BY e.created_at, e.id LIMIT $1) o) w
+          WHERE before < $2 ORDER BY created_at, id`,
+        [BATCH_ROWS, FILES_PER_BATCH],
+      )
     ).map((r: { id: string }) => r.id);
     if (ids.length === 0) return { rows: 0, events: 0 };
     const events: FileEvent[] = (await loadOutboxFiles(this.dataSource.manager, ids)).map((f) => ({
