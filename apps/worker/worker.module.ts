@@ -17,6 +17,7 @@ import { DeletionModule } from '../../src/modules/deletion/deletion.module';
 import { RecoveryModule } from '../../src/modules/recovery/recovery.module';
 import { AlertsModule } from '../../src/modules/alerts/alerts.module';
 import { StagingModule } from '../../src/modules/staging/staging.module';
+import { EventsModule } from '../../src/modules/events/events.module';
 import { MonitoringModule } from '../../src/modules/monitoring/monitoring.module';
 import { AuthModule } from '../../src/modules/auth/auth.module';
 import { StorageModule } from '../../src/modules/storage/storage.module';
@@ -56,6 +57,7 @@ export class WorkerModule {
         RecoveryModule,
         AlertsModule,
         StagingModule,
+        EventsModule,
         MonitoringModule,
         AuthModule,
         StorageModule,

@@ -136,6 +136,16 @@ export class Environment {
   @Duration(100)
   ALERT_MANAGER_INTERVAL = 60_000;
 
+  /** How often the events manager moves committed events from the outbox to the Redis Stream (docs/events.md). */
+  @Duration(100)
+  EVENTS_RELAY_INTERVAL = 2_000;
+
+  /** The stream `ccat:events` is trimmed to about this many entries (XADD MAXLEN ~), so Redis cannot fill up. */
+  @Transform(toInt)
+  @IsInt({ message: 'EVENTS_STREAM_MAXLEN must be an integer of at least 1000' })
+  @Min(1000, { message: 'EVENTS_STREAM_MAXLEN must be an integer of at least 1000' })
+  EVENTS_STREAM_MAXLEN = 1_000_000;
+
   /** A file not archived at DELETION_MIN_LTA_COPIES sites this long after its registration is alerted. */
   @Duration(1000)
   SAFE_DEADLINE = 86_400_000;

@@ -2,6 +2,7 @@ import { StagingJob, StagingJobPackage } from '../modules/staging/staging-job.en
 import { LocationUsage } from '../modules/monitoring/location-usage.entity';
 import { DataTransferRoute } from '../modules/routing/data-transfer-route.entity';
 import { Alert } from '../modules/alerts/alert.entity';
+import { EventOutbox } from '../modules/events/event-outbox.entity';
 import { DeletionSwitch } from '../modules/deletion/deletion-switch.entity';
 import { LongTermArchiveTransfer } from '../modules/long-term-archive/long-term-archive-transfer.entity';
 import { ApiToken } from '../modules/auth/api-token.entity';
@@ -44,4 +45,5 @@ export const ENTITIES = [
   StagingJobPackage,
   LocationUsage,
   DataTransferRoute,
+  EventOutbox,
 ];

@@ -11,6 +11,7 @@ import { Alerts1795557301898 } from '../migrations/1795557301898-Alerts';
 import { StagingJobs1795557576866 } from '../migrations/1795557576866-StagingJobs';
 import { LocationUsage1795557983579 } from '../migrations/1795557983579-LocationUsage';
 import { DataTransferRoutes1795558771547 } from '../migrations/1795558771547-DataTransferRoutes';
+import { EventOutbox1795562315922 } from '../migrations/1795562315922-EventOutbox';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -28,4 +29,5 @@ export const MIGRATIONS: Function[] = [
   StagingJobs1795557576866,
   LocationUsage1795557983579,
   DataTransferRoutes1795558771547,
+  EventOutbox1795562315922,
 ];

@@ -25,6 +25,7 @@ import { longTermArchiveTransferStatusMachine } from './long-term-archive-transf
 import { serializeSidecar, sidecarDigest, sidecarPath } from './package-sidecar';
 import { loadPackageSidecar } from './package-sidecar.queries';
 import { directRouteJoins } from '../routing/data-transfer-route.entity';
+import { recordFileEvent } from '../events/record-file-event';
 
 type Outcome = { archived: string; bytes: number; ltaSites: number } | { skipped: string };
 
@@ -130,6 +131,12 @@ export class LongTermArchiveProcessor implements OperationHandler {
         ],
         { actor: getProcessName(), reason: `archived from ${origin.name}, read back and verified` },
       );
+      await recordFileEvent(tx, {
+        type: 'file.archived',
+        packageIds: [pkg.id],
+        locationId: archive.id,
+        details: { ltaTransferId: t.id, packagePath: pkg.relativePath },
+      });
       return this.markArchived(tx, pkg.id);
     });
     recordMoved({ bytes: expected.size + sidecarExpected.size, files: 2 });

@@ -17,6 +17,7 @@ import { recordMoved } from '../metrics/task-metrics';
 import { unpackPackageTo } from './staged-unpack';
 import { StagingJob } from './staging-job.entity';
 import { stagingJobStatusMachine } from './staging-job.states';
+import { recordFileEvent } from '../events/record-file-event';
 
 type Outcome = { staged: number; files: number; bytes: number } | { skipped: string };
 
@@ -110,6 +111,12 @@ export class StagingProcessor implements OperationHandler {
             reason: `staged for job ${job.id} from ${source.site}/${source.location.name}`,
           },
         );
+        await recordFileEvent(tx, {
+          type: 'file.staged',
+          packageIds: [pkg.id],
+          locationId: destination.id,
+          details: { stagingJobId: job.id },
+        });
         await tx.query(
           `UPDATE staging_job_package SET staged_at = now() WHERE staging_job_id = $1 AND raw_data_package_id = $2`,
           [job.id, pkg.id],
