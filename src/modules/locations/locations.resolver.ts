@@ -11,7 +11,7 @@ import {
   Resolver,
 } from '@nestjs/graphql';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { IsBoolean, IsEnum, IsInt, IsOptional } from 'class-validator';
+import { IsBoolean, IsOptional } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
 import { PageArgs, paginate } from '../../common/graphql/connection';
@@ -31,17 +31,14 @@ import {
   LocationUsageModel,
   UpdateLocationInput,
 } from './location.model';
+import { EnumFilter, IntFilter } from '../../common/graphql/filter-fields';
 
 @ArgsType()
 class LocationFilter extends PageArgs {
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
+  @IntFilter()
   siteId?: number;
 
-  @Field(() => LocationType, { nullable: true })
-  @IsOptional()
-  @IsEnum(LocationType)
+  @EnumFilter(LocationType)
   locationType?: LocationType;
 
   @Field({ nullable: true })

@@ -1,9 +1,9 @@
 import { ArgsType, Field, Float, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { IsEnum, IsOptional, IsUUID } from 'class-validator';
 import { OperationStatus } from '../../common/operation-status';
 import { PageArgs, Paginated } from '../../common/graphql/connection';
 import { WorkFieldsModel } from '../../common/graphql/work-fields.model';
 import { PackageState } from './raw-data-package.states';
+import { EnumFilter, UuidFilter } from '../../common/graphql/filter-fields';
 
 registerEnumType(PackageState, { name: 'PackageState' });
 
@@ -51,18 +51,12 @@ export class RawDataPackageConnection extends Paginated(RawDataPackageModel) {}
 
 @ArgsType()
 export class RawDataPackageFilter extends PageArgs {
-  @Field(() => PackageState, { nullable: true })
-  @IsOptional()
-  @IsEnum(PackageState)
+  @EnumFilter(PackageState)
   state?: PackageState;
 
-  @Field(() => OperationStatus, { nullable: true })
-  @IsOptional()
-  @IsEnum(OperationStatus)
+  @EnumFilter(OperationStatus)
   status?: OperationStatus;
 
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsUUID()
+  @UuidFilter()
   obsUnitId?: string;
 }

@@ -7,9 +7,9 @@ import {
   ObjectType,
   registerEnumType,
 } from '@nestjs/graphql';
-import { IsEnum, IsInt, IsOptional, IsUUID } from 'class-validator';
 import { PageArgs, Paginated } from '../../common/graphql/connection';
 import { CopyKind, CopyStatus } from './physical-copy.states';
+import { EnumFilter, UuidFilter, IntFilter } from '../../common/graphql/filter-fields';
 
 registerEnumType(CopyStatus, { name: 'CopyStatus' });
 registerEnumType(CopyKind, { name: 'CopyKind' });
@@ -82,23 +82,15 @@ export class PhysicalCopyConnection extends Paginated(PhysicalCopyModel) {}
 
 @ArgsType()
 export class PhysicalCopyFilter extends PageArgs {
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
+  @IntFilter()
   locationId?: number;
 
-  @Field(() => CopyStatus, { nullable: true })
-  @IsOptional()
-  @IsEnum(CopyStatus)
+  @EnumFilter(CopyStatus)
   status?: CopyStatus;
 
-  @Field(() => CopyKind, { nullable: true })
-  @IsOptional()
-  @IsEnum(CopyKind)
+  @EnumFilter(CopyKind)
   kind?: CopyKind;
 
-  @Field({ nullable: true, description: 'Copies of this file, of its package and of its bundle.' })
-  @IsOptional()
-  @IsUUID()
+  @UuidFilter('Copies of this file, of its package and of its bundle.')
   fileId?: string;
 }

@@ -7,8 +7,9 @@ import {
   ObjectType,
   registerEnumType,
 } from '@nestjs/graphql';
-import { IsEnum, IsInt, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageArgs, Paginated } from '../../common/graphql/connection';
+import { EnumFilter, UuidFilter, IntFilter } from '../../common/graphql/filter-fields';
 
 @ObjectType('RawDataFile', { description: 'A file an instrument wrote and registered.' })
 export class RawDataFileModel {
@@ -57,14 +58,10 @@ registerEnumType(FileState, { name: 'FileState' });
 
 @ArgsType()
 export class RawDataFileFilter extends PageArgs {
-  @Field({ nullable: true, description: 'The executed obs unit id.' })
-  @IsOptional()
-  @IsUUID()
+  @UuidFilter('The executed obs unit id.')
   obsUnitId?: string;
 
-  @Field(() => Int, { nullable: true, description: 'The instrument module id.' })
-  @IsOptional()
-  @IsInt()
+  @IntFilter('The instrument module id.')
   moduleId?: number;
 
   @Field({ nullable: true, description: 'The instrument module name (any instrument).' })
@@ -73,9 +70,7 @@ export class RawDataFileFilter extends PageArgs {
   @MaxLength(200)
   module?: string;
 
-  @Field(() => FileState, { nullable: true })
-  @IsOptional()
-  @IsEnum(FileState)
+  @EnumFilter(FileState)
   state?: FileState;
 
   @Field({ nullable: true, description: 'Files whose path starts with this.' })

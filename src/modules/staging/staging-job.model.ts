@@ -1,7 +1,7 @@
 import { ArgsType, Field, Float, GraphQLISODateTime, Int, ObjectType } from '@nestjs/graphql';
-import { IsEnum, IsOptional } from 'class-validator';
 import { OperationStatus } from '../../common/operation-status';
 import { PageArgs, Paginated } from '../../common/graphql/connection';
+import { EnumFilter } from '../../common/graphql/filter-fields';
 
 @ObjectType('StagingJob', { description: 'Packages staged back from an archive to a processing location.' })
 export class StagingJobModel {
@@ -56,8 +56,6 @@ export class StagingJobConnection extends Paginated(StagingJobModel) {}
 
 @ArgsType()
 export class StagingJobFilter extends PageArgs {
-  @Field(() => OperationStatus, { nullable: true })
-  @IsOptional()
-  @IsEnum(OperationStatus)
+  @EnumFilter(OperationStatus)
   status?: OperationStatus;
 }

@@ -7,11 +7,11 @@ import {
   ObjectType,
   registerEnumType,
 } from '@nestjs/graphql';
-import { IsEnum, IsInt, IsOptional, IsUUID } from 'class-validator';
 import { OperationStatus } from '../../common/operation-status';
 import { PageArgs, Paginated } from '../../common/graphql/connection';
 import { WorkFieldsModel } from '../../common/graphql/work-fields.model';
 import { TransferMethod } from './data-transfer.entity';
+import { EnumFilter, UuidFilter, IntFilter } from '../../common/graphql/filter-fields';
 
 registerEnumType(TransferMethod, { name: 'TransferMethod' });
 
@@ -80,31 +80,21 @@ export class TransferConnection extends Paginated(TransferModel) {}
 
 @ArgsType()
 export class TransferPackageFilter extends PageArgs {
-  @Field(() => OperationStatus, { nullable: true })
-  @IsOptional()
-  @IsEnum(OperationStatus)
+  @EnumFilter(OperationStatus)
   status?: OperationStatus;
 }
 
 @ArgsType()
 export class TransferFilter extends PageArgs {
-  @Field(() => OperationStatus, { nullable: true })
-  @IsOptional()
-  @IsEnum(OperationStatus)
+  @EnumFilter(OperationStatus)
   status?: OperationStatus;
 
-  @Field(() => OperationStatus, { nullable: true })
-  @IsOptional()
-  @IsEnum(OperationStatus)
+  @EnumFilter(OperationStatus)
   unpackStatus?: OperationStatus;
 
-  @Field(() => Int, { nullable: true, description: 'Transfers to a location of this site.' })
-  @IsOptional()
-  @IsInt()
+  @IntFilter('Transfers to a location of this site.')
   destinationSiteId?: number;
 
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsUUID()
+  @UuidFilter()
   transferPackageId?: string;
 }
