@@ -48,8 +48,14 @@ export function formatAge(seconds) {
   return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
 }
 
+/** UTC, the one clock the telescope and both archives share: 2026-11-24 23:32:04 UTC */
 export function formatTime(iso) {
-  return iso ? new Date(iso).toLocaleString(undefined, { hour12: false }) : '–';
+  return iso ? `${new Date(iso).toISOString().slice(0, 19).replace('T', ' ')} UTC` : '–';
+}
+
+/** 23:32:04 UTC */
+export function formatClock(iso) {
+  return `${new Date(iso).toISOString().slice(11, 19)} UTC`;
 }
 
 export function formatCount(n) {

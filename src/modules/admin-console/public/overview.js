@@ -1,6 +1,6 @@
 // The pipeline on one line of cards, the banners operators must not miss, and work per stage and status.
 import { gql } from './api.js';
-import { byTestId, el, fill, formatAge, formatBytes, formatCount, formatTime } from './dom.js';
+import { byTestId, el, fill, formatAge, formatBytes, formatClock, formatCount, formatTime } from './dom.js';
 
 const QUERY = `{
   overview {
@@ -32,7 +32,7 @@ function renderCards(o) {
   byTestId('files-total').textContent = formatCount(o.files.total);
   byTestId('files-safe').textContent = formatCount(o.files.safe);
   const share = o.files.total ? Math.floor((100 * o.files.safe) / o.files.total) : 100;
-  byTestId('files-detail').textContent = `${share}% safe · ${formatBytes(o.files.bytes)} registered`;
+  byTestId('files-detail').textContent = `${share}% · ${formatBytes(o.files.bytes)} registered`;
   byTestId('bytes-in-flight').textContent = formatBytes(o.bytesInFlight);
   const t = o.throughputLastHour;
   byTestId('throughput').textContent = formatBytes(t.bytes);
@@ -45,7 +45,7 @@ function renderCards(o) {
   detail.title = oldest ? `${oldest.path}, registered ${formatTime(oldest.registeredAt)}` : '';
   byTestId('failed-count').textContent = formatCount(o.failed);
   byTestId('failed-card').classList.toggle('alarm', o.failed > 0);
-  byTestId('updated-at').textContent = `updated ${formatTime(o.at)}`;
+  byTestId('updated-at').textContent = `updated ${formatClock(o.at)}`;
 }
 
 function renderBanners(o) {

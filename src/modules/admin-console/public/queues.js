@@ -10,8 +10,13 @@ const COUNTS = ['waiting', 'active', 'delayed', 'failed', 'completed'];
 
 export async function refreshQueues() {
   const { queueCounts, services } = await gql(QUERY);
-  fill(byTestId('queues-body'), queueCounts.map(queueRow));
-  const busy = queueCounts.filter((q) => q.waiting + q.active + q.delayed + q.failed > 0).length;
+  const pending = (q) => q.waiting + q.active + q.delayed + q.failed;
+  // Queues with work first: what an operator looks for is at the top.
+  const sorted = [...queueCounts].sort(
+    (a, b) => Number(pending(b) > 0) - Number(pending(a) > 0) || a.name.localeCompare(b.name),
+  );
+  fill(byTestId('queues-body'), sorted.map(queueRow));
+  const busy = queueCounts.filter((q) => pending(q) > 0).length;
   byTestId('queues-summary').textContent = `${queueCounts.length} queues · ${busy} with work`;
   fill(
     byTestId('services-body'),

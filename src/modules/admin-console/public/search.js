@@ -129,7 +129,8 @@ function explanation(x) {
     el(
       'p',
       { class: `verdict ${x.safe ? 'safe' : 'unsafe'}`, dataset: { testid: 'verdict' } },
-      el('strong', {}, x.safe ? 'Safe. ' : `Stage: ${x.stage}. `),
+      el('span', { class: 'tag stage' }, x.stage),
+      ' ',
       x.verdict,
     ),
     x.work.length

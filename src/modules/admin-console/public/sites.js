@@ -14,6 +14,13 @@ const QUERY = `{
   }
 }`;
 
+const TYPE_LABELS = {
+  SOURCE: 'source',
+  BUFFER: 'buffer',
+  LONG_TERM_ARCHIVE: 'archive',
+  PROCESSING: 'processing',
+};
+
 export async function refreshSites() {
   const { sites } = await gql(QUERY);
   fill(byTestId('sites'), sites.nodes.map(siteBlock));
@@ -50,27 +57,36 @@ function locationRow(site, l) {
       'div',
       { class: 'location-name' },
       el('strong', {}, l.name),
-      el('span', { class: 'tag' }, l.locationType.toLowerCase().replace(/_/g, ' ')),
-      el('span', { class: 'tag' }, l.storageType.toLowerCase()),
+      el(
+        'span',
+        { class: 'tag' },
+        `${TYPE_LABELS[l.locationType] ?? l.locationType.toLowerCase()} · ${l.storageType.toLowerCase()}`,
+      ),
       l.active ? null : el('span', { class: 'tag tag-off' }, 'inactive'),
     ),
-    diskBar(id, used, threshold, over),
+    diskBar(id, l, used, threshold, over),
     el(
       'div',
-      { class: 'location-copies muted', dataset: { testid: `${id}-copies` } },
-      usage ? `${formatCount(usage.copies)} copies · ${formatBytes(usage.copiesBytes)}` : 'not measured yet',
-      usage ? el('span', { title: 'last measured' }, ` · ${formatTime(usage.measuredAt)}`) : null,
+      {
+        class: 'location-copies muted',
+        title: usage ? `measured ${formatTime(usage.measuredAt)}` : 'not measured yet',
+        dataset: { testid: `${id}-copies` },
+      },
+      usage ? `${formatCount(usage.copies)} copies · ${formatBytes(usage.copiesBytes)}` : '–',
     ),
   );
 }
 
-function diskBar(id, used, threshold, over) {
+/** Why a location has no bar: an object store has no disk to fill; a disk not (yet) measured. */
+function noBar(l, usage) {
+  if (l.storageType === 'S3') return 'object store';
+  if (!usage) return 'not measured yet';
+  return 'disk size unknown';
+}
+
+function diskBar(id, l, used, threshold, over) {
   if (used === null || used === undefined) {
-    return el(
-      'div',
-      { class: 'bar bar-none', dataset: { testid: `${id}-bar` } },
-      'object store: no disk to fill',
-    );
+    return el('div', { class: 'bar-none', dataset: { testid: `${id}-bar` } }, noBar(l, l.usage));
   }
   const label = `${used.toFixed(1)}% used${threshold !== null ? ` of ${threshold}% allowed` : ''}`;
   const fillBar = el('div', { class: `bar-fill${over ? ' over' : ''}` });
