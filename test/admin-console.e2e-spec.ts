@@ -178,11 +178,14 @@ if (!haveChromium)
     await signOut();
     await signIn(viewer);
     await failureRow(id).getByTestId('reset').click();
+    const refusal = async () => (await failureRow(id).getByTestId('reset-error').textContent()) ?? '';
     await waitFor('the refusal', async () =>
-      /Reset refused: .*console-viewer lacks the admin scope/.test(
-        (await failureRow(id).getByTestId('reset-error').textContent()) ?? '',
-      ),
+      /Reset refused: .*console-viewer lacks the admin scope/.test(await refusal()),
     );
+    // The table is rebuilt on every refresh; the refusal stays readable across them.
+    const refreshed = await text('updated-at');
+    await waitFor('a refresh', async () => (await text('updated-at')) !== refreshed);
+    expect(await refusal()).toMatch(/lacks the admin scope/);
     expect(await h.db.query(`SELECT status, retry_count FROM data_transfer WHERE id = $1`, [id])).toEqual([
       { status: 'failed', retry_count: 3 },
     ]);

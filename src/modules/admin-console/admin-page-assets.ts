@@ -7,6 +7,8 @@ export const ADMIN_PAGE_DIR = join(__dirname, 'public');
 export const ADMIN_PAGE_FILES: readonly string[] = [
   'index.html',
   'console.css',
+  'panels.css',
+  'sites-search.css',
   'console.js',
   'api.js',
   'dom.js',

@@ -1,7 +1,7 @@
 // The admin console: sign in with a token, then every panel refreshes itself every few seconds.
 import { forgetToken, gql, keepToken, storedToken } from './api.js';
 import { byTestId } from './dom.js';
-import { refreshFailures } from './failures.js';
+import { forgetRefusals, refreshFailures } from './failures.js';
 import { refreshOverview } from './overview.js';
 import { refreshQueues } from './queues.js';
 import { setUpSearch } from './search.js';
@@ -56,6 +56,7 @@ async function signIn(event) {
 function signOut(message = '') {
   clearTimeout(timer);
   forgetToken();
+  forgetRefusals();
   showConsole(false);
   byTestId('sign-in-error').textContent = message;
   byTestId('token-input').focus();

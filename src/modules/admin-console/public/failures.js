@@ -7,17 +7,29 @@ const RESET = `mutation($kind: ResettableWork!, $id: String!) {
   resetOperation(kind: $kind, id: $id) { from to retry reason }
 }`;
 
-// Rows reset by this page: kept out of the table until the server stops listing them as failed, so a
-// refresh that was already on its way does not bring a row back for a moment.
-const resetting = new Set();
+// Rows this page reset, with when the server confirmed it: an answer to a refresh sent before that
+// moment still lists them as failed and must not bring them back; any later answer is the truth (work
+// that failed again shows again).
+const resetAt = new Map();
+// Kept across refreshes (the table is rebuilt each time): a refusal stays readable, a click in flight
+// stays disabled.
+const refusals = new Map();
+const inFlight = new Set();
 
 export async function refreshFailures() {
+  const askedAt = Date.now();
   const { failedWork } = await gql(QUERY);
-  const failed = new Set(failedWork.map((f) => f.id));
-  for (const id of resetting) if (!failed.has(id)) resetting.delete(id);
-  const rows = failedWork.filter((f) => !resetting.has(f.id));
+  const rows = failedWork.filter((f) => !((resetAt.get(f.id) ?? 0) > askedAt));
+  for (const [id, at] of resetAt) if (at <= askedAt) resetAt.delete(id);
+  const listed = new Set(rows.map((f) => f.id));
+  for (const id of refusals.keys()) if (!listed.has(id)) refusals.delete(id);
   byTestId('failures-count').textContent = String(rows.length);
   fill(byTestId('failures-body'), rows.length ? rows.map(row) : emptyRow());
+}
+
+/** On sign-out: another token may be allowed what this one was refused. */
+export function forgetRefusals() {
+  refusals.clear();
 }
 
 function emptyRow() {
@@ -25,13 +37,7 @@ function emptyRow() {
 }
 
 function row(f) {
-  const message = el('div', { class: 'row-error', role: 'alert', dataset: { testid: 'reset-error' } });
-  const button = el(
-    'button',
-    { type: 'button', class: 'small', dataset: { testid: 'reset' }, 'aria-label': `Reset ${f.kind} ${f.id}` },
-    'Reset',
-  );
-  const tr = el(
+  return el(
     'tr',
     { dataset: { testid: 'failure', id: f.id, kind: f.kind } },
     el('td', {}, el('span', { class: 'tag' }, f.kind)),
@@ -41,25 +47,58 @@ function row(f) {
       { class: 'reason' },
       el('div', { title: f.failureReason ?? '' }, f.failureReason ?? 'no reason recorded'),
       el('div', { class: 'muted mono' }, f.id),
-      message,
+      el(
+        'div',
+        { class: 'row-error', role: 'alert', dataset: { testid: 'reset-error' } },
+        refusals.get(f.id) ?? '',
+      ),
     ),
     el('td', { class: 'num', title: `failed ${formatTime(f.failedAt)}` }, String(f.retries)),
-    el('td', {}, button),
+    el(
+      'td',
+      {},
+      el(
+        'button',
+        {
+          type: 'button',
+          class: 'small',
+          disabled: inFlight.has(f.id),
+          dataset: { testid: 'reset' },
+          'aria-label': `Reset ${f.kind} ${f.id}`,
+          onclick: () => void reset(f),
+        },
+        'Reset',
+      ),
+    ),
   );
-  button.addEventListener('click', async () => {
-    button.disabled = true;
-    message.textContent = '';
-    try {
-      await gql(RESET, { kind: f.kind, id: f.id });
-      resetting.add(f.id);
-      tr.remove();
-      const count = byTestId('failures-count');
-      count.textContent = String(Math.max(0, Number(count.textContent) - 1));
-    } catch (err) {
-      // e.g. "token viewer lacks the admin scope": the operator sees why, the row stays.
-      message.textContent = `Reset refused: ${err.message}`;
-      button.disabled = false;
+}
+
+/** The row as it is now on the page: a refresh may have rebuilt it since the click. */
+function currentRow(id) {
+  return byTestId('failures-body').querySelector(`tr[data-id="${id}"]`);
+}
+
+async function reset(f) {
+  inFlight.add(f.id);
+  refusals.delete(f.id);
+  const before = currentRow(f.id);
+  before?.querySelector('button')?.setAttribute('disabled', '');
+  if (before) before.querySelector('.row-error').textContent = '';
+  try {
+    await gql(RESET, { kind: f.kind, id: f.id });
+    resetAt.set(f.id, Date.now());
+    currentRow(f.id)?.remove();
+    const count = byTestId('failures-count');
+    count.textContent = String(Math.max(0, Number(count.textContent) - 1));
+  } catch (err) {
+    // e.g. "token viewer lacks the admin scope": the operator sees why, the row stays.
+    refusals.set(f.id, `Reset refused: ${err.message}`);
+    const now = currentRow(f.id);
+    if (now) {
+      now.querySelector('.row-error').textContent = refusals.get(f.id);
+      now.querySelector('button').removeAttribute('disabled');
     }
-  });
-  return tr;
+  } finally {
+    inFlight.delete(f.id);
+  }
 }
