@@ -91,11 +91,14 @@ if (!haveChromium)
     expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'.*script-src 'self'/);
     expect(res.headers.get('cache-control')).toBe('no-cache');
     expect(await res.text()).toContain('data-testid="sign-in-form"');
-    expect((await fetch(`${base}/admin/console.js`)).headers.get('content-type')).toMatch(/javascript/);
-    const missing = await fetch(`${base}/admin/secrets.js`);
+    expect((await fetch(`${base}/admin/`)).status).toBe(200);
+    expect((await fetch(`${base}/admin/assets/console.js`)).headers.get('content-type')).toMatch(
+      /javascript/,
+    );
+    const missing = await fetch(`${base}/admin/assets/secrets.js`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { message: string }).message).toMatch(/no such file of the admin page/);
-    expect((await fetch(`${base}/admin/..%2Fadmin-page.controller.ts`)).status).toBe(404);
+    expect((await fetch(`${base}/admin/assets/..%2Fadmin-page.controller.ts`)).status).toBe(404);
     // Bull Board answers, not the page's controller: its own refusal of a request without a token.
     const board = await fetch(`${base}/admin/queues`);
     expect(board.status).toBe(401);

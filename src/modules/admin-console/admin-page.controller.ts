@@ -5,9 +5,10 @@ import { Public } from '../auth/scopes.decorator';
 import { ADMIN_PAGE_DIR, ADMIN_PAGE_HEADERS, adminAsset } from './admin-page-assets';
 
 /**
- * The operators' page at /admin: static files only, no token needed to load them (the page asks for one
- * and sends it to /graphql itself). Bull Board at /admin/queues is mounted on express ahead of Nest's
- * routes, so `:asset` never sees it.
+ * The operators' page at /admin, its files under /admin/assets/ (a prefix of their own, so that the page
+ * never shadows another route under /admin): static files only, no token needed to load them (the page
+ * asks for one and sends it to /graphql itself). Bull Board at /admin/queues is mounted on express ahead
+ * of Nest's routes.
  */
 @ApiExcludeController()
 @Public()
@@ -18,7 +19,7 @@ export class AdminPageController {
     this.send(res, 'index.html');
   }
 
-  @Get(':asset')
+  @Get('assets/:asset')
   asset(@Param('asset') name: string, @Res() res: Response): void {
     this.send(res, name);
   }
