@@ -31,6 +31,7 @@ import { TopologyService } from '../topology/topology.service';
 import { TransfersResolver } from '../transfers/transfers.resolver';
 import { depthLimit } from '../../common/graphql/depth-limit';
 import { AdminLoaders } from './admin-loaders';
+import { AdminPageController } from './admin-page.controller';
 
 /** At most this deep a query may nest (file → copies → location → site is 4): bounds what one call costs. */
 const MAX_QUERY_DEPTH = 8;
@@ -60,6 +61,8 @@ const MAX_QUERY_DEPTH = 8;
       }),
     }),
   ],
+  // The operators' page at /admin (static files; it calls /graphql with the token it is given).
+  controllers: [AdminPageController],
   providers: [
     TopologyService,
     StatusService,

@@ -1,0 +1,74 @@
+// The admin console: sign in with a token, then every panel refreshes itself every few seconds.
+import { forgetToken, gql, keepToken, storedToken } from './api.js';
+import { byTestId } from './dom.js';
+import { forgetRefusals, refreshFailures } from './failures.js';
+import { refreshOverview } from './overview.js';
+import { refreshQueues } from './queues.js';
+import { setUpSearch } from './search.js';
+import { refreshSites } from './sites.js';
+
+// ?refresh=2 for a faster wall screen; never below a second, whatever the URL says.
+const REFRESH_MS = Math.max(1, Number(new URLSearchParams(location.search).get('refresh')) || 5) * 1000;
+const PANELS = [refreshOverview, refreshSites, refreshFailures, refreshQueues];
+
+let timer = null;
+
+async function refresh() {
+  clearTimeout(timer);
+  const results = await Promise.allSettled(PANELS.map((panel) => panel()));
+  const failure = results.find((r) => r.status === 'rejected')?.reason;
+  if (failure?.code === 'UNAUTHENTICATED') {
+    // Revoked or expired while the page was open.
+    signOut(`Signed out: ${failure.message}`);
+    return;
+  }
+  const banner = byTestId('refresh-error');
+  banner.hidden = !failure;
+  banner.textContent = failure ? `Could not refresh: ${failure.message}` : '';
+  if (storedToken()) timer = setTimeout(refresh, REFRESH_MS);
+}
+
+function showConsole(signedIn) {
+  byTestId('sign-in-panel').hidden = signedIn;
+  byTestId('console').hidden = !signedIn;
+  byTestId('session').hidden = !signedIn;
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const input = byTestId('token-input');
+  const error = byTestId('sign-in-error');
+  const token = input.value.trim();
+  error.textContent = '';
+  try {
+    // A cheap query that every read token may make: proves the token before it is kept.
+    await gql('{ deletionSwitch { paused } }', {}, token);
+  } catch (err) {
+    error.textContent = `Sign-in refused: ${err.message}`;
+    return;
+  }
+  input.value = '';
+  keepToken(token);
+  showConsole(true);
+  await refresh();
+}
+
+function signOut(message = '') {
+  clearTimeout(timer);
+  forgetToken();
+  forgetRefusals();
+  showConsole(false);
+  byTestId('sign-in-error').textContent = message;
+  byTestId('token-input').focus();
+}
+
+byTestId('sign-in-form').addEventListener('submit', (event) => void signIn(event));
+byTestId('sign-out').addEventListener('click', () => signOut());
+byTestId('refresh-now').addEventListener('click', () => void refresh());
+setUpSearch();
+if (storedToken()) {
+  showConsole(true);
+  void refresh();
+} else {
+  showConsole(false);
+}
