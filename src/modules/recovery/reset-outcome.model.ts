@@ -1,15 +1,12 @@
 import { Field, GraphQLISODateTime, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { OperationStatus } from '../../common/operation-status';
+import { WORK_KINDS } from './work-kinds';
 
-/** The kinds of work an operator can reset, as `ccat-dt reset <kind> <id>` names them. */
-export enum ResettableWork {
-  package = 'package',
-  bundle = 'bundle',
-  transfer = 'transfer',
-  unpack = 'unpack',
-  archive = 'archive',
-  staging = 'staging',
-}
+/** The kinds of work an operator can reset, as `ccat-dt reset <kind> <id>` names them: WORK_KINDS's. */
+export const ResettableWork: Readonly<Record<string, string>> = Object.fromEntries(
+  WORK_KINDS.map((k) => [k.name, k.name]),
+);
+export type ResettableWork = string;
 registerEnumType(ResettableWork, { name: 'ResettableWork' });
 
 @ObjectType('ResetOutcome')
