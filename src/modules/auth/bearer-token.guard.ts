@@ -5,6 +5,7 @@ import { DomainError } from '../../common/errors/domain-error';
 import { requestOf } from '../../common/graphql/graphql-context';
 import { TokenScope } from './api-token.entity';
 import { ApiTokenService, Principal } from './api-token.service';
+import { authorize, bearerTokenOf } from './authorize';
 import { PUBLIC_KEY, SCOPES_KEY } from './scopes.decorator';
 
 export type AuthenticatedRequest = Request & { principal?: Principal };
@@ -28,22 +29,11 @@ export class BearerTokenGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
 
     const request = requestOf<AuthenticatedRequest>(context);
-    const header = request.headers.authorization;
-    if (!header) throw new DomainError('UNAUTHENTICATED', 'Authorization: Bearer <token> header required');
-    const [scheme, token] = header.split(' ');
-    if (scheme?.toLowerCase() !== 'bearer' || !token) {
-      throw new DomainError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
-    }
-    const principal = await this.tokens.verify(token.trim());
-    if (!principal) throw new DomainError('UNAUTHENTICATED', 'invalid, revoked or expired token');
-
+    const token = bearerTokenOf(request.headers.authorization);
+    if (!token) throw new DomainError('UNAUTHENTICATED', 'Authorization: Bearer <token> header required');
     const accepted = this.reflector.getAllAndOverride<TokenScope[]>(SCOPES_KEY, targets);
     if (!accepted?.length) throw new DomainError('FORBIDDEN', 'this route declares no scope and is closed');
-    const held = new Set(principal.scopes);
-    if (!held.has(TokenScope.ADMIN) && !accepted.some((s) => held.has(s))) {
-      throw new DomainError('FORBIDDEN', `token ${principal.name} lacks the ${accepted.join(' or ')} scope`);
-    }
-    request.principal = principal;
+    request.principal = await authorize(this.tokens, token, accepted);
     return true;
   }
 }

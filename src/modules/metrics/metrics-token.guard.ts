@@ -4,6 +4,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { DomainError } from '../../common/errors/domain-error';
 import { Environment } from '../../config/environment';
+import { bearerTokenOf } from '../auth/authorize';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -18,10 +19,9 @@ export class MetricsTokenGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const expected = this.config.get('METRICS_TOKEN', { infer: true });
     if (!expected) return true;
-    const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
-    const [scheme, token] = header.split(' ');
+    const token = bearerTokenOf(context.switchToHttp().getRequest<Request>().headers.authorization);
     // Compared as digests: equal length, so the comparison takes the same time whatever was sent.
-    if (scheme?.toLowerCase() !== 'bearer' || !token || !timingSafeEqual(digest(token), digest(expected))) {
+    if (!token || !timingSafeEqual(digest(token), digest(expected))) {
       throw new DomainError('UNAUTHENTICATED', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
     }
     return true;

@@ -1,5 +1,5 @@
 import { IncomingHttpHeaders } from 'node:http';
-import { DomainError } from '../../common/errors/domain-error';
+import { bearerTokenOf } from '../auth/authorize';
 
 /** The cookie the /admin page sets (path=/admin) when an operator signs in, so a browser can open the board. */
 export const ADMIN_TOKEN_COOKIE = 'ccat_admin_token';
@@ -10,15 +10,7 @@ export const ADMIN_TOKEN_COOKIE = 'ccat_admin_token';
  * than a silent fall-back to the cookie, so a script with a typo is told what is wrong.
  */
 export function presentedToken(headers: IncomingHttpHeaders): string | null {
-  const header = headers.authorization;
-  if (header) {
-    const [scheme, token] = header.trim().split(/\s+/);
-    if (scheme?.toLowerCase() !== 'bearer' || !token) {
-      throw new DomainError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
-    }
-    return token;
-  }
-  return cookieValue(headers.cookie, ADMIN_TOKEN_COOKIE);
+  return bearerTokenOf(headers.authorization) ?? cookieValue(headers.cookie, ADMIN_TOKEN_COOKIE);
 }
 
 /** One cookie's value from a Cookie header (RFC 6265: `a=1; b=2`, values possibly percent-encoded). */

@@ -4,6 +4,7 @@ import { DomainError } from '../../common/errors/domain-error';
 import { httpStatusOf } from '../../common/http/domain-exception.filter';
 import { TokenScope } from '../auth/api-token.entity';
 import { ApiTokenService } from '../auth/api-token.service';
+import { authorize } from '../auth/authorize';
 import { presentedToken } from './admin-credentials';
 
 /**
@@ -34,9 +35,5 @@ async function checkAdmin(tokens: ApiTokenService, req: Request): Promise<void> 
       'an admin token is required: send Authorization: Bearer <token>, or sign in on /admin first',
     );
   }
-  const principal = await tokens.verify(token);
-  if (!principal) throw new DomainError('UNAUTHENTICATED', 'invalid, revoked or expired token');
-  if (!principal.scopes.includes(TokenScope.ADMIN)) {
-    throw new DomainError('FORBIDDEN', `token ${principal.name} lacks the admin scope`);
-  }
+  await authorize(tokens, token, [TokenScope.ADMIN]);
 }
