@@ -1,6 +1,4 @@
 import { Args, Context, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
 import type { AdminContext } from '../admin-console/admin-loaders';
 import { TokenScope } from '../auth/api-token.entity';
@@ -14,17 +12,11 @@ const MAX_REASON = 500;
 @Resolver(() => DeletionSwitchModel)
 @RequireScope(TokenScope.READ)
 export class DeletionSwitchResolver {
-  constructor(
-    private readonly deletion: DeletionSwitchService,
-    @InjectDataSource() private readonly dataSource: DataSource,
-  ) {}
+  constructor(private readonly deletion: DeletionSwitchService) {}
 
   @Query(() => DeletionSwitchModel)
-  async deletionSwitch(): Promise<DeletionSwitchModel> {
-    const [{ n }] = await this.dataSource.query(
-      `SELECT count(*)::int AS n FROM physical_copy WHERE status = 'deletion_in_progress'`,
-    );
-    return { ...(await this.deletion.state()), inProgress: n };
+  deletionSwitch(): Promise<DeletionSwitchModel> {
+    return this.deletion.view();
   }
 
   @Mutation(() => DeletionSwitchModel, {
@@ -47,7 +39,7 @@ export class DeletionSwitchResolver {
   }
 
   private async set(paused: boolean, actor: string, reason?: string): Promise<DeletionSwitchModel> {
-    const { inProgress } = await this.deletion.set(paused, actor, reason);
-    return { ...(await this.deletion.state()), inProgress };
+    await this.deletion.set(paused, actor, reason);
+    return this.deletion.view();
   }
 }

@@ -33,10 +33,19 @@ export class DeletionSwitchService {
          ON CONFLICT (id) DO UPDATE SET paused = $1, reason = $2, changed_by = $3, changed_at = now()`,
         [paused, reason ?? null, changedBy],
       );
-      const [{ n }] = await m.query(
-        `SELECT count(*)::int AS n FROM physical_copy WHERE status = 'deletion_in_progress'`,
-      );
-      return { inProgress: n };
+      return { inProgress: await this.inProgress(m) };
     });
+  }
+
+  /** The switch and how many deletions are removing bytes right now (a pause lets those finish). */
+  async view(): Promise<DeletionSwitchState & { inProgress: number }> {
+    return { ...(await this.state()), inProgress: await this.inProgress() };
+  }
+
+  private async inProgress(m: EntityManager = this.dataSource.manager): Promise<number> {
+    const [{ n }] = await m.query(
+      `SELECT count(*)::int AS n FROM physical_copy WHERE status = 'deletion_in_progress'`,
+    );
+    return n;
   }
 }
