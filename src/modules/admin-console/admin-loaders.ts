@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { AuthenticatedRequest } from '../auth/bearer-token.guard';
 import { DataSource, In } from 'typeorm';
 import { DataLocation } from '../locations/data-location.entity';
+import { percentUsed } from '../locations/disk-usage';
 import { LocationUsageModel } from '../locations/location.model';
 import { LocationUsage } from '../monitoring/location-usage.entity';
 import { RawDataPackage } from '../packages/raw-data-package.entity';
@@ -57,8 +58,7 @@ export class AdminLoaders {
       locationIds,
       rows.map((u) => ({
         ...u,
-        usedPercent:
-          u.totalBytes && u.freeBytes !== null ? (100 * (u.totalBytes - u.freeBytes)) / u.totalBytes : null,
+        usedPercent: percentUsed(u.totalBytes, u.freeBytes),
       })),
       (u) => u.locationId,
     );

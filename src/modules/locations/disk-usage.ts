@@ -47,8 +47,13 @@ export async function usedPercent(
     (await storageOf(location)
       .space()
       .catch(() => null));
-  if (!space || space.totalBytes <= 0) return null;
-  return (100 * (space.totalBytes - space.freeBytes)) / space.totalBytes;
+  return space ? percentUsed(space.totalBytes, space.freeBytes) : null;
+}
+
+/** How full a disk of this size with this much free is, in percent; null when its size is unknown. */
+export function percentUsed(totalBytes: number | null, freeBytes: number | null): number | null {
+  if (!totalBytes || totalBytes <= 0 || freeBytes === null) return null;
+  return (100 * (totalBytes - freeBytes)) / totalBytes;
 }
 
 async function measured(

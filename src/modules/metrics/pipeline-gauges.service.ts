@@ -10,6 +10,7 @@ import { QueueCounts, TaskQueueService } from '../queues/task-queue.service';
 import { oldestNotSafe } from '../status/oldest-not-safe.query';
 import { metricsRegistry } from './metrics-registry';
 import { SharedRead } from './shared-read';
+import { percentUsed } from '../locations/disk-usage';
 
 interface LocationUsageRow {
   site: string;
@@ -86,7 +87,7 @@ export class PipelineGaugesService implements OnModuleInit, OnModuleDestroy {
       (r) => r.free,
     );
     usage('ccat_location_disk_used_percent', 'How full the disk of a location is, in percent', (r) =>
-      r.total ? (100 * (r.total - (r.free ?? 0))) / r.total : null,
+      percentUsed(r.total, r.free),
     );
     usage(
       'ccat_location_disk_threshold_percent',
