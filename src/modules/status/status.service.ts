@@ -9,6 +9,8 @@ import { DeletionSwitchService } from '../deletion/deletion-switch.service';
 import { Heartbeat, readHeartbeats } from '../heartbeats/heartbeat';
 import { OldestNotSafe, oldestNotSafe } from './oldest-not-safe.query';
 
+export type LiveService = Heartbeat & { ttlMs: number };
+
 export interface PipelineStatus {
   at: Date;
   files: { total: number; safe: number; bytes: number };
@@ -28,7 +30,7 @@ export interface PipelineStatus {
   }[];
   failed: number;
   deletionPaused: { since: Date | null; by: string | null; reason: string | null } | null;
-  services: Pick<Heartbeat, 'type' | 'name' | 'serves'>[];
+  services: LiveService[];
   /** Sites with active locations and no live worker serving any of them. */
   sitesWithoutWorker: string[];
 }
@@ -101,13 +103,13 @@ export class StatusService {
     };
   }
 
-  /** Live processes, from their heartbeat keys. */
-  async services(): Promise<Pick<Heartbeat, 'type' | 'name' | 'serves'>[]> {
+  /** Live processes, from their heartbeat keys, with how long each has until it expires. */
+  async services(): Promise<LiveService[]> {
     const prefix = this.config.get('REDIS_KEY_PREFIX', { infer: true }) ?? '';
-    return (await readHeartbeats(this.redis, prefix)).map(({ beat: { type, name, serves } }) => ({
-      type,
-      name,
-      serves: serves ?? [],
+    return (await readHeartbeats(this.redis, prefix)).map(({ beat, ttlMs }) => ({
+      ...beat,
+      serves: beat.serves ?? [],
+      ttlMs,
     }));
   }
 }
