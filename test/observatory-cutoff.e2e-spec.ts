@@ -69,7 +69,12 @@ describe('the observatory cut off from the central services for a minute (real p
 
   /** An obs unit observed at the site: started, files written and registered (bulk and single), finished. */
   async function observeThroughRelay(name: string, files: number, maxSize: number): Promise<string> {
-    const unit = { id: randomUUID(), obsUnit: name, instrument: 'primecam', startedAt: new Date().toISOString() };
+    const unit = {
+      id: randomUUID(),
+      obsUnit: name,
+      instrument: 'primecam',
+      startedAt: new Date().toISOString(),
+    };
     await send('POST', '/executed-obs-units/start', unit);
     const registrations = Array.from({ length: files }, (_, i) => {
       const module = MODULES[i % MODULES.length];
@@ -156,13 +161,28 @@ describe('the observatory cut off from the central services for a minute (real p
     expect(exits).toBe(0);
     expect(busy).toBeTruthy();
     expect((await relay.status()).deadLetters).toBe(0);
+    // The ccat worker's work (packaging, bundling) was paused by the cut, not failed: no try used up.
+    const [tries] = await h.db.query(
+      `SELECT (SELECT coalesce(sum(retry_count), 0)::int FROM raw_data_package) AS packaging,
+              (SELECT coalesce(sum(retry_count), 0)::int FROM data_transfer_package) AS bundling`,
+    );
+    expect(tries).toEqual({ packaging: 0, bundling: 0 });
+    // Nor did a job use up a try on the cut (a try lost to something else, e.g. a busy shared server, may).
+    expect(ccat.output()).not.toMatch(
+      /failed \(attempt \d+\): (read ECONNRESET|write EPIPE|Connection terminated|connect ECONNREFUSED|timeout)/,
+    );
+    expect(ccat.output()).toMatch(/releasing \d+ queues until the database is back/);
 
     // A crash after delivering but before the mark was written: the relay sends everything again.
     await relay.stop('SIGKILL');
     writeFileSync(join(relayDir, 'delivered'), '0\n');
     const counts = await centralCounts();
     relay = await startSiteRelay(relayEnv());
-    await waitFor('the relay to deliver everything again', async () => (await relay.status()).depth === 0, 60_000);
+    await waitFor(
+      'the relay to deliver everything again',
+      async () => (await relay.status()).depth === 0,
+      60_000,
+    );
     const again = await relay.status();
     expect(again.deadLetters).toBe(0);
     expect(again.delivered).toBe(journal().length);
@@ -234,17 +254,19 @@ describe('the observatory cut off from the central services for a minute (real p
   }
 
   async function assertArchivedWithVerifiedChecksums(): Promise<void> {
-    const archived: { site: string; relative_path: string; sha256: string; package: string }[] = await h.db.query(
-      `SELECT s.short_name AS site, c.relative_path, c.sha256, c.raw_data_package_id AS package FROM physical_copy c
+    const archived: { site: string; relative_path: string; sha256: string; package: string }[] =
+      await h.db.query(
+        `SELECT s.short_name AS site, c.relative_path, c.sha256, c.raw_data_package_id AS package FROM physical_copy c
          JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
         WHERE l.location_type = 'long_term_archive' AND c.kind = 'raw_data_package' AND c.status = 'present'`,
-    );
+      );
     const packages = new Set(archived.map((a) => a.package));
     expect(archived).toHaveLength(packages.size * 2);
     const inArchives = new Map<string, number>();
     for (const a of archived) {
       const tar = await h.getObject(BUCKETS[a.site], `archive/${a.relative_path}`);
-      for (const member of (await tarMembers(tar)).values()) inArchives.set(member, (inArchives.get(member) ?? 0) + 1);
+      for (const member of (await tarMembers(tar)).values())
+        inArchives.set(member, (inArchives.get(member) ?? 0) + 1);
     }
     for (const [path, file] of h.registered) expect([path, inArchives.get(file.sha256)]).toEqual([path, 2]);
   }
@@ -270,8 +292,8 @@ describe('the observatory cut off from the central services for a minute (real p
       },
       60_000,
     );
-    const leftovers = readdirSync(join(h.dataRoot, 'ccat'), { recursive: true, encoding: 'utf8' }).filter((f) =>
-      /\.part(\.json)?$/.test(f),
+    const leftovers = readdirSync(join(h.dataRoot, 'ccat'), { recursive: true, encoding: 'utf8' }).filter(
+      (f) => /\.part(\.json)?$/.test(f),
     );
     expect(leftovers).toEqual([]);
   }

@@ -36,7 +36,9 @@ async function bootstrap(): Promise<void> {
   const app = await create(role);
   const port = app.get(ConfigService<Environment, true>).get('API_PORT', { infer: true });
   await app.listen(port, '0.0.0.0');
-  console.log(`ccat-dt ${role === 'site-relay' ? 'site relay' : 'api'} listening on port ${port} (docs at /api/docs)`);
+  console.log(
+    `ccat-dt ${role === 'site-relay' ? 'site relay' : 'api'} listening on port ${port} (docs at /api/docs)`,
+  );
 }
 
 bootstrap().catch((err: Error) => {

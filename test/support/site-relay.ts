@@ -25,20 +25,24 @@ export async function startSiteRelay(env: {
 }): Promise<SiteRelayProcess> {
   const port = await freePort();
   const { DATABASE_URL: _db, REDIS_URL: _redis, ...inherited } = process.env;
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'api', 'main.js'), '--role', 'site-relay'], {
-    // Unreachable central services, so that the relay cannot be quietly using them.
-    env: {
-      ...inherited,
-      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
-      REDIS_URL: 'redis://127.0.0.1:1',
-      LOG_LEVEL: 'info',
-      SITE_RELAY_MAX_BACKOFF: '2s',
-      SITE_RELAY_REQUEST_TIMEOUT: '5s',
-      ...env,
-      API_PORT: String(port),
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'dist', 'apps', 'api', 'main.js'), '--role', 'site-relay'],
+    {
+      // Unreachable central services, so that the relay cannot be quietly using them.
+      env: {
+        ...inherited,
+        DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+        REDIS_URL: 'redis://127.0.0.1:1',
+        LOG_LEVEL: 'info',
+        SITE_RELAY_MAX_BACKOFF: '2s',
+        SITE_RELAY_REQUEST_TIMEOUT: '5s',
+        ...env,
+        API_PORT: String(port),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));

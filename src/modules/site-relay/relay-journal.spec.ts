@@ -30,7 +30,12 @@ describe('the site relay journal', () => {
     await journal.append('raw-data-file', { id: 'f1' });
     await journal.close();
     const whole = statSync(journalFile()).size;
-    const third = encodeEntry({ seq: 3, at: new Date().toISOString(), op: 'raw-data-file', body: { id: 'f2' } });
+    const third = encodeEntry({
+      seq: 3,
+      at: new Date().toISOString(),
+      op: 'raw-data-file',
+      body: { id: 'f2' },
+    });
     // A power cut in the middle of the third append: half of its line reached the disk.
     appendFileSync(journalFile(), third.slice(0, 40));
 
@@ -49,7 +54,12 @@ describe('the site relay journal', () => {
     const { journal } = await RelayJournal.open(dir);
     await journal.append('obs-unit.start', { id: 'u1' });
     await journal.close();
-    const line = encodeEntry({ seq: 2, at: new Date().toISOString(), op: 'raw-data-file', body: { id: 'f1' } });
+    const line = encodeEntry({
+      seq: 2,
+      at: new Date().toISOString(),
+      op: 'raw-data-file',
+      body: { id: 'f1' },
+    });
     appendFileSync(journalFile(), line.replace('"f1"', '"f9"'));
     const reopened = await RelayJournal.open(dir);
     expect(reopened.entries.map((e) => e.body.id)).toEqual(['u1']);

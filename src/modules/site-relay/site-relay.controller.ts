@@ -45,7 +45,9 @@ export class SiteRelayController {
 
   @Put('executed-obs-units/:id/finish')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Journal the finish of an executed obs unit (its time is taken now if not given)' })
+  @ApiOperation({
+    summary: 'Journal the finish of an executed obs unit (its time is taken now if not given)',
+  })
   async finish(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() dto: FinishObsUnitDto,
@@ -67,7 +69,9 @@ export class SiteRelayController {
 
   @Post('raw-data-files/bulk')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Journal the registration of many files (delivered as one all-or-nothing request)' })
+  @ApiOperation({
+    summary: 'Journal the registration of many files (delivered as one all-or-nothing request)',
+  })
   async registerBulk(@Body() dto: RegisterRawDataFilesBulkDto): Promise<Accepted> {
     const max = this.config.get('BULK_MAX_FILES', { infer: true });
     if (dto.files.length > max) {

@@ -39,8 +39,14 @@ gauge(
   'Age of the oldest undelivered registration (0 when none)',
   (s) => s.oldestUndeliveredSeconds,
 );
-gauge('ccat_site_relay_dead_letters', 'Registrations the central API refused, waiting for an operator', (s) => s.deadLetters);
-gauge('ccat_site_relay_link_up', '1 while deliveries succeed, 0 after a failed attempt', (s) => (s.linkUp ? 1 : 0));
+gauge(
+  'ccat_site_relay_dead_letters',
+  'Registrations the central API refused, waiting for an operator',
+  (s) => s.deadLetters,
+);
+gauge('ccat_site_relay_link_up', '1 while deliveries succeed, 0 after a failed attempt', (s) =>
+  s.linkUp ? 1 : 0,
+);
 gauge('ccat_site_relay_journal_error', '1 when the journal cannot be written (registrations refused)', (s) =>
   s.journalError ? 1 : 0,
 );

@@ -1,4 +1,10 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  OnModuleDestroy,
+  OnModuleInit,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Environment } from '../../config/environment';
 import { JournalEntry, RelayJournal, RelayOperation } from './relay-journal';
@@ -78,7 +84,7 @@ export class SiteRelayService implements OnModuleInit, OnModuleDestroy {
     await this.journal?.close();
   }
 
-  /** Journals one registration; resolves once it is on disk. */
+  /** Journals one registration; resolves once it is on disk (a 503 if it cannot be written). */
   async accept(op: RelayOperation, body: Record<string, unknown>, target?: string): Promise<JournalEntry> {
     try {
       const entry = await this.journal.append(op, body, target);
@@ -88,7 +94,10 @@ export class SiteRelayService implements OnModuleInit, OnModuleDestroy {
     } catch (err) {
       this.journalError = (err as Error).message;
       this.logger.error(`journal write failed, refusing registrations: ${this.journalError}`);
-      throw err;
+      // Not accepted, so the instrument keeps it and retries; a restart of the relay clears the state.
+      throw new ServiceUnavailableException(
+        `the site relay cannot write its journal (${this.journalError}); not accepted, retry later`,
+      );
     }
   }
 
@@ -186,7 +195,8 @@ export class SiteRelayService implements OnModuleInit, OnModuleDestroy {
   private remember(entry: JournalEntry, undelivered: boolean): void {
     if (undelivered) this.pending.push(entry);
     const note = { seq: entry.seq, op: entry.op, at: entry.at };
-    if (entry.op === 'obs-unit.start' || entry.op === 'raw-data-file') this.index.set(String(entry.body.id).toLowerCase(), note);
+    if (entry.op === 'obs-unit.start' || entry.op === 'raw-data-file')
+      this.index.set(String(entry.body.id).toLowerCase(), note);
     if (entry.op === 'raw-data-files.bulk') {
       for (const file of entry.body.files as { id: string }[]) this.index.set(file.id.toLowerCase(), note);
     }
