@@ -27,7 +27,7 @@ describe('the site relay (real central API and PostgreSQL)', () => {
       SITE_RELAY_CENTRAL_URL: centralUrl,
       SITE_RELAY_TOKEN: token,
     });
-  }, 60_000);
+  }, 150_000);
 
   afterAll(async () => {
     await relay?.stop();

@@ -55,7 +55,13 @@ export async function startSiteRelay(env: {
     if (res.status !== 200) throw new Error(`status ${res.status}`);
     return (await res.json()) as RelayStatus;
   };
-  await waitFor(`the site relay to serve (${output})`, () => status().then(() => true), 20_000);
+  try {
+    // Generous: on a loaded 2-core machine a Nest app can take a while to start.
+    await waitFor('the site relay to serve', () => status().then(() => true), 90_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}; it printed: ${output}`);
+  }
   return {
     url,
     pid: child.pid!,

@@ -75,6 +75,28 @@ describe('the site relay journal', () => {
     await expect(RelayJournal.open(dir)).rejects.toThrow(/line 2 is damaged and is not the last/);
   });
 
+  it('sets a fully delivered journal aside on opening and numbers on in a new one', async () => {
+    const { journal } = await RelayJournal.open(dir);
+    for (const id of ['u1', 'f1', 'f2']) await journal.append('raw-data-file', { id });
+    await journal.close();
+    // Not everything delivered: kept as it is.
+    const kept = await RelayJournal.open(dir, { delivered: 2, rotateBytes: 10 });
+    expect(kept.entries).toHaveLength(3);
+    await kept.journal.close();
+
+    const rotated = await RelayJournal.open(dir, { delivered: 3, rotateBytes: 10 });
+    expect(rotated.entries).toEqual([]);
+    expect(readFileSync(join(dir, 'journal-3.log'), 'utf8').split('\n').filter(Boolean)).toHaveLength(3);
+    expect((await rotated.journal.append('raw-data-file', { id: 'f3' })).seq).toBe(4);
+    await rotated.journal.close();
+    // Torn right after the rotation: numbering still goes on from the mark.
+    appendFileSync(journalFile(), 'abc');
+    const again = await RelayJournal.open(dir, { delivered: 3, rotateBytes: 1e9 });
+    expect(again.entries.map((e) => [e.seq, e.body.id])).toEqual([[4, 'f3']]);
+    expect((await again.journal.append('raw-data-file', { id: 'f4' })).seq).toBe(5);
+    await again.journal.close();
+  });
+
   it('keeps the delivered-up-to mark and the dead letters across a restart mid-delivery', async () => {
     const { journal } = await RelayJournal.open(dir);
     const entries = [];

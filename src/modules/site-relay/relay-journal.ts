@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { FileHandle, mkdir, open, readFile, rename, truncate } from 'node:fs/promises';
+import { FileHandle, mkdir, open, readFile, rename, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** What an instrument asked the relay to do, in the words of the central ingest API. */
@@ -85,10 +85,24 @@ export class RelayJournal {
 
   private constructor(private readonly path: string) {}
 
-  static async open(dir: string): Promise<{ journal: RelayJournal } & LoadedJournal> {
+  /**
+   * Opens (or creates) the journal of `dir`. `delivered` is the delivery mark: when every entry is delivered
+   * and the file has grown past `rotateBytes`, it is set aside as `journal-<last seq>.log` (kept for the
+   * operators to archive or delete) and a new one begins, numbering on; so a relay running for years
+   * neither rereads nor indexes its whole history on every start.
+   */
+  static async open(
+    dir: string,
+    options: { delivered?: number; rotateBytes?: number } = {},
+  ): Promise<{ journal: RelayJournal } & LoadedJournal> {
     await mkdir(dir, { recursive: true });
     const journal = new RelayJournal(join(dir, 'journal.log'));
-    const loaded = await journal.load();
+    let loaded = await journal.load(options.delivered ?? 0);
+    const size = (await stat(journal.path).catch(() => undefined))?.size ?? 0;
+    if (options.rotateBytes && size > options.rotateBytes && journal.lastSeq === options.delivered) {
+      await rename(journal.path, join(dir, `journal-${journal.lastSeq}.log`));
+      loaded = { entries: [], droppedTornBytes: loaded.droppedTornBytes };
+    }
     journal.handle = await open(journal.path, 'a');
     // A cut-off torn line must stay cut off, and a new file must stay in its directory.
     await journal.handle.sync();
@@ -139,21 +153,24 @@ export class RelayJournal {
     }
   }
 
-  private async load(): Promise<LoadedJournal> {
+  /** Reads the entries, numbered on from the first line's (1, or past a rotation), cutting off a torn tail. */
+  private async load(delivered: number): Promise<LoadedJournal> {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], droppedTornBytes: 0 };
-      throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      text = '';
     }
     const entries: JournalEntry[] = [];
     let offset = 0;
+    let dropped = 0;
     while (offset < text.length) {
       const end = text.indexOf('\n', offset);
       const line = end < 0 ? text.slice(offset) : text.slice(offset, end);
       const entry = end < 0 ? undefined : decodeEntry(line);
-      if (!entry || entry.seq !== entries.length + 1) {
+      const expected = entries.length ? entries[entries.length - 1].seq + 1 : entry?.seq;
+      if (!entry || entry.seq !== expected) {
         const isLast = end < 0 || end === text.length - 1;
         if (!isLast) {
           throw new Error(
@@ -163,13 +180,14 @@ export class RelayJournal {
         }
         const keep = Buffer.byteLength(text.slice(0, offset));
         await truncate(this.path, keep);
-        this.lastSeq = entries.length;
-        return { entries, droppedTornBytes: Buffer.byteLength(text) - keep };
+        dropped = Buffer.byteLength(text) - keep;
+        break;
       }
       entries.push(entry);
       offset = end + 1;
     }
-    this.lastSeq = entries.length;
-    return { entries, droppedTornBytes: 0 };
+    // An empty journal (new, or just rotated) numbers on from what was delivered.
+    this.lastSeq = entries.length ? entries[entries.length - 1].seq : delivered;
+    return { entries, droppedTornBytes: dropped };
   }
 }

@@ -52,12 +52,7 @@ export class SiteRelayController {
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() dto: FinishObsUnitDto,
   ): Promise<Accepted> {
-    // The central API would take the time of delivery, which may be hours later: fix it now. A repeated
-    // finish without a time is the one already journaled, as it would be centrally.
-    const earlier = this.relay.finishOf(id);
-    if (earlier && !dto.finishedAt) return this.answer(earlier);
-    const body = { ...plain(dto), finishedAt: dto.finishedAt ?? new Date().toISOString() };
-    return this.answer(await this.relay.accept('obs-unit.finish', body, id));
+    return this.answer(await this.relay.acceptFinish(id, plain(dto)));
   }
 
   @Post('raw-data-files')

@@ -10,6 +10,9 @@ import { Environment } from '../../config/environment';
 import { JournalEntry, RelayJournal, RelayOperation } from './relay-journal';
 import { DeadLetter, RelayProgress } from './relay-progress';
 
+/** A fully delivered journal larger than this is set aside at the next start (RelayJournal.open). */
+const JOURNAL_ROTATE_BYTES = 64 * 1024 * 1024;
+
 export type DeliveryState = 'pending' | 'delivered' | 'dead-letter';
 
 /** What GET /site-relay/status, /health and /metrics show. */
@@ -51,7 +54,8 @@ export class SiteRelayService implements OnModuleInit, OnModuleDestroy {
   /** Undelivered entries, oldest first. */
   private pending: JournalEntry[] = [];
   private readonly index = new Map<string, { seq: number; op: RelayOperation; at: string }>();
-  private readonly finishes = new Map<string, JournalEntry>();
+  /** The first finish journaled for each obs unit (a promise while it is being written). */
+  private readonly finishes = new Map<string, Promise<JournalEntry>>();
   private wake?: () => void;
   private lastDeliveredAt: string | null = null;
   private lastError: RelayStatus['lastError'] = null;
@@ -62,9 +66,12 @@ export class SiteRelayService implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     const dir = this.config.get('SITE_RELAY_DIR', { infer: true })!;
-    const { journal, entries, droppedTornBytes } = await RelayJournal.open(dir);
-    this.journal = journal;
     this.progress = await RelayProgress.open(dir);
+    const { journal, entries, droppedTornBytes } = await RelayJournal.open(dir, {
+      delivered: this.progress.delivered,
+      rotateBytes: JOURNAL_ROTATE_BYTES,
+    });
+    this.journal = journal;
     if (droppedTornBytes > 0) {
       this.logger.warn(`journal: cut off a torn last line of ${droppedTornBytes} bytes (never acknowledged)`);
     }
@@ -101,9 +108,24 @@ export class SiteRelayService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** The finish already journaled for an obs unit, if any (a repeated finish without a time is that one). */
-  finishOf(unitId: string): JournalEntry | undefined {
-    return this.finishes.get(unitId);
+  /**
+   * Journals a finish. The central API would take the time of delivery, which may be hours later, so a
+   * finish without a time gets the relay's now; and a repeated finish without a time is the one already
+   * journaled (as it would be centrally), also when both arrive at once.
+   */
+  async acceptFinish(unitId: string, body: Record<string, unknown>): Promise<JournalEntry> {
+    const earlier = this.finishes.get(unitId);
+    if (earlier && !body.finishedAt) return earlier;
+    const written = this.accept(
+      'obs-unit.finish',
+      { ...body, finishedAt: body.finishedAt ?? new Date().toISOString() },
+      unitId,
+    );
+    if (!earlier) {
+      this.finishes.set(unitId, written);
+      written.catch(() => this.finishes.delete(unitId));
+    }
+    return written;
   }
 
   registration(id: string): Registration | undefined {
@@ -201,7 +223,7 @@ export class SiteRelayService implements OnModuleInit, OnModuleDestroy {
       for (const file of entry.body.files as { id: string }[]) this.index.set(file.id.toLowerCase(), note);
     }
     if (entry.op === 'obs-unit.finish' && entry.target && !this.finishes.has(entry.target)) {
-      this.finishes.set(entry.target, entry);
+      this.finishes.set(entry.target, Promise.resolve(entry));
     }
   }
 }
