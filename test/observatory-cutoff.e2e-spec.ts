@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeEntry, JournalEntry } from '../src/modules/site-relay/relay-journal';
 import { BUCKETS, PipelineHarness } from './support/pipeline-harness';
-import { REDIS_URL, waitFor } from './support/processes';
+import { boundQueues, REDIS_URL, waitFor } from './support/processes';
 import { SeverableLink, startSeverableLink } from './support/severable-link';
 import { SiteRelayProcess, startSiteRelay } from './support/site-relay';
 import { tarMembers } from './support/tar';
@@ -184,6 +184,8 @@ describe('the observatory cut off from the central services for a minute (real p
       /failed \(attempt \d+\): (read ECONNRESET|write EPIPE|Connection terminated|connect ECONNREFUSED|timeout)/,
     );
     expect(ccat.output()).toMatch(/releasing \d+ queues until the database is back/);
+    // It took its queues back: the same process serves every queue of the site again.
+    expect((await boundQueues(ccat)).length).toBeGreaterThanOrEqual(8);
 
     // A crash after delivering but before the mark was written: the relay sends everything again.
     await relay.stop('SIGKILL');
