@@ -166,6 +166,20 @@ describe('catalogue rebuild from the long-term archives (real processes, Postgre
     expect(merged.out).toMatch(/[1-9]\d* bytes verified/);
     expect(await snapshot(ds)).toEqual(rebuilt);
     expect(await ds.query(`SELECT count(*)::int AS n FROM physical_copy_event`)).toEqual([{ n: 12 }]);
+
+    // A catalogue that says otherwise than the archives is not overwritten: the package is a conflict.
+    const [file] = rebuilt.files as { id: string; relative_path: string; raw_data_package_id: string }[];
+    await ds.query(`UPDATE raw_data_file SET sha256 = $2 WHERE id = $1`, [file.id, 'f'.repeat(64)]);
+    const disagreeing = await rebuild(db, '--merge');
+    expect(disagreeing.status).toBe(3);
+    expect(disagreeing.out).toMatch(
+      new RegExp(
+        `^! conflict \\S+: file ${file.id} in the catalogue is ${file.relative_path} .*sha256 f{64}\\), the archive says`,
+        'm',
+      ),
+    );
+    expect(disagreeing.out).toContain('created 0 packages (5 already there)');
+    expect(await ds.query(`SELECT count(*)::int AS n FROM physical_copy_event`)).toEqual([{ n: 12 }]);
   });
 
   it('a dry run counts what it would create and writes nothing', async () => {
