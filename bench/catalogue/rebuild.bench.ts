@@ -54,6 +54,7 @@ function archivePackage(base: string, n: number): void {
   const name = `${unit}_pcam_280_1`;
   const relativePath = `primecam/${unit}/${name}.tar`;
   const tar = randomBytes(1024 + (n % 512));
+  const now = new Date().toISOString();
   const files = Array.from({ length: FILES }, (_, i) => {
     const bytes = randomBytes(64);
     return {
@@ -61,7 +62,7 @@ function archivePackage(base: string, n: number): void {
       path: `primecam/${unit}/pcam_280/scan_${i}.fits`,
       size: bytes.length,
       sha256: sha256(bytes),
-      registeredAt: new Date().toISOString(),
+      registeredAt: now,
       fileCreatedAt: null,
       fileType: 'fits',
       metadata: { scan: i },
@@ -77,8 +78,8 @@ function archivePackage(base: string, n: number): void {
       obsUnit: {
         id: unit,
         name: `field_${n}`,
-        startedAt: new Date().toISOString(),
-        finishedAt: new Date().toISOString(),
+        startedAt: now,
+        finishedAt: now,
         outcome: 'success',
         metadata: null,
       },
@@ -87,7 +88,7 @@ function archivePackage(base: string, n: number): void {
       source: { site: 'ccat', location: 'telescope_computer' },
       files,
       archive: { site, location },
-      archivedAt: new Date().toISOString(),
+      archivedAt: now,
     };
     const object = join(base, location, relativePath);
     mkdirSync(dirname(object), { recursive: true });
