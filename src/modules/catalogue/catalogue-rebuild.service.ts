@@ -15,6 +15,7 @@ import {
   WriteOutcome,
   writeMergedPackage,
 } from './catalogue-writer';
+import { forEachConcurrently } from '../../common/for-each-concurrently';
 import { RebuildReport } from './rebuild-report';
 import { ArchiveEvidence, mergeSidecars } from './sidecar-merge';
 
@@ -284,20 +285,4 @@ export class CatalogueRebuildService {
       return null;
     }
   }
-}
-
-/**
- * Runs `work` over `items`, at most `concurrency` at a time. Problems with the data are reported by `work`
- * itself; an error that escapes it (the database gone) stops the run, packages already written stay.
- */
-async function forEachConcurrently<T>(
-  items: T[],
-  concurrency: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await work(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, lane));
 }
