@@ -113,7 +113,7 @@ describe('hostile tars at the destination buffer (real unpack processor, Postgre
   afterAll(async () => {
     await ds?.destroy();
     await db?.drop();
-    rmSync(dataRoot, { recursive: true, force: true });
+    if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
   });
 
   /** Puts `tar` at the destination as the transferred bundle, recorded with its own size and checksum. */
