@@ -9,7 +9,7 @@ export function fuzzSeed(): number {
   return seed;
 }
 
-const CONCURRENCY = 4;
+const CONCURRENCY = 8;
 
 /** Requests sent, by kind, for the report a run prints. */
 export class KindCounter {
