@@ -1,13 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, realpath, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
+import {
+  lstat,
+  mkdir,
+  open,
+  opendir,
+  readdir,
+  realpath,
+  rename,
+  rm,
+  stat,
+  statfs,
+  unlink,
+} from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { unsafeRelativePathReason } from '../../common/validation/is-safe-relative-path';
 import { ResumableFile } from './resumable-file';
-import { Expected, ObjectInfo, StorageBackend } from './storage-backend';
+import { Expected, ListedObject, ObjectInfo, StorageBackend } from './storage-backend';
 import { ObjectNotFoundError, UnsafePathError } from './storage-errors';
 import { Digest, nullSink, VerifyingStream } from './verifying-stream';
 
@@ -90,6 +102,28 @@ export class DiskStorage implements StorageBackend {
       throw err;
     });
     if (full) await rm(full);
+  }
+
+  /** Regular files below the root, depth first, one directory handle open per level; links are not followed. */
+  async *list(): AsyncIterable<ListedObject> {
+    const pending = [''];
+    while (pending.length > 0) {
+      const dir = pending.pop()!;
+      const handle = await opendir(join(this.root, dir)).catch((err: NodeJS.ErrnoException) => {
+        // A directory removed while we walk (a deletion, a cleaned-up staging area) has nothing left to list.
+        if (err.code === 'ENOENT') return null;
+        throw err;
+      });
+      if (!handle) continue;
+      for await (const entry of handle) {
+        const path = dir ? `${dir}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) pending.push(path);
+        else if (entry.isFile()) {
+          const s = await lstat(join(this.root, path)).catch(() => null);
+          if (s?.isFile()) yield { path, size: s.size, modifiedAt: s.mtime };
+        }
+      }
+    }
   }
 
   async space(): Promise<{ freeBytes: number; totalBytes: number }> {

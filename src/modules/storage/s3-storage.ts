@@ -3,6 +3,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   NotFound,
+  paginateListObjectsV2,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
@@ -10,7 +11,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { unsafeRelativePathReason } from '../../common/validation/is-safe-relative-path';
-import { Expected, ObjectInfo, StorageBackend } from './storage-backend';
+import { Expected, ListedObject, ObjectInfo, StorageBackend } from './storage-backend';
 import { ObjectConflictError, ObjectNotFoundError, UnsafePathError } from './storage-errors';
 import { Digest, nullSink, VerifyingStream } from './verifying-stream';
 
@@ -131,6 +132,25 @@ export class S3Storage implements StorageBackend {
 
   async delete(path: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: this.key(path) }));
+  }
+
+  /** The objects below the prefix, a list page (up to 1000) at a time. Unfinished multipart uploads are not objects. */
+  async *list(): AsyncIterable<ListedObject> {
+    const prefix = this.settings.prefix ?? '';
+    const pages = paginateListObjectsV2(
+      { client: this.client, pageSize: 1000 },
+      { Bucket: this.settings.bucket, Prefix: prefix || undefined },
+    );
+    for await (const page of pages) {
+      for (const o of page.Contents ?? []) {
+        if (!o.Key) continue;
+        yield {
+          path: o.Key.slice(prefix.length),
+          size: o.Size ?? 0,
+          modifiedAt: o.LastModified ?? new Date(0),
+        };
+      }
+    }
   }
 
   async space(): Promise<null> {

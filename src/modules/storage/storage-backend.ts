@@ -12,6 +12,14 @@ export interface ObjectInfo {
   sha256?: string;
 }
 
+/** An object found by listing a location. */
+export interface ListedObject {
+  /** Relative to the location's root (or prefix), as copies record it. */
+  path: string;
+  size: number;
+  modifiedAt: Date;
+}
+
 /**
  * One interface for every kind of location. Writes are all-or-nothing: the bytes appear at `path` only
  * once their size and SHA-256, computed while streaming, match what was expected, and (on disk) after the
@@ -25,6 +33,11 @@ export interface StorageBackend {
   /** Reads the bytes back and hashes them: the proof that a copy is what it should be. */
   digest(path: string): Promise<Digest>;
   delete(path: string): Promise<void>;
+  /**
+   * Every object of the location, page by page (a directory walk, S3 list pages), in no particular order:
+   * constant memory however many there are. Temporary names of writes in progress are listed too.
+   */
+  list(): AsyncIterable<ListedObject>;
   /** Free and total bytes where that means something (disk); null for object stores. */
   space(): Promise<{ freeBytes: number; totalBytes: number } | null>;
 }
