@@ -157,7 +157,7 @@ export class ConsistencyCheckService {
   /**
    * The objects of a batch that no copy row accounts for. A row in any status but deleted accounts for its
    * bytes (a deletion in progress, a lost copy's wrong bytes awaiting repair); a sidecar is accounted for
-   * by its package's copy; an unregistered file at a SOURCE location is an instrument's, not ours.
+   * by its package's copy; a file at a SOURCE location with no row at all is an instrument's, not ours.
    */
   private async unaccounted(
     location: DataLocation,
@@ -174,10 +174,13 @@ export class ConsistencyCheckService {
     );
     const dark: DarkObject[] = [];
     for (const o of batch) {
-      if (known.has(o.path)) continue;
-      if (o.path.endsWith('.json') && known.get(o.path.slice(0, -5)) === 'raw_data_package') {
+      const row = known.get(o.path);
+      if (row?.live) continue;
+      if (o.path.endsWith('.json') && known.get(o.path.slice(0, -5))?.kind === 'raw_data_package') {
         report.notDark.sidecars++;
-      } else if (location.locationType === LocationType.SOURCE) {
+      } else if (location.locationType === LocationType.SOURCE && !row) {
+        // Never registered: an instrument's file on its way (a registered one whose copy was deleted and
+        // that is still there is dark, like anywhere else).
         report.notDark.unregistered++;
       } else {
         dark.push({ key: o.path, size: o.size });
@@ -191,17 +194,22 @@ export class ConsistencyCheckService {
       dark.map((d) => d.key),
     );
     const confirmed: DarkObject[] = [];
-    for (const d of dark) if (!late.has(d.key) && (await backend.stat(d.key))) confirmed.push(d);
+    for (const d of dark) if (!late.get(d.key)?.live && (await backend.stat(d.key))) confirmed.push(d);
     return confirmed;
   }
 
-  private async knownPaths(locationId: number, paths: string[]): Promise<Map<string, string>> {
-    const rows: { path: string; kind: string }[] = await this.dataSource.query(
-      `SELECT relative_path AS path, kind FROM physical_copy
-        WHERE location_id = $1 AND relative_path = ANY($2::text[]) AND status <> 'deleted'`,
+  /** The copy rows at these paths: their kind, and whether one of them is not deleted (accounts for bytes). */
+  private async knownPaths(
+    locationId: number,
+    paths: string[],
+  ): Promise<Map<string, { kind: string; live: boolean }>> {
+    const rows: { path: string; kind: string; live: boolean }[] = await this.dataSource.query(
+      `SELECT relative_path AS path, min(kind::text) AS kind, bool_or(status <> 'deleted') AS live
+         FROM physical_copy WHERE location_id = $1 AND relative_path = ANY($2::text[])
+        GROUP BY relative_path`,
       [locationId, paths],
     );
-    return new Map(rows.map((r) => [r.path, r.kind]));
+    return new Map(rows.map((r) => [r.path, { kind: r.kind, live: r.live }]));
   }
 }
 
