@@ -83,6 +83,7 @@ describe('ccat-dt check: lost and dark data, and repair (real processes, Postgre
 
   const damaged = {} as Record<'deleted' | 'corrupted' | 'truncated', { copyId: string; key: string }>;
   let strayKey: string;
+  let sidecarBytes: Buffer;
   let bufferLocation: string;
 
   it('reports exactly the archive object deleted, the one corrupted, the truncated buffer file and the stray file', async () => {
@@ -115,6 +116,11 @@ describe('ccat-dt check: lost and dark data, and repair (real processes, Postgre
       }),
     );
     damaged.corrupted = { copyId: corrupted.id, key: corrupted.relative_path };
+
+    // A sidecar gone from beside its (intact) package.
+    const sidecarKey = `${packages[3].relative_path}.json`;
+    sidecarBytes = await h.getObject(BUCKETS.us, `archive/${sidecarKey}`);
+    await h.client.send(new DeleteObjectCommand({ Bucket: BUCKETS.us, Key: `archive/${sidecarKey}` }));
 
     // A package tar in a buffer (unpacked there from its transfer bundle).
     const [bufferCopy] = await h.db.query(
@@ -162,6 +168,7 @@ describe('ccat-dt check: lost and dark data, and repair (real processes, Postgre
       [
         `cologne/lta lost missing ${deleted.relative_path}`,
         `us/lta lost checksum ${corrupted.relative_path}`,
+        `us/lta lost missing ${sidecarKey}`,
         `cologne/${bufferLocation} lost size ${bufferCopy.relative_path}`,
         `ccat/buffer dark ${strayKey}`,
       ].sort(),
@@ -179,9 +186,20 @@ describe('ccat-dt check: lost and dark data, and repair (real processes, Postgre
     // Sidecars are accounted for by their package's copy.
     expect(at(report, 'cologne/lta').notDark.sidecars).toBe(packages.length);
     // Every byte of every archive copy was read (the corrupted one too: its size is right).
-    const [{ archived }] = await h.db.query(`SELECT sum(size)::float8 AS archived FROM raw_data_package`);
+    const [{ archived }] = await h.db.query(
+      `SELECT (SELECT sum(size) FROM raw_data_package) + sum(t.sidecar_size) AS archived
+         FROM long_term_archive_transfer t JOIN data_location l ON l.id = t.destination_location_id
+         JOIN site s ON s.id = l.site_id
+        WHERE s.short_name = 'us' AND t.raw_data_package_id <> $1`,
+      [packages[3].id],
+    );
+    expect(at(report, 'us/lta').lost.find((x) => x.kind === 'sidecar')).toMatchObject({
+      objectId: packages[3].id,
+      key: sidecarKey,
+      reason: 'missing',
+    });
     expect(at(report, 'us/lta').copiesChecked).toBe(packages.length);
-    expect(at(report, 'us/lta').bytesChecked).toBe(archived);
+    expect(at(report, 'us/lta').bytesChecked).toBe(Number(archived));
     const bytes = report.locations.reduce((s, l) => s + l.bytesChecked, 0);
     console.log(
       `check: ${bytes} bytes hashed in ${ms} ms (${Math.round(bytes / (ms / 1000))} bytes/s, process start included)`,
@@ -237,7 +255,17 @@ describe('ccat-dt check: lost and dark data, and repair (real processes, Postgre
   it('--repair brings every lost copy back from a good copy, byte for byte, and a second check is clean', async () => {
     await h.startWorker('cologne');
     const { status, report } = await check(['--repair', '--min-age', '0', '--wait', '120s'], env);
-    const repaired = report.locations.flatMap((l) => l.repaired);
+    const all = report.locations.flatMap((l) => l.repaired);
+    expect(all).toHaveLength(3);
+    // A missing sidecar is reported, not rewritten (yet): restored below as an operator would.
+    expect(all.filter((r) => r.newCopyId === null)).toEqual([
+      {
+        copyId: expect.any(String),
+        newCopyId: null,
+        action: expect.stringMatching(/^sidecar .* missing: not repaired/),
+      },
+    ]);
+    const repaired = all.filter((r) => r.newCopyId !== null);
     expect(repaired).toHaveLength(2);
     for (const r of repaired)
       expect(r).toMatchObject({
@@ -278,6 +306,14 @@ describe('ccat-dt check: lost and dark data, and repair (real processes, Postgre
     expect(replaced.map((r: { status: string }) => r.status)).toEqual(['present', 'present', 'present']);
 
     rmSync(join(h.dataRoot, 'ccat', 'buffer', strayKey));
+    await h.client.send(
+      new PutObjectCommand({
+        Bucket: BUCKETS.us,
+        Key: `archive/${packages[3].relative_path}.json`,
+        Body: sidecarBytes,
+        Metadata: { sha256: sha256(sidecarBytes) },
+      }),
+    );
     const second = await check(['--min-age', '0'], env);
     expect(problems(second.report)).toEqual([]);
     expect(second.status).toBe(0);

@@ -7,7 +7,9 @@ export interface CheckReport {
 }
 
 export interface LostCopy {
+  /** For a sidecar, the copy of its package. */
   copyId: string;
+  /** The copy's kind (raw_data_file, raw_data_package, data_transfer_package), or `sidecar`. */
   kind: string;
   objectId: string;
   key: string;
@@ -51,7 +53,9 @@ export interface LocationReport {
 export function isClean(report: LocationReport, repaired: boolean): boolean {
   if (report.dark.length > 0) return false;
   if (!repaired) return report.lost.length === 0;
-  return report.lost.every((l) => report.repaired.some((r) => r.copyId === l.copyId && r.newCopyId));
+  return report.lost.every((l) =>
+    report.repaired.some((r) => r.copyId === l.copyId && r.newCopyId && l.kind !== 'sidecar'),
+  );
 }
 
 const bytes = (n: number) =>

@@ -62,7 +62,20 @@ export class CheckCommand extends CommandRunner {
     const report: CheckReport = { ok: true, locations: [] };
     for (const location of locations) {
       const l = await this.checker.checkLocation(location, { minAgeMs, parallel });
-      if (options.repair && l.lost.length > 0) l.repaired = await this.repairs.repair(l.lost, waitMs);
+      if (options.repair && l.lost.length > 0) {
+        const copies = l.lost.filter((x) => x.kind !== 'sidecar');
+        l.repaired = [
+          ...(await this.repairs.repair(copies, waitMs)),
+          // A sidecar has no copy row of its own; its package copy is fine. Not rewritten automatically yet.
+          ...l.lost
+            .filter((x) => x.kind === 'sidecar')
+            .map((x) => ({
+              copyId: x.copyId,
+              newCopyId: null,
+              action: `sidecar ${x.key} ${x.reason}: not repaired (restore it from the other archive's copy of the package's sidecar, or re-archive)`,
+            })),
+        ];
+      }
       report.locations.push(l);
       report.ok &&= isClean(l, Boolean(options.repair));
     }

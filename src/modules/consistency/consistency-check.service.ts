@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
 import { DataLocation } from '../locations/data-location.entity';
 import { LocationType, StorageType } from '../locations/location-type';
+import { sidecarPath } from '../long-term-archive/package-sidecar';
 import { LIVE_COPY_STATUSES } from '../physical-copies/physical-copy.states';
 import { ListedObject, StorageBackend } from '../storage/storage-backend';
 import { StorageService } from '../storage/storage.service';
@@ -25,6 +26,8 @@ interface CopyRow {
   relativePath: string;
   size: number;
   sha256: string;
+  sidecarSize: number | null;
+  sidecarSha256: string | null;
 }
 
 const PAGE = 500;
@@ -92,13 +95,19 @@ export class ConsistencyCheckService {
   ): Promise<void> {
     let after = { path: '', id: '00000000-0000-0000-0000-000000000000' };
     for (;;) {
+      // A package's archive copy also answers for its sidecar, recorded with the upload that wrote both.
       const page: CopyRow[] = await this.dataSource.query(
-        `SELECT id, kind, coalesce(raw_data_file_id, raw_data_package_id, data_transfer_package_id) AS "objectId",
-                relative_path AS "relativePath", size::float8 AS size, sha256
-           FROM physical_copy
-          WHERE location_id = $1 AND status = ANY($2::copy_status[]) AND created_at < $3
-            AND (relative_path, id) > ($4, $5::uuid)
-          ORDER BY relative_path, id
+        `SELECT c.id, c.kind,
+                coalesce(c.raw_data_file_id, c.raw_data_package_id, c.data_transfer_package_id) AS "objectId",
+                c.relative_path AS "relativePath", c.size::float8 AS size, c.sha256,
+                t.sidecar_size AS "sidecarSize", t.sidecar_sha256 AS "sidecarSha256"
+           FROM physical_copy c
+           LEFT JOIN long_term_archive_transfer t
+                  ON c.kind = 'raw_data_package' AND t.raw_data_package_id = c.raw_data_package_id
+                 AND t.destination_location_id = c.location_id AND t.status = 'completed'
+          WHERE c.location_id = $1 AND c.status = ANY($2::copy_status[]) AND c.created_at < $3
+            AND (c.relative_path, c.id) > ($4, $5::uuid)
+          ORDER BY c.relative_path, c.id
           LIMIT $6`,
         [location.id, LIVE_COPY_STATUSES, startedAt, after.path, after.id, PAGE],
       );
@@ -107,15 +116,26 @@ export class ConsistencyCheckService {
         const inspection = await inspectCopy(backend, copy);
         report.copiesChecked++;
         report.bytesChecked += inspection.bytesRead;
-        if (inspection.loss && (await this.stillLive(copy.id))) {
+        const sidecar =
+          copy.sidecarSha256 && copy.sidecarSize !== null
+            ? await inspectCopy(backend, {
+                relativePath: sidecarPath(copy.relativePath),
+                size: copy.sidecarSize,
+                sha256: copy.sidecarSha256,
+              })
+            : null;
+        report.bytesChecked += sidecar?.bytesRead ?? 0;
+        if (!inspection.loss && !sidecar?.loss) return;
+        if (!(await this.stillLive(copy.id))) return;
+        const lost = { copyId: copy.id, kind: copy.kind, objectId: copy.objectId, key: copy.relativePath };
+        if (inspection.loss) report.lost.push({ ...lost, reason: inspection.loss });
+        if (sidecar?.loss)
           report.lost.push({
-            copyId: copy.id,
-            kind: copy.kind,
-            objectId: copy.objectId,
-            key: copy.relativePath,
-            reason: inspection.loss,
+            ...lost,
+            kind: 'sidecar',
+            key: sidecarPath(copy.relativePath),
+            reason: sidecar.loss,
           });
-        }
       });
       const last = page[page.length - 1];
       after = { path: last.relativePath, id: last.id };
