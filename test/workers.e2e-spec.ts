@@ -373,7 +373,7 @@ describe('workers bind exactly the queues of their locations (real processes, Po
     await proxies.pop()!.close();
     await waitFor(
       'the worker to release its queues',
-      () => /releasing 8 queues until the database is back/.test(worker.output()),
+      () => /releasing 10 queues until the database is back/.test(worker.output()),
       12_000,
     );
     const held = await monitoringJob(monitoring, id, 'during-second-outage');
