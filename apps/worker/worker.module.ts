@@ -22,6 +22,7 @@ import { MonitoringModule } from '../../src/modules/monitoring/monitoring.module
 import { AuthModule } from '../../src/modules/auth/auth.module';
 import { StorageModule } from '../../src/modules/storage/storage.module';
 import { MetricsModule } from '../../src/modules/metrics/metrics.module';
+import { ConsistencyModule } from '../../src/modules/consistency/consistency.module';
 import { BufferDataController } from '../../src/modules/transfers/http/buffer-data.controller';
 import { DatabaseConnector } from '../../src/modules/workers/database-connector.service';
 import { QueueBindingService } from '../../src/modules/workers/queue-binding.service';
@@ -59,6 +60,7 @@ export class WorkerModule {
         StagingModule,
         EventsModule,
         MonitoringModule,
+        ConsistencyModule,
         AuthModule,
         StorageModule,
         MetricsModule.forWorker(),

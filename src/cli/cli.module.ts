@@ -31,6 +31,9 @@ import {
 import { RouteService } from '../modules/routing/route.service';
 import { ResetCommand } from '../modules/recovery/reset.command';
 import { WorkResetService } from '../modules/recovery/work-reset.service';
+import { CheckCommand } from '../modules/consistency/check.command';
+import { ConsistencyCheckService } from '../modules/consistency/consistency-check.service';
+import { CopyRepairService } from '../modules/consistency/copy-repair.service';
 
 /** `ccat-dt`: every operator command; each domain module contributes its own commands. */
 @Module({
@@ -65,6 +68,9 @@ import { WorkResetService } from '../modules/recovery/work-reset.service';
     RouteAddCommand,
     RouteListCommand,
     RouteRemoveCommand,
+    ConsistencyCheckService,
+    CopyRepairService,
+    CheckCommand,
   ],
 })
 export class CliModule {}

@@ -5,6 +5,17 @@ import { CliModule } from './cli.module';
 
 type CommanderError = Error & { code?: string; exitCode?: number };
 
+/** Commander's own usage errors: exit 2, the usual code for "you called me wrong". */
+const USAGE_ERRORS = new Set([
+  'commander.unknownOption',
+  'commander.unknownCommand',
+  'commander.missingArgument',
+  'commander.optionMissingArgument',
+  'commander.missingMandatoryOptionValue',
+  'commander.invalidArgument',
+  'commander.excessArguments',
+]);
+
 const DATABASE_ERRORS = new Set(['3D000', '28P01', '28000', 'ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT']);
 
 function fail(err: Error & { code?: string }): never {
@@ -27,7 +38,7 @@ async function main(): Promise<void> {
       const shown = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(
         err.code ?? '',
       );
-      process.exit(shown ? 0 : (err.exitCode ?? 1));
+      process.exit(shown ? 0 : USAGE_ERRORS.has(err.code ?? '') ? 2 : (err.exitCode ?? 1));
     },
     serviceErrorHandler: fail,
   });

@@ -146,6 +146,24 @@ export class Environment {
   @Duration(100)
   ALERT_MANAGER_INTERVAL = 60_000;
 
+  /** How often lost copies found by the check or the fixity audit are handed to their location's worker. */
+  @Duration(100)
+  COPY_REPAIR_MANAGER_INTERVAL = 10_000;
+
+  /** How often the fixity audit plans re-hashes of archived copies (each cycle gets its share of the budget). */
+  @Duration(100)
+  FIXITY_MANAGER_INTERVAL = 300_000;
+
+  /** Bytes each long-term-archive location re-hashes per day at most; pro-rated per fixity cycle. */
+  @Transform(toBytes)
+  @IsInt({ message: 'FIXITY_BYTES_PER_DAY must be a size such as 1TiB, 500GB or a number of bytes' })
+  @Min(0)
+  FIXITY_BYTES_PER_DAY = 1024 ** 4;
+
+  /** `off` stops the fixity audit from planning new checks (those planned still run). */
+  @IsIn(['on', 'off'], { message: 'FIXITY_AUDIT must be on or off' })
+  FIXITY_AUDIT: 'on' | 'off' = 'on';
+
   /** How often the events manager moves committed events from the outbox to the Redis Stream (docs/events.md). */
   @Duration(100)
   EVENTS_RELAY_INTERVAL = 2_000;

@@ -1,3 +1,5 @@
+import { CopyRepair } from '../modules/consistency/copy-repair.entity';
+import { FixityCheck } from '../modules/consistency/fixity-check.entity';
 import { StagingJob, StagingJobPackage } from '../modules/staging/staging-job.entity';
 import { LocationUsage } from '../modules/monitoring/location-usage.entity';
 import { DataTransferRoute } from '../modules/routing/data-transfer-route.entity';
@@ -46,4 +48,6 @@ export const ENTITIES = [
   LocationUsage,
   DataTransferRoute,
   EventOutbox,
+  CopyRepair,
+  FixityCheck,
 ];

@@ -11,7 +11,7 @@ import { StorageService } from '../storage/storage.service';
 
 export interface Condition {
   key: string;
-  kind: 'file_not_safe' | 'failed' | 'no_worker' | 'disk_over_threshold';
+  kind: 'file_not_safe' | 'failed' | 'no_worker' | 'disk_over_threshold' | 'copy_lost';
   severity: 'critical' | 'warning';
   message: string;
   details: Record<string, unknown>;
@@ -34,6 +34,7 @@ export class AlertConditions {
       ...(await this.permanentFailures()),
       ...(await this.sitesWithoutWorker()),
       ...(await this.disksOverThreshold()),
+      ...(await this.lostCopies()),
     ];
   }
 
@@ -83,6 +84,40 @@ export class AlertConditions {
         });
     }
     return found;
+  }
+
+  /**
+   * Copies found lost (by `ccat-dt check --repair` or the fixity audit) and not yet replaced: one alert
+   * each, while its re-replication runs, and critical with the reason when no good copy was left.
+   */
+  private async lostCopies(): Promise<Condition[]> {
+    const rows: {
+      copyId: string;
+      path: string;
+      location: string;
+      status: string;
+      reason: string | null;
+      detectedBy: string;
+      lossReason: string;
+    }[] = await this.dataSource.query(
+      `SELECT c.id AS "copyId", c.relative_path AS path, s.short_name || '/' || l.name AS location,
+              r.status, r.failure_reason AS reason, r.detected_by AS "detectedBy", r.loss_reason AS "lossReason"
+         FROM copy_repair r JOIN physical_copy c ON c.id = r.lost_copy_id
+         JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
+        WHERE r.status <> 'completed'
+        ORDER BY r.created_at LIMIT 100`,
+    );
+    return rows.map((r) => ({
+      key: `copy_lost:${r.copyId}`,
+      kind: 'copy_lost' as const,
+      severity: 'critical' as const,
+      message:
+        `${r.path} at ${r.location} was found ${r.lossReason === 'missing' ? 'missing' : `with the wrong ${r.lossReason}`} by ${r.detectedBy}; ` +
+        (r.status === 'failed'
+          ? `it cannot be re-replicated: ${r.reason ?? 'no reason recorded'}`
+          : `re-replication from a good copy is ${r.status}`),
+      details: { copyId: r.copyId, path: r.path, location: r.location, repair: r.status, reason: r.reason },
+    }));
   }
 
   private async sitesWithoutWorker(): Promise<Condition[]> {

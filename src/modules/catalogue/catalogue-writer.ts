@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { transitionRow } from '../../common/transition-row';
-import { refreshLtaSiteCount } from '../long-term-archive/lta-site-count';
+import { refreshLtaSiteCount } from '../packages/lta-site-count';
 import { RawDataPackage } from '../packages/raw-data-package.entity';
 import { PackageState, packageStateMachine } from '../packages/raw-data-package.states';
 import { PhysicalCopyService } from '../physical-copies/physical-copy.service';

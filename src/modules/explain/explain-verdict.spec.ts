@@ -153,6 +153,30 @@ describe('verdictOf: why a file is not safe yet, in one sentence', () => {
     });
   });
 
+  it('an archive copy found lost is not safe while it is re-replicated', () => {
+    const f = facts({
+      ...archived,
+      archivedAt: ['cologne'],
+      copies: [
+        sourceCopy('present'),
+        {
+          kind: 'raw_data_package',
+          site: 'us',
+          location: 'lta',
+          locationType: 'long_term_archive',
+          path: 'primecam/field_1/pkg.tar',
+          status: 'lost',
+          history: [],
+        },
+      ],
+    });
+    expect(verdictOf(f)).toMatchObject({
+      stage: 'archive',
+      safe: false,
+      verdict: expect.stringContaining('us: its archive copy was found lost'),
+    });
+  });
+
   it('deletion paused', () => {
     const f = facts({
       ...archived,

@@ -103,6 +103,15 @@ export function verdictOf(f: ExplainFacts): { stage: string; safe: boolean; verd
     const why = missing.map((s) => {
       const a = f.archives.find((x) => x.site === s);
       const t = f.transfers.find((x) => x.toSite === s);
+      const lost = f.copies.some(
+        (c) =>
+          c.kind === 'raw_data_package' &&
+          c.locationType === 'long_term_archive' &&
+          c.site === s &&
+          c.status === 'lost',
+      );
+      if (lost)
+        return `${s}: its archive copy was found lost (ccat-dt check or the fixity audit) and is re-replicated`;
       if (a?.status === 'failed')
         return `${s}: archive upload failed (${retry(a.retries)}): ${a.failureReason ?? 'no reason recorded'}`;
       if (a) return `${s}: archive upload ${a.status}`;

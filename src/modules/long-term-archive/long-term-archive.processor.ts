@@ -11,6 +11,7 @@ import { RawDataPackage } from '../packages/raw-data-package.entity';
 import { PackageState, packageStateMachine } from '../packages/raw-data-package.states';
 import { PhysicalCopyService } from '../physical-copies/physical-copy.service';
 import { CopyKind } from '../physical-copies/physical-copy.states';
+import { refreshLtaSiteCount } from '../packages/lta-site-count';
 import { HandlesOperation, OperationHandler } from '../queues/operation-handler';
 import { OperationType } from '../queues/operation-type';
 import { TaskPayload } from '../queues/queue-descriptor';
@@ -24,7 +25,6 @@ import { LongTermArchiveTransfer } from './long-term-archive-transfer.entity';
 import { longTermArchiveTransferStatusMachine } from './long-term-archive-transfer.states';
 import { serializeSidecar, sidecarDigest, sidecarPath } from './package-sidecar';
 import { loadPackageSidecar } from './package-sidecar.queries';
-import { refreshLtaSiteCount } from './lta-site-count';
 import { directRouteJoins } from '../routing/data-transfer-route.entity';
 import { recordFileEvent } from '../events/record-file-event';
 

@@ -30,18 +30,19 @@ import { CopyKind, CopyStatus } from './physical-copy.states';
   `(kind = 'raw_data_file') = (raw_data_file_id IS NOT NULL) AND (kind = 'raw_data_package') = (raw_data_package_id IS NOT NULL) AND (kind = 'data_transfer_package') = (data_transfer_package_id IS NOT NULL)`,
 )
 @Check('ck_physical_copy_sha256', `sha256 ~ '^[0-9a-f]{64}$'`)
-// At most one live copy of a thing per location: a retried copy task cannot leave a duplicate row.
+// At most one live copy of a thing per location: a retried copy task cannot leave a duplicate row. A lost
+// copy stays as the record of the loss beside the copy that replaced it.
 @Index('uq_physical_copy_live_file', ['rawDataFileId', 'locationId'], {
   unique: true,
-  where: `raw_data_file_id IS NOT NULL AND status <> 'deleted'`,
+  where: `raw_data_file_id IS NOT NULL AND status NOT IN ('deleted', 'lost')`,
 })
 @Index('uq_physical_copy_live_package', ['rawDataPackageId', 'locationId'], {
   unique: true,
-  where: `raw_data_package_id IS NOT NULL AND status <> 'deleted'`,
+  where: `raw_data_package_id IS NOT NULL AND status NOT IN ('deleted', 'lost')`,
 })
 @Index('uq_physical_copy_live_transfer_package', ['dataTransferPackageId', 'locationId'], {
   unique: true,
-  where: `data_transfer_package_id IS NOT NULL AND status <> 'deleted'`,
+  where: `data_transfer_package_id IS NOT NULL AND status NOT IN ('deleted', 'lost')`,
 })
 // "Where is every copy of this file/package": the unique indexes above leave deleted copies out.
 @Index('ix_physical_copy_file', ['rawDataFileId'], { where: 'raw_data_file_id IS NOT NULL' })
@@ -51,6 +52,12 @@ import { CopyKind, CopyStatus } from './physical-copy.states';
   where: `status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_possible', 'deletion_failed')`,
 })
 @Index('ix_physical_copy_location_status', ['locationId', 'status'])
+// "Which copy are these bytes?": the consistency check looks up each object it lists in storage.
+@Index('ix_physical_copy_location_path', ['locationId', 'relativePath'])
+// The fixity audit takes the least recently checked present copies of a location first, never checked first:
+// (location_id, last_fixity_at NULLS FIRST, created_at) WHERE status = 'present', made by its migration
+// (TypeORM cannot say NULLS FIRST).
+@Index('ix_physical_copy_fixity_order', { synchronize: false })
 export class PhysicalCopy {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -98,6 +105,10 @@ export class PhysicalCopy {
 
   @Column({ type: 'timestamptz' })
   verifiedAt!: Date;
+
+  /** When the fixity audit last re-hashed this copy (the checks themselves are in fixity_check); null: never. */
+  @Column({ type: 'timestamptz', nullable: true })
+  lastFixityAt!: Date | null;
 
   @Column({ type: 'text', nullable: true })
   claimedBy!: string | null;

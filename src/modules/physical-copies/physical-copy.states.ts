@@ -10,6 +10,11 @@ export enum CopyStatus {
   DELETION_POSSIBLE = 'deletion_possible',
   DELETED = 'deleted',
   DELETION_FAILED = 'deletion_failed',
+  /**
+   * The bytes are not where the copy says, or not what they should be (found by `ccat-dt check` or the
+   * fixity audit). Final, like DELETED: the copy counts for nothing, and a re-replication records a new one.
+   */
+  LOST = 'lost',
 }
 
 /** What a copy is a copy of. */
@@ -25,16 +30,18 @@ const C = CopyStatus;
  * A copy is born PRESENT (bytes verified where they now live) or STAGED. The only way out is the
  * deletion walk: scheduled -> in progress -> deleted or failed (and failed is scheduled again). A
  * scheduled deletion can be called off (pause, or the rule no longer holds), back to what it was;
- * recovery returns a deletion whose worker died to scheduled. Deleted is final.
+ * recovery returns a deletion whose worker died to scheduled. Deleted is final. A copy whose bytes are
+ * found missing or wrong while they should be there is LOST, also final.
  */
 export const copyStatusMachine = new StateMachine<CopyStatus>('PhysicalCopy', [C.PRESENT, C.STAGED], {
-  [C.PRESENT]: [C.DELETION_SCHEDULED, C.DELETION_POSSIBLE],
-  [C.STAGED]: [C.DELETION_SCHEDULED],
-  [C.DELETION_POSSIBLE]: [C.DELETION_SCHEDULED, C.PRESENT],
-  [C.DELETION_SCHEDULED]: [C.DELETION_IN_PROGRESS, C.PRESENT, C.STAGED, C.DELETION_POSSIBLE],
+  [C.PRESENT]: [C.DELETION_SCHEDULED, C.DELETION_POSSIBLE, C.LOST],
+  [C.STAGED]: [C.DELETION_SCHEDULED, C.LOST],
+  [C.DELETION_POSSIBLE]: [C.DELETION_SCHEDULED, C.PRESENT, C.LOST],
+  [C.DELETION_SCHEDULED]: [C.DELETION_IN_PROGRESS, C.PRESENT, C.STAGED, C.DELETION_POSSIBLE, C.LOST],
   [C.DELETION_IN_PROGRESS]: [C.DELETED, C.DELETION_FAILED, C.DELETION_SCHEDULED],
-  [C.DELETION_FAILED]: [C.DELETION_SCHEDULED],
+  [C.DELETION_FAILED]: [C.DELETION_SCHEDULED, C.LOST],
   [C.DELETED]: [],
+  [C.LOST]: [],
 });
 
 /** Statuses in which the bytes are (still) where the copy says. */

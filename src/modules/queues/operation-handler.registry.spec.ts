@@ -18,6 +18,8 @@ import { StagingProcessor } from '../staging/staging.processor';
 import { HttpTransferService } from '../transfers/http/http-transfer.service';
 import { DeletionSwitchService } from '../deletion/deletion-switch.service';
 import { MonitoringProcessor } from '../monitoring/monitoring.processor';
+import { CopyRepairProcessor } from '../consistency/copy-repair.processor';
+import { FixityProcessor } from '../consistency/fixity.processor';
 
 /** Stands in for the built stages other than packaging, so each test varies packaging alone. */
 @Injectable()
@@ -76,9 +78,27 @@ class FakeMonitoring implements OperationHandler {
   }
 }
 
+@Injectable()
+@HandlesOperation(OperationType.COPY_REPAIR)
+class FakeCopyRepair implements OperationHandler {
+  async handle() {
+    return 'repaired';
+  }
+}
+
+@Injectable()
+@HandlesOperation(OperationType.FIXITY)
+class FakeFixity implements OperationHandler {
+  async handle() {
+    return 'checked';
+  }
+}
+
 /** Every operation but packaging, with a stand-in handler. */
 const OTHER_HANDLERS = [
   FakeMonitoring,
+  FakeCopyRepair,
+  FakeFixity,
   FakeStaging,
   FakeBundling,
   FakeTransfer,
@@ -162,6 +182,8 @@ describe('OperationHandlerRegistry', () => {
       DeletionProcessor,
       StagingProcessor,
       MonitoringProcessor,
+      CopyRepairProcessor,
+      FixityProcessor,
       { provide: DataSource, useValue: {} },
       { provide: StorageService, useValue: {} },
       { provide: PhysicalCopyService, useValue: {} },

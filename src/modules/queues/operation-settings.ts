@@ -42,6 +42,9 @@ export const OPERATION_SETTINGS: Readonly<Record<OperationType, OperationSetting
   [OperationType.LONG_TERM_ARCHIVE_TRANSFER]: byteWork(4, 2),
   [OperationType.STAGING]: byteWork(2, 2),
   [OperationType.DELETION]: { ...byteWork(8, 1), backoffMs: 10_000 },
+  [OperationType.COPY_REPAIR]: byteWork(2, 2),
+  // Reads only; a few at once so an audit never crowds out the archive uploads on the same worker.
+  [OperationType.FIXITY]: byteWork(2, 2),
   [OperationType.MONITORING]: {
     ...byteWork(1, 1),
     attempts: 1,

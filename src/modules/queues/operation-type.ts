@@ -10,20 +10,25 @@ export enum OperationType {
   STAGING = 'staging',
   DELETION = 'deletion',
   MONITORING = 'monitoring',
+  /** Re-replicating a lost copy into its location from a verified copy elsewhere. */
+  COPY_REPAIR = 'copy_repair',
+  /** Re-hashing an archived copy (the fixity audit). */
+  FIXITY = 'fixity',
 }
 
 const O = OperationType;
 
 /** Which operations have a queue at a location of each type (the spec's operation/location matrix). */
 export const QUEUE_OPERATIONS_BY_LOCATION_TYPE: Readonly<Record<LocationType, readonly OperationType[]>> = {
-  [LocationType.SOURCE]: [O.RAW_DATA_PACKAGE_CREATION, O.DELETION, O.MONITORING],
+  [LocationType.SOURCE]: [O.RAW_DATA_PACKAGE_CREATION, O.DELETION, O.MONITORING, O.COPY_REPAIR],
   [LocationType.BUFFER]: [
     O.DATA_TRANSFER_PACKAGE_CREATION,
     O.DATA_TRANSFER,
     O.DATA_TRANSFER_UNPACKING,
     O.DELETION,
     O.MONITORING,
+    O.COPY_REPAIR,
   ],
-  [LocationType.LONG_TERM_ARCHIVE]: [O.LONG_TERM_ARCHIVE_TRANSFER, O.MONITORING],
-  [LocationType.PROCESSING]: [O.STAGING, O.DELETION, O.MONITORING],
+  [LocationType.LONG_TERM_ARCHIVE]: [O.LONG_TERM_ARCHIVE_TRANSFER, O.MONITORING, O.COPY_REPAIR, O.FIXITY],
+  [LocationType.PROCESSING]: [O.STAGING, O.DELETION, O.MONITORING, O.COPY_REPAIR],
 };

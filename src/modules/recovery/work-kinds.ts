@@ -1,4 +1,7 @@
 import { ObjectLiteral, EntityTarget } from 'typeorm';
+import { CopyRepair } from '../consistency/copy-repair.entity';
+import { copyRepairStatusMachine, fixityCheckStatusMachine } from '../consistency/copy-repair.states';
+import { FixityCheck } from '../consistency/fixity-check.entity';
 import { OperationStatus } from '../../common/operation-status';
 import { StateMachine } from '../../common/state-machine';
 import { LongTermArchiveTransfer } from '../long-term-archive/long-term-archive-transfer.entity';
@@ -96,6 +99,26 @@ export const WORK_KINDS: WorkKind[] = [
     locationColumn: 'destination_location_id',
     operation: OperationType.STAGING,
     machine: stagingJobStatusMachine,
+  },
+  {
+    name: 'repair',
+    table: 'copy_repair',
+    entity: CopyRepair,
+    statusColumn: status,
+    retryColumn: retries,
+    locationColumn: 'location_id',
+    operation: OperationType.COPY_REPAIR,
+    machine: copyRepairStatusMachine,
+  },
+  {
+    name: 'fixity',
+    table: 'fixity_check',
+    entity: FixityCheck,
+    statusColumn: status,
+    retryColumn: retries,
+    locationColumn: 'location_id',
+    operation: OperationType.FIXITY,
+    machine: fixityCheckStatusMachine,
   },
 ];
 

@@ -129,7 +129,7 @@ describe('DiskStorage (real filesystem)', () => {
     symlinkSync(join(base, 'outside'), join(root, 'a', 'link'));
     const all = async (prefix?: string) => {
       const found: { path: string; size: number }[] = [];
-      for await (const o of storage.list(prefix)) found.push(o);
+      for await (const { path, size } of storage.list(prefix)) found.push({ path, size });
       return found.sort((x, y) => x.path.localeCompare(y.path));
     };
     expect(await all()).toEqual([

@@ -1,7 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, realpath, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
+import {
+  lstat,
+  mkdir,
+  open,
+  opendir,
+  readdir,
+  realpath,
+  rename,
+  rm,
+  stat,
+  statfs,
+  unlink,
+} from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -92,26 +104,29 @@ export class DiskStorage implements StorageBackend {
     if (full) await rm(full);
   }
 
+  /** Regular files below the root, depth first, one directory handle open per level; links are not followed. */
   async *list(prefix = ''): AsyncIterable<ListedObject> {
-    const realRoot = await realpath(this.root);
-    // Walks the directories the prefix could be in; a link is neither followed nor listed (it could point
-    // out of the root).
-    const walk = async function* (dir: string, rel: string): AsyncIterable<ListedObject> {
-      const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return [];
+    // Only the directories the prefix could be in are walked.
+    const mayHold = (dir: string) => prefix.startsWith(`${dir}/`) || dir.startsWith(prefix);
+    const pending = [''];
+    while (pending.length > 0) {
+      const dir = pending.pop()!;
+      const handle = await opendir(join(this.root, dir)).catch((err: NodeJS.ErrnoException) => {
+        // A directory removed while we walk (a deletion, a cleaned-up staging area) has nothing left to list.
+        if (err.code === 'ENOENT') return null;
         throw err;
       });
-      for (const e of entries) {
-        const path = rel ? `${rel}/${e.name}` : e.name;
-        if (e.isDirectory() && (prefix.startsWith(`${path}/`) || path.startsWith(prefix))) {
-          yield* walk(join(dir, e.name), path);
-        } else if (e.isFile() && path.startsWith(prefix)) {
-          const s = await stat(join(dir, e.name)).catch(() => null);
-          if (s) yield { path, size: s.size };
+      if (!handle) continue;
+      for await (const entry of handle) {
+        const path = dir ? `${dir}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) {
+          if (mayHold(path)) pending.push(path);
+        } else if (entry.isFile() && path.startsWith(prefix)) {
+          const s = await lstat(join(this.root, path)).catch(() => null);
+          if (s?.isFile()) yield { path, size: s.size, modifiedAt: s.mtime };
         }
       }
-    };
-    yield* walk(realRoot, '');
+    }
   }
 
   async space(): Promise<{ freeBytes: number; totalBytes: number }> {

@@ -2,8 +2,8 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
   NotFound,
+  paginateListObjectsV2,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
@@ -134,22 +134,23 @@ export class S3Storage implements StorageBackend {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: this.key(path) }));
   }
 
-  async *list(prefix = ''): AsyncIterable<ListedObject> {
-    const base = this.settings.prefix ?? '';
-    let token: string | undefined;
-    do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({
-          Bucket: this.settings.bucket,
-          Prefix: `${base}${prefix}`,
-          ContinuationToken: token,
-        }),
-      );
+  /** The objects below the prefix, a list page (up to 1000) at a time. Unfinished multipart uploads are not objects. */
+  async *list(below = ''): AsyncIterable<ListedObject> {
+    const prefix = this.settings.prefix ?? '';
+    const pages = paginateListObjectsV2(
+      { client: this.client, pageSize: 1000 },
+      { Bucket: this.settings.bucket, Prefix: `${prefix}${below}` || undefined },
+    );
+    for await (const page of pages) {
       for (const o of page.Contents ?? []) {
-        if (o.Key?.startsWith(base)) yield { path: o.Key.slice(base.length), size: o.Size ?? 0 };
+        if (!o.Key) continue;
+        yield {
+          path: o.Key.slice(prefix.length),
+          size: o.Size ?? 0,
+          modifiedAt: o.LastModified ?? new Date(0),
+        };
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
   }
 
   async space(): Promise<null> {

@@ -6,16 +6,18 @@ export interface Expected {
   sha256?: string;
 }
 
-/** One object found by listing a location: its path inside the location and its size. */
-export interface ListedObject {
-  path: string;
-  size: number;
-}
-
 export interface ObjectInfo {
   size: number;
   /** The SHA-256 recorded with the object when we wrote it (S3 metadata); absent on disk. */
   sha256?: string;
+}
+
+/** An object found by listing a location. */
+export interface ListedObject {
+  /** Relative to the location's root (or prefix), as copies record it. */
+  path: string;
+  size: number;
+  modifiedAt: Date;
 }
 
 /**
@@ -32,9 +34,9 @@ export interface StorageBackend {
   digest(path: string): Promise<Digest>;
   delete(path: string): Promise<void>;
   /**
-   * Every object below `prefix` (a path prefix inside the location, '' for all), in no promised order:
-   * what is really there, for the catalogue rebuild and the consistency check. On disk only regular files,
-   * never following links.
+   * Every object of the location below `prefix` ('' for all), page by page (a directory walk, S3 list
+   * pages), in no particular order: constant memory however many there are. Temporary names of writes in
+   * progress are listed too; on disk only regular files, and links are never followed.
    */
   list(prefix?: string): AsyncIterable<ListedObject>;
   /** Free and total bytes where that means something (disk); null for object stores. */

@@ -2,8 +2,9 @@ import { EntityManager } from 'typeorm';
 import { LIVE_COPY_STATUSES } from '../physical-copies/physical-copy.states';
 
 /**
- * Recounts the sites that hold a live long-term-archive copy of a package (what the deletion rules ask
- * for) and stores it; returns the count. Runs in the caller's transaction, after the copy was recorded.
+ * Recounts the long-term-archive sites holding a live copy of the package, in the caller's transaction:
+ * after an archive copy is made, and after one is found lost (a package whose only archive copy is lost
+ * must not count as safe). Returns the new count.
  */
 export async function refreshLtaSiteCount(tx: EntityManager, packageId: string): Promise<number> {
   // TypeORM returns [rows, count] for an UPDATE.

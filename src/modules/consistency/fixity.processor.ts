@@ -1,0 +1,124 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Job } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { OperationStatus } from '../../common/operation-status';
+import { getProcessName } from '../../common/process-name';
+import { transitionRow } from '../../common/transition-row';
+import { DataLocation } from '../locations/data-location.entity';
+import { fixityBytesVerified, fixityChecks, fixityFailures } from '../metrics/fixity-metrics';
+import { PhysicalCopy } from '../physical-copies/physical-copy.entity';
+import { declareCopyAuthor } from '../physical-copies/physical-copy.service';
+import { CopyStatus } from '../physical-copies/physical-copy.states';
+import { HandlesOperation, OperationHandler } from '../queues/operation-handler';
+import { OperationType } from '../queues/operation-type';
+import { TaskPayload } from '../queues/queue-descriptor';
+import { runClaimedWork } from '../queues/run-claimed-work';
+import { StorageService } from '../storage/storage.service';
+import { inspectCopy } from './copy-inspection';
+import { fixityCheckStatusMachine } from './copy-repair.states';
+import { FixityCheck } from './fixity-check.entity';
+import { markLost } from './lost-copies';
+
+type Outcome = { copy: string; ok: boolean; bytes: number } | { skipped: string };
+
+/**
+ * The fixity audit's worker side, on the archive location's queue: re-hashes one copy by streaming it
+ * through the storage layer and records what it found. A copy that is missing or differs is marked LOST
+ * in the same transaction and its re-replication planned (the copy repair manager hands it on); the
+ * copy_lost alert tells operators.
+ */
+@Injectable()
+@HandlesOperation(OperationType.FIXITY)
+export class FixityProcessor implements OperationHandler {
+  private readonly logger = new Logger(FixityProcessor.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly storage: StorageService,
+  ) {}
+
+  handle(payload: TaskPayload, context?: { job: Job<TaskPayload> }): Promise<Outcome> {
+    return runClaimedWork({
+      dataSource: this.dataSource,
+      entity: FixityCheck,
+      machine: fixityCheckStatusMachine,
+      payload,
+      context,
+      work: (row) => this.check(row),
+    });
+  }
+
+  private async check(row: FixityCheck): Promise<Outcome> {
+    const m = this.dataSource.manager;
+    const copy = await m.findOneByOrFail(PhysicalCopy, { id: row.copyId });
+    const location = await m.findOneOrFail(DataLocation, {
+      where: { id: row.locationId },
+      relations: { site: true },
+    });
+    const labels = { site: location.site?.shortName ?? '', location: location.name };
+    if (copy.status !== CopyStatus.PRESENT) {
+      await this.dataSource.transaction((tx) =>
+        transitionRow(
+          tx,
+          FixityCheck,
+          row.id,
+          'status',
+          fixityCheckStatusMachine,
+          OperationStatus.COMPLETED,
+          {
+            failureReason: `not checked: the copy is ${copy.status}`,
+          },
+        ),
+      );
+      return { skipped: `copy ${copy.id} is ${copy.status}` };
+    }
+    const started = Date.now();
+    const inspection = await inspectCopy(this.storage.backendFor(location), copy);
+    const durationMs = Date.now() - started;
+    const ok = inspection.loss === null;
+    await this.dataSource.transaction(async (tx) => {
+      await transitionRow(
+        tx,
+        FixityCheck,
+        row.id,
+        'status',
+        fixityCheckStatusMachine,
+        OperationStatus.COMPLETED,
+        {
+          checkedAt: new Date(),
+          ok,
+          sizeFound: inspection.found?.size ?? null,
+          sha256Found: inspection.found?.sha256 ?? null,
+          durationMs,
+          failureReason: null,
+        },
+      );
+      await declareCopyAuthor(tx, { actor: getProcessName(), reason: 'fixity check' });
+      await tx.query(
+        `UPDATE physical_copy SET last_fixity_at = now(), verified_at = CASE WHEN $2 THEN now() ELSE verified_at END
+          WHERE id = $1`,
+        [copy.id, ok],
+      );
+      if (!ok) {
+        await markLost(tx, {
+          copyId: copy.id,
+          reason: inspection.loss!,
+          detectedBy: 'fixity',
+          details: inspection.found
+            ? `found ${inspection.found.size} bytes${inspection.found.sha256 ? `, sha256 ${inspection.found.sha256}` : ''}`
+            : 'no object',
+        });
+      }
+    });
+    fixityBytesVerified.inc(labels, inspection.bytesRead);
+    fixityChecks.inc({ ...labels, result: ok ? 'ok' : 'lost' });
+    if (!ok) {
+      fixityFailures.inc(labels);
+      this.logger.error(
+        `fixity: ${copy.relativePath} at ${labels.site}/${labels.location} is ${inspection.loss === 'missing' ? 'missing' : `of the wrong ${inspection.loss}`}; marked lost, re-replication planned`,
+      );
+    }
+    return { copy: copy.id, ok, bytes: inspection.bytesRead };
+  }
+}
