@@ -39,7 +39,9 @@ export async function generateHistory(url: string, options: HistoryOptions): Pro
   const steps: HistoryStep[] = [];
   const run = async (step: string, sql: string, params?: unknown[]) => {
     const started = process.hrtime.bigint();
-    const result = await db.query(sql, params);
+    const result = await db.query(sql, params).catch((err: Error) => {
+      throw new Error(`generating ${step}: ${err.message}`);
+    });
     steps.push({ step, rows: result.rowCount ?? 0, ms: Number(process.hrtime.bigint() - started) / 1e6 });
   };
   try {
@@ -50,6 +52,13 @@ export async function generateHistory(url: string, options: HistoryOptions): Pro
     await run('packages plan', PLAN_SQL, [packages, options.filesPerPackage, PACKAGES_PER_BUNDLE]);
     await db.query(`CREATE UNIQUE INDEX ON plan (p); ANALYZE plan`);
     for (const [step, sql] of STEPS) await run(step, sql);
+    // The catalogue's totals, which the (disabled) triggers would have kept.
+    const [{ totals }] = (await db.query(`SELECT to_regclass('raw_data_file_totals') AS totals`)).rows;
+    if (totals)
+      await run(
+        'raw_data_file_totals',
+        `INSERT INTO raw_data_file_totals (shard, files, bytes) SELECT 0, count(*), sum(size) FROM raw_data_file`,
+      );
     await db.query(`SET session_replication_role = DEFAULT`);
     await run('vacuum analyze', 'VACUUM ANALYZE');
   } finally {
@@ -105,7 +114,7 @@ const STEPS: [string, string][] = [
     `INSERT INTO raw_data_file (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id,
                                 source_location_id, raw_data_package_id, file_created_at, file_type, created_at)
      SELECT md5('file' || (p * files + n))::uuid, instrument || '/' || unit_id || '/' || module || '/scan_' || n || '.fits',
-            10000000 + ((p * files + n) * 7919) % 50000000, ${hex64("'file' || (p * files + n)")},
+            10000000 + ((p * files + n)::bigint * 7919) % 50000000, ${hex64("'file' || (p * files + n)")},
             unit_id, module_id, loc.source, id,
             at - interval '1 hour' + make_interval(secs => n), 'fits', at - interval '1 hour' + make_interval(secs => n)
        FROM plan, loc, generate_series(0, files - 1) n`,

@@ -12,6 +12,7 @@ import { StagingJobs1795557576866 } from '../migrations/1795557576866-StagingJob
 import { LocationUsage1795557983579 } from '../migrations/1795557983579-LocationUsage';
 import { DataTransferRoutes1795558771547 } from '../migrations/1795558771547-DataTransferRoutes';
 import { EventOutbox1795562315922 } from '../migrations/1795562315922-EventOutbox';
+import { ScaleIndexes1795566305513 } from '../migrations/1795566305513-ScaleIndexes';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -30,4 +31,5 @@ export const MIGRATIONS: Function[] = [
   LocationUsage1795557983579,
   DataTransferRoutes1795558771547,
   EventOutbox1795562315922,
+  ScaleIndexes1795566305513,
 ];

@@ -18,6 +18,8 @@ import type { RawDataPackage } from '../packages/raw-data-package.entity';
   where: 'raw_data_package_id IS NULL',
 })
 @Index('ix_raw_data_file_package', ['rawDataPackageId'], { where: 'raw_data_package_id IS NOT NULL' })
+// The files of one obs unit (explain's last file of a unit still observing), not a scan of every file.
+@Index('ix_raw_data_file_unit', ['executedObsUnitId', 'createdAt'])
 export class RawDataFile {
   @PrimaryColumn('uuid')
   id!: string;
