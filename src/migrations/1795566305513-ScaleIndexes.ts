@@ -4,7 +4,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * What bench/scale found with a million files of history (docs/BENCHMARKS.md): queries that read the
  * whole history where they want the few live rows. Partial indexes on the live states: packages not yet
  * safe, failed work of each kind (the alerts), staging jobs whose retention will end; the files of an obs
- * unit (explain); and the catalogue's totals kept by triggers (raw_data_file_totals), so the status
+ * unit (explain), a package's files by age; and the catalogue's totals kept by triggers (raw_data_file_totals), so the status
  * screen no longer counts every file ever registered.
  */
 export class ScaleIndexes1795566305513 implements MigrationInterface {
@@ -31,6 +31,10 @@ export class ScaleIndexes1795566305513 implements MigrationInterface {
     );
     await queryRunner.query(
       `CREATE INDEX "ix_raw_data_file_unit" ON "raw_data_file" ("executed_obs_unit_id", "created_at") `,
+    );
+    await queryRunner.query(`DROP INDEX "public"."ix_raw_data_file_package"`);
+    await queryRunner.query(
+      `CREATE INDEX "ix_raw_data_file_package" ON "raw_data_file" ("raw_data_package_id", "created_at") WHERE raw_data_package_id IS NOT NULL`,
     );
     await queryRunner.query(
       `CREATE INDEX "ix_data_transfer_package_failed" ON "data_transfer_package" ("updated_at") WHERE status = 'failed'`,
@@ -82,6 +86,10 @@ export class ScaleIndexes1795566305513 implements MigrationInterface {
     await queryRunner.query(`DROP TABLE "raw_data_file_totals"`);
     await queryRunner.query(`DROP INDEX "public"."ix_data_transfer_failed"`);
     await queryRunner.query(`DROP INDEX "public"."ix_data_transfer_package_failed"`);
+    await queryRunner.query(`DROP INDEX "public"."ix_raw_data_file_package"`);
+    await queryRunner.query(
+      `CREATE INDEX "ix_raw_data_file_package" ON "raw_data_file" ("raw_data_package_id") WHERE raw_data_package_id IS NOT NULL`,
+    );
     await queryRunner.query(`DROP INDEX "public"."ix_raw_data_file_unit"`);
     await queryRunner.query(`DROP INDEX "public"."ix_long_term_archive_transfer_failed"`);
     await queryRunner.query(`DROP INDEX "public"."ix_staging_job_failed"`);
