@@ -4,7 +4,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * What bench/scale found with a million files of history (docs/BENCHMARKS.md): queries that read the
  * whole history where they want the few live rows. Partial indexes on the live states: packages not yet
  * safe, failed work of each kind (the alerts), staging jobs whose retention will end; the files of an obs
- * unit (explain), a package's files by age; and the catalogue's totals kept by triggers (raw_data_file_totals), so the status
+ * unit (explain), a package's files by age, the live copies of a location; and the catalogue's totals kept by triggers (raw_data_file_totals), so the status
  * screen no longer counts every file ever registered.
  */
 export class ScaleIndexes1795566305513 implements MigrationInterface {
@@ -35,6 +35,9 @@ export class ScaleIndexes1795566305513 implements MigrationInterface {
     await queryRunner.query(`DROP INDEX "public"."ix_raw_data_file_package"`);
     await queryRunner.query(
       `CREATE INDEX "ix_raw_data_file_package" ON "raw_data_file" ("raw_data_package_id", "created_at") WHERE raw_data_package_id IS NOT NULL`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX "ix_physical_copy_live_location" ON "physical_copy" ("location_id", "status", "size") WHERE status <> 'deleted'`,
     );
     await queryRunner.query(
       `CREATE INDEX "ix_data_transfer_package_failed" ON "data_transfer_package" ("updated_at") WHERE status = 'failed'`,
@@ -86,6 +89,7 @@ export class ScaleIndexes1795566305513 implements MigrationInterface {
     await queryRunner.query(`DROP TABLE "raw_data_file_totals"`);
     await queryRunner.query(`DROP INDEX "public"."ix_data_transfer_failed"`);
     await queryRunner.query(`DROP INDEX "public"."ix_data_transfer_package_failed"`);
+    await queryRunner.query(`DROP INDEX "public"."ix_physical_copy_live_location"`);
     await queryRunner.query(`DROP INDEX "public"."ix_raw_data_file_package"`);
     await queryRunner.query(
       `CREATE INDEX "ix_raw_data_file_package" ON "raw_data_file" ("raw_data_package_id") WHERE raw_data_package_id IS NOT NULL`,

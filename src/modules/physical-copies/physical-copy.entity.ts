@@ -51,6 +51,9 @@ import { CopyKind, CopyStatus } from './physical-copy.states';
   where: `status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_possible', 'deletion_failed')`,
 })
 @Index('ix_physical_copy_location_status', ['locationId', 'status'])
+// The live copies of each location with their status and size: what the status screen sums, from the
+// index alone, not every copy the location ever held.
+@Index('ix_physical_copy_live_location', ['locationId', 'status', 'size'], { where: `status <> 'deleted'` })
 export class PhysicalCopy {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

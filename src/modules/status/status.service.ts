@@ -36,12 +36,6 @@ export interface PipelineStatus {
 }
 
 /**
- * Every copy status but DELETED: the copies joined per location, listed so that the index on
- * (location_id, status) reads only them, not every copy the location ever held.
- */
-const LIVE_STATUSES = `('present', 'staged', 'deletion_possible', 'deletion_scheduled', 'deletion_in_progress', 'deletion_failed')`;
-
-/**
  * The pipeline on one page: what `ccat-dt status` prints and what alerts are computed from. Counts come
  * from the database, liveness from the heartbeats in Redis.
  */
@@ -75,15 +69,17 @@ export class StatusService {
                   WHERE status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_failed') GROUP BY 2
        ORDER BY 1, 2`,
     );
+    // Live copies only, read from the partial index ix_physical_copy_live_location alone (status and size
+    // are in it): not every copy each location ever held.
     const copies = await this.dataSource.query(
       `SELECT s.short_name AS site, l.name AS location, l.location_type::text AS type,
-              count(c.id) FILTER (WHERE c.status IN ('present', 'staged', 'deletion_possible'))::int AS present,
+              count(c.status) FILTER (WHERE c.status IN ('present', 'staged', 'deletion_possible'))::int AS present,
               coalesce(sum(c.size) FILTER (WHERE c.status IN ('present', 'staged', 'deletion_possible')), 0)::float8 AS bytes,
-              count(c.id) FILTER (WHERE c.status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_failed'))::int AS deleting,
+              count(c.status) FILTER (WHERE c.status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_failed'))::int AS deleting,
               max(CASE WHEN u.total_bytes > 0 THEN 100.0 * (u.total_bytes - u.free_bytes) / u.total_bytes END)::float8 AS "usedPercent",
               max(l.disk_usage_threshold_percent)::float8 AS threshold
          FROM data_location l JOIN site s ON s.id = l.site_id
-         LEFT JOIN physical_copy c ON c.location_id = l.id AND c.status IN ${LIVE_STATUSES}
+         LEFT JOIN physical_copy c ON c.location_id = l.id AND c.status <> 'deleted'
          LEFT JOIN location_usage u ON u.location_id = l.id
         GROUP BY s.short_name, l.name, l.location_type ORDER BY 1, 2`,
     );
