@@ -64,7 +64,8 @@ function measure(url: string, dataRoot: string, label: string): Run {
   console.log(
     `\n[${label}] managers in process: warm-up, ${CYCLES} idle cycles each, ${NEW_FILE_ROUNDS} rounds of new files`,
   );
-  const out = join(dataRoot, `run-${label.replace(/\W+/g, '_')}.json`);
+  // Kept after the run: the figures of a long measurement outlive a failure of the next one.
+  const out = join(tmpdir(), `ccat-bench-scale-${label.replace(/\W+/g, '_')}.json`);
   const child = spawnSync(process.execPath, [join(__dirname, 'measure-run.js'), out], {
     env: {
       ...process.env,
@@ -78,6 +79,7 @@ function measure(url: string, dataRoot: string, label: string): Run {
     stdio: 'inherit',
   });
   if (child.status !== 0) throw new Error(`measuring ${label} failed (${child.status})`);
+  console.log(`  (figures in ${out})`);
   return JSON.parse(readFileSync(out, 'utf8')) as Run;
 }
 
