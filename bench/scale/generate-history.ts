@@ -57,7 +57,8 @@ export async function generateHistory(url: string, options: HistoryOptions): Pro
     if (totals)
       await run(
         'raw_data_file_totals',
-        `INSERT INTO raw_data_file_totals (shard, files, bytes) SELECT 0, count(*), sum(size) FROM raw_data_file`,
+        `DELETE FROM raw_data_file_totals;
+         INSERT INTO raw_data_file_totals (shard, files, bytes) SELECT 0, count(*), sum(size) FROM raw_data_file`,
       );
     await db.query(`SET session_replication_role = DEFAULT`);
     await run('vacuum analyze', 'VACUUM ANALYZE');
