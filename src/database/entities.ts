@@ -19,6 +19,7 @@ import { RawDataPackage } from '../modules/packages/raw-data-package.entity';
 import { PhysicalCopyEvent } from '../modules/physical-copies/physical-copy-event.entity';
 import { PhysicalCopy } from '../modules/physical-copies/physical-copy.entity';
 import { RawDataFile } from '../modules/raw-data-files/raw-data-file.entity';
+import { RawDataFileTotals } from '../modules/raw-data-files/raw-data-file-totals.entity';
 import { Site } from '../modules/sites/site.entity';
 import { DataTransferPackage } from '../modules/transfers/data-transfer-package.entity';
 import { DataTransfer } from '../modules/transfers/data-transfer.entity';
@@ -50,4 +51,5 @@ export const ENTITIES = [
   EventOutbox,
   CopyRepair,
   FixityCheck,
+  RawDataFileTotals,
 ];

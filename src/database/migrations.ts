@@ -13,6 +13,7 @@ import { LocationUsage1795557983579 } from '../migrations/1795557983579-Location
 import { DataTransferRoutes1795558771547 } from '../migrations/1795558771547-DataTransferRoutes';
 import { EventOutbox1795562315922 } from '../migrations/1795562315922-EventOutbox';
 import { IntegrityChecks1795564995880 } from '../migrations/1795564995880-IntegrityChecks';
+import { ScaleIndexes1795566305513 } from '../migrations/1795566305513-ScaleIndexes';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -32,4 +33,5 @@ export const MIGRATIONS: Function[] = [
   DataTransferRoutes1795558771547,
   EventOutbox1795562315922,
   IntegrityChecks1795564995880,
+  ScaleIndexes1795566305513,
 ];

@@ -6,6 +6,7 @@ import { Environment } from '../../config/environment';
 import { ExplainService } from '../explain/explain.service';
 import { locationsOverThreshold } from '../locations/disk-usage';
 import { WORK_KINDS } from '../recovery/work-kinds';
+import { lateUnsafeFiles } from '../status/oldest-not-safe.query';
 import { StatusService } from '../status/status.service';
 import { StorageService } from '../storage/storage.service';
 
@@ -42,14 +43,8 @@ export class AlertConditions {
   private async filesNotSafe(): Promise<Condition[]> {
     const deadline = this.config.get('SAFE_DEADLINE', { infer: true }) ?? 86_400_000;
     const minSites = this.config.get('DELETION_MIN_LTA_COPIES', { infer: true }) ?? 2;
-    const [late] = await this.dataSource.query(
-      `SELECT count(*)::int AS n, (array_agg(f.id ORDER BY f.created_at))[1] AS oldest
-         FROM raw_data_file f LEFT JOIN raw_data_package p ON p.id = f.raw_data_package_id
-        WHERE f.created_at < now() - make_interval(secs => $1::float8)
-          AND (p.id IS NULL OR p.state <> 'archived' OR p.lta_site_count < $2)`,
-      [deadline / 1000, minSites],
-    );
-    if (!late.n) return [];
+    const late = await lateUnsafeFiles(this.dataSource, deadline / 1000, minSites);
+    if (!late.n || !late.oldest) return [];
     const oldest = await this.explainer.explain(late.oldest);
     return [
       {
@@ -121,7 +116,8 @@ export class AlertConditions {
   }
 
   private async sitesWithoutWorker(): Promise<Condition[]> {
-    const { sitesWithoutWorker } = await this.statuses.status();
+    // Only the sites and the heartbeats: the whole status (counts over the catalogue) is not needed here.
+    const sitesWithoutWorker = await this.statuses.sitesWithoutWorker();
     return sitesWithoutWorker.map((site) => ({
       key: `no_worker:${site}`,
       kind: 'no_worker' as const,

@@ -16,6 +16,7 @@ import { RawDataPackage } from '../packages/raw-data-package.entity';
   'ck_long_term_archive_transfer_sidecar_sha256',
   `sidecar_sha256 IS NULL OR sidecar_sha256 ~ '^[0-9a-f]{64}$'`,
 )
+@Index('ix_long_term_archive_transfer_failed', ['updatedAt'], { where: `status = 'failed'` })
 @Index('ix_long_term_archive_transfer_open_work', ['status', 'updatedAt'], {
   where: `status IN ('pending', 'scheduled', 'in_progress')`,
 })

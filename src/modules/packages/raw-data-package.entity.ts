@@ -21,6 +21,11 @@ import { PackageState } from './raw-data-package.states';
   where: `status IN ('pending', 'scheduled', 'in_progress')`,
 })
 @Index('ix_raw_data_package_waiting', ['createdAt'], { where: `state = 'waiting' AND status = 'completed'` })
+// Packages not yet safe (oldest-not-safe.query.ts): the not archived ones, and the archived ones by how
+// many archive sites hold them; both small beside the archived history. Failed ones for the alerts.
+@Index('ix_raw_data_package_not_archived', ['createdAt'], { where: `state <> 'archived'` })
+@Index('ix_raw_data_package_archived_sites', ['ltaSiteCount'], { where: `state = 'archived'` })
+@Index('ix_raw_data_package_failed', ['updatedAt'], { where: `status = 'failed'` })
 @Index('ix_raw_data_package_bundle', ['dataTransferPackageId'], {
   where: 'data_transfer_package_id IS NOT NULL',
 })

@@ -58,6 +58,9 @@ import { CopyKind, CopyStatus } from './physical-copy.states';
 // (location_id, last_fixity_at NULLS FIRST, created_at) WHERE status = 'present', made by its migration
 // (TypeORM cannot say NULLS FIRST).
 @Index('ix_physical_copy_fixity_order', { synchronize: false })
+// The live copies of each location with their status and size: what the status screen sums, from the
+// index alone, not every copy the location ever held.
+@Index('ix_physical_copy_live_location', ['locationId', 'status', 'size'], { where: `status <> 'deleted'` })
 export class PhysicalCopy {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

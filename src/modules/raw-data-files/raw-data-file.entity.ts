@@ -17,7 +17,13 @@ import type { RawDataPackage } from '../packages/raw-data-package.entity';
 @Index('ix_raw_data_file_unpackaged', ['executedObsUnitId', 'createdAt'], {
   where: 'raw_data_package_id IS NULL',
 })
-@Index('ix_raw_data_file_package', ['rawDataPackageId'], { where: 'raw_data_package_id IS NOT NULL' })
+// A package's files, oldest first: also its oldest file, and how many are older than a time, without
+// reading them (oldest-not-safe.query.ts).
+@Index('ix_raw_data_file_package', ['rawDataPackageId', 'createdAt'], {
+  where: 'raw_data_package_id IS NOT NULL',
+})
+// The files of one obs unit (explain's last file of a unit still observing), not a scan of every file.
+@Index('ix_raw_data_file_unit', ['executedObsUnitId', 'createdAt'])
 export class RawDataFile {
   @PrimaryColumn('uuid')
   id!: string;

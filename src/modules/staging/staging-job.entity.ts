@@ -12,6 +12,11 @@ import { WorkRow } from '../../common/work-row';
  * until it is released, or its retention has passed.
  */
 @Entity('staging_job')
+@Index('ix_staging_job_failed', ['updatedAt'], { where: `status = 'failed'` })
+// Jobs whose retention will end (the staging manager releases them), not every job ever made.
+@Index('ix_staging_job_retained', ['retainUntil'], {
+  where: 'released_at IS NULL AND retain_until IS NOT NULL',
+})
 @Index('ix_staging_job_open_work', ['status', 'updatedAt'], {
   where: `status IN ('pending', 'scheduled', 'in_progress')`,
 })

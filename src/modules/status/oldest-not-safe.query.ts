@@ -8,20 +8,59 @@ export interface OldestNotSafe {
 }
 
 /**
- * The file registered longest ago that is not yet safe (its package not ARCHIVED at `minSites` archive
- * sites), or null when every file is. What status, alerts and the metrics report as the pipeline's lag.
+ * The packages not yet safe (not ARCHIVED at `minSites` archive sites), found by the partial indexes
+ * ix_raw_data_package_not_archived and ix_raw_data_package_archived_sites: the backlog, small beside the
+ * archived history. `minSites` is the SQL of the parameter, e.g. `$1`.
+ */
+const unsafePackages = (minSites: string) => `
+  SELECT p.id FROM raw_data_package p
+   WHERE p.state <> 'archived' OR (p.state = 'archived' AND p.lta_site_count < ${minSites})`;
+
+/**
+ * The file registered longest ago that is not yet safe, or null when every file is. What status, alerts
+ * and the metrics report as the pipeline's lag. The oldest file in no package yet (the partial index
+ * ix_raw_data_file_unpackaged holds exactly those), and each unsafe package's oldest file (the first entry
+ * of ix_raw_data_file_package): the cost is the backlog's, never the history's.
  */
 export async function oldestNotSafe(
   db: DataSource | EntityManager,
   minSites: number,
 ): Promise<OldestNotSafe | null> {
   const [oldest] = await db.query(
-    `SELECT f.id, f.relative_path AS path, f.created_at AS "registeredAt",
-            extract(epoch FROM now() - f.created_at)::int AS "ageSeconds"
-       FROM raw_data_file f LEFT JOIN raw_data_package p ON p.id = f.raw_data_package_id
-      WHERE p.id IS NULL OR p.state <> 'archived' OR p.lta_site_count < $1
-      ORDER BY f.created_at LIMIT 1`,
+    `SELECT u.id, u.relative_path AS path, u.created_at AS "registeredAt",
+            extract(epoch FROM now() - u.created_at)::int AS "ageSeconds"
+       FROM ((SELECT f.id, f.relative_path, f.created_at FROM raw_data_file f
+               WHERE f.raw_data_package_id IS NULL ORDER BY f.created_at LIMIT 1)
+             UNION ALL
+             SELECT first.* FROM (${unsafePackages('$1')}) p
+              CROSS JOIN LATERAL (SELECT f.id, f.relative_path, f.created_at FROM raw_data_file f
+                                   WHERE f.raw_data_package_id = p.id ORDER BY f.created_at LIMIT 1) first) u
+      ORDER BY u.created_at LIMIT 1`,
     [minSites],
   );
   return oldest ?? null;
+}
+
+/**
+ * How many files registered more than `beforeSecondsAgo` ago are not yet safe, and the oldest of them
+ * (null if none): counted per unsafe package in the range of its index entries, as above.
+ */
+export async function lateUnsafeFiles(
+  db: DataSource | EntityManager,
+  beforeSecondsAgo: number,
+  minSites: number,
+): Promise<{ n: number; oldest: string | null }> {
+  const [{ n }] = await db.query(
+    `SELECT coalesce(sum(late.n), 0)::int AS n
+       FROM ((SELECT count(*) AS n FROM raw_data_file f
+               WHERE f.raw_data_package_id IS NULL AND f.created_at < now() - make_interval(secs => $1::float8))
+             UNION ALL
+             SELECT c.n FROM (${unsafePackages('$2')}) p
+              CROSS JOIN LATERAL (SELECT count(*) AS n FROM raw_data_file f
+                                   WHERE f.raw_data_package_id = p.id
+                                     AND f.created_at < now() - make_interval(secs => $1::float8)) c) late`,
+    [beforeSecondsAgo, minSites],
+  );
+  // The oldest unsafe file is older than every late one, so it is the oldest late one when there is any.
+  return { n, oldest: n > 0 ? ((await oldestNotSafe(db, minSites))?.id ?? null) : null };
 }

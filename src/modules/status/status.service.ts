@@ -50,10 +50,12 @@ export class StatusService {
 
   async status(): Promise<PipelineStatus> {
     const minSites = this.config.get('DELETION_MIN_LTA_COPIES', { infer: true }) ?? 2;
+    // The totals the triggers keep, and the safe files counted by package: no scan of every file.
     const [files] = await this.dataSource.query(
-      `SELECT count(*)::int AS total, coalesce(sum(f.size), 0)::float8 AS bytes,
-              count(*) FILTER (WHERE p.state = 'archived' AND p.lta_site_count >= $1)::int AS safe
-         FROM raw_data_file f LEFT JOIN raw_data_package p ON p.id = f.raw_data_package_id`,
+      `SELECT (SELECT coalesce(sum(files), 0) FROM raw_data_file_totals)::int AS total,
+              (SELECT coalesce(sum(bytes), 0) FROM raw_data_file_totals)::float8 AS bytes,
+              (SELECT coalesce(sum(file_count), 0) FROM raw_data_package
+                WHERE state = 'archived' AND lta_site_count >= $1)::int AS safe`,
       [minSites],
     );
     const oldest = await oldestNotSafe(this.dataSource, minSites);
@@ -67,14 +69,17 @@ export class StatusService {
                   WHERE status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_failed') GROUP BY 2
        ORDER BY 1, 2`,
     );
+    // Live copies only, read from the partial index ix_physical_copy_live_location alone (status and size
+    // are in it): not every copy each location ever held.
     const copies = await this.dataSource.query(
       `SELECT s.short_name AS site, l.name AS location, l.location_type::text AS type,
-              count(c.id) FILTER (WHERE c.status IN ('present', 'staged', 'deletion_possible'))::int AS present,
+              count(c.status) FILTER (WHERE c.status IN ('present', 'staged', 'deletion_possible'))::int AS present,
               coalesce(sum(c.size) FILTER (WHERE c.status IN ('present', 'staged', 'deletion_possible')), 0)::float8 AS bytes,
-              count(c.id) FILTER (WHERE c.status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_failed'))::int AS deleting,
+              count(c.status) FILTER (WHERE c.status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_failed'))::int AS deleting,
               max(CASE WHEN u.total_bytes > 0 THEN 100.0 * (u.total_bytes - u.free_bytes) / u.total_bytes END)::float8 AS "usedPercent",
               max(l.disk_usage_threshold_percent)::float8 AS threshold
-         FROM data_location l JOIN site s ON s.id = l.site_id LEFT JOIN physical_copy c ON c.location_id = l.id
+         FROM data_location l JOIN site s ON s.id = l.site_id
+         LEFT JOIN physical_copy c ON c.location_id = l.id AND c.status <> 'deleted'
          LEFT JOIN location_usage u ON u.location_id = l.id
         GROUP BY s.short_name, l.name, l.location_type ORDER BY 1, 2`,
     );
@@ -83,13 +88,7 @@ export class StatusService {
       .reduce((n: number, w: { count: number }) => n + w.count, 0);
     const sw = await this.deletionSwitch.state();
     const services = await this.services();
-    const sites: { site: string }[] = await this.dataSource.query(
-      `SELECT DISTINCT s.short_name AS site FROM site s JOIN data_location l ON l.site_id = s.id WHERE l.active ORDER BY 1`,
-    );
-    const served = services.filter((s) => s.type === 'worker').flatMap((s) => s.serves);
-    const sitesWithoutWorker = sites
-      .map((r) => r.site)
-      .filter((site) => !served.some((q) => q.startsWith(`${site}_`)));
+    const sitesWithoutWorker = await this.sitesWithoutWorker(services);
     return {
       at: new Date(),
       files,
@@ -101,6 +100,16 @@ export class StatusService {
       services,
       sitesWithoutWorker,
     };
+  }
+
+  /** Sites with active locations and no live worker serving any of them. */
+  async sitesWithoutWorker(services?: LiveService[]): Promise<string[]> {
+    const live = services ?? (await this.services());
+    const sites: { site: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT s.short_name AS site FROM site s JOIN data_location l ON l.site_id = s.id WHERE l.active ORDER BY 1`,
+    );
+    const served = live.filter((s) => s.type === 'worker').flatMap((s) => s.serves);
+    return sites.map((r) => r.site).filter((site) => !served.some((q) => q.startsWith(`${site}_`)));
   }
 
   /** Live processes, from their heartbeat keys, with how long each has until it expires. */

@@ -15,6 +15,7 @@ import { DataLocation } from '../locations/data-location.entity';
   where: `status IN ('pending', 'scheduled', 'in_progress')`,
 })
 // Bundles still travelling: what the transfer manager looks at, however long the history.
+@Index('ix_data_transfer_package_failed', ['updatedAt'], { where: `status = 'failed'` })
 @Index('ix_data_transfer_package_travelling', ['updatedAt'], {
   where: `status = 'completed' AND distributed_at IS NULL`,
 })

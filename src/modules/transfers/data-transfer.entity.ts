@@ -19,6 +19,8 @@ export enum TransferMethod {
 @Entity('data_transfer')
 @Unique('uq_data_transfer_destination', ['dataTransferPackageId', 'destinationLocationId'])
 @Check('ck_data_transfer_method', `method IN ('local', 'http')`)
+// Failed transfers or unpacks, for the alerts: one index serves a query on either column.
+@Index('ix_data_transfer_failed', ['updatedAt'], { where: `status = 'failed' OR unpack_status = 'failed'` })
 @Index('ix_data_transfer_open_work', ['status', 'updatedAt'], {
   where: `status IN ('pending', 'scheduled', 'in_progress')`,
 })
