@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { readBackFromArchives } from '../archive-proof';
 import { IngestClient } from '../instrument';
 import { cli } from '../processes';
-import { startS3Server } from '../s3-server';
+import { S3Server, startS3Server } from '../s3-server';
 import { allocateSitePorts, createTransferToken, dataUrlEnv } from '../site-workers';
 import { startStack } from '../stack';
 import { awaitConvergence, readRetries } from './convergence';
@@ -16,7 +16,7 @@ import { planChaos } from './schedule';
 import { ChaosSettings } from './settings';
 import { checkPresentCopies } from './storage-check';
 import { checkDeletionTrail, findDuplicateCopies } from './trail-checks';
-import { registerWorkload } from './workload';
+import { Registered, registerWorkload } from './workload';
 
 const MIN_LTA_COPIES = 2;
 
@@ -46,7 +46,14 @@ const PIPELINE_SPEED: NodeJS.ProcessEnv = {
  * site and `managers` managers processes; the workload registered while the planned faults happen; then
  * convergence and the checks. Everything it started is stopped before it returns.
  */
-export async function runChaos(settings: ChaosSettings, say: (line: string) => void): Promise<ChaosReport> {
+export async function runChaos(
+  settings: ChaosSettings,
+  say: (line: string) => void,
+  hooks: {
+    /** Called after the checks, before anything is stopped: a test tampers here to see the checks fail. */
+    inspect?: (run: { db: Client; s3: S3Server; files: Registered[] }) => Promise<void>;
+  } = {},
+): Promise<ChaosReport> {
   const started = Date.now();
   const report = new ChaosReport(settings);
   rmSync(settings.logDir, { recursive: true, force: true });
@@ -63,6 +70,7 @@ export async function runChaos(settings: ChaosSettings, say: (line: string) => v
       env: {
         ...PIPELINE_SPEED,
         REDIS_URL: redis.url,
+        TRANSFER_BANDWIDTH_LIMIT: settings.bandwidth,
         CCAT_S3_ENDPOINT: s3.endpoint,
         COLOGNE_S3_ACCESS_KEY: s3.credentials.accessKeyId,
         COLOGNE_S3_SECRET_KEY: s3.credentials.secretAccessKey,
@@ -156,6 +164,7 @@ export async function runChaos(settings: ChaosSettings, say: (line: string) => v
     report.duplicates = await findDuplicateCopies(db);
     report.trail = await checkDeletionTrail(db, MIN_LTA_COPIES);
     report.totalMs = Date.now() - started;
+    await hooks.inspect?.({ db, s3, files: workload.files });
     return report;
   } finally {
     for (const step of cleanup) await step().catch((err: Error) => say(`cleanup: ${err.message}`));

@@ -15,6 +15,8 @@ export interface ChaosSettings {
   restartMaxMs: number;
   /** How long cologne's buffer stays inactive. */
   bufferOffMs: number;
+  /** TRANSFER_BANDWIDTH_LIMIT of the workers (e.g. 8MiB): slower pulls, so that kills land mid-transfer. */
+  bandwidth: string;
   /** Managers processes (at least two, so one may die while the other runs the cycles). */
   managers: number;
   /** After the last fault, everything must be archived and settled within this. */
@@ -50,14 +52,15 @@ export function settingsFromEnv(
   const settings: ChaosSettings = {
     seed: seed >>> 0,
     files: int('CHAOS_FILES', get('FILES', '500'), 1),
-    obsUnits: int('CHAOS_OBS_UNITS', get('OBS_UNITS', '10'), 1),
-    maxSize: size('CHAOS_MAX_SIZE', get('MAX_SIZE', '4mb')),
+    obsUnits: int('CHAOS_OBS_UNITS', get('OBS_UNITS', '20'), 1),
+    maxSize: size('CHAOS_MAX_SIZE', get('MAX_SIZE', '8mb')),
     batch: int('CHAOS_BATCH', get('BATCH', '25'), 1),
     kills: int('CHAOS_KILLS', get('KILLS', '100'), 0),
     killGapMs: int('CHAOS_KILL_GAP_MS', get('KILL_GAP_MS', '3000'), 100),
     restartMinMs: int('CHAOS_RESTART_MIN_MS', get('RESTART_MIN_MS', '200'), 0),
     restartMaxMs: int('CHAOS_RESTART_MAX_MS', get('RESTART_MAX_MS', '3000'), 0),
     bufferOffMs: int('CHAOS_BUFFER_OFF_MS', get('BUFFER_OFF_MS', '30000'), 0),
+    bandwidth: get('BANDWIDTH', '8MiB'),
     managers: int('CHAOS_MANAGERS', get('MANAGERS', '2'), 2),
     convergeMs: int('CHAOS_CONVERGE_MS', get('CONVERGE_MS', '600000'), 1000),
     database: get('DATABASE', 'ccat_chaos'),
