@@ -64,6 +64,9 @@ describe('chaos run, small (real processes, a private Redis, s3rver)', () => {
             Body: Buffer.alloc(rows[0].size, 7),
           }),
         );
+        await client.send(
+          new PutObjectCommand({ Bucket: rows[0].bucket, Key: 'archive/stray.bin', Body: 'no row names me' }),
+        );
         client.destroy();
         tampered.archives = await readBackFromArchives(db, s3, files, 2);
         tampered.storage = await checkPresentCopies(db, s3.credentials);
@@ -123,6 +126,7 @@ describe('chaos run, small (real processes, a private Redis, s3rver)', () => {
     if (failures.length) throw new Error(`${failures.join('\n')}\n\n${lines.join('\n')}`);
     expect(report.archives!.verified).toBe(60);
     expect(report.storage!.copiesChecked).toBeGreaterThanOrEqual(2);
+    expect(report.storage!.dark).toEqual([]);
     expect(report.convergence!.converged).toBe(true);
     expect(report.convergence!.ms).toBeLessThan(300_000);
     // Deletion was on: every source copy went, each after its package was archived twice.
@@ -139,11 +143,12 @@ describe('chaos run, small (real processes, a private Redis, s3rver)', () => {
     expect([...report.kills.values()].reduce((a, b) => a + b, 0)).toBe(12);
   });
 
-  it('catches what it is there to catch: a corrupted archive object, an early deletion, an archive copy gone', () => {
+  it('catches what it is there to catch: a corrupted archive object, a stray object, an early deletion, an archive copy gone', () => {
     const archives = tampered.archives as { verified: number; problems: string[] };
     expect(archives.problems.length + (60 - archives.verified)).toBeGreaterThan(0);
-    const storage = tampered.storage as { lost: string[] };
+    const storage = tampered.storage as { lost: string[]; dark: string[] };
     expect(storage.lost).toHaveLength(1);
+    expect(storage.dark).toEqual([expect.stringMatching(/lta:stray\.bin$/)]);
     const trail = tampered.trail as { violations: string[] };
     expect(trail.violations.some((v) => /with 0 verified archive copies made before it/.test(v))).toBe(true);
     expect(trail.violations.some((v) => /an archive copy went deleted/.test(v))).toBe(true);

@@ -39,6 +39,10 @@ export class ChaosReport {
       failed.push(
         `b. ${this.storage?.lost.length ?? '?'} PRESENT copies missing or different: ${this.storage?.lost.slice(0, 5).join('; ')}`,
       );
+    if (this.storage?.dark.length)
+      failed.push(
+        `b. ${this.storage.dark.length} dark files or objects (no copy row): ${this.storage.dark.slice(0, 5).join('; ')}`,
+      );
     if (!this.duplicates || this.duplicates.length)
       failed.push(`c. duplicate copies: ${this.duplicates?.slice(0, 5).join('; ')}`);
     if (!this.trail || this.trail.violations.length)
@@ -83,7 +87,7 @@ export class ChaosReport {
       `archived              ${this.archives?.verified ?? 0}/${this.files.length} files, ${human(bytes)} registered, verified at both archive sites`,
     );
     say(
-      `storage check         ${this.storage?.copiesChecked ?? 0} PRESENT copies, ${human(this.storage?.bytesChecked ?? 0)} re-hashed, ${this.storage?.lost.length ?? '?'} lost`,
+      `storage check         ${this.storage?.copiesChecked ?? 0} PRESENT copies, ${human(this.storage?.bytesChecked ?? 0)} re-hashed, ${this.storage?.lost.length ?? '?'} lost, ${this.storage?.dark.length ?? '?'} dark`,
     );
     say(`duplicates            ${this.duplicates?.length ?? '?'}`);
     say(
