@@ -112,6 +112,9 @@ describe('chaos run, small (real processes, a private Redis, s3rver)', () => {
         await db.query('ROLLBACK');
         tampered.duplicates = await findDuplicateCopies(db);
       },
+    }).catch((err: Error) => {
+      // What the driver printed up to the error says where the run was.
+      throw new Error(`${err.message}\n\n${lines.join('\n')}`);
     });
   }, 900_000);
 

@@ -10,6 +10,10 @@ export class Fleet {
   private readonly running = new Map<string, ChildProcess>();
   readonly kills = new Map<string, number>();
   readonly restarts = new Map<string, number>();
+  /** Processes that exited though nobody killed them (a crash, a crash loop): the run reports each. */
+  readonly crashes: string[] = [];
+  private readonly killed = new Set<ChildProcess>();
+  private stopping = false;
 
   private constructor(
     private readonly env: NodeJS.ProcessEnv,
@@ -30,7 +34,7 @@ export class Fleet {
     for (let i = 1; i <= managers; i++) ports.set(`managers-${i}`, await freePort());
     const fleet = new Fleet(env, ports, transferToken, logDir);
     for (const name of ports.keys()) fleet.launch(name);
-    await Promise.all([...ports.values()].map((p) => waitForHttp(`http://127.0.0.1:${p}/health`, 60_000)));
+    await Promise.all([...ports.values()].map((p) => waitForHttp(`http://127.0.0.1:${p}/health`, 120_000)));
     return fleet;
   }
 
@@ -48,6 +52,7 @@ export class Fleet {
     const child = this.running.get(name);
     if (!child || !this.isUp(name)) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    this.killed.add(child);
     child.kill('SIGKILL');
     await exited;
     this.kills.set(name, (this.kills.get(name) ?? 0) + 1);
@@ -63,18 +68,25 @@ export class Fleet {
   async allUp(): Promise<void> {
     for (const name of this.names) if (!this.isUp(name)) this.restart(name);
     await Promise.all(
-      [...this.ports.values()].map((p) => waitForHttp(`http://127.0.0.1:${p}/health`, 60_000)),
+      [...this.ports.values()].map((p) => waitForHttp(`http://127.0.0.1:${p}/health`, 120_000)),
     );
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await Promise.all([...this.running.values()].map((child) => stop(child)));
   }
 
   private launch(name: string): void {
-    this.running.set(
-      name,
-      startWorkerProcess(this.env, name, this.ports.get(name)!, this.transferToken, this.logDir),
-    );
+    const child = startWorkerProcess(this.env, name, this.ports.get(name)!, this.transferToken, this.logDir);
+    this.running.set(name, child);
+    // A supervisor's part (systemd's Restart=always): note the crash, start it again a second later.
+    child.once('exit', (code, signal) => {
+      if (this.killed.has(child) || this.stopping) return;
+      this.crashes.push(
+        `${name} exited by itself (${signal ?? `code ${code}`}) at ${new Date().toISOString()}`,
+      );
+      setTimeout(() => this.running.get(name) === child && !this.stopping && this.launch(name), 1000);
+    });
   }
 }

@@ -12,6 +12,7 @@ export class ChaosReport {
   faults: FaultRecord[] = [];
   kills = new Map<string, number>();
   restarts = new Map<string, number>();
+  crashes: string[] = [];
   resent = 0;
   files: Registered[] = [];
   retries: Record<string, number> = {};
@@ -47,6 +48,10 @@ export class ChaosReport {
       failed.push(`c. duplicate copies: ${this.duplicates?.slice(0, 5).join('; ')}`);
     if (!this.trail || this.trail.violations.length)
       failed.push(`d. deleted before the rule held: ${this.trail?.violations.slice(0, 5).join('; ')}`);
+    if (this.crashes.length)
+      failed.push(
+        `processes exited by themselves ${this.crashes.length} times: ${this.crashes.slice(0, 5).join('; ')}`,
+      );
     const c = this.convergence;
     if (!c?.converged)
       failed.push(`e. not converged within ${this.settings.convergeMs / 1000} s of the last fault`);

@@ -136,6 +136,7 @@ export async function runChaos(
     report.faults = faults;
     report.kills = fleet.kills;
     report.restarts = fleet.restarts;
+    report.crashes = fleet.crashes;
     report.resent = workload.resent;
     report.files = workload.files;
     const lastFault = Math.max(started, ...faults.map((f) => f.at.getTime()));
