@@ -9,6 +9,7 @@ import { S3Storage } from '../src/modules/storage/s3-storage';
 import { StorageService } from '../src/modules/storage/storage.service';
 import {
   ChecksumMismatchError,
+  IncompleteObjectError,
   ObjectConflictError,
   UnsafePathError,
 } from '../src/modules/storage/storage-errors';
@@ -110,6 +111,33 @@ describe('S3Storage against a real S3 server (s3rver)', () => {
       storage.write('once/p.tar', Readable.from([other]), { size: other.length, sha256: sha256(other) }),
     ).rejects.toBeInstanceOf(ObjectConflictError);
     expect((await buffer(await storage.read('once/p.tar'))).equals(bytes)).toBe(true);
+  });
+
+  // Found by the chaos run: a stalled archive job run twice saw its sibling's upload in flight (s3rver shows
+  // a PUT's key, empty and without metadata, before it completes) and failed the work for good as a conflict.
+  it('takes an object without its sha256 (an upload in flight or cut off) for a retryable state, not a conflict', async () => {
+    await client.send(
+      new PutObjectCommand({ Bucket: 'ccat-test-lta', Key: 'archive/inflight/p.tar', Body: '' }),
+    );
+    const bytes = randomBytes(5000);
+    const expected = { size: bytes.length, sha256: sha256(bytes) };
+    const refused = await storage.write('inflight/p.tar', Readable.from([bytes]), expected).catch((e) => e);
+    expect(refused).toBeInstanceOf(IncompleteObjectError);
+    expect(refused).not.toBeInstanceOf(ObjectConflictError);
+    expect((refused as IncompleteObjectError).retryable).toBe(true);
+    expect((refused as Error).message).toMatch(/holds 0 bytes without a recorded sha256/);
+    // The sibling completes its upload: the retry finds the identical object and is done.
+    await client.send(
+      new PutObjectCommand({
+        Bucket: 'ccat-test-lta',
+        Key: 'archive/inflight/p.tar',
+        Body: bytes,
+        Metadata: { sha256: expected.sha256 },
+      }),
+    );
+    await expect(storage.write('inflight/p.tar', Readable.from([bytes]), expected)).resolves.toEqual(
+      expected,
+    );
   });
 
   it('refuses unsafe keys and writes that do not name their checksum', async () => {

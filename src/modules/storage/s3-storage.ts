@@ -11,7 +11,12 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { unsafeRelativePathReason } from '../../common/validation/is-safe-relative-path';
 import { Expected, ObjectInfo, StorageBackend } from './storage-backend';
-import { ObjectConflictError, ObjectNotFoundError, UnsafePathError } from './storage-errors';
+import {
+  IncompleteObjectError,
+  ObjectConflictError,
+  ObjectNotFoundError,
+  UnsafePathError,
+} from './storage-errors';
 import { Digest, nullSink, VerifyingStream } from './verifying-stream';
 
 export interface S3Settings {
@@ -63,6 +68,11 @@ export class S3Storage implements StorageBackend {
       ) {
         return { size: existing.size, sha256: existing.sha256 };
       }
+      if (!existing.sha256)
+        throw new IncompleteObjectError(
+          `${this.description}${path} holds ${existing.size} bytes without a recorded sha256: an upload of it ` +
+            `is in flight or was cut off; if none is running, remove the object and reset the work`,
+        );
       throw new ObjectConflictError(
         `${this.description}${path} already holds other bytes (${existing.size} bytes, sha256 ` +
           `${existing.sha256 ?? 'unknown'}); an archived object is never overwritten`,

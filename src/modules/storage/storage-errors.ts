@@ -32,6 +32,16 @@ export class ObjectConflictError extends StorageError {
   readonly retryable = false;
 }
 
+/**
+ * An object at the key without the checksum our completed uploads carry: another attempt's upload still
+ * in flight (a stalled job run twice; s3rver and some S3-compatible stores show a PUT's key before it
+ * completes) or one cut off. Not an archived object, so no conflict: a retry finds it completed and
+ * identical, or still incomplete and fails with this message once its attempts are spent.
+ */
+export class IncompleteObjectError extends StorageError {
+  readonly retryable = true;
+}
+
 export class ObjectNotFoundError extends StorageError {
   readonly retryable = false;
   constructor(readonly path: string) {
