@@ -7,6 +7,7 @@ import { ServicesCommand } from '../modules/heartbeats/services.command';
 import { ListQueuesCommand } from '../modules/queues/list-queues.command';
 import { QueuesModule } from '../modules/queues/queues.module';
 import { TopologyModule } from '../modules/topology/topology.module';
+import { CatalogueModule } from '../modules/catalogue/catalogue.module';
 import { MigrateCommand } from './migrate.command';
 import {
   DeletionCommand,
@@ -40,6 +41,7 @@ import { WorkResetService } from '../modules/recovery/work-reset.service';
     AuthModule,
     TopologyModule,
     QueuesModule,
+    CatalogueModule,
   ],
   providers: [
     MigrateCommand,

@@ -39,3 +39,21 @@ describe('durations and sizes', () => {
     );
   });
 });
+
+describe('the site-relay role', () => {
+  it('needs a journal directory, the central URL and a token, and only in that role', () => {
+    expect(validateEnvironment({}).API_ROLE).toBe('central');
+    expect(() => validateEnvironment({ API_ROLE: 'site-relay' })).toThrow(
+      /SITE_RELAY_DIR is required[\s\S]*SITE_RELAY_CENTRAL_URL must be an http\(s\):\/\/ URL[\s\S]*SITE_RELAY_TOKEN must be an API token/,
+    );
+    const env = validateEnvironment({
+      API_ROLE: 'site-relay',
+      SITE_RELAY_DIR: '/var/lib/ccat-dt/site-relay',
+      SITE_RELAY_CENTRAL_URL: 'https://ccat-dt.example.org',
+      SITE_RELAY_TOKEN: 'ccat_0123456789abcdef',
+      SITE_RELAY_MAX_BACKOFF: '1m',
+    });
+    expect(env.SITE_RELAY_MAX_BACKOFF).toBe(60_000);
+    expect(() => validateEnvironment({ API_ROLE: 'relay' })).toThrow(/API_ROLE/);
+  });
+});

@@ -1,6 +1,16 @@
 import { applyDecorators } from '@nestjs/common';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+  validateSync,
+} from 'class-validator';
 import { parseBytes, parseDuration } from './units';
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -251,6 +261,40 @@ export class Environment {
   /** How long a scrape waits for the database/Redis-backed metrics before serving the rest without them. */
   @Duration(100)
   METRICS_COLLECT_TIMEOUT = 2000;
+
+  /**
+   * What the api app is: `central` (the ingest and admin API on the central database) or `site-relay` (at
+   * the observatory: journals instrument registrations on local disk and forwards them to the central API,
+   * needing neither database nor Redis; docs/operations.md). `--role site-relay` sets it too.
+   */
+  @IsIn(['central', 'site-relay'])
+  API_ROLE: 'central' | 'site-relay' = 'central';
+
+  /** The site relay's journal, delivery mark and dead letters: a local disk that survives reboots. */
+  @ValidateIf((e: Environment) => e.API_ROLE === 'site-relay')
+  @IsString({ message: 'SITE_RELAY_DIR is required for the site-relay role: a local directory' })
+  SITE_RELAY_DIR?: string;
+
+  /** The central ingest API the relay delivers to, e.g. https://ccat-dt.example.org. */
+  @ValidateIf((e: Environment) => e.API_ROLE === 'site-relay')
+  @Matches(/^https?:\/\/\S+$/, { message: 'SITE_RELAY_CENTRAL_URL must be an http(s):// URL' })
+  SITE_RELAY_CENTRAL_URL?: string;
+
+  /**
+   * An API token with the ingest and read scopes: instruments present it to the relay, the relay presents
+   * it to the central API (`ccat-dt token create --name site-relay --scopes ingest,read`).
+   */
+  @ValidateIf((e: Environment) => e.API_ROLE === 'site-relay')
+  @Matches(/^\S{16,}$/, { message: 'SITE_RELAY_TOKEN must be an API token (16+ characters, no spaces)' })
+  SITE_RELAY_TOKEN?: string;
+
+  /** The longest wait between two delivery attempts while the central API cannot be reached. */
+  @Duration(100)
+  SITE_RELAY_MAX_BACKOFF = 30_000;
+
+  /** One delivery request is given up (and retried) after this long. */
+  @Duration(100)
+  SITE_RELAY_REQUEST_TIMEOUT = 30_000;
 
   /** The name this process records in claimedBy and in audit events; derived from the host and pid if unset. */
   @IsOptional()

@@ -221,7 +221,8 @@ export class PipelineHarness {
     if (this.dataRoot) rmSync(this.dataRoot, { recursive: true, force: true });
   }
 
-  private writeSourceFile(path: string, bytes: Buffer): Registered {
+  /** Writes a file onto the telescope computer (SOURCE) and remembers it as registered. */
+  writeSourceFile(path: string, bytes: Buffer): Registered {
     const full = join(this.dataRoot, 'ccat', 'telescope_computer', path);
     mkdirSync(dirname(full), { recursive: true });
     writeFileSync(full, bytes);

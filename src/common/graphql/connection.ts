@@ -1,7 +1,7 @@
 import { Type } from '@nestjs/common';
 import { ArgsType, Field, Int, ObjectType } from '@nestjs/graphql';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { SelectQueryBuilder, ObjectLiteral } from 'typeorm';
+import { ObjectLiteral, QueryFailedError, SelectQueryBuilder } from 'typeorm';
 import { DomainError } from '../errors/domain-error';
 
 /** The largest page a client may ask for: a page of 1,000 files with their copies stays a few queries. */
@@ -62,12 +62,25 @@ function encodeCursor(values: unknown[]): string {
 function decodeCursor(cursor: string, width: number): unknown[] {
   try {
     const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(values) && values.length === width) return values;
+    // We only ever write ids and dates (strings and numbers); anything else was not made here.
+    if (
+      Array.isArray(values) &&
+      values.length === width &&
+      values.every((v) => typeof v === 'string' || typeof v === 'number')
+    )
+      return values;
   } catch {
     // falls through to the error below
   }
-  throw new DomainError('VALIDATION', 'after: not a cursor this list returned', { field: 'after' });
+  throw notACursor();
 }
+
+const notACursor = () =>
+  new DomainError('VALIDATION', 'after: not a cursor this list returned', { field: 'after' });
+
+/** PostgreSQL's class 22 (data exception): a value the column's type cannot hold, such as 'x' for a uuid. */
+const isDataException = (err: unknown) =>
+  err instanceof QueryFailedError && String((err.driverError as { code?: string })?.code).startsWith('22');
 
 /**
  * One page by keyset (`WHERE (a, id) > (:a, :id) ORDER BY a, id LIMIT first + 1`): a page deep in a
@@ -86,7 +99,13 @@ export async function paginate<E extends ObjectLiteral>(
     query.andWhere(`(${columns}) > (${placeholders})`, params);
   }
   order.forEach(([sql], i) => (i === 0 ? query.orderBy(sql, 'ASC') : query.addOrderBy(sql, 'ASC')));
-  const rows = await query.limit(page.first + 1).getMany();
+  const rows = await query
+    .limit(page.first + 1)
+    .getMany()
+    .catch((err: unknown) => {
+      // A cursor of another list decodes fine but names values this list's keys cannot hold.
+      throw page.after !== undefined && isDataException(err) ? notACursor() : err;
+    });
   const nodes = rows.slice(0, page.first);
   const last = nodes[nodes.length - 1];
   const cursorOf = (row: E) =>

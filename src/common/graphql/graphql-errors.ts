@@ -79,6 +79,10 @@ export function formatGraphqlError(formatted: GraphQLFormattedError, error: unkn
     // GraphQL's own errors (syntax, unknown field, wrong argument type) carry their code already.
     const code = formatted.extensions?.code;
     if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+    // One that wraps nothing and came without a code (Apollo then says INTERNAL_SERVER_ERROR) was raised
+    // by GraphQL about the request itself, e.g. a subscription, which this schema does not serve.
+    if (error instanceof GraphQLError && !error.originalError && !error.extensions?.code)
+      return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_REQUEST' } };
   }
   logger.error({ err: original, path: formatted.path }, `GraphQL ${formatted.path?.join('.')} failed`);
   return { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };

@@ -5,6 +5,7 @@ import {
   ValidationError,
   ValidationPipe,
 } from '@nestjs/common';
+import { hostileInputReason } from '../validation/hostile-input';
 
 /** `files[3].sha256 must be 64 hexadecimal characters`: every message names the field by its full path. */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): string[] {
@@ -45,6 +46,12 @@ export class StrictValidationPipe extends ValidationPipe {
       (value === null || typeof value !== 'object' || Array.isArray(value))
     ) {
       throw new BadRequestException('body: must be a JSON object');
+    }
+    // Client input only (bodies, GraphQL arguments, params, queries; not the context or a parent object),
+    // checked raw: class-transformer would drop a __proto__ key before the whitelist looks.
+    if (metadata.type !== 'custom') {
+      const hostile = hostileInputReason(value, metadata.data ?? '');
+      if (hostile) throw new BadRequestException(hostile);
     }
     return super.transform(value, metadata);
   }

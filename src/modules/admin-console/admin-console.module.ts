@@ -29,12 +29,17 @@ import { PipelineOverviewService } from '../status/pipeline-overview.service';
 import { StatusService } from '../status/status.service';
 import { TopologyService } from '../topology/topology.service';
 import { TransfersResolver } from '../transfers/transfers.resolver';
-import { depthLimit } from '../../common/graphql/depth-limit';
+import { queryLimits } from '../../common/graphql/query-limits';
 import { AdminLoaders } from './admin-loaders';
 import { AdminPageController } from './admin-page.controller';
 
-/** At most this deep a query may nest (file → copies → location → site is 4): bounds what one call costs. */
-const MAX_QUERY_DEPTH = 8;
+/**
+ * What one call may cost: at most 8 levels deep (file → copies → location → site is 4) and 200 fields
+ * (the console's largest query selects about 30), so neither nesting nor a thousand aliases of one list pass.
+ */
+const QUERY_LIMITS = { maxDepth: 8, maxFields: 200 };
+/** Tokens of a query document (the console's largest has about 100). */
+const MAX_QUERY_TOKENS = 2000;
 
 /**
  * The admin console's API: GraphQL (code first) at /graphql. Every query needs a read (or admin) token and
@@ -57,7 +62,10 @@ const MAX_QUERY_DEPTH = 8;
         introspection: true,
         context: ({ req }: { req: Request }) => ({ req, loaders: new AdminLoaders(dataSource) }),
         formatError: formatGraphqlError,
-        validationRules: [depthLimit(MAX_QUERY_DEPTH)],
+        validationRules: [queryLimits(QUERY_LIMITS)],
+        // Refused while parsing: GraphQL's own validation is quadratic in the fields of a document (a few
+        // thousand aliases take seconds), so a huge document must not reach it.
+        parseOptions: { maxTokens: MAX_QUERY_TOKENS },
       }),
     }),
   ],

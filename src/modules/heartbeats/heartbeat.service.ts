@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { ConfigService } from '@nestjs/config';
 import Redis from 'ioredis';
 import { hostname } from 'node:os';
+import { RepeatedWarning } from '../../common/logging/repeated-warning';
 import { getProcessName } from '../../common/process-name';
 import { REDIS } from '../../common/redis/redis.module';
 import { Environment } from '../../config/environment';
@@ -18,6 +19,7 @@ export class HeartbeatService implements OnApplicationShutdown {
   private readonly startedAt = new Date().toISOString();
   private readonly beats = new Map<Heartbeat['type'], () => string[]>();
   private timer?: NodeJS.Timeout;
+  private readonly unsent = new RepeatedWarning(this.logger);
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
@@ -50,9 +52,10 @@ export class HeartbeatService implements OnApplicationShutdown {
         beatAt: new Date().toISOString(),
         serves: serves(),
       };
-      await this.redis
-        .set(heartbeatKey(prefix, type, beat.name), JSON.stringify(beat), 'PX', ttl)
-        .catch((err: Error) => this.logger.warn(`heartbeat not sent: ${err.message}`));
+      await this.redis.set(heartbeatKey(prefix, type, beat.name), JSON.stringify(beat), 'PX', ttl).then(
+        () => this.unsent.recovered('heartbeat sent again'),
+        (err: Error) => this.unsent.warn(`heartbeat not sent: ${err.message}`),
+      );
     }
   }
 

@@ -10,7 +10,7 @@ import { DataLocation } from '../locations/data-location.entity';
 import { RawDataPackage } from '../packages/raw-data-package.entity';
 import { PackageState, packageStateMachine } from '../packages/raw-data-package.states';
 import { PhysicalCopyService } from '../physical-copies/physical-copy.service';
-import { CopyKind, LIVE_COPY_STATUSES } from '../physical-copies/physical-copy.states';
+import { CopyKind } from '../physical-copies/physical-copy.states';
 import { HandlesOperation, OperationHandler } from '../queues/operation-handler';
 import { OperationType } from '../queues/operation-type';
 import { TaskPayload } from '../queues/queue-descriptor';
@@ -24,6 +24,7 @@ import { LongTermArchiveTransfer } from './long-term-archive-transfer.entity';
 import { longTermArchiveTransferStatusMachine } from './long-term-archive-transfer.states';
 import { serializeSidecar, sidecarDigest, sidecarPath } from './package-sidecar';
 import { loadPackageSidecar } from './package-sidecar.queries';
+import { refreshLtaSiteCount } from './lta-site-count';
 import { directRouteJoins } from '../routing/data-transfer-route.entity';
 import { recordFileEvent } from '../events/record-file-event';
 
@@ -173,17 +174,6 @@ export class LongTermArchiveProcessor implements OperationHandler {
     if (current.state !== PackageState.ARCHIVED && !waitsForBundle) {
       await transitionRow(tx, RawDataPackage, packageId, 'state', packageStateMachine, PackageState.ARCHIVED);
     }
-    // TypeORM returns [rows, count] for an UPDATE.
-    const [[{ sites }]] = await tx.query(
-      `UPDATE raw_data_package p
-          SET lta_site_count = (SELECT count(DISTINCT l.site_id) FROM physical_copy c
-                                  JOIN data_location l ON l.id = c.location_id
-                                 WHERE c.raw_data_package_id = p.id AND l.location_type = 'long_term_archive'
-                                   AND c.status = ANY($2::copy_status[]))
-        WHERE p.id = $1
-       RETURNING lta_site_count AS sites`,
-      [packageId, LIVE_COPY_STATUSES],
-    );
-    return sites;
+    return refreshLtaSiteCount(tx, packageId);
   }
 }

@@ -119,4 +119,26 @@ describe('DiskStorage (real filesystem)', () => {
     expect(space.totalBytes).toBeGreaterThan(0);
     expect(space.freeBytes).toBeLessThanOrEqual(space.totalBytes);
   });
+
+  it('lists the regular files below a prefix with their sizes, never following links', async () => {
+    await storage.write('a/b/one.tar', Readable.from([Buffer.from('123')]));
+    await storage.write('a/bc/two.tar', Readable.from([Buffer.from('12345')]));
+    await storage.write('z/three.tar', Readable.from([Buffer.from('1')]));
+    mkdirSync(join(base, 'outside'));
+    writeFileSync(join(base, 'outside', 'secret'), 'x');
+    symlinkSync(join(base, 'outside'), join(root, 'a', 'link'));
+    const all = async (prefix?: string) => {
+      const found: { path: string; size: number }[] = [];
+      for await (const o of storage.list(prefix)) found.push(o);
+      return found.sort((x, y) => x.path.localeCompare(y.path));
+    };
+    expect(await all()).toEqual([
+      { path: 'a/b/one.tar', size: 3 },
+      { path: 'a/bc/two.tar', size: 5 },
+      { path: 'z/three.tar', size: 1 },
+    ]);
+    expect((await all('a/b')).map((o) => o.path)).toEqual(['a/b/one.tar', 'a/bc/two.tar']);
+    expect((await all('a/b/')).map((o) => o.path)).toEqual(['a/b/one.tar']);
+    expect(await all('nothing/')).toEqual([]);
+  });
 });

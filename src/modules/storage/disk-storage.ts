@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { unsafeRelativePathReason } from '../../common/validation/is-safe-relative-path';
 import { ResumableFile } from './resumable-file';
-import { Expected, ObjectInfo, StorageBackend } from './storage-backend';
+import { Expected, ListedObject, ObjectInfo, StorageBackend } from './storage-backend';
 import { ObjectNotFoundError, UnsafePathError } from './storage-errors';
 import { Digest, nullSink, VerifyingStream } from './verifying-stream';
 
@@ -90,6 +90,28 @@ export class DiskStorage implements StorageBackend {
       throw err;
     });
     if (full) await rm(full);
+  }
+
+  async *list(prefix = ''): AsyncIterable<ListedObject> {
+    const realRoot = await realpath(this.root);
+    // Walks the directories the prefix could be in; a link is neither followed nor listed (it could point
+    // out of the root).
+    const walk = async function* (dir: string, rel: string): AsyncIterable<ListedObject> {
+      const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return [];
+        throw err;
+      });
+      for (const e of entries) {
+        const path = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory() && (prefix.startsWith(`${path}/`) || path.startsWith(prefix))) {
+          yield* walk(join(dir, e.name), path);
+        } else if (e.isFile() && path.startsWith(prefix)) {
+          const s = await stat(join(dir, e.name)).catch(() => null);
+          if (s) yield { path, size: s.size };
+        }
+      }
+    };
+    yield* walk(realRoot, '');
   }
 
   async space(): Promise<{ freeBytes: number; totalBytes: number }> {

@@ -2,6 +2,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   NotFound,
   S3Client,
   S3ServiceException,
@@ -10,7 +11,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { unsafeRelativePathReason } from '../../common/validation/is-safe-relative-path';
-import { Expected, ObjectInfo, StorageBackend } from './storage-backend';
+import { Expected, ListedObject, ObjectInfo, StorageBackend } from './storage-backend';
 import {
   IncompleteObjectError,
   ObjectConflictError,
@@ -141,6 +142,24 @@ export class S3Storage implements StorageBackend {
 
   async delete(path: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: this.key(path) }));
+  }
+
+  async *list(prefix = ''): AsyncIterable<ListedObject> {
+    const base = this.settings.prefix ?? '';
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.settings.bucket,
+          Prefix: `${base}${prefix}`,
+          ContinuationToken: token,
+        }),
+      );
+      for (const o of page.Contents ?? []) {
+        if (o.Key?.startsWith(base)) yield { path: o.Key.slice(base.length), size: o.Size ?? 0 };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
   }
 
   async space(): Promise<null> {

@@ -10,6 +10,14 @@ export class UnsafeArchiveError extends StorageError {
   readonly retryable = false;
 }
 
+/**
+ * Bytes that are not a tar (a header that does not parse, data that ends inside a member). Retried: a read
+ * cut short looks the same, and a bundle whose bytes are intact but malformed fails after its attempts.
+ */
+export class MalformedArchiveError extends StorageError {
+  readonly retryable = true;
+}
+
 export interface TarLimits {
   /** Largest member accepted; a header claiming more is refused before a byte is read. */
   maxMemberBytes: number;
@@ -30,6 +38,12 @@ export async function readTar(
 ): Promise<number> {
   const ex = extract();
   let members = 0;
+  // Errors raised here or by the source pass as they are; any other is tar-stream's verdict on the bytes.
+  const known = new WeakSet<Error>();
+  const fail = (err: Error) => {
+    known.add(err);
+    return err;
+  };
   const done = new Promise<void>((resolve, reject) => {
     ex.on('entry', (header, stream, next) => {
       // When the extraction fails, the member's stream is destroyed with the error too; it is reported once,
@@ -38,7 +52,7 @@ export async function readTar(
       const refusal = refuse(header, limits, ++members);
       if (refusal) {
         stream.resume();
-        next(new UnsafeArchiveError(refusal));
+        next(fail(new UnsafeArchiveError(refusal)));
         return;
       }
       if (header.type === 'directory') {
@@ -51,13 +65,19 @@ export async function readTar(
         () => next(),
         (err: Error) => {
           stream.resume();
-          next(err);
+          next(fail(err));
         },
       );
     });
     ex.on('finish', resolve);
-    ex.on('error', reject);
-    source.on('error', (err) => ex.destroy(err));
+    ex.on('error', (err: Error) =>
+      reject(
+        known.has(err)
+          ? err
+          : new MalformedArchiveError(`not a valid tar after ${members} member(s): ${err.message}`),
+      ),
+    );
+    source.on('error', (err) => ex.destroy(fail(err)));
   });
   source.pipe(ex);
   await done;

@@ -6,6 +6,12 @@ export interface Expected {
   sha256?: string;
 }
 
+/** One object found by listing a location: its path inside the location and its size. */
+export interface ListedObject {
+  path: string;
+  size: number;
+}
+
 export interface ObjectInfo {
   size: number;
   /** The SHA-256 recorded with the object when we wrote it (S3 metadata); absent on disk. */
@@ -25,6 +31,12 @@ export interface StorageBackend {
   /** Reads the bytes back and hashes them: the proof that a copy is what it should be. */
   digest(path: string): Promise<Digest>;
   delete(path: string): Promise<void>;
+  /**
+   * Every object below `prefix` (a path prefix inside the location, '' for all), in no promised order:
+   * what is really there, for the catalogue rebuild and the consistency check. On disk only regular files,
+   * never following links.
+   */
+  list(prefix?: string): AsyncIterable<ListedObject>;
   /** Free and total bytes where that means something (disk); null for object stores. */
   space(): Promise<{ freeBytes: number; totalBytes: number } | null>;
 }

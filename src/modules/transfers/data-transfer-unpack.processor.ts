@@ -93,7 +93,11 @@ export class DataTransferUnpackProcessor implements OperationHandler {
       written = await unpackBundle(await backend.read(bundle.relativePath), backend, packages);
     } catch (err) {
       const rotten = await this.rottenSinceTransfer(bundle, destination);
-      if (!rotten) throw err;
+      if (!rotten) {
+        // The package tars written before the bad member would otherwise stay behind with no copy row.
+        await this.removeUnrecorded(destination, [...packages.keys()]);
+        throw err;
+      }
       await this.transferAgain(t, bundle, destination, `${rotten}; unpack said: ${(err as Error).message}`);
       await this.removeUnrecorded(destination, [...packages.keys()]);
       return { transferAgain: rotten };

@@ -18,7 +18,7 @@ export class DatabaseConnector extends EventEmitter implements OnApplicationBoot
   private readonly logger = new Logger(DatabaseConnector.name);
   private stopped = false;
   private reachable = false;
-  private probe?: NodeJS.Timeout;
+  private probing?: NodeJS.Timeout;
   private resolveReady!: () => void;
   readonly ready: Promise<void> = new Promise((resolve) => (this.resolveReady = resolve));
 
@@ -32,7 +32,7 @@ export class DatabaseConnector extends EventEmitter implements OnApplicationBoot
 
   onApplicationShutdown(): void {
     this.stopped = true;
-    clearInterval(this.probe);
+    clearInterval(this.probing);
   }
 
   get connected(): boolean {
@@ -46,7 +46,7 @@ export class DatabaseConnector extends EventEmitter implements OnApplicationBoot
         this.logger.log(`connected to the database${attempt > 1 ? ` after ${attempt} attempts` : ''}`);
         this.reachable = true;
         this.resolveReady();
-        this.probe = setInterval(() => void this.check(), PROBE_INTERVAL_MS);
+        this.probing = setInterval(() => void this.probe(), PROBE_INTERVAL_MS);
         return;
       } catch (err) {
         const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
@@ -56,7 +56,12 @@ export class DatabaseConnector extends EventEmitter implements OnApplicationBoot
     }
   }
 
-  private async check(): Promise<void> {
+  /**
+   * Whether PostgreSQL answers now, announcing `down` or `up` if that changed. A failed job asks, so that a
+   * failure caused by an outage is told apart from one of the job's own at once, not at the next probe.
+   */
+  async probe(): Promise<boolean> {
+    if (!this.dataSource.isInitialized) return false;
     let ok: boolean;
     try {
       await Promise.race([
@@ -67,6 +72,11 @@ export class DatabaseConnector extends EventEmitter implements OnApplicationBoot
     } catch {
       ok = false;
     }
+    this.announce(ok);
+    return ok;
+  }
+
+  private announce(ok: boolean): void {
     if (ok === this.reachable || this.stopped) return;
     this.reachable = ok;
     this.logger.warn(ok ? 'database reachable again' : 'database unreachable');

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Job, Worker } from 'bullmq';
+import { DelayedError, Job, Worker } from 'bullmq';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { RepeatedWarning } from '../../common/logging/repeated-warning';
 import { getProcessName } from '../../common/process-name';
 import { redisOptionsFromUrl } from '../../common/redis/redis-options';
 import { Environment } from '../../config/environment';
@@ -12,9 +13,26 @@ import { OPERATION_SETTINGS } from '../queues/operation-settings';
 import { QueueDescriptor, TaskPayload } from '../queues/queue-descriptor';
 import { QueueDiscoveryService } from '../queues/queue-discovery.service';
 import { TaskQueueService } from '../queues/task-queue.service';
+import { withTimeout } from '../health/with-timeout';
 import { observeTask } from '../metrics/task-metrics';
 import { DatabaseConnector } from './database-connector.service';
 import { WORKER_OPTIONS, WorkerOptions } from './worker-options';
+
+/** A job that failed because the database was unreachable runs again this long after, not counted as a try. */
+const OUTAGE_RETRY_DELAY_MS = 10_000;
+/** How long releasing a queue may wait for Redis (to close, to hand jobs back) before it lets go anyway. */
+const RELEASE_TIMEOUT_MS = 5_000;
+
+/**
+ * PostgreSQL refusing service rather than the job's statement: connection exceptions (class 08), too many
+ * connections (53300), the server shutting down or starting (57P01-57P03).
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return (
+    typeof code === 'string' && (/^08...$/.test(code) || ['53300', '57P01', '57P02', '57P03'].includes(code))
+  );
+}
 
 interface Binding {
   queue: QueueDescriptor;
@@ -113,6 +131,11 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
           return await observeTask(queue, job, () =>
             handler.handle(job.data, { job, queue, signal: abort.signal }),
           );
+        } catch (err) {
+          if (token && (isDatabaseUnavailable(err) || !(await this.database.probe()))) {
+            await this.postponeForOutage(job, token, err as Error);
+          }
+          throw err;
         } finally {
           inFlight.delete(key);
         }
@@ -127,7 +150,10 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
         maxStalledCount: settings.maxStalledCount,
       },
     );
-    worker.on('error', (err) => this.logger.warn(`queue ${queue.name}: ${err.message}`));
+    // While Redis is unreachable each connection reports every reconnect attempt: say it once a minute.
+    const redisTrouble = new RepeatedWarning(this.logger);
+    worker.on('error', (err) => redisTrouble.warn(`queue ${queue.name}: ${err.message}`));
+    worker.on('ready', () => redisTrouble.recovered(`queue ${queue.name}: Redis reachable again`));
     worker.on('failed', (job, err) =>
       this.logger.warn(
         `job ${job?.id} on ${queue.name} failed (attempt ${job?.attemptsMade}): ${err.message}`,
@@ -135,6 +161,25 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
     );
     this.bindings.set(queue.name, { queue, worker, abort, inFlight });
     this.logger.log(`bound ${queue.name}`);
+  }
+
+  /**
+   * A job that failed while the database is unreachable failed because of the outage (its reads and writes
+   * could not reach PostgreSQL), not because of its data: it goes back to the queue, delayed, without using
+   * up one of its tries, so an outage of hours does not turn every job it touched into a FAILED row.
+   * The work row stays as the job left it (nothing could be written); the re-run claims it again.
+   * Moving the job needs Redis: if that is unreachable too, the job's lock expires and BullMQ's stalled
+   * check hands it back once Redis returns.
+   */
+  private async postponeForOutage(job: Job<TaskPayload>, token: string, err: Error): Promise<never> {
+    this.logger.warn(
+      `job ${job.id} on ${job.queueName} failed while the database is unreachable (${err.message}); ` +
+        `it runs again later, not counted as a try`,
+    );
+    await withTimeout(job.moveToDelayed(Date.now() + OUTAGE_RETRY_DELAY_MS, token), RELEASE_TIMEOUT_MS).catch(
+      () => undefined,
+    );
+    throw new DelayedError();
   }
 
   /**
@@ -150,12 +195,17 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
     if (!drained) binding.abort.abort(new Error('worker stopping'));
     // Forced when jobs are still running: they must not hold the process, and the worker must stop
     // fetching before their jobs go back to the queue, or it would take them again at once.
-    await binding.worker.close(!drained).catch(() => undefined);
+    // Closing waits for Redis (a clean QUIT): during an outage it would wait for as long as the outage lasts
+    // and leave this worker's connections reconnecting for ever, so it is bounded, then forced.
+    await withTimeout(binding.worker.close(!drained), RELEASE_TIMEOUT_MS).catch(() =>
+      withTimeout(binding.worker.disconnect(), RELEASE_TIMEOUT_MS).catch(() => undefined),
+    );
     let returned = 0;
     for (const { job, token } of left) {
-      const fresh = await Job.fromId<TaskPayload>(this.queues.queue(name), job.id!).catch(() => undefined);
-      await fresh
-        ?.moveToWait(token)
+      await withTimeout(
+        Job.fromId<TaskPayload>(this.queues.queue(name), job.id!).then((fresh) => fresh?.moveToWait(token)),
+        RELEASE_TIMEOUT_MS,
+      )
         .then(() => returned++)
         .catch((err: Error) => this.logger.warn(`could not hand back job ${job.id}: ${err.message}`));
     }
