@@ -113,31 +113,31 @@ describe('S3Storage against a real S3 server (s3rver)', () => {
     expect((await buffer(await storage.read('once/p.tar'))).equals(bytes)).toBe(true);
   });
 
-  // Found by the chaos run: a stalled archive job run twice saw its sibling's upload in flight (s3rver shows
-  // a PUT's key, empty and without metadata, before it completes) and failed the work for good as a conflict.
-  it('takes an object without its sha256 (an upload in flight or cut off) for a retryable state, not a conflict', async () => {
+  // Found by the chaos run: a worker killed mid-PUT leaves, on s3rver, the key holding 0 bytes without
+  // metadata; every retry took it for an archived object with other bytes and the archive work was stuck.
+  it('uploads over the remnant of a cut-off upload (shorter, no sha256), and reads the object back whole', async () => {
     await client.send(
-      new PutObjectCommand({ Bucket: 'ccat-test-lta', Key: 'archive/inflight/p.tar', Body: '' }),
+      new PutObjectCommand({ Bucket: 'ccat-test-lta', Key: 'archive/cutoff/p.tar', Body: '' }),
     );
     const bytes = randomBytes(5000);
     const expected = { size: bytes.length, sha256: sha256(bytes) };
-    const refused = await storage.write('inflight/p.tar', Readable.from([bytes]), expected).catch((e) => e);
-    expect(refused).toBeInstanceOf(IncompleteObjectError);
-    expect(refused).not.toBeInstanceOf(ObjectConflictError);
-    expect((refused as IncompleteObjectError).retryable).toBe(true);
-    expect((refused as Error).message).toMatch(/holds 0 bytes without a recorded sha256/);
-    // The sibling completes its upload: the retry finds the identical object and is done.
+    await expect(storage.write('cutoff/p.tar', Readable.from([bytes]), expected)).resolves.toEqual(expected);
+    expect(await storage.stat('cutoff/p.tar')).toEqual(expected);
+    expect((await buffer(await storage.read('cutoff/p.tar'))).equals(bytes)).toBe(true);
+  });
+
+  it('never uploads over an object as large as its own without a sha256: retryable, not a conflict', async () => {
+    const theirs = randomBytes(5000);
     await client.send(
-      new PutObjectCommand({
-        Bucket: 'ccat-test-lta',
-        Key: 'archive/inflight/p.tar',
-        Body: bytes,
-        Metadata: { sha256: expected.sha256 },
-      }),
+      new PutObjectCommand({ Bucket: 'ccat-test-lta', Key: 'archive/nometa/p.tar', Body: theirs }),
     );
-    await expect(storage.write('inflight/p.tar', Readable.from([bytes]), expected)).resolves.toEqual(
-      expected,
-    );
+    const bytes = randomBytes(5000);
+    const refused = await storage
+      .write('nometa/p.tar', Readable.from([bytes]), { size: bytes.length, sha256: sha256(bytes) })
+      .catch((e) => e);
+    expect(refused).toBeInstanceOf(IncompleteObjectError);
+    expect((refused as IncompleteObjectError).retryable).toBe(true);
+    expect((await buffer(await storage.read('nometa/p.tar'))).equals(theirs)).toBe(true);
   });
 
   it('refuses unsafe keys and writes that do not name their checksum', async () => {

@@ -20,6 +20,16 @@ import {
 } from './storage-errors';
 import { Digest, nullSink, VerifyingStream } from './verifying-stream';
 
+/**
+ * The remnant of an upload cut off (a worker killed mid-PUT): shorter than the object and without the
+ * sha256 every completed upload of ours carries. Real S3 never shows one; s3rver and some S3-compatible
+ * stores keep the key of an aborted PUT. It was never an archived object, so it is uploaded over: every
+ * upload to a key carries the same verified bytes, and the copy is recorded only after it is read back.
+ */
+function isCutOff(existing: ObjectInfo, expected: Expected): boolean {
+  return !existing.sha256 && expected.size !== undefined && existing.size < expected.size;
+}
+
 export interface S3Settings {
   bucket: string;
   prefix?: string | null;
@@ -61,7 +71,7 @@ export class S3Storage implements StorageBackend {
     if (!expected.sha256)
       throw new Error(`${this.description}${path}: an archive write must name its SHA-256`);
     const existing = await this.stat(path);
-    if (existing) {
+    if (existing && !isCutOff(existing, expected)) {
       source.destroy();
       if (
         existing.sha256 === expected.sha256 &&
@@ -72,7 +82,7 @@ export class S3Storage implements StorageBackend {
       if (!existing.sha256)
         throw new IncompleteObjectError(
           `${this.description}${path} holds ${existing.size} bytes without a recorded sha256: an upload of it ` +
-            `is in flight or was cut off; if none is running, remove the object and reset the work`,
+            `may still be completing; if none is running, remove the object and reset the work`,
         );
       throw new ObjectConflictError(
         `${this.description}${path} already holds other bytes (${existing.size} bytes, sha256 ` +

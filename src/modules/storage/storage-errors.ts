@@ -33,10 +33,10 @@ export class ObjectConflictError extends StorageError {
 }
 
 /**
- * An object at the key without the checksum our completed uploads carry: another attempt's upload still
- * in flight (a stalled job run twice; s3rver and some S3-compatible stores show a PUT's key before it
- * completes) or one cut off. Not an archived object, so no conflict: a retry finds it completed and
- * identical, or still incomplete and fails with this message once its attempts are spent.
+ * An object at the key, as large as the one being written, without the checksum our completed uploads
+ * carry: a store that writes the metadata after the bytes, with an upload still completing. Not an archived
+ * object, so no conflict: a retry finds it completed and identical, or fails with this message once its
+ * attempts are spent.
  */
 export class IncompleteObjectError extends StorageError {
   readonly retryable = true;
