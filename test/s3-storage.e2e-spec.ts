@@ -9,6 +9,7 @@ import { S3Storage } from '../src/modules/storage/s3-storage';
 import { StorageService } from '../src/modules/storage/storage.service';
 import {
   ChecksumMismatchError,
+  IncompleteObjectError,
   ObjectConflictError,
   UnsafePathError,
 } from '../src/modules/storage/storage-errors';
@@ -110,6 +111,33 @@ describe('S3Storage against a real S3 server (s3rver)', () => {
       storage.write('once/p.tar', Readable.from([other]), { size: other.length, sha256: sha256(other) }),
     ).rejects.toBeInstanceOf(ObjectConflictError);
     expect((await buffer(await storage.read('once/p.tar'))).equals(bytes)).toBe(true);
+  });
+
+  // Found by the chaos run: a worker killed mid-PUT leaves, on s3rver, the key holding 0 bytes without
+  // metadata; every retry took it for an archived object with other bytes and the archive work was stuck.
+  it('uploads over the remnant of a cut-off upload (shorter, no sha256), and reads the object back whole', async () => {
+    await client.send(
+      new PutObjectCommand({ Bucket: 'ccat-test-lta', Key: 'archive/cutoff/p.tar', Body: '' }),
+    );
+    const bytes = randomBytes(5000);
+    const expected = { size: bytes.length, sha256: sha256(bytes) };
+    await expect(storage.write('cutoff/p.tar', Readable.from([bytes]), expected)).resolves.toEqual(expected);
+    expect(await storage.stat('cutoff/p.tar')).toEqual(expected);
+    expect((await buffer(await storage.read('cutoff/p.tar'))).equals(bytes)).toBe(true);
+  });
+
+  it('never uploads over an object as large as its own without a sha256: retryable, not a conflict', async () => {
+    const theirs = randomBytes(5000);
+    await client.send(
+      new PutObjectCommand({ Bucket: 'ccat-test-lta', Key: 'archive/nometa/p.tar', Body: theirs }),
+    );
+    const bytes = randomBytes(5000);
+    const refused = await storage
+      .write('nometa/p.tar', Readable.from([bytes]), { size: bytes.length, sha256: sha256(bytes) })
+      .catch((e) => e);
+    expect(refused).toBeInstanceOf(IncompleteObjectError);
+    expect((refused as IncompleteObjectError).retryable).toBe(true);
+    expect((await buffer(await storage.read('nometa/p.tar'))).equals(theirs)).toBe(true);
   });
 
   it('refuses unsafe keys and writes that do not name their checksum', async () => {

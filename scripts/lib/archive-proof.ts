@@ -40,8 +40,16 @@ export async function readBackFromArchives(
         WHERE c.kind = 'raw_data_package' AND l.location_type = 'long_term_archive' AND c.status = 'present'`,
     );
     for (const { site, bucket, key } of rows) {
-      const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      for (const [path, sha256] of await hashMembers(res.Body as Readable)) {
+      let members: Map<string, string>;
+      try {
+        const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        members = await hashMembers(res.Body as Readable);
+      } catch (err) {
+        // A missing or mangled archive object is a finding of the proof, not the end of it.
+        problems.push(`${site}: ${key} cannot be read as a tar: ${(err as Error).message}`);
+        continue;
+      }
+      for (const [path, sha256] of members) {
         if (registered.get(path) !== sha256) {
           problems.push(
             `${site}: ${key} holds ${path} with sha256 ${sha256.slice(0, 12)}…, not as registered`,

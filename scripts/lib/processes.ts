@@ -1,9 +1,12 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
-export const ROOT = join(__dirname, '..', '..', '..');
+/** The repository: the nearest folder above with a package.json, from dist/scripts/lib and from scripts/lib (ts-jest). */
+export const ROOT = (function repositoryRoot(dir: string): string {
+  return existsSync(join(dir, 'package.json')) || dirname(dir) === dir ? dir : repositoryRoot(dirname(dir));
+})(__dirname);
 const CLI = join(ROOT, 'bin', 'ccat-dt.js');
 
 /** Runs the built CLI and returns its output; throws with that output if it fails. */

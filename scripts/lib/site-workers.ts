@@ -30,6 +30,27 @@ export function createTransferToken(env: NodeJS.ProcessEnv): string {
 }
 
 /**
+ * One worker process: a site's (`name` a site, on the port its buffer's data URL names) or a managers
+ * process (`name` starting with `managers`). Its output goes to `worker-<name>.log` in `logDir`.
+ */
+export function startWorkerProcess(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  port: number,
+  transferToken: string,
+  logDir?: string,
+): ChildProcess {
+  const args = name.startsWith('managers') ? ['--role', 'managers'] : ['--site', name];
+  const log = logDir && join(logDir, `worker-${name}.log`);
+  return startApp(
+    'worker',
+    { ...env, WORKER_HTTP_PORT: String(port), TRANSFER_TOKEN: transferToken },
+    args,
+    log,
+  );
+}
+
+/**
  * One worker process per site, on the ports its data URL names, and one managers process; resolves once
  * every one answers on /health.
  */
@@ -39,24 +60,10 @@ export async function startSiteWorkers(
   transferToken: string,
   logDir?: string,
 ): Promise<ChildProcess[]> {
-  const started: ChildProcess[] = [];
-  const listening: number[] = [];
-  const start = (name: string, args: string[], port: number) => {
-    const log = logDir && join(logDir, `worker-${name}.log`);
-    started.push(
-      startApp(
-        'worker',
-        { ...env, WORKER_HTTP_PORT: String(port), TRANSFER_TOKEN: transferToken },
-        args,
-        log,
-      ),
-    );
-    listening.push(port);
-  };
-  for (const [site, port] of ports) start(site, ['--site', site], port);
-  start('managers', ['--role', 'managers'], await freePort());
+  const all = new Map([...ports, ['managers', await freePort()]]);
+  const started = [...all].map(([name, port]) => startWorkerProcess(env, name, port, transferToken, logDir));
   try {
-    await Promise.all(listening.map((p) => waitForHttp(`http://127.0.0.1:${p}/health`)));
+    await Promise.all([...all.values()].map((p) => waitForHttp(`http://127.0.0.1:${p}/health`)));
   } catch (err) {
     await Promise.all(started.map((w) => stop(w)));
     throw err;

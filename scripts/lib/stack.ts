@@ -53,7 +53,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   say(`created API token demo-instrument (scopes ingest, read): ${token.slice(0, 18)}…`);
   const api = startApp('api', env, [], options.logDir && join(options.logDir, 'api.log'));
   const baseUrl = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${baseUrl}/health`).catch(async (err) => {
+  // Generous: on a loaded machine (CI, the chaos run beside other tests) the API can take many seconds to boot.
+  await waitForHttp(`${baseUrl}/health`, 60_000).catch(async (err) => {
     await stop(api);
     throw err;
   });

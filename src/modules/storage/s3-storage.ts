@@ -12,8 +12,23 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { unsafeRelativePathReason } from '../../common/validation/is-safe-relative-path';
 import { Expected, ListedObject, ObjectInfo, StorageBackend } from './storage-backend';
-import { ObjectConflictError, ObjectNotFoundError, UnsafePathError } from './storage-errors';
+import {
+  IncompleteObjectError,
+  ObjectConflictError,
+  ObjectNotFoundError,
+  UnsafePathError,
+} from './storage-errors';
 import { Digest, nullSink, VerifyingStream } from './verifying-stream';
+
+/**
+ * The remnant of an upload cut off (a worker killed mid-PUT): shorter than the object and without the
+ * sha256 every completed upload of ours carries. Real S3 never shows one; s3rver and some S3-compatible
+ * stores keep the key of an aborted PUT. It was never an archived object, so it is uploaded over: every
+ * upload to a key carries the same verified bytes, and the copy is recorded only after it is read back.
+ */
+function isCutOff(existing: ObjectInfo, expected: Expected): boolean {
+  return !existing.sha256 && expected.size !== undefined && existing.size < expected.size;
+}
 
 export interface S3Settings {
   bucket: string;
@@ -56,7 +71,7 @@ export class S3Storage implements StorageBackend {
     if (!expected.sha256)
       throw new Error(`${this.description}${path}: an archive write must name its SHA-256`);
     const existing = await this.stat(path);
-    if (existing) {
+    if (existing && !isCutOff(existing, expected)) {
       source.destroy();
       if (
         existing.sha256 === expected.sha256 &&
@@ -64,6 +79,11 @@ export class S3Storage implements StorageBackend {
       ) {
         return { size: existing.size, sha256: existing.sha256 };
       }
+      if (!existing.sha256)
+        throw new IncompleteObjectError(
+          `${this.description}${path} holds ${existing.size} bytes without a recorded sha256: an upload of it ` +
+            `may still be completing; if none is running, remove the object and reset the work`,
+        );
       throw new ObjectConflictError(
         `${this.description}${path} already holds other bytes (${existing.size} bytes, sha256 ` +
           `${existing.sha256 ?? 'unknown'}); an archived object is never overwritten`,

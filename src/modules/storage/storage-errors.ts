@@ -32,6 +32,16 @@ export class ObjectConflictError extends StorageError {
   readonly retryable = false;
 }
 
+/**
+ * An object at the key, as large as the one being written, without the checksum our completed uploads
+ * carry: a store that writes the metadata after the bytes, with an upload still completing. Not an archived
+ * object, so no conflict: a retry finds it completed and identical, or fails with this message once its
+ * attempts are spent.
+ */
+export class IncompleteObjectError extends StorageError {
+  readonly retryable = true;
+}
+
 export class ObjectNotFoundError extends StorageError {
   readonly retryable = false;
   constructor(readonly path: string) {
