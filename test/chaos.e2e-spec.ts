@@ -44,7 +44,7 @@ describe('chaos run, small (real processes, a private Redis, s3rver)', () => {
 
   beforeAll(async () => {
     report = await runChaos(settings, (line) => lines.push(line), {
-      inspect: async ({ db, s3, files }) => {
+      inspect: async ({ db, s3, files, env }) => {
         // An archive object overwritten with other bytes of the same length.
         const { rows } = await db.query(
           `SELECT l.s3_bucket AS bucket, l.s3_prefix || c.relative_path AS key, c.size::int AS size
@@ -69,7 +69,7 @@ describe('chaos run, small (real processes, a private Redis, s3rver)', () => {
         );
         client.destroy();
         tampered.archives = await readBackFromArchives(db, s3, files, 2);
-        tampered.storage = await checkPresentCopies(db, s3.credentials);
+        tampered.storage = await checkPresentCopies(env);
         // Both archive copies of a package go, then a source copy of one of its files is scheduled for
         // deletion: decided with no archive copy in place.
         await db.query('BEGIN');

@@ -51,7 +51,12 @@ export async function runChaos(
   say: (line: string) => void,
   hooks: {
     /** Called after the checks, before anything is stopped: a test tampers here to see the checks fail. */
-    inspect?: (run: { db: Client; s3: S3Server; files: Registered[] }) => Promise<void>;
+    inspect?: (run: {
+      db: Client;
+      s3: S3Server;
+      files: Registered[];
+      env: NodeJS.ProcessEnv;
+    }) => Promise<void>;
   } = {},
 ): Promise<ChaosReport> {
   const started = Date.now();
@@ -161,11 +166,11 @@ export async function runChaos(
 
     say('\n== Checks');
     report.archives = await readBackFromArchives(db, s3, workload.files, archiveSites);
-    report.storage = await checkPresentCopies(db, s3.credentials);
+    report.storage = await checkPresentCopies(stack.env);
     report.duplicates = await findDuplicateCopies(db);
     report.trail = await checkDeletionTrail(db, MIN_LTA_COPIES);
     report.totalMs = Date.now() - started;
-    await hooks.inspect?.({ db, s3, files: workload.files });
+    await hooks.inspect?.({ db, s3, files: workload.files, env: stack.env });
     return report;
   } finally {
     for (const step of cleanup) await step().catch((err: Error) => say(`cleanup: ${err.message}`));
