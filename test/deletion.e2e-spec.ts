@@ -162,6 +162,25 @@ describe('deletion rules (PostgreSQL, Redis, disk)', () => {
     ]);
   });
 
+  it('marks an archived package released once none of its files is left at SOURCE, and not before', async () => {
+    const released = async (packageId: string) =>
+      (await ds.query(`SELECT source_released_at FROM raw_data_package WHERE id = $1`, [packageId]))[0]
+        .source_released_at as Date | null;
+    const source = await loc('ccat', 'telescope_computer');
+    const f = await archivedFile(2);
+    // Scheduled in this cycle, so still live at SOURCE: held.
+    expect(await manager().runCycle()).toMatchObject({ scheduled: 1 });
+    expect(await released(f.packageId)).toBeNull();
+    await deleteNow(f.sourceCopy, source);
+    expect(await manager().runCycle()).toMatchObject({ scheduled: 0, sourceReleased: 1 });
+    expect(await released(f.packageId)).toBeInstanceOf(Date);
+    // A package still waiting for its second archive copy is held, whatever the cycles before did.
+    const g = await archivedFile(1);
+    await manager().runCycle();
+    expect(await released(g.packageId)).toBeNull();
+    expect(await status(g.sourceCopy)).toBe('present');
+  });
+
   it('re-checks the rule when the worker claims the deletion, and keeps the copy if it no longer holds', async () => {
     const f = await archivedFile(2);
     await manager().runCycle();

@@ -8,6 +8,7 @@ import { RedisModule } from '../../src/common/redis/redis.module';
 import { AppConfigModule } from '../../src/config/config.module';
 import { DatabaseModule } from '../../src/database/database.module';
 import { AlertsModule } from '../../src/modules/alerts/alerts.module';
+import { ConsistencyModule } from '../../src/modules/consistency/consistency.module';
 import { DeletionModule } from '../../src/modules/deletion/deletion.module';
 import { EventsModule } from '../../src/modules/events/events.module';
 import { HeartbeatsModule } from '../../src/modules/heartbeats/heartbeats.module';
@@ -44,6 +45,7 @@ import { TransfersModule } from '../../src/modules/transfers/transfers.module';
     LongTermArchiveModule,
     DeletionModule,
     RecoveryModule,
+    ConsistencyModule,
     AlertsModule,
     StagingModule,
     EventsModule,

@@ -14,6 +14,7 @@ import { DataTransferRoutes1795558771547 } from '../migrations/1795558771547-Dat
 import { EventOutbox1795562315922 } from '../migrations/1795562315922-EventOutbox';
 import { IntegrityChecks1795564995880 } from '../migrations/1795564995880-IntegrityChecks';
 import { ScaleIndexes1795566305513 } from '../migrations/1795566305513-ScaleIndexes';
+import { SourceReleased1795570103791 } from '../migrations/1795570103791-SourceReleased';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -34,4 +35,5 @@ export const MIGRATIONS: Function[] = [
   EventOutbox1795562315922,
   IntegrityChecks1795564995880,
   ScaleIndexes1795566305513,
+  SourceReleased1795570103791,
 ];

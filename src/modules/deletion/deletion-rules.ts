@@ -31,7 +31,22 @@ interface Rule {
   name: string;
   /** A condition on the copy `c` at location `l`. */
   sql: (policy: DeletionPolicy) => string;
+  /**
+   * Where findDeletable looks for such copies (a FROM that yields `c`), when reading every live copy would
+   * cost the backlog or the history: it only narrows the search, `sql` still decides.
+   */
+  candidates?: string;
 }
+
+/**
+ * The SOURCE copies of the files of archived packages not yet marked released (releaseSourcePackages):
+ * the packages being cleaned up, not every file still waiting at SOURCE nor every archived package.
+ */
+const HELD_SOURCE_COPIES = `
+  raw_data_package held
+  JOIN raw_data_file hf ON hf.raw_data_package_id = held.id
+  JOIN physical_copy c ON c.raw_data_file_id = hf.id
+ WHERE held.state = 'archived' AND held.source_released_at IS NULL`;
 
 /** The package is ARCHIVED and at least `min` verified copies of it are PRESENT in long-term archives. */
 const archivedWith = (packageId: string, min: number) => {
@@ -59,6 +74,7 @@ export const RULES: Rule[] = [
   },
   {
     name: 'source file archived with enough verified LTA copies',
+    candidates: HELD_SOURCE_COPIES,
     sql: (p) => `
       c.kind = 'raw_data_file' AND l.location_type = 'source'
       AND ${archivedWith('(SELECT f.raw_data_package_id FROM raw_data_file f WHERE f.id = c.raw_data_file_id)', p.minLtaCopies)}`,
@@ -121,7 +137,8 @@ export async function findDeletable(
     const rows: Omit<DeletionCandidate, 'rule'>[] = await m.query(
       `SELECT c.id AS "copyId", l.id AS "locationId", s.short_name AS site, l.name AS location,
               c.relative_path AS "relativePath", c.size::float8 AS size, c.created_at AS "createdAt"
-         FROM physical_copy c JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
+         FROM (SELECT c.* FROM ${rule.candidates ?? 'physical_copy c'}) c
+         JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
         WHERE c.status IN ('present', 'staged', 'deletion_possible') AND (${rule.sql(policy)})
           AND (l.id = ANY($2::int[]) OR ${RETAINED})
           AND ($3::int IS NULL OR l.id = $3)
@@ -143,6 +160,23 @@ export async function findDeletable(
       a.createdAt.getTime() - b.createdAt.getTime(),
   );
   return found.slice(0, options.limit);
+}
+
+/**
+ * Marks archived packages none of whose files is left at SOURCE (every such copy DELETED; a LOST one keeps
+ * the package held until its repair is dealt with), so that findDeletable stops looking at them. Returns
+ * how many were marked.
+ */
+export async function releaseSourcePackages(m: EntityManager): Promise<number> {
+  // TypeORM returns [rows, count] for an UPDATE.
+  const [, released] = await m.query(
+    `UPDATE raw_data_package p SET source_released_at = now()
+      WHERE p.state = 'archived' AND p.source_released_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM raw_data_file f JOIN physical_copy c ON c.raw_data_file_id = f.id
+                          JOIN data_location l ON l.id = c.location_id
+                         WHERE f.raw_data_package_id = p.id AND l.location_type = 'source' AND c.status <> 'deleted')`,
+  );
+  return released;
 }
 
 /** The rule under which this copy may go now, or null: asked again by the worker that deletes it. */

@@ -13,7 +13,7 @@ import { queueName } from '../queues/queue-name';
 import { TaskQueueService } from '../queues/task-queue.service';
 import { StorageService } from '../storage/storage.service';
 import { deletionAttempt } from './deletion-attempt';
-import { deletionPolicyFrom, findDeletable } from './deletion-rules';
+import { deletionPolicyFrom, findDeletable, releaseSourcePackages } from './deletion-rules';
 import { DeletionSwitchService } from './deletion-switch.service';
 
 const PER_CYCLE = 500;
@@ -55,7 +55,8 @@ export class DeletionManager implements Manager {
     for (const c of candidates)
       if (await this.schedule(c.copyId, c.site, c.location, c.locationId, `rule: ${c.rule}`)) scheduled++;
     const retried = await this.retryFailed();
-    return { scheduled, retried, pressured: pressured.length };
+    const sourceReleased = await releaseSourcePackages(this.dataSource.manager);
+    return { scheduled, retried, pressured: pressured.length, sourceReleased };
   }
 
   private async pressuredLocations(): Promise<number[]> {

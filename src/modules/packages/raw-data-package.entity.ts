@@ -26,6 +26,11 @@ import { PackageState } from './raw-data-package.states';
 @Index('ix_raw_data_package_not_archived', ['createdAt'], { where: `state <> 'archived'` })
 @Index('ix_raw_data_package_archived_sites', ['ltaSiteCount'], { where: `state = 'archived'` })
 @Index('ix_raw_data_package_failed', ['updatedAt'], { where: `status = 'failed'` })
+// Archived packages whose files may still be at SOURCE: where the deletion manager looks for source copies
+// to let go, so that its cycle costs the packages being cleaned up, not the archive's history.
+@Index('ix_raw_data_package_source_held', ['updatedAt'], {
+  where: `state = 'archived' AND source_released_at IS NULL`,
+})
 @Index('ix_raw_data_package_bundle', ['dataTransferPackageId'], {
   where: 'data_transfer_package_id IS NOT NULL',
 })
@@ -94,6 +99,14 @@ export class RawDataPackage extends WorkRow {
   /** How many sites hold a verified long-term-archive copy (the deletion rules ask for enough of them). */
   @Column({ type: 'int', default: 0 })
   ltaSiteCount!: number;
+
+  /**
+   * When the last copy of its files at SOURCE was deleted (set by the deletion manager): from then on no
+   * source copy of it is left to look at. A marker for finding work, never a reason to delete anything:
+   * every deletion is still decided by the rules in deletion-rules.ts.
+   */
+  @Column({ type: 'timestamptz', nullable: true })
+  sourceReleasedAt!: Date | null;
 
   @OneToMany('RawDataFile', 'rawDataPackage')
   files?: RawDataFile[];
