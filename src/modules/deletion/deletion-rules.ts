@@ -39,6 +39,17 @@ interface Rule {
 }
 
 /**
+ * The copies of one kind at the locations of one type, read location by location through the index on
+ * (location, status): the planner otherwise reads every live copy of that kind everywhere (the SOURCE
+ * backlog included) before it looks at the location's type.
+ */
+const copiesAt = (locationType: string, kind: string) => `
+  data_location cl CROSS JOIN LATERAL (
+    SELECT * FROM physical_copy lc
+     WHERE lc.location_id = cl.id AND lc.kind = '${kind}' AND lc.status IN ('present', 'staged', 'deletion_possible')) c
+ WHERE cl.location_type = '${locationType}'`;
+
+/**
  * The SOURCE copies of the files of archived packages not yet marked released (releaseSourcePackages):
  * the packages being cleaned up, not every file still waiting at SOURCE nor every archived package.
  */
@@ -65,6 +76,7 @@ export const RULES: Rule[] = [
     // Nothing reads a bundle once every archive site holds it unpacked and verified and no transfer of it
     // is open (DataTransferManager.markDistributed).
     name: 'transfer package distributed to every archive site',
+    candidates: copiesAt('buffer', 'data_transfer_package'),
     sql: () => `
       c.kind = 'data_transfer_package' AND l.location_type = 'buffer'
       AND EXISTS (SELECT 1 FROM data_transfer_package d WHERE d.id = c.data_transfer_package_id
@@ -83,6 +95,7 @@ export const RULES: Rule[] = [
     // A package tar at a buffer is read by bundling (done once its bundle is distributed) and by the
     // archive uploads of its site (done once none is open).
     name: 'buffer package archived with enough verified LTA copies, no transfer or upload reads it',
+    candidates: copiesAt('buffer', 'raw_data_package'),
     sql: (p) => `
       c.kind = 'raw_data_package' AND l.location_type = 'buffer'
       AND ${archivedWith('c.raw_data_package_id', p.minLtaCopies)}
@@ -95,6 +108,7 @@ export const RULES: Rule[] = [
     // A file copy at a buffer whose package tar there was deleted (it was marked DELETION_POSSIBLE then):
     // the package is safe in the archives, and the file is not needed here on its own.
     name: 'buffer file whose package copy here was deleted',
+    candidates: copiesAt('buffer', 'raw_data_file'),
     sql: (p) => `
       c.kind = 'raw_data_file' AND l.location_type = 'buffer'
       AND ${archivedWith('(SELECT f.raw_data_package_id FROM raw_data_file f WHERE f.id = c.raw_data_file_id)', p.minLtaCopies)}
