@@ -19,7 +19,9 @@ export function typeOrmOptions(url: string, extra: Partial<DataSourceOptions> = 
     uuidExtension: 'pgcrypto',
     installExtensions: false,
     // The process name shows in pg_stat_activity, so a process can find (and cancel) its own queries.
-    extra: { max: 20, application_name: getProcessName().slice(0, 63) },
+    // JIT off: our queries are short index lookups, and a cost estimate inflated by stale statistics made
+    // PostgreSQL spend ~200 ms compiling a plan that then read no row (bench/scale, the deletion rules).
+    extra: { max: 20, application_name: getProcessName().slice(0, 63), options: '-c jit=off' },
     ...extra,
   } as DataSourceOptions;
 }
