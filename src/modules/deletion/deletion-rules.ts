@@ -151,9 +151,11 @@ export async function findDeletable(
 ): Promise<DeletionCandidate[]> {
   const found: DeletionCandidate[] = [];
   const pressured = options.pressured ?? [];
-  for (const rule of RULES) {
-    const rows: Omit<DeletionCandidate, 'rule'>[] = await m.query(
-      `SELECT c.id AS "copyId", l.id AS "locationId", s.short_name AS site, l.name AS location,
+  // The rules are independent reads: on the pool they run side by side (in a transaction, one by one).
+  const perRule = await Promise.all(
+    RULES.map(async (rule) => {
+      const rows: Omit<DeletionCandidate, 'rule'>[] = await m.query(
+        `SELECT c.id AS "copyId", l.id AS "locationId", s.short_name AS site, l.name AS location,
               c.relative_path AS "relativePath", c.size::float8 AS size, c.created_at AS "createdAt"
          FROM (SELECT c.* FROM ${rule.candidates ?? 'physical_copy c'}) c
          JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
@@ -161,17 +163,19 @@ export async function findDeletable(
           AND (l.id = ANY($2::int[]) OR ${RETAINED})
           AND ($3::int IS NULL OR l.id = $3)
         ORDER BY (l.id = ANY($2::int[])) DESC, c.created_at LIMIT $1`,
-      [
-        options.limit,
-        pressured,
-        options.locationId ?? null,
-        policy.retentionMs.source / 1000,
-        policy.retentionMs.buffer / 1000,
-        policy.retentionMs.processing / 1000,
-      ],
-    );
-    found.push(...rows.map((r) => ({ ...r, rule: rule.name })));
-  }
+        [
+          options.limit,
+          pressured,
+          options.locationId ?? null,
+          policy.retentionMs.source / 1000,
+          policy.retentionMs.buffer / 1000,
+          policy.retentionMs.processing / 1000,
+        ],
+      );
+      return rows.map((r) => ({ ...r, rule: rule.name }));
+    }),
+  );
+  for (const rows of perRule) found.push(...rows);
   found.sort(
     (a, b) =>
       Number(pressured.includes(b.locationId)) - Number(pressured.includes(a.locationId)) ||
