@@ -1,4 +1,5 @@
 import { ConfigService } from '@nestjs/config';
+import { Worker } from 'bullmq';
 import { rmSync } from 'node:fs';
 import request from 'supertest';
 import { TokenScope } from '../src/modules/auth/api-token.entity';
@@ -6,13 +7,13 @@ import { heartbeatKey } from '../src/modules/heartbeats/heartbeat';
 import { PhysicalCopyService } from '../src/modules/physical-copies/physical-copy.service';
 import { CopyKind, CopyStatus } from '../src/modules/physical-copies/physical-copy.states';
 import { OperationType } from '../src/modules/queues/operation-type';
-import { queueName } from '../src/modules/queues/queue-name';
+import { jobId, queueName } from '../src/modules/queues/queue-name';
 import { TaskQueueService } from '../src/modules/queues/task-queue.service';
 import { RecoveryManager } from '../src/modules/recovery/recovery.manager';
 import { WorkResetService } from '../src/modules/recovery/work-reset.service';
 import { ApiHarness, startApi } from './support/api-app';
 import { createToken } from './support/factories';
-import { applyDemoTopology, cli, redisNamespace, RedisNamespace } from './support/processes';
+import { applyDemoTopology, cli, redisNamespace, RedisNamespace, waitFor } from './support/processes';
 
 /**
  * Recovery of lost work and operators' resets, against real PostgreSQL and Redis: the recovery manager in
@@ -168,6 +169,57 @@ describe('recovery and resets (PostgreSQL, Redis, API)', () => {
         [ids[1]]: 'deletion_failed',
       },
     );
+  });
+
+  it('frees the job id of a scheduled deletion whose job finished without it, so that it is scheduled for real again', async () => {
+    const copies = new PhysicalCopyService(ds());
+    const [buffer] = await ds().query(
+      `SELECT l.id, s.short_name AS site, l.name FROM data_location l JOIN site s ON s.id = l.site_id
+        WHERE l.name = 'buffer' ORDER BY l.id LIMIT 1`,
+    );
+    const [bundle] = await ds().query(`SELECT id FROM data_transfer_package ORDER BY id DESC LIMIT 1`);
+    const [id] = await ds().transaction((m) =>
+      copies.createCopies(
+        m,
+        [
+          {
+            kind: CopyKind.DATA_TRANSFER_PACKAGE,
+            dataTransferPackageId: bundle.id,
+            locationId: buffer.id,
+            relativePath: 'transfer/finished-job.tar',
+            size: 1,
+            sha256: 'e'.repeat(64),
+          },
+        ],
+        { actor: 'test' },
+      ),
+    );
+    const payload = { operation: OperationType.DELETION, entityId: id, locationId: buffer.id, attempt: 0 };
+    const name = queueName(buffer.site, buffer.name, OperationType.DELETION);
+    const queue = queues.queue(name);
+    const stateOfJob = async () =>
+      (await queue.getJob(jobId(OperationType.DELETION, id, 0)))?.getState() ?? 'missing';
+    // The job under the copy's deletion id runs and finishes without deleting (it found the copy not
+    // scheduled at that moment), while the row ends up scheduled: what a kill and a recovery can leave.
+    await queues.enqueue(name, payload);
+    const worker = new Worker(name, async () => 'skipped', {
+      connection: queue.opts.connection,
+      prefix: queue.opts.prefix,
+    });
+    await waitFor('the job to finish', async () => (await stateOfJob()) === 'completed');
+    await worker.close();
+    await ds().transaction(async (m) => {
+      await copies.transition(id, CopyStatus.DELETION_SCHEDULED, { actor: 'test' }, m);
+      await m.query(`UPDATE physical_copy SET updated_at = now() - interval '5 seconds' WHERE id = $1`, [id]);
+    });
+    await recovery().runCycle();
+    expect((await ds().query(`SELECT status FROM physical_copy WHERE id = $1`, [id]))[0].status).toBe(
+      'present',
+    );
+    // The next scheduling's job is really queued (BullMQ would have ignored it under a finished job's id).
+    expect(await stateOfJob()).toBe('missing');
+    await queues.enqueue(name, payload);
+    expect(await stateOfJob()).toBe('waiting');
   });
 
   it('lets an admin reset a failed transfer or unpack over REST, and refuses everything else clearly', async () => {

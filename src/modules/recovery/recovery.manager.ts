@@ -139,6 +139,10 @@ export class RecoveryManager implements Manager {
       const state = job ? await job.getState() : 'missing';
       if (!LOST.includes(state)) continue;
       const reason = `its deletion job is ${state === 'missing' ? 'gone from Redis' : `${state} in Redis`}`;
+      // A deletion's job id changes only with its failed tries, so a finished job left under that id would
+      // swallow the next scheduling (BullMQ ignores a job whose id it holds): the copy went scheduled,
+      // recovered, scheduled again, for ever (found by the chaos run). The job is done; it goes.
+      if (job && state !== 'missing') await job.remove().catch(() => undefined);
       const changed = await this.dataSource.transaction(async (m) => {
         const [row] = await m.query(`SELECT status FROM physical_copy WHERE id = $1 FOR UPDATE`, [c.id]);
         if (row?.status !== c.status) return false;
