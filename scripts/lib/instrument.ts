@@ -38,6 +38,26 @@ export async function writeFile(
   return { id: randomUUID(), path, size, sha256: hash.digest('hex'), module };
 }
 
+/** Where an instrument writes scan `i` of an obs unit, relative to its disk. */
+export function scanPath(instrument: string, obsUnit: string, module: string, i: number): string {
+  return `${instrument}/${obsUnit}/${module}/scan_${String(i).padStart(4, '0')}.fits`;
+}
+
+/** The registration of a written file on the telescope computer, for POST /raw-data-files(/bulk). */
+export function registrationOf(file: WrittenFile, executedObsUnitId: string) {
+  return {
+    id: file.id,
+    site: 'ccat',
+    location: 'telescope_computer',
+    path: file.path,
+    size: file.size,
+    sha256: file.sha256,
+    executedObsUnitId,
+    instrumentModule: file.module,
+    fileType: 'fits',
+  };
+}
+
 /** A spread of sizes from a few bytes to `maxSize`, log-uniform like a real night (many small, few large). */
 export function fileSize(maxSize: number): number {
   const exponent = Math.random() * Math.log2(Math.max(2, maxSize));

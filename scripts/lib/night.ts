@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { fileSize, IngestClient, WrittenFile, writeFile } from './instrument';
+import { fileSize, IngestClient, registrationOf, scanPath, WrittenFile, writeFile } from './instrument';
 
 export const INSTRUMENTS: Record<string, string[]> = {
   primecam: ['pcam_280', 'pcam_350'],
@@ -39,20 +39,10 @@ export async function playNight(
       Math.floor(options.files / options.obsUnits) + (u < options.files % options.obsUnits ? 1 : 0);
     for (let i = 0; i < perUnit; i++) {
       const module = INSTRUMENTS[instrument][i % 2];
-      const path = `${instrument}/${unit.obsUnit}/${module}/scan_${String(i).padStart(4, '0')}.fits`;
+      const path = scanPath(instrument, unit.obsUnit, module, i);
       files.push(await writeFile(sourceRoot, path, fileSize(options.maxSize), module));
     }
-    const registrations = files.map((f) => ({
-      id: f.id,
-      site: 'ccat',
-      location: 'telescope_computer',
-      path: f.path,
-      size: f.size,
-      sha256: f.sha256,
-      executedObsUnitId: unit.id,
-      instrumentModule: f.module,
-      fileType: 'fits',
-    }));
+    const registrations = files.map((f) => registrationOf(f, unit.id));
     await client.call('POST', '/raw-data-files', registrations[0]);
     const bulk = await client.call<{ created: number }>('POST', '/raw-data-files/bulk', {
       files: registrations.slice(1),

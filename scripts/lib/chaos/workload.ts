@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { IngestClient, WrittenFile, writeFile } from '../instrument';
+import { IngestClient, registrationOf, scanPath, WrittenFile, writeFile } from '../instrument';
 import { INSTRUMENTS } from '../night';
 
 export interface Registered extends WrittenFile {
@@ -58,20 +58,10 @@ export async function registerWorkload(
       const files: Registered[] = [];
       for (let i = first; i < Math.min(perUnit, first + batch); i++) {
         const module = INSTRUMENTS[instrument][i % 2];
-        const path = `${instrument}/${unit.obsUnit}/${module}/scan_${String(i).padStart(4, '0')}.fits`;
+        const path = scanPath(instrument, unit.obsUnit, module, i);
         files.push({ ...(await writeFile(sourceRoot, path, sizes[next++], module)), obsUnit: unit.obsUnit });
       }
-      const registrations = files.map((f) => ({
-        id: f.id,
-        site: 'ccat',
-        location: 'telescope_computer',
-        path: f.path,
-        size: f.size,
-        sha256: f.sha256,
-        executedObsUnitId: unit.id,
-        instrumentModule: f.module,
-        fileType: 'fits',
-      }));
+      const registrations = files.map((f) => registrationOf(f, unit.id));
       await send('POST', '/raw-data-files/bulk', { files: registrations });
       outcome.files.push(...files);
       await new Promise((r) => setTimeout(r, pauseMs));
