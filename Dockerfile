@@ -2,10 +2,11 @@
 # One image for every process of ccat-data-transfer: the api, the workers (--site <name> | --role managers)
 # and the ccat-dt CLI (migrate, topology apply, token, ...). deploy/docker-compose.yml builds and runs it.
 
-FROM node:20-slim AS build
+FROM node:24-slim AS build
 WORKDIR /app
 # Dependencies first, so that a change to the code does not reinstall them. --ignore-scripts: `prepare`
-# would build before the sources are here; the build runs below.
+# would build before the sources are here; the build runs below. It also leaves out the npm package `node`
+# (a devDependency that puts Node 24 first on the path of npm scripts on older hosts): the image has Node 24.
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
@@ -15,7 +16,7 @@ COPY scripts scripts
 COPY bench bench
 RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
-FROM node:20-slim
+FROM node:24-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./

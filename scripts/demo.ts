@@ -1,3 +1,4 @@
+import { printTable } from '../src/common/report/report-table';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,7 +9,7 @@ import { stageObsUnit } from './lib/demo-staging';
 import { IngestClient } from './lib/instrument';
 import { INSTRUMENTS, playNight } from './lib/night';
 import { human, ProgressDisplay, readCounts, readFailures, renderStages } from './lib/pipeline-progress';
-import { cli, ROOT, stop } from './lib/processes';
+import { cli, cliAsync, ROOT, stop } from './lib/processes';
 import { startS3Server } from './lib/s3-server';
 import { allocateSitePorts, createTransferToken, dataUrlEnv, startSiteWorkers } from './lib/site-workers';
 import { startStack } from './lib/stack';
@@ -137,6 +138,16 @@ async function main(): Promise<void> {
     },
   });
   const transferToken = createTransferToken(stack.env);
+  // What an operator does once per host: the disk locations' roots exist before their workers start.
+  const roots = new Client({ connectionString: stack.databaseUrl });
+  await roots.connect();
+  for (const { root_path: root } of (
+    await roots.query(
+      `SELECT root_path FROM data_location WHERE storage_type = 'disk' AND root_path IS NOT NULL`,
+    )
+  ).rows as { root_path: string }[])
+    mkdirSync(root, { recursive: true });
+  await roots.end();
   console.log(`created transfer token site-workers (scope transfer): ${transferToken.slice(0, 18)}…`);
   const workers = [];
   const db = new Client({ connectionString: stack.databaseUrl });
@@ -157,7 +168,7 @@ async function main(): Promise<void> {
     const started = Date.now();
     const night = await playNight(client, sourceRoot, options, console.log);
     const all = night.flatMap((w) => w.files);
-    console.table(
+    printTable(
       night.flatMap(({ unit, instrument, files }) =>
         INSTRUMENTS[instrument].map((module) => {
           const mine = files.filter((f) => f.module === module);
@@ -186,6 +197,17 @@ async function main(): Promise<void> {
     for (const [site, port] of ports)
       console.log(`  ${site} worker: http://127.0.0.1:${port} (buffer at /data/${site}/buffer)`);
     console.log(`  logs in ${LOG_DIR}`);
+
+    step('ccat-dt doctor at each site: what a deployment needs, checked from there');
+    for (const site of ports.keys()) {
+      const doctor = await cliAsync(['doctor', '--site', site], {
+        ...stack.env,
+        TRANSFER_TOKEN: transferToken,
+      });
+      console.log(
+        `-- ${site}\n${doctor.stdout.trimEnd()}${doctor.stderr ? `\n${doctor.stderr.trimEnd()}` : ''}`,
+      );
+    }
 
     step(`The pipeline at work, until every file is safe at ${archiveSites.length} archive sites`);
     const outcome = await followProgress(db, archiveSites.length, all.length, timeoutMs);

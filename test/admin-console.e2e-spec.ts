@@ -115,12 +115,31 @@ if (!haveChromium)
       await page.getByTestId('console').waitFor();
       await untilText('files-total', '0');
       expect(await page.evaluate<string>('document.cookie')).toContain(`ccat_admin_token=${admin}`);
+      // On a fresh database both charts are drawn, a week wide, with nothing made safe yet.
+      const bars = page.locator('[data-testid=chart-safe] rect.chart-bar');
+      await page.locator('[data-testid=chart-safe] svg').waitFor();
+      await page.locator('[data-testid=chart-backlog] svg').waitFor();
+      expect(await bars.count()).toBe(0);
+      expect(await page.locator('[data-testid=chart-safe] svg').getAttribute('aria-label')).toBe(
+        'Bytes made safe per hour, last 7 days',
+      );
 
       await h.observe('primecam', ['pcam_280', 'pcam_350'], 6, 50_000);
       await untilText('files-total', '6');
       await untilText('files-safe', '6', PIPELINE_TIMEOUT);
       await untilText('oldest-not-safe', 'none');
       await untilText('work-archive-completed', /^[1-9]/);
+      // The charts follow from the history manager's samples: a bar for this hour, the backlog back to 0.
+      // (A sample may be taken with only some of them safe: the bar grows with the next one.)
+      await waitFor(
+        'a bar of the 6 files made safe',
+        async () =>
+          (await bars.count()) === 1 &&
+          /UTC: .* in 6 files made safe$/.test((await bars.first().locator('title').textContent()) ?? ''),
+      );
+      await untilText('chart-backlog-now', /^now 0 files/);
+      expect(Number(await page.getByTestId('chart-backlog').getAttribute('data-points'))).toBeGreaterThan(0);
+      await untilText('chart-safe-rate', /^(now .*\/h · [\d,]+ files\/h|no rate yet)$/);
 
       for (const site of ['ccat', 'cologne', 'us']) await page.getByTestId(`site-${site}`).waitFor();
       // A disk location gets a bar once MONITORING has measured it; an object store says it has no disk.
@@ -140,7 +159,7 @@ if (!haveChromium)
       expect(archived).toEqual(['cologne', 'us']);
       await file.getByTestId('why').click();
       await waitFor('the verdict', async () =>
-        /archived and verified at 2 sites/.test(await text('verdict')),
+        /Safe at cologne, us \(verified, 2 sites needed\)/.test(await text('verdict')),
       );
       expect(await file.getByTestId('explain').textContent()).toMatch(/Copy history.*cologne \/ lta/s);
 
@@ -207,6 +226,80 @@ if (!haveChromium)
     // Later refreshes do not bring it back: the server no longer lists it as failed.
     await untilText('failures-count', '0');
     expect(await failureRow(id).count()).toBe(0);
+
+    // No US worker takes it: once its transfers have not moved or completed for two hours, the charts
+    // mark since when, and the banner says what has stalled.
+    await waitFor('the transfer queued for us', async () => {
+      const [t] = await h.db.query(`SELECT status FROM data_transfer WHERE id = $1`, [id]);
+      return t.status === 'scheduled';
+    });
+    await h.db.query(
+      `UPDATE data_transfer SET updated_at = updated_at - interval '2 hours'
+        WHERE destination_location_id = (SELECT destination_location_id FROM data_transfer WHERE id = $1)`,
+      [id],
+    );
+    await untilText('chart-stalled', /^Stalled since .* UTC: transfer at us \(open work/);
+    // (A vertical line has no width: attached, not "visible", to Playwright.)
+    await page.locator('[data-testid=chart-safe] [data-testid=chart-marker]').waitFor({ state: 'attached' });
+    expect(await page.locator('[data-testid=chart-safe] .chart-marker-label').textContent()).toMatch(
+      /^stalled since \d\d:\d\d:\d\d UTC$/,
+    );
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('offers a package that failed on a file changed at its source the way out: withdraw that file, with a reason, audited', async () => {
+    // A package of two files failed on one that the instrument wrote again after registering it.
+    const [{ unit }] = await h.db.query(
+      `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at, finished_at, outcome)
+       SELECT gen_random_uuid(), 'console_changed', id, now(), now(), 'success' FROM instrument WHERE name = 'primecam'
+       RETURNING id AS unit`,
+    );
+    const good = h.writeSourceFile(`primecam/${unit}/pcam_280/kept.fits`, Buffer.from('kept bytes'));
+    const changed = `primecam/${unit}/pcam_280/rewritten.fits`;
+    const reason = `${changed} changed on disk ccat/telescope_computer since its registration: other bytes`;
+    const [{ pkg }] = await h.db.query(
+      `INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id, source_location_id,
+                                     sequence, status, failure_reason, file_count, size)
+       SELECT 'console_changed_pcam_280_001', 'primecam/' || $1 || '/pcam_280_001.tar', $1::uuid, m.id, l.id, 1, 'failed', $2, 2, 20
+         FROM instrument_module m, data_location l WHERE m.name = 'pcam_280' AND l.name = 'telescope_computer'
+       RETURNING id AS pkg`,
+      [unit, reason],
+    );
+    for (const [path, size, sha] of [
+      [good.path, good.size, good.sha256],
+      [changed, 10, 'c'.repeat(64)],
+    ])
+      await h.db.query(
+        `INSERT INTO raw_data_file (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id, raw_data_package_id)
+         SELECT gen_random_uuid(), $1, $2, $3, $4, p.instrument_module_id, p.source_location_id, p.id FROM raw_data_package p WHERE p.id = $5`,
+        [path, size, sha, unit, pkg],
+      );
+    const row = failureRow(pkg);
+    await row.waitFor();
+    // No reason, no action: the trail needs one.
+    await row.getByTestId('withdraw-file').click();
+    await waitFor('the refusal', async () =>
+      /Withdraw file refused: say why first/.test((await row.getByTestId('reset-error').textContent()) ?? ''),
+    );
+    await row.getByTestId('amend-reason').fill('overwritten by the instrument');
+    await row.getByTestId('withdraw-file').click();
+    await row.waitFor({ state: 'detached' });
+    const [file] = await h.db.query(
+      `SELECT f.withdrawn_at, f.raw_data_package_id, e.action, e.actor, e.reason FROM raw_data_file f
+         JOIN raw_data_file_event e ON e.raw_data_file_id = f.id WHERE f.relative_path = $1`,
+      [changed],
+    );
+    expect(file).toMatchObject({
+      withdrawn_at: expect.any(Date),
+      raw_data_package_id: null,
+      action: 'withdrawn',
+      actor: 'token:console-operator',
+      reason: 'overwritten by the instrument',
+    });
+    // Its package is packed again without it.
+    const [p] = await h.db.query(`SELECT status, file_count FROM raw_data_package WHERE id = $1`, [pkg]);
+    expect(p.status).not.toBe('failed');
+    expect(p.file_count).toBe(1);
     expect(pageErrors).toEqual([]);
   }, 60_000);
 

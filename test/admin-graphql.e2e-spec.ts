@@ -1,3 +1,4 @@
+import { RELEASE } from '../src/common/release/release';
 import { TokenScope } from '../src/modules/auth/api-token.entity';
 import { ApiHarness, startApi } from './support/api-app';
 import { Catalogue, seedCatalogue } from './support/catalogue-fixture';
@@ -133,7 +134,7 @@ describe('admin GraphQL API (/graphql)', () => {
       transfers(first: 5, status: FAILED) { nodes { id } }
       stagingJobs(first: 5) { nodes { id } }
       queueCounts { name operation waiting }
-      services { name }
+      services { type release }
       routes { id }
       overview { files { total safe } work { stage status count } copies { site location present }
                  bytesInFlight throughputLastHour { files bytes windowSeconds } oldestNotSafe { id } }
@@ -171,6 +172,8 @@ describe('admin GraphQL API (/graphql)', () => {
     expect(data.overview.files).toEqual({ total: 1000, safe: 1000 });
     expect(data.overview.throughputLastHour).toEqual({ files: 2000, bytes: 2_000_000, windowSeconds: 3600 });
     expect(data.overview.oldestNotSafe).toBeNull();
+    // The API beats like every worker and manager, and says its release.
+    expect(data.services).toContainEqual({ type: 'api', release: RELEASE });
 
     const single = await ok(
       `query($file: String!, $pkg: String!) {

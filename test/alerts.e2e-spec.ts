@@ -47,7 +47,7 @@ describe('alerts (PostgreSQL, Redis, a webhook)', () => {
     const config = new ConfigService({
       ...ns.env,
       SAFE_DEADLINE: 86_400_000,
-      DELETION_MIN_LTA_COPIES: 2,
+      DELETION_MIN_LTA_SITES: 2,
       ALERT_WEBHOOK_URL: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`,
     }) as never;
     const storage = new StorageService(new ConfigService({}));
@@ -153,6 +153,87 @@ describe('alerts (PostgreSQL, Redis, a webhook)', () => {
     });
     expect(disk.message).toMatch(
       /^cologne\/buffer_secondary is \d+\.\d% full, over its threshold of 1%: it takes no new data$/,
+    );
+  });
+
+  it('alerts a stage whose open work at a site has not moved, and nothing of it completed, for STALL_ALERT_AFTER', async () => {
+    const [{ id: buffer }] = await ds.query(
+      `SELECT l.id FROM data_location l JOIN site s ON s.id = l.site_id WHERE s.short_name = 'cologne' AND l.name = 'buffer'`,
+    );
+    const bundle = (name: string, status: string, age: string) =>
+      ds.query(
+        `INSERT INTO data_transfer_package (name, relative_path, origin_location_id, status, size, sha256, package_count,
+                                           created_at, updated_at)
+         VALUES ($1, $1, $2, $3, 1, $4, 1, now() - $5::interval, now() - $5::interval)`,
+        [name, buffer, status, 'a'.repeat(64), age],
+      );
+    // Open work that moved recently, or a stage that completed something recently, is not stalled.
+    await bundle('moving', 'scheduled', '5 minutes');
+    await manager.runCycle();
+    expect(received.filter((n) => n.kind === 'pipeline_stalled')).toEqual([]);
+
+    await ds.query(
+      `UPDATE data_transfer_package SET updated_at = now() - interval '2 hours' WHERE name = 'moving'`,
+    );
+    await bundle('waiting', 'pending', '3 hours');
+    await manager.runCycle();
+    const stalled = received.filter((n) => n.kind === 'pipeline_stalled');
+    expect(stalled).toHaveLength(1);
+    expect(stalled[0]).toMatchObject({
+      key: 'pipeline_stalled:bundle:cologne',
+      severity: 'critical',
+      details: { stage: 'bundle', site: 'cologne', open: 2 },
+    });
+    expect(stalled[0].message).toMatch(
+      /^bundle work at cologne has stalled: 2 waiting or running, none of it moved and none completed for 30 min/,
+    );
+
+    // One completes: the stage moves again, and the condition clears.
+    await ds.query(
+      `UPDATE data_transfer_package SET status = 'completed', updated_at = now() WHERE name = 'moving'`,
+    );
+    await manager.runCycle();
+    const [alert] = await ds.query(
+      `SELECT resolved_at FROM alert WHERE key = 'pipeline_stalled:bundle:cologne'`,
+    );
+    expect(alert.resolved_at).toBeInstanceOf(Date);
+  });
+
+  it('warns of a SOURCE or BUFFER disk that reaches its threshold within DISK_FULL_ALERT_HORIZON at its recent rate', async () => {
+    const locationId = async (site: string, name: string): Promise<number> =>
+      (
+        await ds.query(
+          `SELECT l.id FROM data_location l JOIN site s ON s.id = l.site_id WHERE s.short_name = $1 AND l.name = $2`,
+          [site, name],
+        )
+      )[0].id;
+    const TB = 1e12;
+    // Seven measurements over the last three hours: us/buffer from 50% to 60% (3.3% an hour, its 90%
+    // threshold in about 9 h), the telescope computer flat at 40%.
+    const samples = async (id: number, percentAt: (hoursAgo: number) => number) => {
+      for (let i = 0; i <= 6; i++) {
+        const hoursAgo = 3 - i / 2;
+        await ds.query(
+          `INSERT INTO location_usage_sample (location_id, measured_at, used_bytes, total_bytes)
+           VALUES ($1, now() - make_interval(secs => $2::float8), $3, $4)`,
+          [id, hoursAgo * 3600, Math.round((percentAt(hoursAgo) / 100) * TB), TB],
+        );
+      }
+    };
+    const filling = await locationId('us', 'buffer');
+    await ds.query(`UPDATE data_location SET disk_usage_threshold_percent = 90 WHERE id = $1`, [filling]);
+    await samples(filling, (h) => 60 - (10 * h) / 3);
+    await samples(await locationId('ccat', 'telescope_computer'), () => 40);
+    await manager.runCycle();
+    const full = received.filter((n) => n.kind === 'disk_full_soon');
+    expect(full).toHaveLength(1);
+    expect(full[0]).toMatchObject({
+      key: `disk_full_soon:${filling}`,
+      severity: 'warning',
+      details: { location: 'us/buffer', thresholdPercent: 90 },
+    });
+    expect(full[0].message).toMatch(
+      /^us\/buffer is 60\.0% full and filling at 33\.33 GB\/h: at its threshold of 90% in about 9\.0 h/,
     );
   });
 });

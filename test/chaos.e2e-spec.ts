@@ -40,6 +40,7 @@ describe('chaos run, small (real processes, a private Redis, s3rver)', () => {
   };
   const lines: string[] = [];
   let report: ChaosReport;
+  let runPassed = false;
   const tampered: Record<string, unknown> = {};
 
   beforeAll(async () => {
@@ -116,12 +117,14 @@ describe('chaos run, small (real processes, a private Redis, s3rver)', () => {
       // What the driver printed up to the error says where the run was.
       throw new Error(`${err.message}\n\n${lines.join('\n')}`);
     });
+    runPassed = report.failures().length === 0;
   }, 900_000);
 
   afterAll(async () => {
     await withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
     rmSync(dataRoot, { recursive: true, force: true });
-    rmSync(logDir, { recursive: true, force: true });
+    // The processes' logs are what explains a failed run: kept then, and named in the failure.
+    if (runPassed) rmSync(logDir, { recursive: true, force: true });
   });
 
   it('passes every check: all files verified at both archives, copies match storage, no duplicates, no early deletion, converged', () => {
@@ -153,7 +156,9 @@ describe('chaos run, small (real processes, a private Redis, s3rver)', () => {
     expect(storage.lost).toHaveLength(1);
     expect(storage.dark).toEqual([expect.stringMatching(/lta:stray\.bin$/)]);
     const trail = tampered.trail as { violations: string[] };
-    expect(trail.violations.some((v) => /with 0 verified archive copies made before it/.test(v))).toBe(true);
+    expect(
+      trail.violations.some((v) => /with verified archive copies at 0 site\(s\) made before it/.test(v)),
+    ).toBe(true);
     expect(trail.violations.some((v) => /an archive copy went deleted/.test(v))).toBe(true);
     // The database itself refuses a second live copy at a location; the check would name one.
     expect(tampered.duplicate).toMatch(/uq_physical_copy_live_file/);

@@ -16,6 +16,10 @@ import { DataTransferPackageProcessor } from '../src/modules/transfers/data-tran
 import { DataTransferManager } from '../src/modules/transfers/data-transfer.manager';
 import { DataTransferProcessor } from '../src/modules/transfers/data-transfer.processor';
 import { DataTransferUnpackProcessor } from '../src/modules/transfers/data-transfer-unpack.processor';
+import { CopyRepairProcessor } from '../src/modules/consistency/copy-repair.processor';
+import { markLost } from '../src/modules/consistency/lost-copies';
+import { FixityManager } from '../src/modules/consistency/fixity.manager';
+import { FixityProcessor } from '../src/modules/consistency/fixity.processor';
 import { LtaRoutingService } from '../src/modules/routing/lta-routing.service';
 import { RouteService } from '../src/modules/routing/route.service';
 import { tarMembers } from './support/tar';
@@ -32,6 +36,7 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
   let queues: TaskQueueService;
   let packaging: RawDataPackageProcessor;
   let bundling: DataTransferPackageProcessor;
+  let storage: StorageService;
   const config = (over: Record<string, unknown>) =>
     new ConfigService({
       ...ns.env,
@@ -71,6 +76,16 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
         [path, bytes.length, sha256(bytes), unit, module, source, id],
       );
     }
+    // Each file's copy at the source, as its registration records it.
+    await ds.transaction(async (m) => {
+      await m.query(`SELECT set_config('ccat.actor', 'test-registration', true)`);
+      await m.query(
+        `INSERT INTO physical_copy (kind, raw_data_file_id, location_id, relative_path, status, size, sha256, verified_at)
+         SELECT 'raw_data_file', id, source_location_id, relative_path, 'present', size, sha256, now()
+           FROM raw_data_file WHERE raw_data_package_id = $1`,
+        [id],
+      );
+    });
     await packaging.handle({
       operation: OperationType.RAW_DATA_PACKAGE_CREATION,
       entityId: id,
@@ -92,7 +107,7 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
     ds = await new DataSource(typeOrmOptions(db.url)).initialize();
     ns = redisNamespace();
     queues = new TaskQueueService(config({}) as never);
-    const storage = new StorageService(new ConfigService({}));
+    storage = new StorageService(new ConfigService({}));
     packaging = new RawDataPackageProcessor(ds, storage, new PhysicalCopyService(ds));
     bundling = new DataTransferPackageProcessor(ds, storage, new PhysicalCopyService(ds));
   });
@@ -162,43 +177,6 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
       [dtp.id],
     );
     expect(copies).toEqual([{ kind: 'data_transfer_package', status: 'present' }]);
-  });
-
-  it('undoes a bundle whose package tar rotted at the buffer: that package fails, the others wait again', async () => {
-    const good = await packedPackage(2);
-    const bad = await packedPackage(2);
-    const badFile = join(dataRoot, 'ccat', 'buffer', bad.relativePath);
-    const bytes = readFileSync(badFile);
-    bytes[600] ^= 0xff;
-    writeFileSync(badFile, bytes);
-    expect(await manager().createBundles()).toBe(1);
-    const [dtp] = await ds.query(
-      `SELECT id, relative_path, origin_location_id AS origin FROM data_transfer_package WHERE status = 'pending'`,
-    );
-    await ds.query(`UPDATE data_transfer_package SET status = 'scheduled' WHERE id = $1`, [dtp.id]);
-    await expect(
-      bundling.handle({
-        operation: OperationType.DATA_TRANSFER_PACKAGE_CREATION,
-        entityId: dtp.id,
-        locationId: dtp.origin,
-        attempt: 0,
-      }),
-    ).rejects.toThrow(/pcam_280_001\.tar changed on disk .* since it was recorded/);
-    const [failed] = await ds.query(
-      `SELECT status, failure_reason FROM data_transfer_package WHERE id = $1`,
-      [dtp.id],
-    );
-    expect(failed.status).toBe('failed');
-    const rows = await packageRows([good.id, bad.id]);
-    expect(rows.find((r: { id: string }) => r.id === good.id)).toMatchObject({ state: 'waiting', dtp: null });
-    expect(rows.find((r: { id: string }) => r.id === bad.id)).toMatchObject({
-      state: 'failed',
-      dtp: null,
-      failure_reason: expect.stringMatching(/not what was recorded/),
-    });
-    const dir = join(dataRoot, 'ccat', 'buffer', 'transfer');
-    expect(existsSync(join(dataRoot, 'ccat', 'buffer', dtp.relative_path))).toBe(false);
-    expect(readdirSync(dir).filter((f) => f.endsWith('.part'))).toEqual([]);
   });
 
   it('sends each bundle to one archive site in turn, copied and verified into its buffer (stage 3, local)', async () => {
@@ -358,5 +336,198 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
       [done[1].bundle, done[1].destination],
     );
     expect(live[0].n).toBe(1);
+  });
+  it('sets aside a package whose tar rotted at the buffer: the bundle goes without it, its copy is LOST, and it is packed again, identical, from its source files', async () => {
+    // What the earlier stages left waiting is bundled and sent out of the way first.
+    await ds.query(`UPDATE raw_data_package SET state = 'archived' WHERE state = 'waiting'`);
+    const good = await packedPackage(2);
+    const bad = await packedPackage(3);
+    const badFile = join(dataRoot, 'ccat', 'buffer', bad.relativePath);
+    const original = readFileSync(badFile);
+    const rotten = Buffer.from(original);
+    rotten[600] ^= 0xff;
+    writeFileSync(badFile, rotten);
+    expect(await manager().createBundles()).toBe(1);
+    const [dtp] = await ds.query(
+      `SELECT id, name, relative_path, origin_location_id AS origin FROM data_transfer_package WHERE status = 'pending'`,
+    );
+    await ds.query(`UPDATE data_transfer_package SET status = 'scheduled' WHERE id = $1`, [dtp.id]);
+    await expect(
+      bundling.handle({
+        operation: OperationType.DATA_TRANSFER_PACKAGE_CREATION,
+        entityId: dtp.id,
+        locationId: dtp.origin,
+        attempt: 0,
+      }),
+    ).resolves.toMatchObject({ bundled: dtp.name });
+    // The bundle holds the good package only, and says so.
+    const members = await tarMembers(join(dataRoot, 'ccat', 'buffer', dtp.relative_path));
+    expect([...members.keys()]).toEqual([good.relativePath]);
+    const [row] = await ds.query(`SELECT status, package_count FROM data_transfer_package WHERE id = $1`, [
+      dtp.id,
+    ]);
+    expect(row).toEqual({ status: 'completed', package_count: 1 });
+    const rows = await packageRows([good.id, bad.id]);
+    expect(rows.find((r: { id: string }) => r.id === good.id)).toMatchObject({
+      state: 'transferring',
+      dtp: dtp.id,
+    });
+    expect(rows.find((r: { id: string }) => r.id === bad.id)).toMatchObject({
+      state: 'waiting',
+      dtp: null,
+      failure_reason: null,
+    });
+    // Its buffer copy is LOST, audited with who found what, and its repair is planned at the buffer.
+    const [lost] = await ds.query(
+      `SELECT c.id, c.status, e.actor, e.reason FROM physical_copy c
+         JOIN physical_copy_event e ON e.physical_copy_id = c.id AND e.to_status = 'lost'
+        WHERE c.raw_data_package_id = $1`,
+      [bad.id],
+    );
+    expect(lost).toMatchObject({ status: 'lost', actor: 'bundling' });
+    expect(lost.reason).toMatch(/^bytes of the wrong checksum: .*pcam_280_001\.tar changed on disk/);
+    const [repair] = await ds.query(
+      `SELECT id, status, detected_by, loss_reason, location_id AS location FROM copy_repair WHERE lost_copy_id = $1`,
+      [lost.id],
+    );
+    expect(repair).toMatchObject({ status: 'pending', detected_by: 'bundling', loss_reason: 'checksum' });
+    // Nothing waiting for a bundle has a good tar yet: it is not bundled while it is being healed.
+    expect(await manager().createBundles()).toBe(0);
+
+    // The repair finds no other copy and packs it again from its files: the very bytes recorded before.
+    await ds.query(`UPDATE copy_repair SET status = 'scheduled' WHERE id = $1`, [repair.id]);
+    const repairs = new CopyRepairProcessor(ds, storage, new PhysicalCopyService(ds));
+    await expect(
+      repairs.handle({
+        operation: OperationType.COPY_REPAIR,
+        entityId: repair.id,
+        locationId: repair.location,
+        attempt: 0,
+      }),
+    ).resolves.toMatchObject({ from: 'its source files at ccat/telescope_computer' });
+    expect(readFileSync(badFile).equals(original)).toBe(true);
+    const [healed] = await ds.query(
+      `SELECT c.status, c.sha256 = p.sha256 AS same, e.reason FROM physical_copy c
+         JOIN raw_data_package p ON p.id = c.raw_data_package_id
+         JOIN physical_copy_event e ON e.physical_copy_id = c.id
+        WHERE c.raw_data_package_id = $1 AND c.status = 'present'`,
+      [bad.id],
+    );
+    expect(healed).toMatchObject({ status: 'present', same: true });
+    expect(healed.reason).toMatch(
+      /^packed again from its source files at ccat\/telescope_computer .*byte for byte/,
+    );
+    // And it travels in the next bundle.
+    expect(await manager().createBundles()).toBe(1);
+    expect((await packageRows([bad.id]))[0]).toMatchObject({ state: 'transferring' });
+  });
+
+  it('refuses to heal a package whose source file changed (the tar would differ), and past three heals a day', async () => {
+    const pkg = await packedPackage(2);
+    const tar = join(dataRoot, 'ccat', 'buffer', pkg.relativePath);
+    const [copy] = await ds.query(
+      `SELECT id, location_id AS location FROM physical_copy WHERE raw_data_package_id = $1 AND status = 'present'`,
+      [pkg.id],
+    );
+    const [file] = await ds.query(
+      `SELECT relative_path AS path FROM raw_data_file WHERE raw_data_package_id = $1 ORDER BY relative_path LIMIT 1`,
+      [pkg.id],
+    );
+    writeFileSync(join(dataRoot, 'ccat', 'telescope_computer', file.path), randomBytes(2000));
+    writeFileSync(tar, Buffer.alloc(10));
+    const repairOf = async (copyId: string) => {
+      const id = await ds.transaction((m) => markLost(m, { copyId, reason: 'size', detectedBy: 'check' }));
+      await ds.query(`UPDATE copy_repair SET status = 'scheduled' WHERE id = $1`, [id]);
+      return new CopyRepairProcessor(ds, storage, new PhysicalCopyService(ds))
+        .handle({
+          operation: OperationType.COPY_REPAIR,
+          entityId: id!,
+          locationId: copy.location,
+          attempt: 0,
+        })
+        .then(
+          () => 'repaired',
+          (err: Error) => err.message,
+        );
+    };
+    expect(await repairOf(copy.id)).toMatch(
+      /packing it again from ccat\/telescope_computer failed: .*scan_0\.fits changed on .* since its registration/,
+    );
+    // The tar that was there stays as it was found; nothing half-written replaces it.
+    expect(readFileSync(tar).length).toBe(10);
+    const [failed] = await ds.query(`SELECT status FROM copy_repair WHERE lost_copy_id = $1`, [copy.id]);
+    expect(failed.status).toBe('failed');
+
+    // Three more losses of copies of the same package within the day: the fourth heal is refused.
+    for (let i = 0; i < 3; i++) {
+      const id = await ds.transaction(async (m) => {
+        await m.query(`SELECT set_config('ccat.actor', 'test-fixture', true)`);
+        const [row] = await m.query(
+          `INSERT INTO physical_copy (kind, raw_data_package_id, location_id, relative_path, status, size, sha256, verified_at)
+           SELECT kind, raw_data_package_id, location_id, relative_path, 'present', size, sha256, now()
+             FROM physical_copy WHERE id = $1 RETURNING id`,
+          [copy.id],
+        );
+        return row.id as string;
+      });
+      const outcome = await repairOf(id);
+      if (i < 2) expect(outcome).not.toMatch(/heals allowed/);
+      else expect(outcome).toMatch(/found bad 4 times within 24 h, more than the 3 heals allowed/);
+    }
+  });
+  it("finds a package tar rotting at the buffer before it is bundled (the buffers' fixity audit), and the repair packs it again", async () => {
+    const pkg = await packedPackage(2);
+    const tar = join(dataRoot, 'ccat', 'buffer', pkg.relativePath);
+    const original = readFileSync(tar);
+    const rotten = Buffer.from(original);
+    rotten[1000] ^= 0x40;
+    writeFileSync(tar, rotten);
+    const fixity = new FixityManager(
+      ds,
+      queues,
+      new ConfigService({
+        ...ns.env,
+        FIXITY_MANAGER_INTERVAL: 86_400_000,
+        FIXITY_BYTES_PER_DAY: 0,
+        FIXITY_BUFFER_BYTES_PER_DAY: 1024 ** 3,
+        FIXITY_SOURCE_BYTES_PER_DAY: 0,
+      }) as never,
+    );
+    await fixity.runCycle();
+    const [check] = await ds.query(
+      `SELECT f.id, f.location_id AS location FROM fixity_check f JOIN physical_copy c ON c.id = f.copy_id
+        WHERE c.raw_data_package_id = $1`,
+      [pkg.id],
+    );
+    expect(check).toBeDefined();
+    // Only buffers were planned: no archive or source location has a budget here.
+    const planned = await ds.query(
+      `SELECT DISTINCT l.location_type AS type FROM fixity_check f JOIN data_location l ON l.id = f.location_id`,
+    );
+    expect(planned).toEqual([{ type: 'buffer' }]);
+    await expect(
+      new FixityProcessor(ds, storage).handle({
+        operation: OperationType.FIXITY,
+        entityId: check.id,
+        locationId: check.location,
+        attempt: 0,
+      }),
+    ).resolves.toMatchObject({ ok: false });
+    const [repair] = await ds.query(
+      `SELECT r.id, r.detected_by, r.loss_reason, c.status FROM copy_repair r JOIN physical_copy c ON c.id = r.lost_copy_id
+        WHERE c.raw_data_package_id = $1`,
+      [pkg.id],
+    );
+    expect(repair).toMatchObject({ detected_by: 'fixity', loss_reason: 'checksum', status: 'lost' });
+    await ds.query(`UPDATE copy_repair SET status = 'scheduled' WHERE id = $1`, [repair.id]);
+    await expect(
+      new CopyRepairProcessor(ds, storage, new PhysicalCopyService(ds)).handle({
+        operation: OperationType.COPY_REPAIR,
+        entityId: repair.id,
+        locationId: check.location,
+        attempt: 0,
+      }),
+    ).resolves.toMatchObject({ from: 'its source files at ccat/telescope_computer' });
+    expect(readFileSync(tar).equals(original)).toBe(true);
   });
 });

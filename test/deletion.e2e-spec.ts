@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { typeOrmOptions } from '../src/database/typeorm-options';
+import { markLost } from '../src/modules/consistency/lost-copies';
 import { DeletionSwitchService } from '../src/modules/deletion/deletion-switch.service';
 import { DeletionManager } from '../src/modules/deletion/deletion.manager';
 import { DeletionProcessor } from '../src/modules/deletion/deletion.processor';
@@ -31,7 +32,7 @@ describe('deletion rules (PostgreSQL, Redis, disk)', () => {
   const copies = () => new PhysicalCopyService(ds);
   const switchService = () => new DeletionSwitchService(ds);
   const config = (over: Record<string, unknown> = {}) =>
-    new ConfigService({ ...ns.env, DELETION_MIN_LTA_COPIES: 2, ...over }) as never;
+    new ConfigService({ ...ns.env, DELETION_MIN_LTA_SITES: 2, ...over }) as never;
   const manager = (over: Record<string, unknown> = {}) =>
     new DeletionManager(
       ds,
@@ -147,7 +148,8 @@ describe('deletion rules (PostgreSQL, Redis, disk)', () => {
     await ds.transaction((m) => addArchiveCopy(m, f.packageId, 'us'));
     const plan = cli(['deletion', 'plan', '--location', 'ccat_telescope_computer'], { DATABASE_URL: db.url });
     expect(plan).toContain(f.path);
-    expect(plan).toContain('source file archived with enough verified LTA copies');
+    expect(plan).toContain('source file whose package is safe at enough archive sites');
+    expect(plan).toMatch(/cologne, us/); // the sites that hold its package
     expect(existsSync(f.full)).toBe(true); // the plan changed nothing
 
     expect(await manager().runCycle()).toMatchObject({ scheduled: 1 });
@@ -187,7 +189,7 @@ describe('deletion rules (PostgreSQL, Redis, disk)', () => {
     expect(await status(f.sourceCopy)).toBe('deletion_scheduled');
     // Between scheduling and the claim the policy became stricter: three archive copies are needed now.
     await expect(
-      deleteNow(f.sourceCopy, await loc('ccat', 'telescope_computer'), { DELETION_MIN_LTA_COPIES: 3 }),
+      deleteNow(f.sourceCopy, await loc('ccat', 'telescope_computer'), { DELETION_MIN_LTA_SITES: 3 }),
     ).resolves.toEqual({ keptBecause: 'no deletion rule holds any more' });
     expect(await status(f.sourceCopy)).toBe('present');
     expect(existsSync(f.full)).toBe(true);
@@ -309,8 +311,169 @@ describe('deletion rules (PostgreSQL, Redis, disk)', () => {
       copies().transition(lta.id, CopyStatus.DELETION_SCHEDULED, { actor: 'test' }, m),
     );
     await expect(deleteNow(lta.id, lta.location_id)).resolves.toEqual({
-      keptBecause: 'no deletion rule holds any more',
+      keptBecause: 'the pipeline never deletes from a long-term archive',
     });
     expect(await status(lta.id)).toBe('present');
+  });
+
+  /** The archive copy of `packageId` at `site`. */
+  const archiveCopyAt = async (packageId: string, site: string): Promise<string> =>
+    (
+      await ds.query(
+        `SELECT c.id FROM physical_copy c JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
+          WHERE c.raw_data_package_id = $1 AND l.location_type = 'long_term_archive' AND s.short_name = $2`,
+        [packageId, site],
+      )
+    )[0].id;
+  const lose = (m: DataSource['manager'], copyId: string) =>
+    markLost(m, { copyId, reason: 'missing', detectedBy: 'check', details: 'test' });
+
+  it('counts sites, not copies: two archive copies at one site leave the source in place', async () => {
+    const f = await archivedFile(1); // cologne/lta
+    const [second] = await ds.query(
+      `INSERT INTO data_location (site_id, name, location_type, storage_type, root_path)
+       SELECT id, 'lta_tape', 'long_term_archive', 'disk', $1 FROM site WHERE short_name = 'cologne' RETURNING id`,
+      [join(dataRoot, 'cologne', 'lta_tape')],
+    );
+    try {
+      await ds.transaction((m) =>
+        record(m, [
+          {
+            kind: CopyKind.RAW_DATA_PACKAGE,
+            rawDataPackageId: f.packageId,
+            locationId: second.id,
+            relativePath: `archive/${f.packageId}.tar`,
+            size: 10240,
+            sha256: 'b'.repeat(64),
+          },
+        ]),
+      );
+      const [pkg] = await ds.query(`SELECT lta_site_count FROM raw_data_package WHERE id = $1`, [
+        f.packageId,
+      ]);
+      expect(pkg.lta_site_count).toBe(1);
+      for (let i = 0; i < 3; i++) await manager().runCycle();
+      expect(await status(f.sourceCopy)).toBe('present');
+      expect(existsSync(f.full)).toBe(true);
+    } finally {
+      await ds.query(`UPDATE data_location SET active = false WHERE id = $1`, [second.id]);
+    }
+  });
+
+  it('sees an archive copy marked LOST before the claim, and keeps the source', async () => {
+    const f = await archivedFile(2);
+    await manager().runCycle();
+    expect(await status(f.sourceCopy)).toBe('deletion_scheduled');
+    await ds.transaction(async (m) => lose(m, await archiveCopyAt(f.packageId, 'us')));
+    await expect(deleteNow(f.sourceCopy, await loc('ccat', 'telescope_computer'))).resolves.toEqual({
+      keptBecause: 'no deletion rule holds any more',
+    });
+    expect(await status(f.sourceCopy)).toBe('present');
+    expect(existsSync(f.full)).toBe(true);
+  });
+
+  it('waits for an archive copy being marked LOST while it claims, then keeps the source', async () => {
+    const f = await archivedFile(2);
+    await manager().runCycle();
+    // The fixity audit marks the US copy lost in a transaction that has not committed yet.
+    const fixity = ds.createQueryRunner();
+    await fixity.connect();
+    await fixity.startTransaction();
+    let settled = false;
+    try {
+      await lose(fixity.manager, await archiveCopyAt(f.packageId, 'us'));
+      const claim = deleteNow(f.sourceCopy, await loc('ccat', 'telescope_computer')).finally(() => {
+        settled = true;
+      });
+      await new Promise((r) => setTimeout(r, 700));
+      expect(settled).toBe(false); // blocked on the copy the claim wants to count
+      await fixity.commitTransaction();
+      await expect(claim).resolves.toEqual({ keptBecause: 'no deletion rule holds any more' });
+    } finally {
+      if (fixity.isTransactionActive) await fixity.rollbackTransaction();
+      await fixity.release();
+    }
+    expect(await status(f.sourceCopy)).toBe('present');
+    expect(existsSync(f.full)).toBe(true);
+  });
+
+  it('asks the rule and the pause switch again when a job is redelivered with its copy already in progress', async () => {
+    const source = await loc('ccat', 'telescope_computer');
+    const inProgress = async () => {
+      const f = await archivedFile(2);
+      await manager().runCycle();
+      // The first try claimed it and died before removing the bytes.
+      await ds.transaction((m) =>
+        copies().transition(f.sourceCopy, CopyStatus.DELETION_IN_PROGRESS, { actor: 'test' }, m),
+      );
+      return f;
+    };
+    const lost = await inProgress();
+    await ds.transaction(async (m) => lose(m, await archiveCopyAt(lost.packageId, 'cologne')));
+    await expect(deleteNow(lost.sourceCopy, source)).resolves.toEqual({
+      keptBecause: 'no deletion rule holds any more',
+    });
+    expect([await status(lost.sourceCopy), existsSync(lost.full)]).toEqual(['present', true]);
+
+    const paused = await inProgress();
+    await switchService().set(true, 'test', 'redelivery check');
+    try {
+      await expect(deleteNow(paused.sourceCopy, source)).resolves.toEqual({
+        keptBecause: 'deletion is paused (redelivery check)',
+      });
+    } finally {
+      await switchService().set(false, 'test');
+    }
+    expect([await status(paused.sourceCopy), existsSync(paused.full)]).toEqual(['present', true]);
+
+    const fine = await inProgress();
+    await expect(deleteNow(fine.sourceCopy, source)).resolves.toMatchObject({
+      deleted: fine.path,
+      rule: expect.stringMatching(/asked again after a redelivery/),
+    });
+    expect([await status(fine.sourceCopy), existsSync(fine.full)]).toEqual(['deleted', false]);
+
+    // The first try removed the bytes before it died, and the rule no longer holds: the record tells the truth.
+    const gone = await inProgress();
+    rmSync(gone.full);
+    await ds.transaction(async (m) => lose(m, await archiveCopyAt(gone.packageId, 'us')));
+    await expect(deleteNow(gone.sourceCopy, source)).resolves.toEqual({
+      skipped: 'bytes already removed by an earlier try',
+    });
+    expect(await status(gone.sourceCopy)).toBe('deleted');
+  });
+
+  it('asks the archives for presence checks when the counted copies were last shown long ago, and waits for them', async () => {
+    const f = await archivedFile(2);
+    await ds.transaction(async (m) => {
+      await m.query(`SELECT set_config('ccat.actor', 'test', true)`);
+      await m.query(
+        `UPDATE physical_copy SET verified_at = now() - interval '1 hour' WHERE raw_data_package_id = $1`,
+        [f.packageId],
+      );
+    });
+    expect(await manager().runCycle()).toMatchObject({ scheduled: 0, awaitingWitness: 1, witnessChecks: 2 });
+    expect(await status(f.sourceCopy)).toBe('present');
+    const checks = await ds.query(
+      `SELECT depth, status FROM fixity_check WHERE copy_id IN
+         (SELECT id FROM physical_copy WHERE raw_data_package_id = $1) ORDER BY 1`,
+      [f.packageId],
+    );
+    expect(checks).toEqual([
+      { depth: 'presence', status: 'scheduled' },
+      { depth: 'presence', status: 'scheduled' },
+    ]);
+    // Asked again in the next cycle: not planned twice while open.
+    expect(await manager().runCycle()).toMatchObject({ scheduled: 0, witnessChecks: 0 });
+    // The archives answered (as their workers' presence checks record it): the source may go.
+    await ds.transaction(async (m) => {
+      await m.query(`SELECT set_config('ccat.actor', 'test', true)`);
+      await m.query(`UPDATE physical_copy SET confirmed_at = now() WHERE raw_data_package_id = $1`, [
+        f.packageId,
+      ]);
+    });
+    expect(await manager().runCycle()).toMatchObject({ scheduled: 1 });
+    await deleteNow(f.sourceCopy, await loc('ccat', 'telescope_computer'));
+    expect(existsSync(f.full)).toBe(false);
   });
 });

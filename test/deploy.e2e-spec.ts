@@ -181,8 +181,8 @@ describe('deploy/topology.yml with the compose services', () => {
 describe('Dockerfile', () => {
   const dockerfile = readFileSync(join(__dirname, '..', 'Dockerfile'), 'utf8');
 
-  it('builds on node:20-slim in stages, with npm ci, production dependencies only, as a non-root user', () => {
-    expect(dockerfile.match(/^FROM node:20-slim/gm)).toHaveLength(2);
+  it('builds on node:24-slim in stages, with npm ci, production dependencies only, as a non-root user', () => {
+    expect(dockerfile.match(/^FROM node:24-slim/gm)).toHaveLength(2);
     expect(dockerfile).toMatch(/^RUN npm ci\b/m);
     expect(dockerfile).toMatch(/npm run build && npm prune --omit=dev/);
     expect(dockerfile).toMatch(/^USER node$/m);

@@ -103,7 +103,13 @@ describe('fixity audit (real processes, PostgreSQL, Redis, s3rver)', () => {
     // only alone.
     const perCycle = Math.min(...packages.map((p) => p.size));
     await h.workers.get('managers')!.stop('SIGTERM');
-    await h.startWorker('managers', { FIXITY_AUDIT: 'on', FIXITY_BYTES_PER_DAY: String(perCycle * 86_400) });
+    // (The buffers' and sources' audits stay off here: this test is about the archives' order and budget.)
+    await h.startWorker('managers', {
+      FIXITY_AUDIT: 'on',
+      FIXITY_BYTES_PER_DAY: String(perCycle * 86_400),
+      FIXITY_BUFFER_BYTES_PER_DAY: '0',
+      FIXITY_SOURCE_BYTES_PER_DAY: '0',
+    });
 
     const done = await waitFor(
       'two rounds of checks at both archives',

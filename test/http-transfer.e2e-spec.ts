@@ -1,10 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { get as httpsGet } from 'node:https';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { PROTOCOL_HEADER, RELEASE, RELEASE_HEADER, TRANSFER_PROTOCOL } from '../src/common/release/release';
 import { typeOrmOptions } from '../src/database/typeorm-options';
 import { TokenScope } from '../src/modules/auth/api-token.entity';
 import { DiskStorage } from '../src/modules/storage/disk-storage';
@@ -96,6 +99,51 @@ describe('http transfers from a worker data port (real process, PostgreSQL, Redi
     expect(range.status).toBe(206);
     expect(range.headers.get('content-range')).toBe(`bytes 1000-1999/${bytes.length}`);
     expect(Buffer.from(await range.arrayBuffer()).equals(bytes.subarray(1000, 2000))).toBe(true);
+  });
+
+  it('exchanges the protocol version with a puller: a pair that cannot work together refuses with both versions named, before a byte moves', async () => {
+    const auth = { Authorization: `Bearer ${transferToken}` };
+    const current = await fetch(url(worker.port), { headers: { ...auth, Range: 'bytes=0-9' } });
+    expect(current.status).toBe(206);
+    expect(current.headers.get(PROTOCOL_HEADER)).toBe(String(TRANSFER_PROTOCOL));
+    expect(current.headers.get(RELEASE_HEADER)).toBe(RELEASE);
+    // A puller of a later, incompatible release.
+    const future = await fetch(url(worker.port), {
+      headers: { ...auth, [PROTOCOL_HEADER]: String(TRANSFER_PROTOCOL + 1), [RELEASE_HEADER]: '9.0.0' },
+    });
+    expect(future.status).toBe(409);
+    expect(((await future.json()) as { message: string }).message).toMatch(
+      new RegExp(
+        `speaks protocol ${TRANSFER_PROTOCOL + 1} \\(release 9\\.0\\.0\\).*this worker speaks protocol ${TRANSFER_PROTOCOL}`,
+      ),
+    );
+    // An origin of a later release: the pull is refused on its headers, nothing is written.
+    const origin = createServer((_req, res) => {
+      res.writeHead(206, { [PROTOCOL_HEADER]: String(TRANSFER_PROTOCOL + 1), [RELEASE_HEADER]: '9.0.0' });
+      res.end(bytes.subarray(0, 10));
+    });
+    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+    try {
+      const port = (origin.address() as AddressInfo).port;
+      const into = await new DiskStorage(destination).openResumable('refused.tar', bytes.length, 1);
+      await expect(
+        pullInRanges({
+          url: `http://127.0.0.1:${port}/data/ccat/buffer/${PATH}`,
+          token: transferToken,
+          expected: { size: bytes.length, sha256: sha256(bytes) },
+          into,
+          bandwidth: new Bandwidth(0),
+        }),
+      ).rejects.toMatchObject({
+        retryable: false,
+        message: expect.stringMatching(
+          /transfer protocol mismatch: 127\.0\.0\.1:\d+ speaks protocol \d+ \(release 9\.0\.0\)/,
+        ),
+      });
+      expect(existsSync(join(destination, 'refused.tar'))).toBe(false);
+    } finally {
+      origin.close();
+    }
   });
 
   it('completes a pull cut several times mid-stream, re-sending at most 10% of the file', async () => {

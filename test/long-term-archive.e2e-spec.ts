@@ -1,4 +1,5 @@
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { ConfigService } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,6 +8,31 @@ import { parseSidecar } from '../src/modules/long-term-archive/package-sidecar';
 import { BUCKETS, PipelineHarness, sha256 } from './support/pipeline-harness';
 import { cli, waitFor } from './support/processes';
 import { tarMembers } from './support/tar';
+import { validateEnvironment } from '../src/config/environment';
+import { DeletionSwitchService } from '../src/modules/deletion/deletion-switch.service';
+import { DeletionManager } from '../src/modules/deletion/deletion.manager';
+import { PhysicalCopyService } from '../src/modules/physical-copies/physical-copy.service';
+import { TaskQueueService } from '../src/modules/queues/task-queue.service';
+import { StorageService } from '../src/modules/storage/storage.service';
+
+const TAPE_BUCKET = 'ccat-cologne-tape';
+
+/** Stage 7's manager in this process, on the harness's database and queues, to drive cycles directly. */
+function deletionManager(h: PipelineHarness): DeletionManager {
+  // Validated as the apps do: an unvalidated ConfigService falls back to process.env's strings.
+  const config = new ConfigService(validateEnvironment(h.env())) as never;
+  const queues = new TaskQueueService(config);
+  afterAllClose.push(() => queues.onApplicationShutdown());
+  return new DeletionManager(
+    h.db,
+    queues,
+    new PhysicalCopyService(h.db),
+    new StorageService(new ConfigService({})),
+    new DeletionSwitchService(h.db),
+    config,
+  );
+}
+const afterAllClose: (() => Promise<void>)[] = [];
 
 /**
  * Stages 1 to 5 and 7 with real processes: the in-process API takes the registrations, and a worker per
@@ -19,7 +45,10 @@ describe('registration to verified copies in both archives, and the deletion tha
   beforeAll(async () => {
     h = await PipelineHarness.start();
   }, 60_000);
-  afterAll(() => h?.stop());
+  afterAll(async () => {
+    for (const close of afterAllClose) await close();
+    await h?.stop();
+  });
 
   it('archives 50 files over 4 obs units and 2 modules at both archive sites; read back from both S3 archives, they hash to the registrations', async () => {
     await h.observe('primecam', ['pcam_280', 'pcam_350'], 13, 200_000);
@@ -121,7 +150,7 @@ describe('registration to verified copies in both archives, and the deletion tha
       expect(d.scheduled_at.getTime()).toBeGreaterThanOrEqual(d.last_transfer_done.getTime());
 
     // Stage 7: the instrument disk and the buffers are emptied, and only after both archives held the
-    // package verified (DELETION_MIN_LTA_COPIES = 2).
+    // package verified (DELETION_MIN_LTA_SITES = 2).
     const sourceGone = await waitFor(
       'the source files and the buffer packages to be deleted',
       async () => {
@@ -183,7 +212,7 @@ describe('registration to verified copies in both archives, and the deletion tha
       .expect(200);
     expect(explained.body).toMatchObject({ stage: 'safe', safe: true });
     expect(explained.body.verdict).toMatch(
-      /^Safe: archived and verified at 2 sites \(cologne, us\); source copy deleted on \d{4}-\d\d-\d\d \d\d:\d\d UTC by rule "source file archived with enough verified LTA copies"\.$/,
+      /^Safe at cologne, us \(verified, 2 sites needed\); source copy deleted on \d{4}-\d\d-\d\d \d\d:\d\d UTC by rule "source file whose package is safe at enough archive sites"\.$/,
     );
     expect(
       explained.body.copies.map(
@@ -207,7 +236,16 @@ describe('registration to verified copies in both archives, and the deletion tha
       .expect(404);
   }, 120_000);
 
-  it("keeps a bundle in the first archive site's buffer while the secondary transfer still needs it", async () => {
+  it("two archive locations at Cologne are one site: with the US worker down the source stays for 15 deletion cycles, and the bundle waits in Cologne's buffer for the secondary transfer", async () => {
+    // Cologne gets a second archive (a tape-backed bucket, as archive centres have); it counts once.
+    await h.client.send(new CreateBucketCommand({ Bucket: TAPE_BUCKET }));
+    const [tape] = await h.db.query(
+      `INSERT INTO data_location (site_id, name, location_type, storage_type, s3_endpoint, s3_bucket, s3_prefix,
+                                  s3_region, s3_access_key_env, s3_secret_key_env)
+       SELECT id, 'lta_tape', 'long_term_archive', 's3', $1, $2, 'archive/', 'us-east-1',
+              'COLOGNE_S3_ACCESS_KEY', 'COLOGNE_S3_SECRET_KEY' FROM site WHERE short_name = 'cologne' RETURNING id`,
+      [h.s3.endpoint, TAPE_BUCKET],
+    );
     // The US worker is down: whichever bundle goes to Cologne first waits there for its replication.
     await h.workers.get('us')!.stop('SIGKILL');
     const bundleOf = (unit: string) =>
@@ -255,10 +293,41 @@ describe('registration to verified copies in both archives, and the deletion tha
         [bundle.dtp],
       ) as Promise<{ status: string; lta_site_count: number }[]>;
     await waitFor(
-      "the bundle's packages to be archived in Cologne",
-      async () => (await sourceCopies()).every((c) => c.lta_site_count === 1),
+      "the bundle's packages to be archived twice in Cologne (lta and lta_tape)",
+      async () => {
+        const [row] = await h.db.query(
+          `SELECT count(*) FILTER (WHERE c.status = 'present')::int AS present, count(DISTINCT p.id)::int AS packages
+             FROM raw_data_package p LEFT JOIN physical_copy c ON c.raw_data_package_id = p.id
+              AND c.location_id IN (SELECT l.id FROM data_location l JOIN site s ON s.id = l.site_id
+                                     WHERE s.short_name = 'cologne' AND l.location_type = 'long_term_archive')
+            WHERE p.data_transfer_package_id = $1`,
+          [bundle.dtp],
+        );
+        return row.packages > 0 && row.present === 2 * row.packages;
+      },
       30_000,
     );
+    expect((await sourceCopies()).every((c) => c.lta_site_count === 1)).toBe(true);
+    // Fifteen deletion cycles, driven here (the managers process runs its own beside them): two archive
+    // copies at one site are not two sites, so not one file leaves the telescope computer.
+    const deletion = deletionManager(h);
+    for (let i = 0; i < 15; i++) await deletion.runCycle();
+    await new Promise((r) => setTimeout(r, 1000)); // what a cycle might have queued would have run by now
+    const onDisk = await h.db.query(
+      `SELECT f.relative_path AS path, c.status FROM physical_copy c JOIN raw_data_file f ON f.id = c.raw_data_file_id
+         JOIN raw_data_package p ON p.id = f.raw_data_package_id JOIN data_location l ON l.id = c.location_id
+        WHERE p.data_transfer_package_id = $1 AND l.location_type = 'source'`,
+      [bundle.dtp],
+    );
+    expect(onDisk.length).toBeGreaterThan(0);
+    for (const f of onDisk as { path: string; status: string }[]) {
+      expect({ path: f.path, status: f.status }).toEqual({ path: f.path, status: 'present' });
+      expect(existsSync(join(h.dataRoot, 'ccat', 'telescope_computer', f.path))).toBe(true);
+    }
+    const plan = cli(['deletion', 'plan', '--location', 'ccat_telescope_computer'], {
+      DATABASE_URL: h.api.db.url,
+    });
+    expect(plan).not.toContain((onDisk[0] as { path: string }).path);
     // Ten deletion cycles later the bundle is still in both buffers, and the files are still on the
     // instrument disk: one archive copy is not enough.
     await new Promise((r) => setTimeout(r, 3000));
@@ -305,6 +374,78 @@ describe('registration to verified copies in both archives, and the deletion tha
       async () => (await sourceCopies()).every((c) => c.status === 'deleted' && c.lta_site_count === 2),
       30_000,
     );
+    // The later tests archive to the two original archives only; the tape copies stay counted (offline).
+    await h.db.query(`UPDATE data_location SET active = false WHERE id = $1`, [tape.id]);
+  }, 150_000);
+
+  it('keeps the source when a counted archive object was removed behind the database: the presence check finds it, the repair restores it, then the source goes', async () => {
+    cli(['deletion', 'pause', '--reason', 'test: archive object to be removed'], {
+      DATABASE_URL: h.api.db.url,
+    });
+    const unit = await h.observe('primecam', ['pcam_280'], 2, 10_000);
+    const packagesOf = async () =>
+      (await h.db.query(
+        `SELECT id, relative_path, state, lta_site_count FROM raw_data_package WHERE executed_obs_unit_id = $1`,
+        [unit],
+      )) as { id: string; relative_path: string; state: string; lta_site_count: number }[];
+    const [pkg] = await waitFor(
+      'the package to be safe at both sites',
+      async () => {
+        const rows = await packagesOf();
+        return rows.length === 1 && rows[0].state === 'archived' && rows[0].lta_site_count === 2
+          ? rows
+          : null;
+      },
+      60_000,
+    );
+    // Someone removes the US object, and the database's witnesses of both copies are an hour old.
+    await h.client.send(new DeleteObjectCommand({ Bucket: BUCKETS.us, Key: `archive/${pkg.relative_path}` }));
+    await h.db.transaction(async (m) => {
+      await m.query(`SELECT set_config('ccat.actor', 'test', true)`);
+      await m.query(
+        `UPDATE physical_copy SET verified_at = now() - interval '1 hour'
+          WHERE raw_data_package_id = $1 AND status = 'present'`,
+        [pkg.id],
+      );
+    });
+    const sources = () =>
+      h.db.query(
+        `SELECT f.relative_path AS path, c.status FROM physical_copy c JOIN raw_data_file f ON f.id = c.raw_data_file_id
+           JOIN data_location l ON l.id = c.location_id WHERE f.raw_data_package_id = $1 AND l.location_type = 'source'`,
+        [pkg.id],
+      ) as Promise<{ path: string; status: string }[]>;
+    cli(['deletion', 'resume'], { DATABASE_URL: h.api.db.url });
+    const [lost] = await waitFor(
+      "the US worker's presence check to find the object missing",
+      async () => {
+        const rows = await h.db.query(
+          `SELECT c.id, e.reason FROM physical_copy c JOIN physical_copy_event e ON e.physical_copy_id = c.id
+             JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
+            WHERE c.raw_data_package_id = $1 AND s.short_name = 'us' AND c.status = 'lost' AND e.to_status = 'lost'`,
+          [pkg.id],
+        );
+        return rows.length ? rows : null;
+      },
+      30_000,
+    );
+    expect(lost.reason).toMatch(/missing/);
+    for (const f of await sources()) {
+      expect(f.status).not.toMatch(/deleted|deletion_in_progress/);
+      expect(existsSync(join(h.dataRoot, 'ccat', 'telescope_computer', f.path))).toBe(true);
+    }
+    const [repair] = await h.db.query(`SELECT id FROM copy_repair WHERE lost_copy_id = $1`, [lost.id]);
+    expect(repair).toBeDefined();
+    // The repair copies Cologne's verified object back to the US archive; then the package is safe again.
+    await waitFor(
+      'the repaired package to be safe and its source files freed',
+      async () => (await sources()).every((f) => f.status === 'deleted'),
+      60_000,
+    );
+    const tar = await h.getObject(BUCKETS.us, `archive/${pkg.relative_path}`);
+    const [{ sha256: recorded }] = await h.db.query(`SELECT sha256 FROM raw_data_package WHERE id = $1`, [
+      pkg.id,
+    ]);
+    expect(sha256(tar)).toBe(recorded);
   }, 120_000);
 
   it('leaves no PRESENT archive copy when the archiving worker is killed mid-upload, and the retry completes', async () => {

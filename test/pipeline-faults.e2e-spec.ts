@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { Client } from 'pg';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { TokenScope } from '../src/modules/auth/api-token.entity';
+import { ROOT } from '../scripts/lib/processes';
+import { createToken, obsUnitStart } from './support/factories';
+import { tarMembers } from './support/tar';
 import { join } from 'node:path';
 import { BUCKETS, PipelineHarness, sha256 } from './support/pipeline-harness';
 import { waitFor } from './support/processes';
@@ -39,13 +46,22 @@ describe('the pipeline under faults: a killed puller, a Redis that lost everythi
       },
       60_000,
     );
-    await new Promise((r) => setTimeout(r, 1200)); // well into the pull, with a checkpoint taken
-    // The pull's progress shows while it runs: in the row, and in the explanation of the file.
-    const [progress] = await h.db.query(
-      `SELECT bytes_transferred::float8 AS bytes FROM data_transfer WHERE id = $1`,
-      [pulling.id],
+    // The pull's progress shows while it runs: in the row (once a checkpoint is taken; a loaded machine
+    // takes longer to get there, so the test waits for it rather than for a fixed time)...
+    await waitFor(
+      'the pull to checkpoint some bytes',
+      async () => {
+        const [progress] = await h.db.query(
+          `SELECT bytes_transferred::float8 AS bytes, status FROM data_transfer WHERE id = $1`,
+          [pulling.id],
+        );
+        if (progress.status !== 'in_progress')
+          throw new Error(`the pull ended (${progress.status}) before a checkpoint was seen`);
+        return progress.bytes > 0;
+      },
+      30_000,
     );
-    expect(progress.bytes).toBeGreaterThan(0);
+    // ... and in the explanation of the file.
     const [{ id: bigFile }] = await h.db.query(`SELECT id FROM raw_data_file WHERE relative_path = $1`, [
       path,
     ]);
@@ -176,5 +192,243 @@ describe('the pipeline under faults: a killed puller, a Redis that lost everythi
     expect(archived).toHaveLength(8);
     for (const a of archived)
       expect(sha256(await h.getObject(BUCKETS[a.site], `archive/${a.relative_path}`))).toBe(a.sha256);
+  }, 150_000);
+  it('heals a package tar that rotted at the ccat buffer before bundling, with no operator: both archives get good bytes, the other package is not held back', async () => {
+    // Bundling is held (no bundle row can be written) until one of the two packages has rotted.
+    const lock = new Client({ connectionString: h.api.db.url });
+    await lock.connect();
+    await lock.query('BEGIN');
+    await lock.query('LOCK TABLE data_transfer_package IN SHARE ROW EXCLUSIVE MODE');
+    let unit = '';
+    try {
+      unit = await h.observe('primecam', ['pcam_280', 'pcam_350'], 6, 200_000);
+      const packed = await waitFor(
+        'both packages at the ccat buffer',
+        async () => {
+          const rows: { id: string; path: string; module: string }[] = await h.db.query(
+            `SELECT p.id, c.relative_path AS path, m.name AS module FROM raw_data_package p
+               JOIN instrument_module m ON m.id = p.instrument_module_id
+               JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.status = 'present'
+              WHERE p.executed_obs_unit_id = $1 ORDER BY m.name`,
+            [unit],
+          );
+          return rows.length === 2 ? rows : null;
+        },
+        30_000,
+      );
+      const tar = join(h.dataRoot, 'ccat', 'buffer', packed[0].path);
+      const bytes = readFileSync(tar);
+      bytes[700] ^= 0x01;
+      writeFileSync(tar, bytes);
+    } finally {
+      await lock.query('COMMIT');
+      await lock.end();
+    }
+    const corrupted = Date.now();
+    const packages = await waitFor(
+      'both packages archived at both sites',
+      async () => {
+        const rows: { id: string; module: string; state: string; sites: number; bundle: string }[] =
+          await h.db.query(
+            `SELECT p.id, m.name AS module, p.state, p.lta_site_count AS sites, p.data_transfer_package_id AS bundle
+               FROM raw_data_package p JOIN instrument_module m ON m.id = p.instrument_module_id
+              WHERE p.executed_obs_unit_id = $1 ORDER BY m.name`,
+            [unit],
+          );
+        expect(await h.failures()).toEqual([]);
+        return rows.every((r) => r.state === 'archived' && r.sites === 2) ? rows : null;
+      },
+      90_000,
+    );
+    console.log(
+      `healed: both archives hold good bytes ${((Date.now() - corrupted) / 1000).toFixed(1)} s after the corruption`,
+    );
+    // The rotten copy is LOST, found by bundling; the new one was packed again from the source files.
+    const trail: { to: string; actor: string; reason: string }[] = await h.db.query(
+      `SELECT e.to_status AS to, e.actor, e.reason FROM physical_copy_event e
+         JOIN physical_copy c ON c.id = e.physical_copy_id
+         JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
+        WHERE c.raw_data_package_id = $1 AND s.short_name = 'ccat' ORDER BY e.id`,
+      [packages[0].id],
+    );
+    expect(trail.find((e) => e.to === 'lost')).toMatchObject({ actor: 'bundling' });
+    expect(trail.find((e) => /^packed again from its source files/.test(e.reason))).toBeTruthy();
+    // The good package went in the bundle written when the hold ended, not with its healed neighbour.
+    expect(packages[1].bundle).not.toBe(packages[0].bundle);
+    // Every archived tar is the bytes recorded for it.
+    const archived = await h.db.query(
+      `SELECT s.short_name AS site, c.relative_path, c.sha256 FROM physical_copy c
+         JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
+        WHERE l.location_type = 'long_term_archive' AND c.raw_data_package_id = ANY($1::uuid[])`,
+      [packages.map((p) => p.id)],
+    );
+    expect(archived).toHaveLength(4);
+    for (const a of archived)
+      expect(sha256(await h.getObject(BUCKETS[a.site], `archive/${a.relative_path}`))).toBe(a.sha256);
+  }, 150_000);
+  it('gives a file that changed at its source a way out: withdraw lets the rest of its package go, accept archives it as it now is; both audited', async () => {
+    const http = request(h.api.app.getHttpServer());
+    const auth = { Authorization: `Bearer ${h.token}` };
+    const unit = obsUnitStart({ instrument: 'primecam', obsUnit: 'changed_at_source' });
+    await http.post('/executed-obs-units/start').set(auth).send(unit).expect(201);
+    const files = ['pcam_280', 'pcam_280', 'pcam_350', 'pcam_350'].map((module, i) => ({
+      module,
+      path: `primecam/${unit.id}/${module}/scan_${i}.fits`,
+      bytes: randomBytes(3000 + i),
+    }));
+    const registrations = files.map((f) => ({
+      ...h.writeSourceFile(f.path, f.bytes),
+      id: crypto.randomUUID(),
+      site: 'ccat',
+      location: 'telescope_computer',
+      executedObsUnitId: unit.id,
+      instrumentModule: f.module,
+    }));
+    // After registering, one file of each module is written again by the instrument, with other bytes.
+    const changed = (i: number) => {
+      const bytes = randomBytes(4000 + i);
+      writeFileSync(join(h.dataRoot, 'ccat', 'telescope_computer', files[i].path), bytes);
+      return bytes;
+    };
+    await http.post('/raw-data-files/bulk').set(auth).send({ files: registrations }).expect(200);
+    const accepted = changed(0);
+    changed(2);
+    await http
+      .put(`/executed-obs-units/${unit.id}/finish`)
+      .set(auth)
+      .send({ outcome: 'success' })
+      .expect(200);
+    const packagesOf = () =>
+      h.db.query(
+        `SELECT p.id, m.name AS module, p.status, p.state, p.lta_site_count AS sites, p.file_count AS files, p.failure_reason AS reason
+           FROM raw_data_package p JOIN instrument_module m ON m.id = p.instrument_module_id
+          WHERE p.executed_obs_unit_id = $1 ORDER BY m.name`,
+        [unit.id],
+      ) as Promise<
+        {
+          id: string;
+          module: string;
+          status: string;
+          state: string;
+          sites: number;
+          files: number;
+          reason: string;
+        }[]
+      >;
+    const failed = await waitFor(
+      'both packages to fail on the changed files',
+      async () => {
+        const rows = await packagesOf();
+        return rows.length === 2 && rows.every((r) => r.status === 'failed') ? rows : null;
+      },
+      30_000,
+    );
+    expect(failed[0].reason).toMatch(/scan_0\.fits changed on .* since its registration/);
+
+    // withdraw, through GraphQL (admin); accept, through the built CLI (where the source is reachable).
+    const admin = await createToken(h.db, [TokenScope.ADMIN], 'file-operator');
+    const withdraw = await http
+      .post('/graphql')
+      .set({ Authorization: `Bearer ${admin}` })
+      .send({
+        query: `mutation($f: String!) { withdrawFile(file: $f, reason: "overwritten by the instrument") { action package { outcome } } }`,
+        variables: { f: files[2].path },
+      })
+      .expect(200);
+    expect(withdraw.body.data.withdrawFile).toEqual({
+      action: 'withdrawn',
+      package: { outcome: 'its packaging was reset: it is packed again' },
+    });
+    const cli = await promisify(execFile)(
+      process.execPath,
+      [
+        join(ROOT, 'bin', 'ccat-dt.js'),
+        'file',
+        'accept',
+        files[0].path,
+        '--reason',
+        'the rewrite is the real data',
+      ],
+      { env: { ...process.env, ...h.env() }, encoding: 'utf8' },
+    );
+    expect(cli.stdout).toMatch(
+      new RegExp(`accepted: registered as ${accepted.length} bytes, sha256 ${sha256(accepted)}`),
+    );
+    expect(cli.stdout).toMatch(/its packaging was reset: it is packed again/);
+
+    const archived = await waitFor(
+      'both packages archived at both sites',
+      async () => {
+        const rows = await packagesOf();
+        return rows.every((r) => r.state === 'archived' && r.sites === 2) ? rows : null;
+      },
+      90_000,
+    );
+    expect(archived.map((r) => r.files)).toEqual([2, 1]);
+    // The accepted bytes are what the archive holds for that file.
+    const [tar] = await h.db.query(`SELECT relative_path FROM raw_data_package WHERE id = $1`, [
+      archived[0].id,
+    ]);
+    const members = await tarMembers(await h.getObject(BUCKETS.cologne, `archive/${tar.relative_path}`));
+    expect(members.get(files[0].path)).toBe(sha256(accepted));
+    // Both actions in the trail, with the registration before.
+    const events = await h.db.query(
+      `SELECT e.action, e.actor, e.old_sha256, e.new_sha256 FROM raw_data_file_event e
+         JOIN raw_data_file f ON f.id = e.raw_data_file_id WHERE f.executed_obs_unit_id = $1 ORDER BY e.id`,
+      [unit.id],
+    );
+    expect(events).toEqual([
+      {
+        action: 'withdrawn',
+        actor: 'token:file-operator',
+        old_sha256: registrations[2].sha256,
+        new_sha256: null,
+      },
+      {
+        action: 'accepted',
+        actor: expect.stringMatching(/^cli:/),
+        old_sha256: registrations[0].sha256,
+        new_sha256: sha256(accepted),
+      },
+    ]);
+    // The withdrawn file is left alone: still at the source once the rest of its unit is safe and deleted there.
+    await waitFor(
+      'the source copies of the archived files to be deleted',
+      async () => {
+        const [{ left }] = await h.db.query(
+          `SELECT count(*)::int AS left FROM physical_copy c JOIN raw_data_file f ON f.id = c.raw_data_file_id
+            WHERE f.executed_obs_unit_id = $1 AND f.withdrawn_at IS NULL AND c.status NOT IN ('deleted', 'lost')`,
+          [unit.id],
+        );
+        return left === 0;
+      },
+      60_000,
+    );
+    const [withdrawn] = await h.db.query(
+      `SELECT c.status FROM physical_copy c JOIN raw_data_file f ON f.id = c.raw_data_file_id WHERE f.relative_path = $1`,
+      [files[2].path],
+    );
+    // (Its copy may be LOST: the sources' fixity audit may have found it changed. Never deleted, either way.)
+    expect(['present', 'lost']).toContain(withdrawn.status);
+    // Had the audit found the changed files (and failed to repair them: no good copy), those repairs close.
+    await waitFor(
+      'no repair of these files left open or failed',
+      async () => {
+        const [{ open }] = await h.db.query(
+          `SELECT count(*)::int AS open FROM copy_repair r JOIN physical_copy c ON c.id = r.lost_copy_id
+             JOIN raw_data_file f ON f.id = c.raw_data_file_id
+            WHERE f.executed_obs_unit_id = $1 AND r.status <> 'completed'`,
+          [unit.id],
+        );
+        return open === 0;
+      },
+      30_000,
+    );
+    expect(statSync(join(h.dataRoot, 'ccat', 'telescope_computer', files[2].path)).isFile()).toBe(true);
+    const why = await http.get(`/raw-data-files/${registrations[2].id}/explain`).set(auth).expect(200);
+    expect(why.body).toMatchObject({ stage: 'withdrawn', safe: false });
+    expect(why.body.verdict).toMatch(
+      /^Withdrawn by token:file-operator on .*: overwritten by the instrument\. /,
+    );
   }, 150_000);
 });

@@ -1,6 +1,15 @@
 import { ConfigService } from '@nestjs/config';
+import { Job } from 'bullmq';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { typeOrmOptions } from '../src/database/typeorm-options';
@@ -8,6 +17,7 @@ import { chooseBuffer } from '../src/modules/locations/buffer-selection';
 import { RawDataPackageProcessor } from '../src/modules/packages/raw-data-package.processor';
 import { PhysicalCopyService } from '../src/modules/physical-copies/physical-copy.service';
 import { OperationType } from '../src/modules/queues/operation-type';
+import { TaskPayload } from '../src/modules/queues/queue-descriptor';
 import { StorageService } from '../src/modules/storage/storage.service';
 import { tarMembers } from './support/tar';
 import { applyDemoTopology } from './support/processes';
@@ -150,6 +160,29 @@ describe('stage 1: raw data package creation into the buffer (real PostgreSQL an
     expect(existsSync(p.tar)).toBe(false);
   });
 
+  it('fails the package for good when a registered file was replaced by a symbolic link, even to the same bytes', async () => {
+    const p = await packageOf(3);
+    const elsewhere = join(sourceRoot(), 'elsewhere', `${p.unit}.fits`);
+    mkdirSync(join(sourceRoot(), 'elsewhere'), { recursive: true });
+    writeFileSync(elsewhere, p.files[1].bytes);
+    unlinkSync(join(sourceRoot(), p.files[1].path));
+    symlinkSync(elsewhere, join(sourceRoot(), p.files[1].path));
+
+    const reason =
+      /scan_1\.fits at ccat\/telescope_computer is a symbolic link; packaging reads only regular files/;
+    await expect(processor.handle(p.payload)).rejects.toThrow(reason);
+    const r = await row(p.id);
+    expect(r.status).toBe('failed');
+    expect(r.failure_reason).toMatch(reason);
+    expect(existsSync(p.tar)).toBe(false);
+    expect(
+      (
+        await ds.query(`SELECT count(*)::int AS n FROM physical_copy WHERE raw_data_package_id = $1`, [p.id])
+      )[0].n,
+    ).toBe(0);
+    expect(readFileSync(elsewhere).equals(p.files[1].bytes)).toBe(true);
+  });
+
   it('chooses the first active buffer with room, by priority, and the next when it is inactive or full', async () => {
     const [{ id: cologne }] = await ds.query(`SELECT id FROM site WHERE short_name = 'cologne'`);
     const pick = async () =>
@@ -176,5 +209,93 @@ describe('stage 1: raw data package creation into the buffer (real PostgreSQL an
       [cologne],
     );
     expect(await pick()).toBe('buffer');
+  });
+
+  describe('an attempt that dies after its tar is durable, before recording it', () => {
+    let first: number;
+    let second: number;
+    const secondRoot = () => join(dataRoot, 'ccat', 'buffer_secondary');
+    /** Not the last attempt: a failure is left to BullMQ's retry, as a killed worker's job is. */
+    const retried = { job: { attemptsMade: 0, opts: { attempts: 3 } } as Job<TaskPayload> };
+    /** A worker killed between the durable tar and the commit that records it. */
+    const dying = () => {
+      const copies = new PhysicalCopyService(ds);
+      copies.createCopies = () => Promise.reject(new Error('worker killed before recording the tar'));
+      return new RawDataPackageProcessor(ds, storage, copies);
+    };
+    const recordedAt = async (id: string) =>
+      (await ds.query(
+        `SELECT l.name AS location, c.status FROM physical_copy c JOIN data_location l ON l.id = c.location_id
+          WHERE c.raw_data_package_id = $1`,
+        [id],
+      )) as { location: string; status: string }[];
+
+    beforeAll(async () => {
+      [{ id: first }] = await ds.query(
+        `SELECT id FROM data_location WHERE name = 'buffer'
+            AND site_id = (SELECT site_id FROM data_location WHERE name = 'telescope_computer')`,
+      );
+      [{ id: second }] = await ds.query(
+        `INSERT INTO data_location (site_id, name, location_type, storage_type, priority, root_path)
+         SELECT site_id, 'buffer_secondary', 'buffer', 'disk', 2, $1 FROM data_location WHERE id = $2
+         RETURNING id`,
+        [secondRoot(), first],
+      );
+    });
+    afterEach(() =>
+      ds.query(`UPDATE data_location SET active = (id = $1) WHERE id IN ($1, $2)`, [first, second]),
+    );
+
+    it('removes what it left on a buffer the retry does not use, so no tar of it stays there unrecorded', async () => {
+      const p = await packageOf(3);
+      const unitDir = join(bufferRoot(), `primecam/${p.unit}`);
+      await expect(dying().handle(p.payload, retried)).rejects.toThrow(/worker killed/);
+      expect(existsSync(p.tar)).toBe(true);
+      expect((await row(p.id)).status).toBe('in_progress');
+      expect(await recordedAt(p.id)).toEqual([]);
+      // And what a worker killed in the middle of an earlier write leaves beside it.
+      writeFileSync(join(unitDir, '.pcam_280_001.tar.0123456789ab.part'), 'half a tar');
+
+      // The first buffer is taken out of service before the retry.
+      await ds.query(`UPDATE data_location SET active = false WHERE id = $1`, [first]);
+      await expect(processor.handle(p.payload, retried)).resolves.toMatchObject({
+        buffer: 'buffer_secondary',
+      });
+
+      expect(readdirSync(unitDir)).toEqual([]);
+      expect(await recordedAt(p.id)).toEqual([{ location: 'buffer_secondary', status: 'present' }]);
+      const tar = readFileSync(join(secondRoot(), `primecam/${p.unit}/pcam_280_001.tar`));
+      const r = await row(p.id);
+      expect(r).toMatchObject({ status: 'completed', sha256: sha256(tar) });
+      const [{ packaging_location_id }] = await ds.query(
+        `SELECT packaging_location_id FROM raw_data_package WHERE id = $1`,
+        [p.id],
+      );
+      expect(packaging_location_id).toBe(second);
+    });
+
+    it('does not record its tar when another attempt took the package over while it wrote', async () => {
+      const p = await packageOf(2);
+      const takenOver: StorageService = Object.create(storage);
+      takenOver.backendFor = (l) => {
+        const backend = storage.backendFor(l);
+        if (l.id !== first) return backend;
+        return Object.assign(Object.create(backend), {
+          write: async (...args: Parameters<typeof backend.write>) => {
+            await ds.query(
+              `UPDATE raw_data_package SET claimed_by = 'worker-ccat-other-1', claimed_at = now() WHERE id = $1`,
+              [p.id],
+            );
+            return backend.write(...args);
+          },
+        });
+      };
+      const stale = new RawDataPackageProcessor(ds, takenOver, new PhysicalCopyService(ds));
+      await expect(stale.handle(p.payload, retried)).resolves.toMatchObject({
+        skipped: expect.stringMatching(/claimed by worker-ccat-other-1/),
+      });
+      expect(await recordedAt(p.id)).toEqual([]);
+      expect((await row(p.id)).status).toBe('in_progress');
+    });
   });
 });

@@ -1,10 +1,28 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { ConfigService } from '@nestjs/config';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import request from 'supertest';
+import { pack } from 'tar-stream';
+import { DataSource } from 'typeorm';
+import { typeOrmOptions } from '../src/database/typeorm-options';
 import { TokenScope } from '../src/modules/auth/api-token.entity';
-import { createToken } from './support/factories';
+import { DataLocation } from '../src/modules/locations/data-location.entity';
+import { LocationType, StorageType } from '../src/modules/locations/location-type';
+import { PhysicalCopyService } from '../src/modules/physical-copies/physical-copy.service';
+import { CopyKind } from '../src/modules/physical-copies/physical-copy.states';
+import { OperationType } from '../src/modules/queues/operation-type';
+import { Site } from '../src/modules/sites/site.entity';
+import { StagingJobService } from '../src/modules/staging/staging-job.service';
+import { StagingProcessor } from '../src/modules/staging/staging.processor';
+import { StorageService } from '../src/modules/storage/storage.service';
+import { createToken, seedSmallTopology } from './support/factories';
 import { PipelineHarness, sha256 } from './support/pipeline-harness';
 import { waitFor } from './support/processes';
+import { createTestDatabase, TestDatabase } from './support/test-database';
 
 /** Stage 6 with real processes: archived packages brought back to Cologne's processing location. */
 describe('staging archived data to a processing location (real processes, PostgreSQL, Redis, s3rver)', () => {
@@ -72,15 +90,19 @@ describe('staging archived data to a processing location (real processes, Postgr
       60_000,
     );
     expect(done).toMatchObject({ filesDone: 13, packagesStaged: 2, bytesDone: done.bytesTotal });
-    const staged: { path: string; status: string }[] = await h.db.query(
-      `SELECT c.relative_path AS path, c.status FROM physical_copy c JOIN data_location l ON l.id = c.location_id
+    expect(done.stagedUnder).toEqual(['ccat/telescope_computer']);
+    const staged: { path: string; registered: string; status: string }[] = await h.db.query(
+      `SELECT c.relative_path AS path, f.relative_path AS registered, c.status
+         FROM physical_copy c JOIN data_location l ON l.id = c.location_id JOIN raw_data_file f ON f.id = c.raw_data_file_id
         WHERE l.location_type = 'processing' AND c.kind = 'raw_data_file'`,
     );
     expect(staged).toHaveLength(13);
     const root = join(h.dataRoot, 'cologne', 'ramses_processing');
     for (const c of staged) {
       expect(c.status).toBe('staged');
-      expect(sha256(readFileSync(join(root, c.path)))).toBe(h.registered.get(c.path)!.sha256);
+      // Below the site and location the file was registered at: relative paths are unique only there.
+      expect(c.path).toBe(`ccat/telescope_computer/${c.registered}`);
+      expect(sha256(readFileSync(join(root, c.path)))).toBe(h.registered.get(c.registered)!.sha256);
     }
     // While the job holds them, the deletion rules leave the staged files alone.
     await new Promise((r) => setTimeout(r, 2000));
@@ -105,4 +127,199 @@ describe('staging archived data to a processing location (real processes, Postgr
     );
     for (const c of staged) expect(existsSync(join(root, c.path))).toBe(false);
   }, 120_000);
+});
+
+/**
+ * The staging processor itself on a real disk and database, with what the demo topology lacks: a second
+ * source location whose instrument writes the same relative paths, and archived packages that fail.
+ */
+describe('staging from two sources, and jobs that fail (real staging processor, PostgreSQL, disk)', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  let dataRoot: string;
+  let processing: DataLocation;
+  let archive: DataLocation;
+  let sources: Record<'telescope' | 'chai', DataLocation>;
+  let unit: string;
+  let moduleId: number;
+  let processor: StagingProcessor;
+  let copyService: PhysicalCopyService;
+  let sequence = 0;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ds = await new DataSource(typeOrmOptions(db.url)).initialize();
+    dataRoot = join(tmpdir(), `ccat-staging-${randomUUID()}`);
+    const small = await seedSmallTopology(ds);
+    const locations = ds.getRepository(DataLocation);
+    const disk = (siteId: number, name: string, locationType: LocationType) => {
+      const rootPath = join(dataRoot, name);
+      mkdirSync(rootPath, { recursive: true });
+      return locations.save({ siteId, name, locationType, rootPath, storageType: StorageType.DISK });
+    };
+    const cologne = await ds
+      .getRepository(Site)
+      .save({ name: 'Cologne', shortName: 'cologne', location: null });
+    processing = await disk(cologne.id, 'ramses_processing', LocationType.PROCESSING);
+    archive = await disk(cologne.id, 'lta', LocationType.LONG_TERM_ARCHIVE);
+    sources = {
+      telescope: small.source,
+      chai: await disk(small.source.siteId, 'chai_computer', LocationType.SOURCE),
+    };
+    moduleId = small.modules[0].id;
+    unit = randomUUID();
+    await ds.query(
+      `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at, finished_at)
+       VALUES ($1, 'two_sources', $2, now(), now())`,
+      [unit, small.instrument.id],
+    );
+    copyService = new PhysicalCopyService(ds);
+    processor = new StagingProcessor(ds, new StorageService(new ConfigService({})), copyService);
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+    if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
+  });
+
+  /**
+   * An ARCHIVED package of files from `source`, its tar in the archive. A member given `registered` bytes
+   * differs from its registration: the unpack refuses it after writing the members before it.
+   */
+  const archived = async (
+    name: string,
+    source: DataLocation,
+    members: { path: string; data: Buffer; registered?: Buffer }[],
+  ) => {
+    const p = pack();
+    for (const m of members) p.entry({ name: m.path, size: m.data.length }, m.data);
+    p.finalize();
+    const tar = await buffer(p as unknown as Readable);
+    writeFileSync(join(dataRoot, 'lta', `${name}.tar`), tar);
+    const [{ id }] = await ds.query(
+      `INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id, source_location_id,
+                                     sequence, status, state, size, sha256, file_count)
+       VALUES ($1, $2, $3, $4, $5, $6, 'completed', 'archived', $7, $8, $9) RETURNING id`,
+      [name, `${name}.tar`, unit, moduleId, source.id, ++sequence, tar.length, sha256(tar), members.length],
+    );
+    for (const m of members)
+      await ds.query(
+        `INSERT INTO raw_data_file (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id,
+                                    source_location_id, raw_data_package_id)
+         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)`,
+        [m.path, m.data.length, sha256(m.registered ?? m.data), unit, moduleId, source.id, id],
+      );
+    const copy = { kind: CopyKind.RAW_DATA_PACKAGE, rawDataPackageId: id, locationId: archive.id };
+    const bytes = { relativePath: `${name}.tar`, size: tar.length, sha256: sha256(tar) };
+    await ds.transaction((tx) => copyService.createCopies(tx, [{ ...copy, ...bytes }], { actor: 'test' }));
+    return id as string;
+  };
+  /** A scheduled staging job of these packages to the processing location. */
+  const job = async (...packages: string[]) => {
+    const [{ id }] = await ds.query(
+      `INSERT INTO staging_job (destination_location_id, status, requested_by, request)
+       VALUES ($1, 'scheduled', 'test', '{}') RETURNING id`,
+      [processing.id],
+    );
+    await ds.query(
+      `INSERT INTO staging_job_package (staging_job_id, raw_data_package_id) SELECT $1, unnest($2::uuid[])`,
+      [id, packages],
+    );
+    return id as string;
+  };
+  const run = (entityId: string) =>
+    processor.handle({ operation: OperationType.STAGING, entityId, locationId: processing.id, attempt: 0 });
+  const at = (path: string) => join(dataRoot, 'ramses_processing', path);
+  /** The copies at the processing location, with the checksum their file was registered with. */
+  const copiesAt = (): Promise<{ path: string; status: string; registered: string }[]> =>
+    ds.query(
+      `SELECT c.relative_path AS path, c.status, f.sha256 AS registered
+         FROM physical_copy c JOIN raw_data_file f ON f.id = c.raw_data_file_id
+        WHERE c.location_id = $1 ORDER BY c.relative_path`,
+      [processing.id],
+    );
+  /** Every copy recorded there has its own file's bytes at its path, and nothing else is there. */
+  const expectEveryCopyIntact = async () => {
+    const copies = await copiesAt();
+    for (const c of copies)
+      expect([c.path, sha256(readFileSync(at(c.path)))]).toEqual([c.path, c.registered]);
+    const files = readdirSync(at(''), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    expect(files.map((e) => relative(at(''), join(e.parentPath, e.name))).sort()).toEqual(
+      copies.map((c) => c.path),
+    );
+    return copies;
+  };
+  const shared = { path: 'primecam/shared/scan_0.fits', data: randomBytes(3000) };
+  const own = { path: 'primecam/telescope/scan_1.fits', data: randomBytes(2000) };
+
+  it('stages files of two sources with the same relative path side by side, each with its own bytes', async () => {
+    const first = await job(
+      await archived('a_telescope', sources.telescope, [shared, own]),
+      await archived('b_chai', sources.chai, [{ path: shared.path, data: randomBytes(3000) }]),
+    );
+    await expect(run(first)).resolves.toMatchObject({ staged: 2, files: 3 });
+    const copies = await expectEveryCopyIntact();
+    expect(copies.map((c) => [c.path, c.status])).toEqual(
+      [
+        `ccat/chai_computer/${shared.path}`,
+        `ccat/telescope_computer/${shared.path}`,
+        `ccat/telescope_computer/${own.path}`,
+      ].map((path) => [path, 'staged']),
+    );
+    expect(await new StagingJobService(ds).get(first)).toMatchObject({
+      status: 'completed',
+      stagedUnder: ['ccat/chai_computer', 'ccat/telescope_computer'],
+    });
+    // file.staged says where, since the registered path alone no longer does.
+    const events = await ds.query(
+      `SELECT details FROM event_outbox WHERE type = 'file.staged' ORDER BY details ->> 'stagedUnder'`,
+    );
+    expect(events.map((e: { details: object }) => e.details)).toEqual([
+      { stagingJobId: first, stagedUnder: 'ccat/chai_computer' },
+      { stagingJobId: first, stagedUnder: 'ccat/telescope_computer' },
+    ]);
+  });
+
+  it('a job that fails removes what it wrote, never what another job staged', async () => {
+    // The second job shares a_telescope (staged by the first), then fails on a package whose first
+    // member has the relative path of a file the first job staged from the other source.
+    const bad = await archived('c_chai_bad', sources.chai, [
+      { path: own.path, data: randomBytes(1000) },
+      { path: 'primecam/chai/scan_9.fits', data: randomBytes(1000), registered: randomBytes(1000) },
+    ]);
+    const [{ id: telescope }] = await ds.query(`SELECT id FROM raw_data_package WHERE name = 'a_telescope'`);
+    const second = await job(telescope, bad);
+    await expect(run(second)).rejects.toThrow(/differ/);
+    expect((await new StagingJobService(ds).get(second)).status).toBe('failed');
+    expect(await expectEveryCopyIntact()).toHaveLength(3);
+  });
+
+  it('keeps a file an earlier attempt left unrecorded, never writes over one that differs, and stages a package once when two jobs want it', async () => {
+    const left = { path: 'primecam/left/scan_0.fits', data: randomBytes(1500) };
+    const other = { path: 'primecam/left/scan_1.fits', data: randomBytes(1500) };
+    const pkg = await archived('d_telescope', sources.telescope, [left, other]);
+    for (const [f, bytes] of [
+      [left, left.data],
+      [other, Buffer.from('not the registered file')],
+    ] as const) {
+      mkdirSync(dirname(at(`ccat/telescope_computer/${f.path}`)), { recursive: true });
+      writeFileSync(at(`ccat/telescope_computer/${f.path}`), bytes);
+    }
+    const before = statSync(at(`ccat/telescope_computer/${left.path}`));
+    const refused = await job(pkg);
+    await expect(run(refused)).rejects.toThrow(/not written over/);
+    expect(readFileSync(at(`ccat/telescope_computer/${other.path}`)).toString()).toBe(
+      'not the registered file',
+    );
+    rmSync(at(`ccat/telescope_computer/${other.path}`));
+    // Two jobs at once: one stages, the other waits for it and finds the files recorded.
+    const [x, y] = [await job(pkg), await job(pkg)];
+    await expect(Promise.all([run(x), run(y)])).resolves.toEqual([
+      { staged: 1, files: 2, bytes: 3000 },
+      { staged: 1, files: 2, bytes: 3000 },
+    ]);
+    const after = statSync(at(`ccat/telescope_computer/${left.path}`));
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+    expect((await expectEveryCopyIntact()).filter((c) => c.path.includes('/left/'))).toHaveLength(2);
+  });
 });

@@ -257,6 +257,77 @@ describe('TopologyService.apply', () => {
     expect((await counts()).site).toBe(3);
   });
 
+  describe('refuses two locations that are one storage, naming both, and writes nothing', () => {
+    const refusal = async (file: ReturnType<typeof demo>) => {
+      const error = await topology.apply(file).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DomainError);
+      expect((error as DomainError).code).toBe('UNSAFE_TOPOLOGY_CHANGE');
+      return (error as DomainError).message;
+    };
+
+    it('two archives in one bucket of one S3 service, one prefix inside the other', async () => {
+      const shared = demo((t) =>
+        t.replace(
+          'bucket: ccat-us-lta\n          prefix: archive/',
+          'bucket: ccat-cologne-lta\n          prefix: archive/us/',
+        ),
+      );
+      expect(await refusal(shared)).toContain(
+        'locations cologne/lta and us/lta are the same storage: s3 bucket ccat-cologne-lta at ' +
+          'http://127.0.0.1:4569, prefixes "archive/" and "archive/us/" overlap',
+      );
+      expect(Object.values(await counts())).toEqual([0, 0, 0, 0, 0, 0]);
+      // A prefix beside the other is storage of its own.
+      const beside = demo((t) =>
+        t.replace(
+          'bucket: ccat-us-lta\n          prefix: archive/',
+          'bucket: ccat-cologne-lta\n          prefix: archive2/',
+        ),
+      );
+      expect(await topology.apply(beside)).toHaveLength(DEMO_ROWS);
+    });
+
+    it("a location added beside the database's, which the file does not name", async () => {
+      await topology.apply(demo());
+      const before = await counts();
+      const mirror = [
+        '      - name: mirror',
+        '        type: long_term_archive',
+        '        storage: s3',
+        '        s3: { endpoint: "http://127.0.0.1:4569/", bucket: ccat-us-lta }',
+        '',
+      ].join('\n');
+      // Without the us site: its archive is only in the database.
+      const file = demo((t) =>
+        t
+          .slice(0, t.indexOf('  # Second archive'))
+          .replace('  # Primary archive', `${mirror}  # Primary archive`),
+      );
+      expect(await refusal(file)).toContain(
+        'locations us/lta and ccat/mirror are the same storage: s3 bucket ccat-us-lta at http://127.0.0.1:4569, ' +
+          'prefixes "archive/" and (none: the whole bucket) overlap',
+      );
+      expect(await counts()).toEqual(before);
+    });
+
+    it('a disk root inside another, and a root of /', async () => {
+      const nested = demo((t) =>
+        t
+          .replace('/tmp/ccat-data}/cologne/buffer_backup', '/tmp/ccat-data}/cologne/buffer/backup')
+          .replace('rootPath: ${CCAT_DATA_ROOT:-/tmp/ccat-data}/cologne/ramses_processing', 'rootPath: /'),
+      );
+      const message = await refusal(nested);
+      expect(message.split('\n').slice(1, -1)).toEqual([
+        '  location cologne/ramses_processing: rootPath / is the whole file system, every other location is inside it',
+        `  locations cologne/buffer and cologne/buffer_backup are the same storage: rootPath ${COLOGNE_BUFFER}/backup is inside ${COLOGNE_BUFFER}`,
+      ]);
+      expect(Object.values(await counts())).toEqual([0, 0, 0, 0, 0, 0]);
+      // A sibling whose name starts with the other's is not inside it: the demo has buffer and buffer_backup.
+      await topology.apply(demo());
+      expect(await topology.apply(nested, { dryRun: true }).catch((e: Error) => e.message)).toBe(message);
+    });
+  });
+
   it('lets two concurrent applies of the same file create each row once', async () => {
     const [a, b] = await Promise.all([topology.apply(demo()), topology.apply(demo())]);
     const created = [a, b].map((changes) => changes.filter((c) => c.action === 'create').length).sort();

@@ -193,12 +193,12 @@ describe('workers bind exactly the queues of their locations (real processes, Po
   it('with --site ccat binds exactly the queues of ccat, and takes jobs from none of the other sites', async () => {
     const locations = await activeLocations();
     const expected = await ccatQueues();
-    // The demo's ccat: a source (4 operations) and a buffer (6 operations).
+    // The demo's ccat: a source (5 operations) and a buffer (7 operations), fixity audits included.
     expect(locations.filter((l) => l.site === 'ccat').map((l) => [l.name, l.location_type])).toEqual([
       ['buffer', LocationType.BUFFER],
       ['telescope_computer', LocationType.SOURCE],
     ]);
-    expect(expected).toHaveLength(4 + 6);
+    expect(expected).toHaveLength(5 + 7);
 
     const ns = namespace();
     const worker = await start(['--site', 'ccat'], env(ns));
@@ -373,7 +373,7 @@ describe('workers bind exactly the queues of their locations (real processes, Po
     await proxies.pop()!.close();
     await waitFor(
       'the worker to release its queues',
-      () => /releasing 10 queues until the database is back/.test(worker.output()),
+      () => /releasing 12 queues until the database is back/.test(worker.output()),
       12_000,
     );
     const held = await monitoringJob(monitoring, id, 'during-second-outage');

@@ -1,3 +1,5 @@
+import { HeartbeatsModule } from '../../src/modules/heartbeats/heartbeats.module';
+import { ApiHeartbeat } from './api-heartbeat.service';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { DomainExceptionFilter } from '../../src/common/http/domain-exception.filter';
@@ -35,8 +37,10 @@ import { MetricsModule } from '../../src/modules/metrics/metrics.module';
     AdminConsoleModule,
     QueueDashboardModule,
     MetricsModule.forApi(),
+    HeartbeatsModule,
   ],
   providers: [
+    ApiHeartbeat,
     { provide: APP_GUARD, useClass: BearerTokenGuard },
     { provide: APP_PIPE, useClass: StrictValidationPipe },
     { provide: APP_FILTER, useClass: DomainExceptionFilter },

@@ -19,6 +19,7 @@ import { AlertsModule } from '../../src/modules/alerts/alerts.module';
 import { StagingModule } from '../../src/modules/staging/staging.module';
 import { EventsModule } from '../../src/modules/events/events.module';
 import { MonitoringModule } from '../../src/modules/monitoring/monitoring.module';
+import { HistoryModule } from '../../src/modules/history/history.module';
 import { AuthModule } from '../../src/modules/auth/auth.module';
 import { StorageModule } from '../../src/modules/storage/storage.module';
 import { MetricsModule } from '../../src/modules/metrics/metrics.module';
@@ -60,6 +61,7 @@ export class WorkerModule {
         StagingModule,
         EventsModule,
         MonitoringModule,
+        HistoryModule,
         ConsistencyModule,
         AuthModule,
         StorageModule,

@@ -1,3 +1,4 @@
+import { isSafeSql } from '../../src/modules/physical-copies/package-safety';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,7 +48,57 @@ export async function writeNight(base: string, units: number, files: number, siz
  * first registration until every file's package is archived and verified at both archive sites; then
  * every archive copy is read back independently. Returns the seconds on the clock.
  */
-export async function timePipeline(name: string, base: string, units: Unit[]): Promise<number> {
+export interface StageTime {
+  stage: string;
+  rows: number;
+  /** From the clock's start to the first row's creation, and to the last row's completion. */
+  firstStartS: number;
+  lastDoneS: number;
+  /** The sum over its rows of claim to completion: the stage's own working time. */
+  busyS: number;
+}
+
+export interface PipelineRun {
+  seconds: number;
+  stages: StageTime[];
+  /** Bytes the workers' storage backends read and wrote (ccat_storage_bytes_total), by backend and direction. */
+  storage: Record<string, number>;
+}
+
+/** Where the time went, from the work rows (the stage's rows, from creation to completion). */
+const STAGE_TIMES = `
+  SELECT stage, count(*)::int AS rows,
+         extract(epoch FROM min(created_at) - $1::timestamptz)::float8 AS "firstStartS",
+         extract(epoch FROM max(updated_at) - $1::timestamptz)::float8 AS "lastDoneS",
+         coalesce(sum(extract(epoch FROM updated_at - claimed_at)), 0)::float8 AS "busyS"
+    -- A package's and a bundle's row moves on after its work (its state), so their work ended when their
+    -- first copy was recorded.
+    FROM (SELECT '1 package' AS stage, p.created_at,
+                 (SELECT min(c.created_at) FROM physical_copy c WHERE c.raw_data_package_id = p.id) AS updated_at, p.claimed_at
+            FROM raw_data_package p WHERE p.status = 'completed'
+          UNION ALL SELECT '2 bundle', d.created_at,
+                 (SELECT min(c.created_at) FROM physical_copy c WHERE c.data_transfer_package_id = d.id), d.claimed_at
+            FROM data_transfer_package d WHERE d.status = 'completed'
+          UNION ALL SELECT '3-4 transfer + unpack', created_at, updated_at, claimed_at FROM data_transfer WHERE unpack_status = 'completed'
+          UNION ALL SELECT '5 archive upload', created_at, updated_at, claimed_at FROM long_term_archive_transfer WHERE status = 'completed') w
+   GROUP BY stage ORDER BY stage`;
+
+/** The storage counters of every worker, from their /metrics (the data port of each site's worker). */
+async function storageBytes(ports: Map<string, number>): Promise<Record<string, number>> {
+  const totals: Record<string, number> = {};
+  for (const port of ports.values()) {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    // Labels in any order, default labels (the process) among them.
+    for (const m of text.matchAll(/^ccat_storage_bytes_total\{([^}]*)\} (\S+)$/gm)) {
+      const label = (name: string) => new RegExp(`${name}="(\\w+)"`).exec(m[1])?.[1];
+      const key = `${label('backend')} ${label('direction')}`;
+      totals[key] = (totals[key] ?? 0) + Number(m[2]);
+    }
+  }
+  return totals;
+}
+
+export async function timePipeline(name: string, base: string, units: Unit[]): Promise<PipelineRun> {
   const s3 = await startS3Server(['ccat-cologne-lta', 'ccat-us-lta']);
   const ports = await allocateSitePorts();
   const stack = await startStack({
@@ -77,13 +128,14 @@ export async function timePipeline(name: string, base: string, units: Unit[]): P
   try {
     await new Promise((r) => setTimeout(r, 1500)); // queues bound
     const client = new IngestClient(stack.baseUrl, stack.token);
+    const [{ now: clockStart }] = (await db.query(`SELECT clock_timestamp() AS now`)).rows;
     const started = process.hrtime.bigint();
     for (const unit of units) await register(client, unit);
     const all = units.flatMap((u) => u.files);
     for (;;) {
       const { rows } = await db.query(
         `SELECT count(*)::int AS safe FROM raw_data_file f JOIN raw_data_package p ON p.id = f.raw_data_package_id
-          WHERE p.state = 'archived' AND p.lta_site_count >= $1`,
+          WHERE ${isSafeSql('p', '$1')}`,
         [ARCHIVE_SITES],
       );
       if (rows[0].safe === all.length) break;
@@ -92,10 +144,13 @@ export async function timePipeline(name: string, base: string, units: Unit[]): P
       await new Promise((r) => setTimeout(r, 100));
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    // Read before the independent read-back below, which is the benchmark's, not the pipeline's.
+    const storage = await storageBytes(ports);
+    const stages = (await db.query(STAGE_TIMES, [clockStart])).rows as StageTime[];
     const proof = await readBackFromArchives(db, s3, all, ARCHIVE_SITES);
     if (proof.verified !== all.length || proof.problems.length)
       throw new Error(`only ${proof.verified} of ${all.length} files verified at both archives`);
-    return seconds;
+    return { seconds, stages, storage };
   } finally {
     await Promise.all(workers.map((w) => stop(w)));
     await db.end();

@@ -12,6 +12,7 @@ import { ConsistencyModule } from '../../src/modules/consistency/consistency.mod
 import { DeletionModule } from '../../src/modules/deletion/deletion.module';
 import { EventsModule } from '../../src/modules/events/events.module';
 import { HeartbeatsModule } from '../../src/modules/heartbeats/heartbeats.module';
+import { HistoryModule } from '../../src/modules/history/history.module';
 import { LongTermArchiveModule } from '../../src/modules/long-term-archive/long-term-archive.module';
 import { ManagerCycleRunner } from '../../src/modules/managers/manager-cycle.runner';
 import { ManagerRegistry } from '../../src/modules/managers/manager.registry';
@@ -50,6 +51,7 @@ import { TransfersModule } from '../../src/modules/transfers/transfers.module';
     StagingModule,
     EventsModule,
     MonitoringModule,
+    HistoryModule,
     StorageModule,
   ],
   providers: [

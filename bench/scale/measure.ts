@@ -1,4 +1,5 @@
 import { PipelineGaugesService } from '../../src/modules/metrics/pipeline-gauges.service';
+import { PipelineHistoryService } from '../../src/modules/history/pipeline-history.service';
 import { metricsRegistry } from '../../src/modules/metrics/metrics-registry';
 import { PipelineOverviewService } from '../../src/modules/status/pipeline-overview.service';
 import { StatusService } from '../../src/modules/status/status.service';
@@ -159,11 +160,13 @@ export interface StatusFigures {
 export async function measureStatus(ctx: ManagersContext, times = 5): Promise<StatusFigures> {
   const status = ctx.app.get(StatusService);
   const overview = ctx.app.get(PipelineOverviewService);
+  const history = ctx.app.get(PipelineHistoryService);
   ctx.app.get(PipelineGaugesService);
   const reads: [string, () => Promise<unknown>][] = [
     ['status (ccat-dt status, alerts)', () => status.status()],
     ['overview (GraphQL pipelineOverview)', () => overview.overview()],
     ['metrics scrape (pipeline gauges)', () => metricsRegistry.metrics()],
+    ['history (the charts: 7 days by the hour)', () => history.history(7)],
   ];
   const statements: Statements = {};
   const perRead: Record<string, Timing> = {};

@@ -1,3 +1,4 @@
+import { printTable } from '../../src/common/report/report-table';
 import { Client } from 'pg';
 import { ArchiveProof } from './archive-proof';
 import { human, readFailures } from './pipeline-progress';
@@ -12,7 +13,7 @@ export async function printRoutes(db: Client): Promise<void> {
        JOIN data_location dl ON dl.id = t.destination_location_id JOIN site ds ON ds.id = dl.site_id
       ORDER BY d.created_at, t.created_at`,
   );
-  console.table(rows.map((r) => ({ ...r, bytes: human(Number(r.bytes)) })));
+  printTable(rows.map((r) => ({ ...r, bytes: human(Number(r.bytes)) })));
 }
 
 /** Copies per site and location, held (present or staged) and deleted, by kind. */
@@ -26,7 +27,7 @@ export async function printCopies(db: Client): Promise<void> {
        FROM physical_copy c JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
       GROUP BY s.short_name, l.name, l.location_type, c.kind ORDER BY s.short_name, l.name, c.kind`,
   );
-  console.table(rows.map((r) => ({ ...r, 'bytes held': human(Number(r['bytes held'])) })));
+  printTable(rows.map((r) => ({ ...r, 'bytes held': human(Number(r['bytes held'])) })));
 }
 
 /** How many SHA-256 checks the pipeline made on the way, counted from what its rows record. */
@@ -82,7 +83,7 @@ export async function printSummary(db: Client, run: RunSummary): Promise<void> {
     'registration to safe at every archive': `${run.seconds.toFixed(1)} s`,
     throughput: `${human(bytes / run.seconds)}/s of new data, ${human((bytes * run.archiveSites.length) / run.seconds)}/s archived`,
   };
-  console.table(table);
+  printTable(Object.entries(table).map(([figure, value]) => ({ figure, value })));
 }
 
 /** What an operator should look at when the run did not end with every file safe. */
@@ -90,7 +91,7 @@ export async function printWhereToLook(db: Client, databaseUrl: string, logDir: 
   const failures = await readFailures(db);
   if (failures.length) {
     console.log('Rows that failed, with their reasons:');
-    console.table(failures.slice(0, 20));
+    printTable(failures.slice(0, 20));
   }
   console.log(
     [

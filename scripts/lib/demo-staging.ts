@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { IngestClient, WrittenFile } from './instrument';
+import { IngestClient, registrationOf, WrittenFile } from './instrument';
 import { cli } from './processes';
 
 interface StagingJobView {
@@ -50,7 +50,9 @@ export async function stageObsUnit(options: {
   }
   let verified = 0;
   for (const f of options.files) {
-    const bytes = await readFile(join(options.processingRoot, f.path));
+    // Staged below the site and location the file was registered at: paths are unique only per source.
+    const { site, location } = registrationOf(f, '');
+    const bytes = await readFile(join(options.processingRoot, site, location, f.path));
     if (createHash('sha256').update(bytes).digest('hex') === f.sha256) verified++;
   }
   options.say(

@@ -1,3 +1,4 @@
+import { isSafeSql } from '../../src/modules/physical-copies/package-safety';
 import { Client } from 'pg';
 
 /** How far the pipeline has come, read from the database in one query. */
@@ -39,7 +40,7 @@ export async function readCounts(db: Client, archiveSites: number): Promise<Pipe
          WHERE c.kind = 'raw_data_package' AND l.location_type = 'long_term_archive' AND c.status = 'present')::int
          AS "archiveCopies",
        (SELECT count(*) FROM raw_data_file f JOIN raw_data_package p ON p.id = f.raw_data_package_id
-         WHERE p.state = 'archived' AND p.lta_site_count >= $1)::int AS "filesSafe",
+         WHERE ${isSafeSql('p', '$1')})::int AS "filesSafe",
        (SELECT count(*) FROM physical_copy c JOIN data_location l ON l.id = c.location_id
          WHERE l.location_type IN ('source', 'buffer'))::int AS "temporaryCopies",
        (SELECT count(*) FROM physical_copy c JOIN data_location l ON l.id = c.location_id

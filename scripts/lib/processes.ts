@@ -18,6 +18,24 @@ export function cli(args: string[], env: NodeJS.ProcessEnv): string {
   return result.stdout;
 }
 
+/**
+ * Runs the built CLI without blocking this process (a command that talks to something this process serves,
+ * such as the demo's s3rver, would otherwise wait for it for ever); never throws on a non-zero exit.
+ */
+export function cliAsync(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -71,7 +89,8 @@ export async function waitForHttp(url: string, timeoutMs = 20000): Promise<void>
 }
 
 export async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return;
+  // A child killed by a signal has no exit code but a signal code: both mean it is gone.
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
   await new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');

@@ -16,20 +16,46 @@ const USAGE_ERRORS = new Set([
   'commander.excessArguments',
 ]);
 
-const DATABASE_ERRORS = new Set(['3D000', '28P01', '28000', 'ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT']);
+const DATABASE_ERRORS = new Set([
+  '3D000',
+  '28P01',
+  '28000',
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+]);
+
+/** Exit code of a command that needs the database and cannot reach it (as for a usage error: fix and retry). */
+const NO_DATABASE = 2;
+
+function databaseName(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).pathname.slice(1)) || 'ccat';
+  } catch {
+    return 'ccat';
+  }
+}
 
 function fail(err: Error & { code?: string }): never {
-  // Every command, even --help, starts the application context, which connects to the database.
-  const where = DATABASE_ERRORS.has(err.code ?? '')
-    ? ` (DATABASE_URL=${(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ccat').replace(/:[^:@/]+@/, ':***@')})`
-    : '';
-  console.error(`ccat-dt: ${err.message || err.code}${where}`);
+  if (DATABASE_ERRORS.has(err.code ?? '')) {
+    const url = (process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ccat').replace(
+      /:[^:@/]+@/,
+      ':***@',
+    );
+    console.error(
+      `ccat-dt: cannot use the database at DATABASE_URL=${url}: ${err.message || err.code}. ` +
+        `Set DATABASE_URL, or create the database (createdb ${databaseName(url)}) and run \`ccat-dt migrate\`.`,
+    );
+    process.exit(NO_DATABASE);
+  }
+  console.error(`ccat-dt: ${err.message || err.code}`);
   process.exit(1);
 }
 
 async function main(): Promise<void> {
   setProcessName('cli');
-  await CommandFactory.run(CliModule, {
+  await CommandFactory.run(CliModule.forArgs(process.argv.slice(2)), {
     // Nest's own start-up errors (database unreachable) come back to us as one clear line, not a trace.
     logger: false,
     abortOnError: false,

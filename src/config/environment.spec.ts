@@ -57,3 +57,36 @@ describe('the site-relay role', () => {
     expect(() => validateEnvironment({ API_ROLE: 'relay' })).toThrow(/API_ROLE/);
   });
 });
+
+describe('DELETION_MIN_LTA_SITES (formerly DELETION_MIN_LTA_COPIES)', () => {
+  it('defaults to two sites', () => {
+    expect(validateEnvironment({}).DELETION_MIN_LTA_SITES).toBe(2);
+  });
+
+  it('still takes the old name for one release, with a deprecation warning', () => {
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      expect(validateEnvironment({ DELETION_MIN_LTA_COPIES: '3' }).DELETION_MIN_LTA_SITES).toBe(3);
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringMatching(/DELETION_MIN_LTA_COPIES is deprecated.*DELETION_MIN_LTA_SITES/),
+        expect.objectContaining({ type: 'DeprecationWarning' }),
+      );
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('refuses to start when the old and the new name disagree', () => {
+    expect(() => validateEnvironment({ DELETION_MIN_LTA_COPIES: '1', DELETION_MIN_LTA_SITES: '2' })).toThrow(
+      /DELETION_MIN_LTA_COPIES \(deprecated\) and DELETION_MIN_LTA_SITES are both set/,
+    );
+    expect(
+      validateEnvironment({ DELETION_MIN_LTA_COPIES: '2', DELETION_MIN_LTA_SITES: '2' })
+        .DELETION_MIN_LTA_SITES,
+    ).toBe(2);
+  });
+
+  it('refuses fewer than one site, naming the new setting', () => {
+    expect(() => validateEnvironment({ DELETION_MIN_LTA_SITES: '0' })).toThrow(/DELETION_MIN_LTA_SITES/);
+  });
+});

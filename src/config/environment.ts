@@ -146,6 +146,10 @@ export class Environment {
   @Duration(100)
   ALERT_MANAGER_INTERVAL = 60_000;
 
+  /** How often the managers sample the pipeline's totals and backlog into the hourly rollup of the charts. */
+  @Duration(1000)
+  HISTORY_MANAGER_INTERVAL = 60_000;
+
   /** How often lost copies found by the check or the fixity audit are handed to their location's worker. */
   @Duration(100)
   COPY_REPAIR_MANAGER_INTERVAL = 10_000;
@@ -159,6 +163,21 @@ export class Environment {
   @IsInt({ message: 'FIXITY_BYTES_PER_DAY must be a size such as 1TiB, 500GB or a number of bytes' })
   @Min(0)
   FIXITY_BYTES_PER_DAY = 1024 ** 4;
+
+  /**
+   * Bytes each BUFFER location re-hashes per day at most (its package tars and bundles), so that a tar that
+   * rots while it waits is found before it is read for shipping; 0 turns the buffers' audit off.
+   */
+  @Transform(toBytes)
+  @IsInt({ message: 'FIXITY_BUFFER_BYTES_PER_DAY must be a size such as 200GiB or a number of bytes' })
+  @Min(0)
+  FIXITY_BUFFER_BYTES_PER_DAY = 256 * 1024 ** 3;
+
+  /** Bytes each SOURCE location re-hashes per day at most (files not yet deleted there); 0 turns it off. */
+  @Transform(toBytes)
+  @IsInt({ message: 'FIXITY_SOURCE_BYTES_PER_DAY must be a size such as 50GiB or a number of bytes' })
+  @Min(0)
+  FIXITY_SOURCE_BYTES_PER_DAY = 64 * 1024 ** 3;
 
   /** `off` stops the fixity audit from planning new checks (those planned still run). */
   @IsIn(['on', 'off'], { message: 'FIXITY_AUDIT must be on or off' })
@@ -174,9 +193,24 @@ export class Environment {
   @Min(1000, { message: 'EVENTS_STREAM_MAXLEN must be an integer of at least 1000' })
   EVENTS_STREAM_MAXLEN = 1_000_000;
 
-  /** A file not archived at DELETION_MIN_LTA_COPIES sites this long after its registration is alerted. */
+  /** A file not safe (archived at DELETION_MIN_LTA_SITES sites) this long after its registration is alerted. */
   @Duration(1000)
   SAFE_DEADLINE = 86_400_000;
+
+  /**
+   * A stage is alerted as stalled at a site (`pipeline_stalled`) when its work is open there and none of it
+   * moved, and none of that kind completed there, for this long.
+   */
+  @Duration(60_000)
+  STALL_ALERT_AFTER = 1_800_000;
+
+  /** `disk_full_soon` warns of a SOURCE or BUFFER disk that reaches its threshold within this, at its rate. */
+  @Duration(60_000)
+  DISK_FULL_ALERT_HORIZON = 172_800_000;
+
+  /** The rate `disk_full_soon` extrapolates is the fill over this last span of measurements. */
+  @Duration(60_000)
+  DISK_FULL_RATE_WINDOW = 21_600_000;
 
   /** Where alerts are POSTed (JSON, docs/alerts.md); empty = alerts are recorded in the database only. */
   @IsOptional()
@@ -195,13 +229,23 @@ export class Environment {
   RECOVERY_STALL_TIMEOUT = 3_600_000;
 
   /**
-   * Nothing leaves a SOURCE location until its package is ARCHIVED with at least this many verified
-   * long-term-archive copies.
+   * A package is safe (src/modules/physical-copies/package-safety.ts) once it is ARCHIVED with PRESENT,
+   * checksum-verified copies at this many distinct long-term-archive *sites*; nothing of it leaves a SOURCE
+   * location or a buffer before. Two archive locations at one site count once. Formerly
+   * DELETION_MIN_LTA_COPIES, still read (with a warning) for one release.
    */
   @Transform(toInt)
-  @IsInt({ message: 'DELETION_MIN_LTA_COPIES must be an integer of at least 1' })
-  @Min(1, { message: 'DELETION_MIN_LTA_COPIES must be an integer of at least 1' })
-  DELETION_MIN_LTA_COPIES = 2;
+  @IsInt({ message: 'DELETION_MIN_LTA_SITES must be an integer of at least 1' })
+  @Min(1, { message: 'DELETION_MIN_LTA_SITES must be an integer of at least 1' })
+  DELETION_MIN_LTA_SITES = 2;
+
+  /**
+   * Before a source or buffer copy goes, each archive copy counted as making it safe must have been shown
+   * by its storage this recently (its verified write, a fixity re-hash, or a presence check that the
+   * deletion manager asks the archive's worker for): the database is not the only witness.
+   */
+  @Duration(1000)
+  DELETION_WITNESS_MAX_AGE = 900_000;
 
   /**
    * How long a copy stays at a location of each type after it was made, even when a rule lets it go
@@ -321,14 +365,40 @@ export class Environment {
   PROCESS_NAME?: string;
 }
 
+/** Settings renamed in this release: the old name still works, with a warning, until the next. */
+const RENAMED: Record<string, keyof Environment> = { DELETION_MIN_LTA_COPIES: 'DELETION_MIN_LTA_SITES' };
+
+/** Takes a renamed setting's old name for its new one; both set to different values stop start-up. */
+function withRenamedSettings(defined: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...defined };
+  for (const [old, current] of Object.entries(RENAMED)) {
+    if (!(old in defined)) continue;
+    if (current in defined && String(defined[current]) !== String(defined[old]))
+      throw new Error(
+        `Invalid configuration:\n  ${old} (deprecated) and ${current} are both set, to different values: set only ${current}`,
+      );
+    if (!(current in defined)) {
+      process.emitWarning(`${old} is deprecated and will be removed in the next release: set ${current}`, {
+        type: 'DeprecationWarning',
+        code: `CCAT_${old}`,
+      });
+      out[current] = defined[old];
+    }
+    delete out[old];
+  }
+  return out;
+}
+
 export function validateEnvironment(raw: Record<string, unknown>): Environment {
-  const defined = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
+  const defined = withRenamedSettings(
+    Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== '')),
+  );
   const env = plainToInstance(Environment, defined, { exposeDefaultValues: true });
   const errors = validateSync(env, { skipMissingProperties: false });
   if (errors.length > 0) {
     const lines = errors.flatMap((e) =>
       Object.values(e.constraints ?? {}).map(
-        (m) => `  ${e.property}=${JSON.stringify(raw[e.property])}: ${m}`,
+        (m) => `  ${e.property}=${JSON.stringify(defined[e.property])}: ${m}`,
       ),
     );
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);

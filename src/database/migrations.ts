@@ -15,6 +15,11 @@ import { EventOutbox1795562315922 } from '../migrations/1795562315922-EventOutbo
 import { IntegrityChecks1795564995880 } from '../migrations/1795564995880-IntegrityChecks';
 import { ScaleIndexes1795566305513 } from '../migrations/1795566305513-ScaleIndexes';
 import { SourceReleased1795570103791 } from '../migrations/1795570103791-SourceReleased';
+import { SafeAtSites1795580000000 } from '../migrations/1795580000000-SafeAtSites';
+import { PackagingTarget1795581000000 } from '../migrations/1795581000000-PackagingTarget';
+import { LocationUsageSamples1795582000000 } from '../migrations/1795582000000-LocationUsageSamples';
+import { PipelineHours1795583000000 } from '../migrations/1795583000000-PipelineHours';
+import { FileAcceptWithdraw1795584000000 } from '../migrations/1795584000000-FileAcceptWithdraw';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -36,4 +41,9 @@ export const MIGRATIONS: Function[] = [
   IntegrityChecks1795564995880,
   ScaleIndexes1795566305513,
   SourceReleased1795570103791,
+  SafeAtSites1795580000000,
+  PackagingTarget1795581000000,
+  LocationUsageSamples1795582000000,
+  PipelineHours1795583000000,
+  FileAcceptWithdraw1795584000000,
 ];

@@ -92,6 +92,12 @@ export class PipelineHarness {
       DELETION_MANAGER_INTERVAL: '300ms',
       STAGING_MANAGER_INTERVAL: '300ms',
       MONITORING_MANAGER_INTERVAL: '1s',
+      HISTORY_MANAGER_INTERVAL: '2s',
+      COPY_REPAIR_MANAGER_INTERVAL: '1s',
+      // The buffers' and sources' audits re-hash up to their budget at the managers' start: off here, so
+      // that each test's timing is its pipeline's (test/data-transfer-package and the chaos run audit them).
+      FIXITY_BUFFER_BYTES_PER_DAY: '0',
+      FIXITY_SOURCE_BYTES_PER_DAY: '0',
       EVENTS_RELAY_INTERVAL: '300ms',
       TRANSFER_PACKAGE_MAX_WAIT: '500ms',
       WORKER_DISCOVERY_INTERVAL: '1s',

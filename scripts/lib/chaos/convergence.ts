@@ -1,3 +1,4 @@
+import { isSafeSql } from '../../../src/modules/physical-copies/package-safety';
 import { Client } from 'pg';
 import { WORK_KINDS } from '../../../src/modules/recovery/work-kinds';
 import { cli } from '../processes';
@@ -18,7 +19,7 @@ export async function readOutstanding(db: Client, archiveSites: number): Promise
   const [{ rows: safe }, { rows: copies }] = await Promise.all([
     db.query(
       `SELECT count(*)::int AS n FROM raw_data_file f JOIN raw_data_package p ON p.id = f.raw_data_package_id
-        WHERE p.state = 'archived' AND p.lta_site_count >= $1`,
+        WHERE ${isSafeSql('p', '$1')}`,
       [archiveSites],
     ),
     db.query(
@@ -40,6 +41,23 @@ export async function readOutstanding(db: Client, archiveSites: number): Promise
       else open[kind.name] = (open[kind.name] ?? 0) + 1;
   }
   return { filesSafe: safe[0].n, open, failed, ...copies[0] };
+}
+
+/** Each open work row, with its state and how long it has been in it: where a run that never settled stopped. */
+export async function describeOpenWork(db: Client): Promise<string[]> {
+  const lines: string[] = [];
+  for (const kind of WORK_KINDS) {
+    const status = kind.statusColumn.sql;
+    const { rows } = await db.query(
+      `SELECT w.id, w.${status} AS status, w.${kind.retryColumn.sql} AS retries, l.name AS location,
+              round(extract(epoch FROM now() - w.updated_at))::int AS idle
+         FROM ${kind.table} w JOIN data_location l ON l.id = w.${kind.locationColumn}
+        WHERE w.${status} IN ('pending', 'scheduled', 'in_progress') ORDER BY w.id`,
+    );
+    for (const r of rows)
+      lines.push(`${kind.name} ${r.id} at ${r.location}: ${r.status}, ${r.retries} retries, unchanged for ${r.idle} s`);
+  }
+  return lines;
 }
 
 export function converged(o: Outstanding, files: number): boolean {

@@ -20,14 +20,15 @@ export interface DeletionTrail {
 
 /**
  * From the audit trail alone: every deletion of a SOURCE file copy (and of a package tar at a BUFFER) was
- * first decided (its first DELETION_* event) only after at least `minLtaCopies` long-term-archive copies of
- * its package, with the package's verified checksum, had been created and were still PRESENT; and its
+ * first decided (its first DELETION_* event) only after copies of its package with the package's verified
+ * checksum, at `minLtaSites` distinct long-term-archive *sites* (package-safety.ts), had been created and
+ * were still PRESENT; and its
  * package is ARCHIVED. Event ids order the trail (a sequence, taken when the row is written): the deciding
  * transaction saw the archive copies, so their creation events have smaller ids, whatever the clocks say.
  * The trail has no package states, so "ARCHIVED" is checked as the package is now (it never leaves it).
  * Nothing may ever have been taken out of a long-term archive.
  */
-export async function checkDeletionTrail(db: Client, minLtaCopies: number): Promise<DeletionTrail> {
+export async function checkDeletionTrail(db: Client, minLtaSites: number): Promise<DeletionTrail> {
   const { rows } = await db.query(
     `WITH first_deletion AS (
        SELECT c.id, c.kind, l.location_type AS type, s.short_name || '/' || l.name || ':' || c.relative_path AS copy,
@@ -40,7 +41,7 @@ export async function checkDeletionTrail(db: Client, minLtaCopies: number): Prom
             OR (c.kind = 'raw_data_package' AND l.location_type = 'buffer'))
         GROUP BY c.id, c.kind, l.location_type, s.short_name, l.name, c.relative_path, c.raw_data_package_id, f.raw_data_package_id)
      SELECT d.type, d.copy, d.at, p.state,
-            (SELECT count(DISTINCT a.location_id)::int FROM physical_copy a
+            (SELECT count(DISTINCT al.site_id)::int FROM physical_copy a
                JOIN data_location al ON al.id = a.location_id AND al.location_type = 'long_term_archive'
                JOIN physical_copy_event made ON made.physical_copy_id = a.id AND made.from_status IS NULL
                                              AND made.to_status = 'present' AND made.id < d.event_id
@@ -53,10 +54,10 @@ export async function checkDeletionTrail(db: Client, minLtaCopies: number): Prom
   for (const r of rows) {
     if (r.type === 'source') trail.sourceDeletions++;
     else trail.bufferPackageDeletions++;
-    if (r.state !== 'archived' || r.archived_before < minLtaCopies)
+    if (r.state !== 'archived' || r.archived_before < minLtaSites)
       trail.violations.push(
-        `${r.copy}: deletion decided at ${(r.at as Date).toISOString()} with ${r.archived_before} verified archive ` +
-          `copies made before it (${minLtaCopies} needed), package ${r.state ?? 'none'}`,
+        `${r.copy}: deletion decided at ${(r.at as Date).toISOString()} with verified archive copies at ` +
+          `${r.archived_before} site(s) made before it (${minLtaSites} needed), package ${r.state ?? 'none'}`,
       );
   }
   const { rows: ltaLeft } = await db.query(

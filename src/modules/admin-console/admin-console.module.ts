@@ -10,6 +10,8 @@ import { AuthModule } from '../auth/auth.module';
 import { DeletionSwitchResolver } from '../deletion/deletion-switch.resolver';
 import { DeletionSwitchService } from '../deletion/deletion-switch.service';
 import { ExplainModule } from '../explain/explain.module';
+import { HistoryModule } from '../history/history.module';
+import { HistoryResolver } from '../history/history.resolver';
 import { ServicesResolver } from '../heartbeats/services.resolver';
 import { LocationsResolver } from '../locations/locations.resolver';
 import { RawDataPackagesResolver } from '../packages/raw-data-packages.resolver';
@@ -17,6 +19,10 @@ import { PhysicalCopiesResolver } from '../physical-copies/physical-copies.resol
 import { QueuesModule } from '../queues/queues.module';
 import { QueuesResolver } from '../queues/queues.resolver';
 import { RawDataFilesResolver } from '../raw-data-files/raw-data-files.resolver';
+import { FileAmendmentResolver } from '../raw-data-files/file-amendment.resolver';
+import { FileAmendmentService } from '../raw-data-files/file-amendment.service';
+import { StorageModule } from '../storage/storage.module';
+import { PhysicalCopiesModule } from '../physical-copies/physical-copies.module';
 import { ResetResolver } from '../recovery/reset.resolver';
 import { WorkResetService } from '../recovery/work-reset.service';
 import { RoutesResolver } from '../routing/routes.resolver';
@@ -50,6 +56,9 @@ const MAX_QUERY_TOKENS = 2000;
     AuthModule,
     QueuesModule,
     ExplainModule,
+    HistoryModule,
+    StorageModule,
+    PhysicalCopiesModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       inject: [getDataSourceToken()],
@@ -82,6 +91,8 @@ const MAX_QUERY_TOKENS = 2000;
     SitesResolver,
     LocationsResolver,
     RawDataFilesResolver,
+    FileAmendmentService,
+    FileAmendmentResolver,
     PhysicalCopiesResolver,
     RawDataPackagesResolver,
     TransfersResolver,
@@ -90,6 +101,7 @@ const MAX_QUERY_TOKENS = 2000;
     QueuesResolver,
     ServicesResolver,
     OverviewResolver,
+    HistoryResolver,
     ResetResolver,
     DeletionSwitchResolver,
     ApiTokensResolver,

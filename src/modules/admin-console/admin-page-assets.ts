@@ -13,6 +13,8 @@ export const ADMIN_PAGE_FILES: readonly string[] = [
   'api.js',
   'dom.js',
   'overview.js',
+  'history.js',
+  'charts.js',
   'sites.js',
   'failures.js',
   'queues.js',

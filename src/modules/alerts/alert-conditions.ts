@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { minSafeSites } from '../physical-copies/package-safety';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -8,11 +9,20 @@ import { locationsOverThreshold } from '../locations/disk-usage';
 import { WORK_KINDS } from '../recovery/work-kinds';
 import { lateUnsafeFiles } from '../status/oldest-not-safe.query';
 import { StatusService } from '../status/status.service';
+import { disksFillingUp } from './disk-full-soon';
+import { stalledWork } from './stalled-work';
 import { StorageService } from '../storage/storage.service';
 
 export interface Condition {
   key: string;
-  kind: 'file_not_safe' | 'failed' | 'no_worker' | 'disk_over_threshold' | 'copy_lost';
+  kind:
+    | 'file_not_safe'
+    | 'failed'
+    | 'no_worker'
+    | 'disk_over_threshold'
+    | 'copy_lost'
+    | 'pipeline_stalled'
+    | 'disk_full_soon';
   severity: 'critical' | 'warning';
   message: string;
   details: Record<string, unknown>;
@@ -36,13 +46,15 @@ export class AlertConditions {
       ...(await this.sitesWithoutWorker()),
       ...(await this.disksOverThreshold()),
       ...(await this.lostCopies()),
+      ...(await this.stalled()),
+      ...(await this.disksFillingUp()),
     ];
   }
 
   /** Files registered longer than SAFE_DEADLINE ago and still not archived at enough sites: one alert. */
   private async filesNotSafe(): Promise<Condition[]> {
     const deadline = this.config.get('SAFE_DEADLINE', { infer: true }) ?? 86_400_000;
-    const minSites = this.config.get('DELETION_MIN_LTA_COPIES', { infer: true }) ?? 2;
+    const minSites = minSafeSites(this.config);
     const late = await lateUnsafeFiles(this.dataSource, deadline / 1000, minSites);
     if (!late.n || !late.oldest) return [];
     const oldest = await this.explainer.explain(late.oldest);
@@ -112,6 +124,37 @@ export class AlertConditions {
           ? `it cannot be re-replicated: ${r.reason ?? 'no reason recorded'}`
           : `re-replication from a good copy is ${r.status}`),
       details: { copyId: r.copyId, path: r.path, location: r.location, repair: r.status, reason: r.reason },
+    }));
+  }
+
+  /** A stage whose open work at a site has not moved, and of which nothing completed, for STALL_ALERT_AFTER. */
+  private async stalled(): Promise<Condition[]> {
+    const after = (this.config.get('STALL_ALERT_AFTER', { infer: true }) ?? 1_800_000) / 1000;
+    return (await stalledWork(this.dataSource, after)).map((w) => ({
+      key: `pipeline_stalled:${w.stage}:${w.site}`,
+      kind: 'pipeline_stalled' as const,
+      severity: 'critical' as const,
+      message:
+        `${w.stage} work at ${w.site} has stalled: ${w.open} waiting or running, none of it moved and none ` +
+        `completed for ${Math.round(after / 60)} min (no change since ${w.idleSince.toISOString()}); ` +
+        `\`ccat-dt status\` and \`ccat-dt services\` show what is missing`,
+      details: { stage: w.stage, site: w.site, open: w.open, idleSince: w.idleSince },
+    }));
+  }
+
+  /** A SOURCE or BUFFER disk that, at its recent rate, reaches its threshold within DISK_FULL_ALERT_HORIZON. */
+  private async disksFillingUp(): Promise<Condition[]> {
+    const horizon = (this.config.get('DISK_FULL_ALERT_HORIZON', { infer: true }) ?? 172_800_000) / 1000;
+    const window = (this.config.get('DISK_FULL_RATE_WINDOW', { infer: true }) ?? 21_600_000) / 1000;
+    return (await disksFillingUp(this.dataSource, window, horizon)).map((d) => ({
+      key: `disk_full_soon:${d.locationId}`,
+      kind: 'disk_full_soon' as const,
+      severity: 'warning' as const,
+      message:
+        `${d.location} is ${d.usedPercent.toFixed(1)}% full and filling at ${(d.bytesPerHour / 1e9).toFixed(2)} GB/h: ` +
+        `at its threshold of ${d.thresholdPercent}% in about ${(d.fullInSeconds / 3600).toFixed(1)} h ` +
+        `(${new Date(Date.now() + d.fullInSeconds * 1000).toISOString()})`,
+      details: { ...d },
     }));
   }
 

@@ -1,3 +1,4 @@
+import { printTable } from '../../common/report/report-table';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { TokenScope } from './api-token.entity';
 import { ApiTokenService } from './api-token.service';
@@ -70,7 +71,7 @@ export class TokenListCommand extends CommandRunner {
       console.log('No tokens. Create one with: ccat-dt token create --name NAME --scopes ingest');
       return;
     }
-    console.table(
+    printTable(
       rows.map((t) => ({
         name: t.name,
         prefix: t.prefix,

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { transitionRow } from '../../common/transition-row';
-import { refreshLtaSiteCount } from '../packages/lta-site-count';
+import { refreshSafeSiteCount } from '../physical-copies/package-safety';
 import { RawDataPackage } from '../packages/raw-data-package.entity';
 import { PackageState, packageStateMachine } from '../packages/raw-data-package.states';
 import { PhysicalCopyService } from '../physical-copies/physical-copy.service';
@@ -121,7 +121,7 @@ export async function writeMergedPackage(
     outcome.copiesCreated++;
     outcome.bytesCreated += p.package.size;
   }
-  await refreshLtaSiteCount(tx, p.package.id);
+  await refreshSafeSiteCount(tx, p.package.id);
   return outcome;
 }
 

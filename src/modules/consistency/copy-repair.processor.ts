@@ -7,10 +7,9 @@ import { getProcessName } from '../../common/process-name';
 import { transitionRow } from '../../common/transition-row';
 import { DataLocation } from '../locations/data-location.entity';
 import { recordMoved } from '../metrics/task-metrics';
-import { refreshLtaSiteCount } from '../packages/lta-site-count';
 import { PhysicalCopy } from '../physical-copies/physical-copy.entity';
 import { PhysicalCopyService } from '../physical-copies/physical-copy.service';
-import { LIVE_COPY_STATUSES } from '../physical-copies/physical-copy.states';
+import { CopyKind, LIVE_COPY_STATUSES } from '../physical-copies/physical-copy.states';
 import { HandlesOperation, OperationHandler } from '../queues/operation-handler';
 import { OperationType } from '../queues/operation-type';
 import { TaskPayload } from '../queues/queue-descriptor';
@@ -19,6 +18,7 @@ import { StorageError } from '../storage/storage-errors';
 import { StorageService } from '../storage/storage.service';
 import { inspectCopy } from './copy-inspection';
 import { CopyRepair } from './copy-repair.entity';
+import { assertHealBudget, repackFromSource } from './package-repack';
 import { copyRepairStatusMachine } from './copy-repair.states';
 
 /** No live copy of the object elsewhere verifies: the repair cannot succeed by retrying. */
@@ -41,6 +41,8 @@ type Outcome = { repaired: string; newCopyId: string; from: string } | { skipped
  * streamed into the lost copy's path through the storage layer, which writes to a temporary name (disk) or
  * a multipart upload (S3) and puts it in place only if size and SHA-256 match; it is read back and hashed,
  * and only then recorded as a new PRESENT copy. A source that does not verify is passed over for the next.
+ * A package with no good copy left is packed again from its source files (package-repack.ts). At most
+ * MAX_HEALS_PER_PACKAGE repairs of one package's copies within a day: past them the repair fails, for a person.
  */
 @Injectable()
 @HandlesOperation(OperationType.COPY_REPAIR)
@@ -72,6 +74,9 @@ export class CopyRepairProcessor implements OperationHandler {
       where: { id: lost.locationId },
       relations: { site: true },
     });
+    const moot = await this.alreadySettled(lost);
+    if (moot) return this.close(repair, lost, moot);
+    await assertHealBudget(this.dataSource, lost.rawDataPackageId);
     const target = this.storage.backendFor(location);
     const expected = { size: lost.size, sha256: lost.sha256 };
     const failures: string[] = [];
@@ -88,7 +93,10 @@ export class CopyRepairProcessor implements OperationHandler {
           await this.storage.verify(location, lost.relativePath, expected);
           recordMoved({ bytes: lost.size, files: 1 });
         }
-        const newCopyId = await this.record(repair, lost, source);
+        const newCopyId = await this.record(repair, lost, {
+          copyId: source.id,
+          reason: `re-replicated from ${source.where} (copy ${source.id}) to replace lost copy ${lost.id}; read back and verified`,
+        });
         this.logger.log(`repaired ${lost.kind} copy ${lost.id} at ${location.name} from ${source.where}`);
         return { repaired: lost.id, newCopyId, from: source.where };
       } catch (err) {
@@ -96,10 +104,72 @@ export class CopyRepairProcessor implements OperationHandler {
         failures.push(`${source.where}: ${err.message}`);
       }
     }
+    // No other copy of a package verifies: it is packed again from its files, if they are still at its source.
+    if (lost.kind === CopyKind.RAW_DATA_PACKAGE) {
+      try {
+        const from = await repackFromSource(this.dataSource, this.storage, lost, location);
+        const newCopyId = await this.record(repair, lost, {
+          copyId: null,
+          reason: `packed again from ${from} to replace lost copy ${lost.id}: byte for byte the recorded tar, read back and verified`,
+        });
+        recordMoved({ bytes: lost.size, files: 1 });
+        this.logger.log(`healed package copy ${lost.id} at ${location.name}: packed again from ${from}`);
+        return { repaired: lost.id, newCopyId, from };
+      } catch (err) {
+        if (!(err instanceof StorageError)) throw err;
+        failures.push(err.message);
+      }
+    }
     throw new NoGoodCopyError(
       `no good copy of ${lost.kind} ${lost.relativePath} left to repair ${location.site?.shortName}/${location.name} from` +
         (failures.length ? ` (${failures.join('; ')})` : ' (no other live copy)'),
     );
+  }
+
+  /**
+   * A repair that has nothing left to do: the lost copy's object already has a live copy at that location
+   * (an operator accepted a changed source file: a new copy records it), or it is a copy of a withdrawn file.
+   */
+  private async alreadySettled(
+    lost: PhysicalCopy,
+  ): Promise<{ newCopyId: string | null; why: string } | null> {
+    const [live] = await this.dataSource.query(
+      `SELECT c.id FROM physical_copy c
+        WHERE c.location_id = $1 AND c.kind = $2 AND c.status = ANY($3::copy_status[])
+          AND (c.raw_data_file_id = $4 OR c.raw_data_package_id = $5 OR c.data_transfer_package_id = $6)
+        LIMIT 1`,
+      [
+        lost.locationId,
+        lost.kind,
+        LIVE_COPY_STATUSES,
+        lost.rawDataFileId,
+        lost.rawDataPackageId,
+        lost.dataTransferPackageId,
+      ],
+    );
+    if (live) return { newCopyId: live.id, why: `superseded by copy ${live.id} at the same location` };
+    if (lost.rawDataFileId) {
+      const [file] = await this.dataSource.query(`SELECT withdrawn_at FROM raw_data_file WHERE id = $1`, [
+        lost.rawDataFileId,
+      ]);
+      if (file?.withdrawn_at) return { newCopyId: null, why: 'not needed: its file was withdrawn' };
+    }
+    return null;
+  }
+
+  private async close(
+    repair: CopyRepair,
+    lost: PhysicalCopy,
+    moot: { newCopyId: string | null; why: string },
+  ): Promise<Outcome> {
+    await this.dataSource.transaction((tx) =>
+      transitionRow(tx, CopyRepair, repair.id, 'status', copyRepairStatusMachine, OperationStatus.COMPLETED, {
+        newCopyId: moot.newCopyId,
+        failureReason: moot.why,
+      }),
+    );
+    this.logger.log(`repair of ${lost.kind} copy ${lost.id}: ${moot.why}`);
+    return { skipped: `${lost.id}: ${moot.why}` };
   }
 
   /** Live copies of the same object elsewhere, the nearest and most reliable first. */
@@ -127,8 +197,12 @@ export class CopyRepairProcessor implements OperationHandler {
     );
   }
 
-  /** The new copy, the repair done, and the package's archive count, in one transaction. */
-  private async record(repair: CopyRepair, lost: PhysicalCopy, source: Candidate): Promise<string> {
+  /** The new copy (createCopies keeps the package's safe-site count) and the repair done, in one transaction. */
+  private async record(
+    repair: CopyRepair,
+    lost: PhysicalCopy,
+    from: { copyId: string | null; reason: string },
+  ): Promise<string> {
     return this.dataSource.transaction(async (tx) => {
       const [newCopyId] = await this.copies.createCopies(
         tx,
@@ -144,10 +218,7 @@ export class CopyRepairProcessor implements OperationHandler {
             sha256: lost.sha256,
           },
         ],
-        {
-          actor: getProcessName(),
-          reason: `re-replicated from ${source.where} (copy ${source.id}) to replace lost copy ${lost.id}; read back and verified`,
-        },
+        { actor: getProcessName(), reason: from.reason },
       );
       await transitionRow(
         tx,
@@ -157,12 +228,11 @@ export class CopyRepairProcessor implements OperationHandler {
         copyRepairStatusMachine,
         OperationStatus.COMPLETED,
         {
-          sourceCopyId: source.id,
+          sourceCopyId: from.copyId,
           newCopyId,
           failureReason: null,
         },
       );
-      if (lost.rawDataPackageId) await refreshLtaSiteCount(tx, lost.rawDataPackageId);
       return newCopyId;
     });
   }

@@ -5,6 +5,8 @@ import { WorkRow } from '../../common/work-row';
 import { DataLocation } from '../locations/data-location.entity';
 import { PhysicalCopy } from '../physical-copies/physical-copy.entity';
 
+export type FixityDepth = 'full' | 'presence';
+
 /**
  * One re-hash of an archived copy by the fixity audit: planned by the fixity manager within its byte
  * budget, done by the worker serving the copy's location, and kept as the record of the check (what was
@@ -67,4 +69,11 @@ export class FixityCheck extends WorkRow {
 
   @Column({ type: 'int', nullable: true })
   durationMs!: number | null;
+
+  /**
+   * `full` re-hashes the bytes (the audit, within its budget); `presence` only asks the storage for the
+   * object's size and recorded SHA-256: the witness the deletion rules want before a source copy goes.
+   */
+  @Column({ type: 'enum', enum: ['full', 'presence'], enumName: 'fixity_depth', default: 'full' })
+  depth!: FixityDepth;
 }

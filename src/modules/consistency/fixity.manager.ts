@@ -43,8 +43,10 @@ export function pickWithinBudget<T extends { size: number }>(candidates: T[], bu
 }
 
 /**
- * The fixity audit's planner: at every long-term-archive location, the PRESENT copies least recently
- * re-hashed (never-checked first) within FIXITY_BYTES_PER_DAY pro-rated to this cycle, each as a
+ * The fixity audit's planner: at every long-term-archive location (FIXITY_BYTES_PER_DAY), buffer
+ * (FIXITY_BUFFER_BYTES_PER_DAY: a tar that rots while it waits is found before it ships) and source
+ * (FIXITY_SOURCE_BYTES_PER_DAY), the PRESENT copies least recently
+ * re-hashed (never-checked first) within the day's budget pro-rated to this cycle, each as a
  * fixity_check row on the location's queue, re-hashed by the worker serving it. Never touches data.
  * FIXITY_AUDIT=off stops the planning.
  */
@@ -61,14 +63,20 @@ export class FixityManager implements Manager {
     let planned = 0;
     let plannedBytes = 0;
     if (this.config.get('FIXITY_AUDIT', { infer: true }) !== 'off') {
-      const perDay = this.config.get('FIXITY_BYTES_PER_DAY', { infer: true });
       const interval = this.config.get('FIXITY_MANAGER_INTERVAL', { infer: true });
-      const perCycle = Math.floor((perDay * interval) / DAY_MS);
-      const locations: { id: number }[] = await this.dataSource.query(
-        `SELECT id FROM data_location WHERE location_type = 'long_term_archive' AND storage_type <> 'tape' ORDER BY id`,
+      const perDayOf = {
+        long_term_archive: this.config.get('FIXITY_BYTES_PER_DAY', { infer: true }),
+        buffer: this.config.get('FIXITY_BUFFER_BYTES_PER_DAY', { infer: true }) ?? 0,
+        source: this.config.get('FIXITY_SOURCE_BYTES_PER_DAY', { infer: true }) ?? 0,
+      };
+      const locations: { id: number; type: keyof typeof perDayOf }[] = await this.dataSource.query(
+        `SELECT id, location_type AS type FROM data_location
+          WHERE location_type IN ('long_term_archive', 'buffer', 'source') AND storage_type <> 'tape' ORDER BY id`,
       );
-      for (const { id } of locations) {
-        const bytes = await this.planLocation(id, perDay, perCycle);
+      for (const { id, type } of locations) {
+        const perDay = perDayOf[type];
+        if (!perDay) continue;
+        const bytes = await this.planLocation(id, perDay, Math.floor((perDay * interval) / DAY_MS));
         planned += bytes.count;
         plannedBytes += bytes.size;
       }
@@ -94,7 +102,7 @@ export class FixityManager implements Manager {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext('fixity'), $1)`, [locationId]);
       const [{ spent }] = await tx.query(
         `SELECT coalesce(sum(size), 0)::float8 AS spent FROM fixity_check
-          WHERE location_id = $1 AND created_at > now() - interval '1 day'`,
+          WHERE location_id = $1 AND depth = 'full' AND created_at > now() - interval '1 day'`,
         [locationId],
       );
       const candidates: { id: string; size: number }[] = await tx.query(

@@ -15,7 +15,7 @@ import { OperationType } from '../queues/operation-type';
 import { TaskPayload } from '../queues/queue-descriptor';
 import { runClaimedWork } from '../queues/run-claimed-work';
 import { StorageService } from '../storage/storage.service';
-import { inspectCopy } from './copy-inspection';
+import { confirmPresence, inspectCopy } from './copy-inspection';
 import { fixityCheckStatusMachine } from './copy-repair.states';
 import { FixityCheck } from './fixity-check.entity';
 import { markLost } from './lost-copies';
@@ -74,7 +74,9 @@ export class FixityProcessor implements OperationHandler {
       return { skipped: `copy ${copy.id} is ${copy.status}` };
     }
     const started = Date.now();
-    const inspection = await inspectCopy(this.storage.backendFor(location), copy);
+    const backend = this.storage.backendFor(location);
+    const presence = row.depth === 'presence';
+    const inspection = presence ? await confirmPresence(backend, copy) : await inspectCopy(backend, copy);
     const durationMs = Date.now() - started;
     const ok = inspection.loss === null;
     await this.dataSource.transaction(async (tx) => {
@@ -94,10 +96,16 @@ export class FixityProcessor implements OperationHandler {
           failureReason: null,
         },
       );
-      await declareCopyAuthor(tx, { actor: getProcessName(), reason: 'fixity check' });
+      await declareCopyAuthor(tx, {
+        actor: getProcessName(),
+        reason: presence ? 'presence check' : 'fixity check',
+      });
+      // A presence check is no re-hash: it leaves the audit's order and verified_at alone.
       await tx.query(
-        `UPDATE physical_copy SET last_fixity_at = now(), verified_at = CASE WHEN $2 THEN now() ELSE verified_at END
-          WHERE id = $1`,
+        presence
+          ? `UPDATE physical_copy SET confirmed_at = now() WHERE id = $1 AND $2`
+          : `UPDATE physical_copy SET last_fixity_at = now(), verified_at = CASE WHEN $2 THEN now() ELSE verified_at END
+              WHERE id = $1`,
         [copy.id, ok],
       );
       if (!ok) {

@@ -1,17 +1,22 @@
 import { ConfigService } from '@nestjs/config';
 import { EntityManager } from 'typeorm';
 import { Environment } from '../../config/environment';
+import { isSafeNowSql } from '../physical-copies/package-safety';
 
 /**
  * The rules that let a copy go, written once: the manager finds copies by them, `ccat-dt deletion plan`
  * shows them, and the worker asks again in the transaction that claims the deletion, so a copy is never
  * deleted on a decision that no longer holds. A copy that no rule names stays. No rule names a copy in a
  * long-term archive: nothing is ever deleted from an LTA by the pipeline. Staged data at a PROCESSING
- * location goes with the last staging job that needs it.
+ * location goes with the last staging job that needs it. Rules that let a copy go because its package is
+ * safe ask package-safety.ts, and (`witnessed`) want each archive copy they count recently shown by its
+ * storage.
  */
 export interface DeletionPolicy {
-  /** Verified long-term-archive copies a package needs before anything of it leaves SOURCE. */
-  minLtaCopies: number;
+  /** Distinct archive sites a package must be safe at before anything of it leaves SOURCE or a buffer. */
+  minLtaSites: number;
+  /** How recently the storage must have shown each counted archive copy (DELETION_WITNESS_MAX_AGE). */
+  witnessMaxAgeMs: number;
   /** Per location type, how long a copy stays after it was made though a rule lets it go. */
   retentionMs: { source: number; buffer: number; processing: number };
 }
@@ -25,12 +30,19 @@ export interface DeletionCandidate {
   size: number;
   createdAt: Date;
   rule: string;
+  /** The package whose safety the rule relies on; null for rules that do not (bundles, staged files). */
+  packageId: string | null;
 }
+
+/** Whether a rule's safety condition also wants recent storage witnesses of the archive copies it counts. */
+export type Witnessing = 'witnessed' | 'unwitnessed';
 
 interface Rule {
   name: string;
   /** A condition on the copy `c` at location `l`. */
-  sql: (policy: DeletionPolicy) => string;
+  sql: (policy: DeletionPolicy, witnessing: Witnessing) => string;
+  /** SQL for the id of the package whose safety lets `c` go, if the rule relies on one. */
+  safePackage?: string;
   /**
    * Where findDeletable looks for such copies (a FROM that yields `c`), when reading every live copy would
    * cost the backlog or the history: it only narrows the search, `sql` still decides.
@@ -63,17 +75,19 @@ const HELD_SOURCE_COPIES = `
      WHERE hf.raw_data_package_id = held.id OFFSET 0) c
  WHERE held.state = 'archived' AND held.source_released_at IS NULL`;
 
-/** The package is ARCHIVED and at least `min` verified copies of it are PRESENT in long-term archives. */
-const archivedWith = (packageId: string, min: number) => {
-  // Inlined into the SQL: only ever a positive integer.
-  if (!Number.isInteger(min) || min < 1)
-    throw new Error(`DELETION_MIN_LTA_COPIES must be a positive integer, not ${min}`);
-  return `
-  EXISTS (SELECT 1 FROM raw_data_package p WHERE p.id = ${packageId} AND p.state = 'archived'
-            AND (SELECT count(*) FROM physical_copy a JOIN data_location al ON al.id = a.location_id
-                  WHERE a.raw_data_package_id = p.id AND a.kind = 'raw_data_package' AND a.status = 'present'
-                    AND al.location_type = 'long_term_archive') >= ${min})`;
-};
+/** The package is safe (package-safety.ts), its counted archive copies recently witnessed if asked. */
+const safe = (pkg: string, p: DeletionPolicy, witnessing: Witnessing) =>
+  isSafeNowSql(pkg, p.minLtaSites, witnessing === 'witnessed' ? witnessSeconds(p) : undefined);
+
+/** DELETION_WITNESS_MAX_AGE in seconds, inlined into SQL: a finite, non-negative number. */
+export function witnessSeconds(p: DeletionPolicy): string {
+  const seconds = p.witnessMaxAgeMs / 1000;
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new Error(`DELETION_WITNESS_MAX_AGE must be a duration, not ${p.witnessMaxAgeMs} ms`);
+  return String(seconds);
+}
+
+const FILE_PACKAGE = '(SELECT f.raw_data_package_id FROM raw_data_file f WHERE f.id = c.raw_data_file_id)';
 
 export const RULES: Rule[] = [
   {
@@ -89,20 +103,21 @@ export const RULES: Rule[] = [
                         AND (t.status <> 'completed' OR t.unpack_status <> 'completed'))`,
   },
   {
-    name: 'source file archived with enough verified LTA copies',
+    name: 'source file whose package is safe at enough archive sites',
     candidates: HELD_SOURCE_COPIES,
-    sql: (p) => `
-      c.kind = 'raw_data_file' AND l.location_type = 'source'
-      AND ${archivedWith('(SELECT f.raw_data_package_id FROM raw_data_file f WHERE f.id = c.raw_data_file_id)', p.minLtaCopies)}`,
+    safePackage: FILE_PACKAGE,
+    sql: (p, w) => `
+      c.kind = 'raw_data_file' AND l.location_type = 'source' AND ${safe(FILE_PACKAGE, p, w)}`,
   },
   {
     // A package tar at a buffer is read by bundling (done once its bundle is distributed) and by the
     // archive uploads of its site (done once none is open).
-    name: 'buffer package archived with enough verified LTA copies, no transfer or upload reads it',
+    name: 'buffer package safe at enough archive sites, no transfer or upload reads it',
     candidates: copiesAt('buffer', 'raw_data_package'),
-    sql: (p) => `
+    safePackage: 'c.raw_data_package_id',
+    sql: (p, w) => `
       c.kind = 'raw_data_package' AND l.location_type = 'buffer'
-      AND ${archivedWith('c.raw_data_package_id', p.minLtaCopies)}
+      AND ${safe('c.raw_data_package_id', p, w)}
       AND EXISTS (SELECT 1 FROM raw_data_package rp JOIN data_transfer_package d ON d.id = rp.data_transfer_package_id
                    WHERE rp.id = c.raw_data_package_id AND d.distributed_at IS NOT NULL)
       AND NOT EXISTS (SELECT 1 FROM long_term_archive_transfer t
@@ -113,9 +128,9 @@ export const RULES: Rule[] = [
     // the package is safe in the archives, and the file is not needed here on its own.
     name: 'buffer file whose package copy here was deleted',
     candidates: copiesAt('buffer', 'raw_data_file'),
-    sql: (p) => `
-      c.kind = 'raw_data_file' AND l.location_type = 'buffer'
-      AND ${archivedWith('(SELECT f.raw_data_package_id FROM raw_data_file f WHERE f.id = c.raw_data_file_id)', p.minLtaCopies)}
+    safePackage: FILE_PACKAGE,
+    sql: (p, w) => `
+      c.kind = 'raw_data_file' AND l.location_type = 'buffer' AND ${safe(FILE_PACKAGE, p, w)}
       AND NOT EXISTS (SELECT 1 FROM physical_copy pc JOIN raw_data_file f ON f.raw_data_package_id = pc.raw_data_package_id
                        WHERE f.id = c.raw_data_file_id AND pc.location_id = c.location_id AND pc.status <> 'deleted')
       AND EXISTS (SELECT 1 FROM physical_copy pc JOIN raw_data_file f ON f.raw_data_package_id = pc.raw_data_package_id
@@ -142,39 +157,42 @@ const RETAINED = `
 
 /**
  * Copies a rule lets go now, oldest first, those at locations over their disk threshold (`pressured`)
- * before all others and regardless of retention.
+ * before all others and regardless of retention. `unwitnessed` finds the copies that wait only for
+ * recent witnesses of their package's archive copies too (the manager asks for those witnesses).
  */
 export async function findDeletable(
   m: EntityManager,
   policy: DeletionPolicy,
-  options: { limit: number; pressured?: number[]; locationId?: number },
+  options: { limit: number; pressured?: number[]; locationId?: number; witnessing?: Witnessing },
 ): Promise<DeletionCandidate[]> {
+  const witnessing = options.witnessing ?? 'witnessed';
   const found: DeletionCandidate[] = [];
   const pressured = options.pressured ?? [];
-  // The rules are independent reads: on the pool they run side by side (in a transaction, one by one).
-  const perRule = await Promise.all(
-    RULES.map(async (rule) => {
-      const rows: Omit<DeletionCandidate, 'rule'>[] = await m.query(
-        `SELECT c.id AS "copyId", l.id AS "locationId", s.short_name AS site, l.name AS location,
-              c.relative_path AS "relativePath", c.size::float8 AS size, c.created_at AS "createdAt"
+  // The rules are independent reads: on the pool they run side by side; a transaction's single connection
+  // takes them one by one (pg refuses overlapping queries on one client from pg@9).
+  const inTransaction = Boolean(m.queryRunner?.isTransactionActive);
+  const perRule = await mapRules(inTransaction, async (rule) => {
+    const rows: Omit<DeletionCandidate, 'rule'>[] = await m.query(
+      `SELECT c.id AS "copyId", l.id AS "locationId", s.short_name AS site, l.name AS location,
+              c.relative_path AS "relativePath", c.size::float8 AS size, c.created_at AS "createdAt",
+              ${rule.safePackage ?? 'NULL::uuid'} AS "packageId"
          FROM (SELECT c.* FROM ${rule.candidates ?? 'physical_copy c'}) c
          JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
-        WHERE c.status IN ('present', 'staged', 'deletion_possible') AND (${rule.sql(policy)})
+        WHERE c.status IN ('present', 'staged', 'deletion_possible') AND (${rule.sql(policy, witnessing)})
           AND (l.id = ANY($2::int[]) OR ${RETAINED})
           AND ($3::int IS NULL OR l.id = $3)
         ORDER BY (l.id = ANY($2::int[])) DESC, c.created_at LIMIT $1`,
-        [
-          options.limit,
-          pressured,
-          options.locationId ?? null,
-          policy.retentionMs.source / 1000,
-          policy.retentionMs.buffer / 1000,
-          policy.retentionMs.processing / 1000,
-        ],
-      );
-      return rows.map((r) => ({ ...r, rule: rule.name }));
-    }),
-  );
+      [
+        options.limit,
+        pressured,
+        options.locationId ?? null,
+        policy.retentionMs.source / 1000,
+        policy.retentionMs.buffer / 1000,
+        policy.retentionMs.processing / 1000,
+      ],
+    );
+    return rows.map((r) => ({ ...r, rule: rule.name }));
+  });
   for (const rows of perRule) found.push(...rows);
   found.sort(
     (a, b) =>
@@ -182,6 +200,13 @@ export async function findDeletable(
       a.createdAt.getTime() - b.createdAt.getTime(),
   );
   return found.slice(0, options.limit);
+}
+
+async function mapRules<T>(sequential: boolean, read: (rule: Rule) => Promise<T>): Promise<T[]> {
+  if (!sequential) return Promise.all(RULES.map(read));
+  const out: T[] = [];
+  for (const rule of RULES) out.push(await read(rule));
+  return out;
 }
 
 /**
@@ -201,7 +226,10 @@ export async function releaseSourcePackages(m: EntityManager): Promise<number> {
   return released;
 }
 
-/** The rule under which this copy may go now, or null: asked again by the worker that deletes it. */
+/**
+ * The rule under which this copy may go now, witnessed, or null: asked again by the worker that deletes
+ * it, in the transaction of its claim, after lockCountedArchiveCopies of the copy's package (packageOf).
+ */
 export async function deletableUnder(
   m: EntityManager,
   policy: DeletionPolicy,
@@ -210,7 +238,7 @@ export async function deletableUnder(
   for (const rule of RULES) {
     const [hit] = await m.query(
       `SELECT 1 FROM physical_copy c JOIN data_location l ON l.id = c.location_id
-        WHERE c.id = $1 AND l.location_type <> 'long_term_archive' AND (${rule.sql(policy)})`,
+        WHERE c.id = $1 AND l.location_type <> 'long_term_archive' AND (${rule.sql(policy, 'witnessed')})`,
       [copyId],
     );
     if (hit) return rule.name;
@@ -218,16 +246,28 @@ export async function deletableUnder(
   return null;
 }
 
-/** The policy as configured (DELETION_MIN_LTA_COPIES, DELETION_RETENTION_*), defaults where unset. */
+/** The package a copy belongs to (its own, or its file's), or null for a bundle copy. */
+export async function packageOf(m: EntityManager, copyId: string): Promise<string | null> {
+  const [row] = await m.query(
+    `SELECT coalesce(c.raw_data_package_id, f.raw_data_package_id) AS id
+       FROM physical_copy c LEFT JOIN raw_data_file f ON f.id = c.raw_data_file_id WHERE c.id = $1`,
+    [copyId],
+  );
+  return (row?.id as string | null) ?? null;
+}
+
+type PolicySetting =
+  | 'DELETION_MIN_LTA_SITES'
+  | 'DELETION_WITNESS_MAX_AGE'
+  | `DELETION_RETENTION_${'SOURCE' | 'BUFFER' | 'PROCESSING'}`;
+
+/** The policy as configured (DELETION_MIN_LTA_SITES, DELETION_WITNESS_MAX_AGE, DELETION_RETENTION_*). */
 export function deletionPolicyFrom(config: ConfigService<Environment, true>): DeletionPolicy {
   const defaults = new Environment();
-  const get = <
-    K extends 'DELETION_MIN_LTA_COPIES' | `DELETION_RETENTION_${'SOURCE' | 'BUFFER' | 'PROCESSING'}`,
-  >(
-    key: K,
-  ): number => config.get(key, { infer: true }) ?? defaults[key];
+  const get = (key: PolicySetting): number => config.get(key, { infer: true }) ?? defaults[key];
   return {
-    minLtaCopies: get('DELETION_MIN_LTA_COPIES'),
+    minLtaSites: get('DELETION_MIN_LTA_SITES'),
+    witnessMaxAgeMs: get('DELETION_WITNESS_MAX_AGE'),
     retentionMs: {
       source: get('DELETION_RETENTION_SOURCE'),
       buffer: get('DELETION_RETENTION_BUFFER'),

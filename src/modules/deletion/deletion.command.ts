@@ -1,8 +1,11 @@
+import { printTable } from '../../common/report/report-table';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { DataSource } from 'typeorm';
 import { Environment } from '../../config/environment';
+import { safeSitesOfPackages } from '../physical-copies/package-safety';
+import { awaitingWitness } from './archive-witness';
 import { deletionPolicyFrom, findDeletable } from './deletion-rules';
 import { DeletionSwitchService } from './deletion-switch.service';
 
@@ -83,24 +86,35 @@ export class DeletionPlanCommand extends CommandRunner {
         throw new Error(`no location ${options.location} (expected <site>_<location>, e.g. ccat_buffer)`);
       locationId = row.id;
     }
-    const candidates = await findDeletable(this.dataSource.manager, deletionPolicyFrom(this.config), {
+    const policy = deletionPolicyFrom(this.config);
+    const candidates = await findDeletable(this.dataSource.manager, policy, {
       limit: options.limit ?? 1000,
       locationId,
+      witnessing: 'unwitnessed',
     });
+    const packageIds = candidates.flatMap((c) => (c.packageId ? [c.packageId] : []));
+    const sites = await safeSitesOfPackages(this.dataSource.manager, packageIds);
+    const unwitnessed = await awaitingWitness(this.dataSource, policy, packageIds);
     if ((await this.deletionSwitch.state()).paused)
       console.log('Deletion is PAUSED: nothing below goes until `ccat-dt deletion resume`.');
     if (candidates.length === 0) {
       console.log('Nothing would be deleted now.');
       return;
     }
-    console.table(
+    printTable(
       candidates.map((c) => ({
         location: `${c.site}_${c.location}`,
         path: c.relativePath,
         bytes: c.size,
         since: c.createdAt.toISOString(),
         rule: c.rule,
+        'package safe at': c.packageId ? (sites.get(c.packageId) ?? []).join(', ') : '-',
+        'waits for': c.packageId && unwitnessed.has(c.packageId) ? 'archive presence checks' : '-',
       })),
+    );
+    console.log(
+      `Safe means ARCHIVED with verified copies at ${policy.minLtaSites} distinct archive sites; each counted ` +
+        `copy is also confirmed by its storage within ${policy.witnessMaxAgeMs / 1000} s before a copy goes.`,
     );
     const bytes = candidates.reduce((s, c) => s + c.size, 0);
     console.log(`${candidates.length} copies, ${bytes} bytes would be deleted.`);

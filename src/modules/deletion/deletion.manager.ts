@@ -12,6 +12,7 @@ import { OperationType } from '../queues/operation-type';
 import { queueName } from '../queues/queue-name';
 import { TaskQueueService } from '../queues/task-queue.service';
 import { StorageService } from '../storage/storage.service';
+import { awaitingWitness, requestWitnesses } from './archive-witness';
 import { deletionAttempt } from './deletion-attempt';
 import { deletionPolicyFrom, findDeletable, releaseSourcePackages } from './deletion-rules';
 import { DeletionSwitchService } from './deletion-switch.service';
@@ -47,16 +48,35 @@ export class DeletionManager implements Manager {
   async runCycle(): Promise<Record<string, unknown>> {
     if ((await this.deletionSwitch.state()).paused) return { paused: true };
     const pressured = await this.pressuredLocations();
-    const candidates = await findDeletable(this.dataSource.manager, deletionPolicyFrom(this.config), {
+    const policy = deletionPolicyFrom(this.config);
+    const candidates = await findDeletable(this.dataSource.manager, policy, {
       limit: PER_CYCLE,
       pressured,
+      witnessing: 'unwitnessed',
     });
+    // Copies whose package is safe but whose archive copies were not shown by their storage recently
+    // wait for presence checks at the archives (archive-witness.ts), and go in a later cycle.
+    const unwitnessed = await awaitingWitness(
+      this.dataSource,
+      policy,
+      candidates.flatMap((c) => (c.packageId ? [c.packageId] : [])),
+    );
+    const witnessChecks = await requestWitnesses(this.dataSource, this.queues, policy, [...unwitnessed]);
     let scheduled = 0;
-    for (const c of candidates)
+    for (const c of candidates) {
+      if (c.packageId && unwitnessed.has(c.packageId)) continue;
       if (await this.schedule(c.copyId, c.site, c.location, c.locationId, `rule: ${c.rule}`)) scheduled++;
+    }
     const retried = await this.retryFailed();
     const sourceReleased = await releaseSourcePackages(this.dataSource.manager);
-    return { scheduled, retried, pressured: pressured.length, sourceReleased };
+    return {
+      scheduled,
+      retried,
+      pressured: pressured.length,
+      sourceReleased,
+      awaitingWitness: unwitnessed.size,
+      witnessChecks,
+    };
   }
 
   private async pressuredLocations(): Promise<number[]> {

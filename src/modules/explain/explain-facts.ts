@@ -12,6 +12,10 @@ export interface ExplainFacts {
     module: string;
   };
   unit: { finishedAt: Date | null; lastFileAt: Date };
+  /** Taken out of the pipeline by an operator (`ccat-dt file withdraw`), or null. */
+  withdrawn: { at: Date; actor: string; reason: string } | null;
+  /** The latest repair of a copy of the package (a heal), if one is open or failed. */
+  heal: { status: string; detectedBy: string; location: string; failureReason: string | null } | null;
   settings: { obsUnitGraceMs: number; bundleMaxWaitMs: number; maxRetries: number };
   package: {
     id: string;
@@ -47,8 +51,10 @@ export interface ExplainFacts {
   blockedSites: { site: string; why: string }[];
   archiveSites: string[];
   archives: { site: string; status: string; retries: number; failureReason: string | null }[];
-  /** Sites holding a PRESENT, verified archive copy of the package. */
+  /** Sites holding a counted archive copy of the package (package-safety.ts), in name order. */
   archivedAt: string[];
+  /** The one definition of safe, applied to the package (false without one). */
+  safety: { safe: boolean; minSites: number };
   copies: ExplainedCopy[];
   deletion: { paused: boolean; since: Date | null; by: string | null; reason: string | null };
 }

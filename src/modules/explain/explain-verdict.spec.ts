@@ -19,6 +19,8 @@ function facts(over: Partial<ExplainFacts> = {}): ExplainFacts {
       module: 'pcam_280',
     },
     unit: { finishedAt: null, lastFileAt: ago(10) },
+    withdrawn: null,
+    heal: null,
     settings: { obsUnitGraceMs: 3_600_000, bundleMaxWaitMs: 3_600_000, maxRetries: 3 },
     package: null,
     bundle: null,
@@ -27,6 +29,7 @@ function facts(over: Partial<ExplainFacts> = {}): ExplainFacts {
     archiveSites: ['cologne', 'us'],
     archives: [],
     archivedAt: [],
+    safety: { safe: false, minSites: 2 },
     copies: [],
     deletion: { paused: false, since: null, by: null, reason: null },
     ...over,
@@ -81,6 +84,7 @@ const archived = {
     { site: 'us', status: 'completed', retries: 0, failureReason: null },
   ],
   archivedAt: ['cologne', 'us'],
+  safety: { safe: true, minSites: 2 },
 };
 
 describe('verdictOf: why a file is not safe yet, in one sentence', () => {
@@ -144,12 +148,13 @@ describe('verdictOf: why a file is not safe yet, in one sentence', () => {
         { site: 'us', status: 'in_progress', retries: 0, failureReason: null },
       ],
       archivedAt: ['cologne'],
+      safety: { safe: false, minSites: 2 },
     });
     expect(verdictOf(f)).toMatchObject({
       stage: 'archive',
       safe: false,
       verdict:
-        'Archived at 1 of 2 long-term archive sites (cologne); waiting for us: archive upload in_progress.',
+        'Only at cologne: waiting for a second site (safe needs 2 archive sites); us: archive upload in_progress.',
     });
   });
 
@@ -157,6 +162,7 @@ describe('verdictOf: why a file is not safe yet, in one sentence', () => {
     const f = facts({
       ...archived,
       archivedAt: ['cologne'],
+      safety: { safe: false, minSites: 2 },
       copies: [
         sourceCopy('present'),
         {
@@ -192,7 +198,7 @@ describe('verdictOf: why a file is not safe yet, in one sentence', () => {
       stage: 'safe',
       safe: true,
       verdict:
-        'Safe: archived and verified at 2 sites (cologne, us); the source copy stays because deletion is paused ' +
+        'Safe at cologne, us (verified, 2 sites needed); the source copy stays because deletion is paused ' +
         'since 2026-11-24 09:00 UTC by cli:ops (tape audit).',
     });
   });
@@ -217,7 +223,7 @@ describe('verdictOf: why a file is not safe yet, in one sentence', () => {
       ],
     });
     expect(verdictOf(f).verdict).toBe(
-      `Safe: archived and verified at 2 sites (cologne, us); source copy deleted on 2026-11-24 11:56 UTC by rule "${rule}".`,
+      `Safe at cologne, us (verified, 2 sites needed); source copy deleted on 2026-11-24 11:56 UTC by rule "${rule}".`,
     );
   });
 
@@ -238,6 +244,46 @@ describe('verdictOf: why a file is not safe yet, in one sentence', () => {
       ).verdict,
     ).toBe(
       'Unpack at cologne/buffer failed with checksum mismatch (retry 3 of 3); no retries are left: reset it once the cause is fixed.',
+    );
+  });
+});
+
+describe('verdictOf: safe means safe at DELETION_MIN_LTA_SITES distinct sites', () => {
+  it('with one site required, one site is safe', () => {
+    const f = facts({ ...archived, archivedAt: ['cologne'], safety: { safe: true, minSites: 1 } });
+    expect(verdictOf(f)).toMatchObject({ stage: 'safe', safe: true });
+    expect(verdictOf(f).verdict).toMatch(/^Safe at cologne \(verified, 1 site needed\)/);
+  });
+});
+
+describe('verdictOf: the way out and the heal', () => {
+  it('says a withdrawn file is left alone, by whom and why', () => {
+    const v = verdictOf(
+      facts({ withdrawn: { at: ago(5), actor: 'cli:ops', reason: 'overwritten by the instrument' } }),
+    );
+    expect(v).toEqual({
+      stage: 'withdrawn',
+      safe: false,
+      verdict:
+        'Withdrawn by cli:ops on 2026-11-24 11:55 UTC: overwritten by the instrument. The pipeline leaves it alone: ' +
+        'it is never packed, archived or deleted, and its bytes stay where they are.',
+    });
+  });
+
+  it('says a package tar found bad is being healed, or why its heal failed', () => {
+    const heal = {
+      status: 'scheduled',
+      detectedBy: 'bundling',
+      location: 'ccat/buffer',
+      failureReason: null,
+    };
+    expect(verdictOf(facts({ package: pkg, heal })).verdict).toBe(
+      'Packaged in field_1_pcam_280_001; its tar at ccat/buffer was found bad (by bundling) and is being healed ' +
+        '(scheduled): from another good copy, or packed again from its source files.',
+    );
+    const failed = { ...heal, status: 'failed', failureReason: 'found bad 4 times within 24 h' };
+    expect(verdictOf(facts({ package: pkg, heal: failed })).verdict).toMatch(
+      /could not be healed: found bad 4 times within 24 h\.$/,
     );
   });
 });

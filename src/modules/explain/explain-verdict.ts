@@ -1,3 +1,4 @@
+import { describeSafety } from '../physical-copies/package-safety';
 import { ExplainFacts } from './explain-facts';
 
 const minutes = (ms: number) =>
@@ -13,6 +14,12 @@ export function verdictOf(f: ExplainFacts): { stage: string; safe: boolean; verd
   const wait = (stage: string, verdict: string) => ({ stage, safe: false, verdict });
   const retry = (n: number) => `retry ${n} of ${f.settings.maxRetries}`;
   const p = f.package;
+  if (f.withdrawn)
+    return wait(
+      'withdrawn',
+      `Withdrawn by ${f.withdrawn.actor} on ${day(f.withdrawn.at)}: ${f.withdrawn.reason}. The pipeline leaves it ` +
+        'alone: it is never packed, archived or deleted, and its bytes stay where they are.',
+    );
   if (!p) {
     if (!f.unit.finishedAt) {
       const quiet = f.now.getTime() - f.unit.lastFileAt.getTime();
@@ -36,6 +43,14 @@ export function verdictOf(f: ExplainFacts): { stage: string; safe: boolean; verd
   if (p.status !== 'completed') return wait('packaging', `Being packaged into ${p.name} (${p.status}).`);
 
   const b = f.bundle;
+  const h = f.heal;
+  if (!b && h)
+    return wait(
+      'bundling',
+      h.status === 'failed'
+        ? `Packaged in ${p.name}, but its tar at ${h.location} was found bad (by ${h.detectedBy}) and could not be healed: ${h.failureReason ?? 'no reason recorded'}.`
+        : `Packaged in ${p.name}; its tar at ${h.location} was found bad (by ${h.detectedBy}) and is being healed (${h.status}): from another good copy, or packed again from its source files.`,
+    );
   if (!b) {
     const waited = f.now.getTime() - p.completedAt.getTime();
     return wait(
@@ -97,8 +112,8 @@ export function verdictOf(f: ExplainFacts): { stage: string; safe: boolean; verd
     return wait('unpack', `Being unpacked and verified at ${unpack.to} (${unpack.unpackStatus}).`);
   }
 
-  const needed = f.archiveSites.length;
-  if (f.archivedAt.length < needed) {
+  const safety = { sites: f.archivedAt, safe: f.safety.safe };
+  if (!f.safety.safe) {
     const missing = f.archiveSites.filter((s) => !f.archivedAt.includes(s));
     const why = missing.map((s) => {
       const a = f.archives.find((x) => x.site === s);
@@ -120,13 +135,17 @@ export function verdictOf(f: ExplainFacts): { stage: string; safe: boolean; verd
       if (blocked) return `${s}: no buffer there takes data (${blocked.why})`;
       return `${s}: the bundle is replicated there from ${list(f.transfers.map((x) => x.toSite))} next`;
     });
+    const sentence = describeSafety(safety, f.safety.minSites);
     return wait(
       'archive',
-      `Archived at ${f.archivedAt.length} of ${needed} long-term archive sites (${list(f.archivedAt)}); waiting for ${why.join('; ')}.`,
+      `${sentence[0].toUpperCase()}${sentence.slice(1)} (safe needs ${f.safety.minSites} archive sites)` +
+        (why.length
+          ? `; ${why.join('; ')}.`
+          : '; no other active archive site can take it: add one, or reactivate one.'),
     );
   }
 
-  const safeAt = `Safe: archived and verified at ${needed} sites (${list(f.archivedAt)})`;
+  const safeAt = `${describeSafety(safety, f.safety.minSites).replace(/^safe/, 'Safe')} (verified, ${f.safety.minSites} site${f.safety.minSites === 1 ? '' : 's'} needed)`;
   const source = f.copies.find((c) => c.kind === 'raw_data_file' && c.locationType === 'source');
   if (!source) return { stage: 'safe', safe: true, verdict: `${safeAt}.` };
   if (source.status === 'deleted') {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { minSafeSites, safeSitesOf } from '../physical-copies/package-safety';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -72,6 +73,11 @@ export class ExplainService {
       `SELECT max(created_at) AS "lastFileAt" FROM raw_data_file WHERE executed_obs_unit_id = $1`,
       [file.unitId],
     );
+    const [withdrawn] = await q<NonNullable<ExplainFacts['withdrawn']>>(
+      `SELECT e.at, e.actor, e.reason FROM raw_data_file_event e
+        WHERE e.raw_data_file_id = $1 AND e.action = 'withdrawn' ORDER BY e.id DESC LIMIT 1`,
+      [file.id],
+    );
     const [pkg] = file.packageId
       ? await q<NonNullable<ExplainFacts['package']> & { bundleId: string | null }>(
           `SELECT id, name, status, state, retry_count AS retries, failure_reason AS "failureReason",
@@ -113,19 +119,21 @@ export class ExplainService {
           [pkg.id],
         )
       : [];
+    const [heal] = pkg
+      ? await q<NonNullable<ExplainFacts['heal']>>(
+          `SELECT r.status, r.detected_by AS "detectedBy", s.short_name || '/' || l.name AS location,
+                  r.failure_reason AS "failureReason"
+             FROM copy_repair r JOIN physical_copy c ON c.id = r.lost_copy_id
+             JOIN data_location l ON l.id = r.location_id JOIN site s ON s.id = l.site_id
+            WHERE c.raw_data_package_id = $1 AND r.status <> 'completed' ORDER BY r.created_at DESC LIMIT 1`,
+          [pkg.id],
+        )
+      : [];
     const copies = await this.copies(file.id, pkg?.id ?? null, bundle?.id ?? null);
-    const archivedAt = [
-      ...new Set(
-        copies
-          .filter(
-            (c) =>
-              c.kind === 'raw_data_package' &&
-              c.locationType === 'long_term_archive' &&
-              c.status === 'present',
-          )
-          .map((c) => c.site),
-      ),
-    ].sort();
+    const minSites = minSafeSites(this.config);
+    const safety = pkg
+      ? await safeSitesOf(this.dataSource.manager, pkg.id, minSites)
+      : { sites: [], safe: false };
     const sw = await this.deletionSwitch.state();
     const settings = {
       obsUnitGraceMs: this.config.get('OBS_UNIT_GRACE', { infer: true }) ?? 3_600_000,
@@ -152,6 +160,8 @@ export class ExplainService {
         module: file.module,
       },
       unit: { finishedAt: file.finishedAt, lastFileAt },
+      withdrawn: withdrawn ?? null,
+      heal: heal ?? null,
       settings,
       package: pkg ?? null,
       bundle: bundle ?? null,
@@ -159,7 +169,8 @@ export class ExplainService {
       blockedSites,
       archiveSites: archiveSites.map((s) => s.site),
       archives,
-      archivedAt,
+      archivedAt: safety.sites,
+      safety: { safe: safety.safe, minSites },
       copies,
       deletion: { paused: sw.paused, since: sw.changedAt, by: sw.changedBy, reason: sw.reason },
     };

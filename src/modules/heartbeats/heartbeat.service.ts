@@ -6,6 +6,7 @@ import { RepeatedWarning } from '../../common/logging/repeated-warning';
 import { getProcessName } from '../../common/process-name';
 import { REDIS } from '../../common/redis/redis.module';
 import { Environment } from '../../config/environment';
+import { RELEASE, TRANSFER_PROTOCOL } from '../../common/release/release';
 import { Heartbeat, heartbeatKey } from './heartbeat';
 
 /**
@@ -51,6 +52,8 @@ export class HeartbeatService implements OnApplicationShutdown {
         startedAt: this.startedAt,
         beatAt: new Date().toISOString(),
         serves: serves(),
+        release: RELEASE,
+        protocol: TRANSFER_PROTOCOL,
       };
       await this.redis.set(heartbeatKey(prefix, type, beat.name), JSON.stringify(beat), 'PX', ttl).then(
         () => this.unsent.recovered('heartbeat sent again'),

@@ -10,6 +10,9 @@ export interface Heartbeat {
   beatAt: string;
   /** What it serves: its bound queues, or its manager kinds. */
   serves: string[];
+  /** Its release (package version) and data-port protocol; absent in beats of builds before 0.2.0. */
+  release?: string;
+  protocol?: number;
 }
 
 export function heartbeatKey(prefix: string, type: Heartbeat['type'], name: string): string {

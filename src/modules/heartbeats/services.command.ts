@@ -1,3 +1,4 @@
+import { printTable } from '../../common/report/report-table';
 import { Inject } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import Redis from 'ioredis';
@@ -25,12 +26,13 @@ export class ServicesCommand extends CommandRunner {
       return;
     }
     const now = Date.now();
-    console.table(
+    printTable(
       rows.map(({ beat, ttlMs: ttl }) => ({
         type: beat.type,
         name: beat.name,
         host: beat.host,
         pid: beat.pid,
+        release: beat.release ?? 'before 0.2.0',
         'last beat': `${Math.round((now - Date.parse(beat.beatAt)) / 1000)} s ago`,
         'expires in': `${Math.round(ttl / 1000)} s`,
         up: `${Math.round((now - Date.parse(beat.startedAt)) / 1000)} s`,

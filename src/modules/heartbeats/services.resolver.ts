@@ -13,6 +13,8 @@ export class ServicesResolver {
   async services(): Promise<ServiceModel[]> {
     return (await this.status.services()).map((s) => ({
       ...s,
+      release: s.release ?? 'before 0.2.0',
+      protocol: s.protocol ?? null,
       startedAt: new Date(s.startedAt),
       beatAt: new Date(s.beatAt),
     }));

@@ -1,3 +1,4 @@
+import { IsS3KeyPrefix } from '../../common/validation/s3-key-prefix';
 import {
   Field,
   Float,
@@ -141,7 +142,7 @@ export class CreateLocationInput {
 
   @Field({ nullable: true })
   @IsOptional()
-  @Matches(/^(?!\/)(?!(.*\/)?\.\.(\/|$)).*$/s, { message: 'must be a relative key prefix without ..' })
+  @IsS3KeyPrefix()
   s3Prefix?: string;
 
   @Field(() => Float, { nullable: true })

@@ -11,7 +11,7 @@ import { RawDataPackage } from '../packages/raw-data-package.entity';
 import { PackageState, packageStateMachine } from '../packages/raw-data-package.states';
 import { PhysicalCopyService } from '../physical-copies/physical-copy.service';
 import { CopyKind } from '../physical-copies/physical-copy.states';
-import { refreshLtaSiteCount } from '../packages/lta-site-count';
+import { refreshSafeSiteCount } from '../physical-copies/package-safety';
 import { HandlesOperation, OperationHandler } from '../queues/operation-handler';
 import { OperationType } from '../queues/operation-type';
 import { TaskPayload } from '../queues/queue-descriptor';
@@ -174,6 +174,6 @@ export class LongTermArchiveProcessor implements OperationHandler {
     if (current.state !== PackageState.ARCHIVED && !waitsForBundle) {
       await transitionRow(tx, RawDataPackage, packageId, 'state', packageStateMachine, PackageState.ARCHIVED);
     }
-    return refreshLtaSiteCount(tx, packageId);
+    return refreshSafeSiteCount(tx, packageId);
   }
 }

@@ -1,4 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { stalledWork } from '../alerts/stalled-work';
+import { minSafeSites } from '../physical-copies/package-safety';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Gauge } from 'prom-client';
@@ -45,13 +47,23 @@ export class PipelineGaugesService implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     const timeout = this.config.get('METRICS_COLLECT_TIMEOUT', { infer: true });
-    const minSites = this.config.get('DELETION_MIN_LTA_COPIES', { infer: true }) ?? 2;
+    const minSites = minSafeSites(this.config);
     const reads = {
       queues: new SharedRead('queue depths', () => this.queueDepths(), timeout, this.logger),
       disk_usage: new SharedRead('disk usage', () => this.locationUsage(), timeout, this.logger),
       oldest_unsafe: new SharedRead(
         'oldest unsafe file',
         () => oldestNotSafe(this.dataSource, minSites),
+        timeout,
+        this.logger,
+      ),
+      stalled: new SharedRead(
+        'stalled work',
+        () =>
+          stalledWork(
+            this.dataSource,
+            (this.config.get('STALL_ALERT_AFTER', { infer: true }) ?? 1_800_000) / 1000,
+          ),
         timeout,
         this.logger,
       ),
@@ -113,6 +125,17 @@ export class PipelineGaugesService implements OnModuleInit, OnModuleDestroy {
         const oldest = await reads.oldest_unsafe.get();
         this.reset();
         if (oldest.ok) this.set(oldest.value?.ageSeconds ?? 0);
+      },
+    );
+
+    this.gauge(
+      'ccat_stalled_work',
+      'Open work rows of a stage at a site where none moved and none of that kind completed for STALL_ALERT_AFTER (the pipeline_stalled alert); absent when nothing is stalled',
+      ['stage', 'site'],
+      async function () {
+        const stalled = await reads.stalled.get();
+        this.reset();
+        for (const w of stalled.ok ? stalled.value : []) this.set({ stage: w.stage, site: w.site }, w.open);
       },
     );
 

@@ -61,6 +61,14 @@ export class MonitoringProcessor implements OperationHandler {
         getProcessName(),
       ],
     );
+    // The history disk_full_soon reads its fill rate from: disks only, a week of it.
+    if (usage.totalBytes && usage.freeBytes !== null)
+      await this.dataSource.query(
+        `WITH kept AS (DELETE FROM location_usage_sample WHERE location_id = $1 AND measured_at < now() - interval '7 days')
+         INSERT INTO location_usage_sample (location_id, measured_at, used_bytes, total_bytes)
+         VALUES ($1, now(), $2, $3) ON CONFLICT DO NOTHING`,
+        [usage.locationId, usage.totalBytes - usage.freeBytes, usage.totalBytes],
+      );
     return usage;
   }
 }

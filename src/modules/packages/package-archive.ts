@@ -1,8 +1,13 @@
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { pack as tarPack } from 'tar-stream';
-import { StorageBackend } from '../storage/storage-backend';
-import { ChecksumMismatchError, ObjectNotFoundError, StorageError } from '../storage/storage-errors';
+import { Expected, StorageBackend } from '../storage/storage-backend';
+import {
+  ChecksumMismatchError,
+  NotRegularFileError,
+  ObjectNotFoundError,
+  StorageError,
+} from '../storage/storage-errors';
 import { Digest, VerifyingStream } from '../storage/verifying-stream';
 
 export interface ArchiveMember {
@@ -12,12 +17,29 @@ export interface ArchiveMember {
   mtime: Date;
 }
 
+/** How a member differs from its record. */
+export type MemberLoss = 'missing' | 'size' | 'checksum';
+
+/**
+ * The file a packaging failure names as changed or missing at its source (the messages appendMember
+ * writes), or null: what `ccat-dt file accept|withdraw` and the page's buttons act on.
+ */
+export function changedSourceFile(failureReason: string | null): string | null {
+  const m =
+    /^(?:reset by .+? after: )*(\S+) (?:changed on .+ since its registration|is recorded but missing from )/.exec(
+      failureReason ?? '',
+    );
+  return m?.[1] ?? null;
+}
+
 /** A member at the source is not what its record says (changed, truncated, gone): it must not travel. */
 export class SourceFileError extends StorageError {
   readonly retryable = false;
   constructor(
     readonly path: string,
     message: string,
+    /** What was wrong with the member at `path`; none when the error is not about one member. */
+    readonly loss?: MemberLoss,
   ) {
     super(message);
   }
@@ -27,7 +49,9 @@ export class SourceFileError extends StorageError {
  * Writes a tar of `members`, read from `source`, to `path` on `destination`, in one pass: every member is
  * hashed as it is read and checked against its registered size and SHA-256, and the tar is hashed as it
  * is written. Members are opened one at a time and streamed with their size in the header, so nothing is
- * held in memory. A member that differs aborts the whole write, and the destination keeps nothing.
+ * held in memory. A member that differs aborts the whole write, and the destination keeps nothing. Only
+ * regular files are read: a link at a member's path is refused, even to identical bytes, since what it
+ * points to may change or go without the registered path changing.
  *
  * tar-stream's packer is driven directly (it is what archiver uses underneath): archiver 7's abort and
  * error paths throw from inside stream event handlers with tar-stream 3, which would end the worker.
@@ -39,24 +63,32 @@ export async function writeTar(
   path: string,
   /** What the members' size and checksum come from, for the error that says a member differs. */
   record = 'its registration',
+  /** How the source is named in a refusal, e.g. `ccat/telescope_computer`. */
+  sourceName = source.description,
+  /** The tar's own size and SHA-256 when they are known: the destination keeps nothing else. */
+  expected?: Expected,
 ): Promise<Digest> {
   const pack = tarPack();
   let failure: Error | undefined;
   const filling = (async () => {
-    for (const member of members) await appendMember(pack, source, member, record);
+    for (const member of members) await appendMember(pack, source, member, record, sourceName);
     pack.finalize();
   })().catch((err: Error) => {
     failure = err;
     pack.destroy(err);
   });
   try {
-    const digest = await destination.write(path, Readable.from(pack));
+    const digest = await destination.write(path, Readable.from(pack), expected);
     await filling;
     if (failure) throw failure;
     return digest;
   } catch (err) {
+    // A destination that gave up before reading the whole pack leaves the filler waiting for room for
+    // ever: end the pack, and report what failed first.
+    const first = failure ?? err;
+    pack.destroy(first as Error);
     await filling;
-    throw failure ?? err;
+    throw first;
   }
 }
 
@@ -65,6 +97,7 @@ async function appendMember(
   source: StorageBackend,
   member: ArchiveMember,
   record: string,
+  sourceName: string,
 ) {
   let done!: (err?: Error | null) => void;
   const written = new Promise<void>((resolve, reject) => (done = (err) => (err ? reject(err) : resolve())));
@@ -75,7 +108,7 @@ async function appendMember(
   entry.on('error', () => undefined);
   const verify = new VerifyingStream(`${source.description}/${member.path}`, member);
   try {
-    const stream = await source.read(member.path);
+    const stream = await source.read(member.path, undefined, { regularFileOnly: true });
     for await (const chunk of stream.pipe(verify)) {
       if (!entry.write(chunk)) await once(entry, 'drain');
     }
@@ -84,12 +117,21 @@ async function appendMember(
       throw new SourceFileError(
         member.path,
         `${member.path} is recorded but missing from ${source.description}`,
+        'missing',
+      );
+    }
+    if (err instanceof NotRegularFileError) {
+      throw new SourceFileError(
+        member.path,
+        `${member.path} at ${sourceName} is ${err.what}; packaging reads only regular files`,
+        'missing',
       );
     }
     if (err instanceof ChecksumMismatchError) {
       throw new SourceFileError(
         member.path,
         `${member.path} changed on ${source.description} since ${record}: ${err.message}`,
+        err.actual.size !== err.expected.size ? 'size' : 'checksum',
       );
     }
     throw err;

@@ -96,7 +96,10 @@ export class RawDataPackage extends WorkRow {
   @Column({ type: 'int', default: 0 })
   fileCount!: number;
 
-  /** How many sites hold a verified long-term-archive copy (the deletion rules ask for enough of them). */
+  /**
+   * How many archive sites hold a PRESENT copy with the package's SHA-256: written only by
+   * physical-copies/package-safety.ts (the one definition of safe), whenever an archive copy changes.
+   */
   @Column({ type: 'int', default: 0 })
   ltaSiteCount!: number;
 
@@ -107,6 +110,17 @@ export class RawDataPackage extends WorkRow {
    */
   @Column({ type: 'timestamptz', nullable: true })
   sourceReleasedAt!: Date | null;
+
+  /**
+   * The buffer its tar is written to by packaging, at `relativePath`: recorded before the write, so that
+   * a retry sent to another buffer first removes what an earlier attempt left at this one
+   * (packaging-target.ts). Null until an attempt of this release chose a buffer.
+   */
+  @ManyToOne(() => DataLocation, { nullable: true, onDelete: 'RESTRICT' })
+  packagingLocation?: DataLocation;
+
+  @Column('int', { nullable: true })
+  packagingLocationId!: number | null;
 
   @OneToMany('RawDataFile', 'rawDataPackage')
   files?: RawDataFile[];

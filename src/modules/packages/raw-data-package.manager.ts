@@ -82,7 +82,7 @@ export class RawDataPackageManager implements Manager {
       }),
     );
     const claimed = await m.query(
-      `UPDATE raw_data_file SET raw_data_package_id = $1 WHERE id = ANY($2::uuid[]) AND raw_data_package_id IS NULL`,
+      `UPDATE raw_data_file SET raw_data_package_id = $1 WHERE id = ANY($2::uuid[]) AND raw_data_package_id IS NULL AND withdrawn_at IS NULL`,
       [saved.id, slice.files.map((f) => f.id)],
     );
     // Only this manager assigns packages and it runs under its lock; a mismatch means that broke.

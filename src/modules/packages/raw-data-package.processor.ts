@@ -15,7 +15,9 @@ import { OperationType } from '../queues/operation-type';
 import { TaskPayload } from '../queues/queue-descriptor';
 import { StorageService } from '../storage/storage.service';
 import { recordMoved } from '../metrics/task-metrics';
-import { ArchiveMember, writeTar } from './package-archive';
+import { writeTar } from './package-archive';
+import { packageMembers } from './raw-data-package.queries';
+import { stillOwns, takePackagingTarget } from './packaging-target';
 import { RawDataPackage } from './raw-data-package.entity';
 import { rawDataPackageStatusMachine } from './raw-data-package.states';
 
@@ -25,8 +27,10 @@ type Outcome = { packaged: string; buffer: string; size: number; sha256: string 
  * Stage 1's worker side, on the SOURCE queue: claims the package, writes the tar of its files straight
  * into the site's buffer (each file checked against its registration in the same single read), and only
  * once the tar is durable there records the package as completed with a PRESENT copy at the buffer.
- * A file that differs from its registration fails the package for good, with that reason; anything else
- * is retried, and marks the package failed only when the last attempt fails.
+ * A file that differs from its registration (or is not a regular file) fails the package for good, with
+ * that reason; anything else is retried, and marks the package failed only when the last attempt fails.
+ * The buffer is recorded on the row before the write (see packaging-target.ts), so a retry that lands on
+ * another buffer removes the earlier attempt's tar instead of leaving it there unrecorded.
  */
 @Injectable()
 @HandlesOperation(OperationType.RAW_DATA_PACKAGE_CREATION)
@@ -52,7 +56,10 @@ export class RawDataPackageProcessor implements OperationHandler {
   }
 
   private async packageInto(pkg: RawDataPackage): Promise<Outcome> {
-    const source = await this.dataSource.manager.findOneByOrFail(DataLocation, { id: pkg.sourceLocationId });
+    const source = await this.dataSource.manager.findOneOrFail(DataLocation, {
+      where: { id: pkg.sourceLocationId },
+      relations: { site: true },
+    });
     const choice = await chooseBuffer(this.dataSource.manager, source.siteId, (l) =>
       this.storage.backendFor(l),
     );
@@ -62,24 +69,20 @@ export class RawDataPackageProcessor implements OperationHandler {
       );
     }
     const buffer = choice.buffer;
-    const members: ArchiveMember[] = (
-      await this.dataSource.query(
-        `SELECT relative_path AS path, size, sha256, coalesce(file_created_at, created_at) AS mtime
-           FROM raw_data_file WHERE raw_data_package_id = $1 ORDER BY relative_path`,
-        [pkg.id],
-      )
-    ).map((r: { path: string; size: string; sha256: string; mtime: Date }) => ({
-      ...r,
-      size: Number(r.size),
-    }));
+    await takePackagingTarget(this.dataSource, this.storage, pkg, buffer);
+    const members = await packageMembers(this.dataSource.manager, pkg.id);
     const digest = await writeTar(
       members,
       this.storage.backendFor(source),
       this.storage.backendFor(buffer),
       pkg.relativePath,
+      'its registration',
+      `${source.site!.shortName}/${source.name}`,
     );
 
-    await this.dataSource.transaction(async (m) => {
+    const lost = await this.dataSource.transaction(async (m) => {
+      const owner = await stillOwns(m, pkg, buffer);
+      if (!owner.owns) return owner.why;
       await declareCopyAuthor(m, { actor: getProcessName(), reason: `raw data package ${pkg.name} written` });
       await transitionRow(
         m,
@@ -110,7 +113,12 @@ export class RawDataPackageProcessor implements OperationHandler {
         ],
         { actor: getProcessName(), reason: `raw data package ${pkg.name} written` },
       );
+      return null;
     });
+    if (lost) {
+      this.logger.warn(`not recording ${pkg.name} at ${buffer.name}: ${lost}; its new owner does`);
+      return { skipped: `${pkg.name} ${lost}` };
+    }
     recordMoved({ bytes: digest.size, files: members.length });
     this.logger.log(
       `packaged ${pkg.name}: ${members.length} files, ${digest.size} bytes into ${buffer.name}`,

@@ -113,6 +113,13 @@ export class PhysicalCopy {
   @Column({ type: 'timestamptz', nullable: true })
   lastFixityAt!: Date | null;
 
+  /**
+   * When the storage itself last showed this copy's object with its recorded size and SHA-256 (a presence
+   * check asked for by the deletion rules); null: never asked since the copy was made (verified_at).
+   */
+  @Column({ type: 'timestamptz', nullable: true })
+  confirmedAt!: Date | null;
+
   @Column({ type: 'text', nullable: true })
   claimedBy!: string | null;
 

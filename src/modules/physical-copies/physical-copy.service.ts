@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { transitionRow } from '../../common/transition-row';
+import { refreshSafeSiteCountOfCopies } from './package-safety';
 import { PhysicalCopyEvent } from './physical-copy-event.entity';
 import { PhysicalCopy } from './physical-copy.entity';
 import { CopyKind, CopyStatus, copyStatusMachine } from './physical-copy.states';
@@ -37,6 +38,23 @@ export async function declareCopyAuthor(manager: EntityManager, author: ChangeAu
     author.actor,
     author.reason ?? '',
   ]);
+}
+
+/**
+ * The one way a copy's status changes, in the caller's transaction: the row is locked FOR UPDATE (so a
+ * deletion's claim holding the copies it counts FOR SHARE sees the change or waits for it), the state
+ * machine asked, the author declared for the audit event, and the package's safe-site count kept true.
+ */
+export async function transitionCopy(
+  m: EntityManager,
+  copyId: string,
+  to: CopyStatus,
+  author: ChangeAuthor,
+): Promise<{ from: CopyStatus; to: CopyStatus }> {
+  await declareCopyAuthor(m, author);
+  const moved = await transitionRow(m, PhysicalCopy, copyId, 'status', copyStatusMachine, to);
+  await refreshSafeSiteCountOfCopies(m, [copyId]);
+  return moved;
 }
 
 /**
@@ -76,7 +94,9 @@ export class PhysicalCopyService {
         copies.map((c) => c.dataTransferPackageId ?? null),
       ],
     );
-    return inserted.map((r) => r.id);
+    const ids = inserted.map((r) => r.id);
+    await refreshSafeSiteCountOfCopies(manager, ids);
+    return ids;
   }
 
   /** Moves one copy to `to` if its state machine allows it; throws ILLEGAL_TRANSITION and writes nothing otherwise. */
@@ -86,10 +106,7 @@ export class PhysicalCopyService {
     author: ChangeAuthor,
     manager?: EntityManager,
   ): Promise<{ from: CopyStatus; to: CopyStatus }> {
-    const run = async (m: EntityManager) => {
-      await declareCopyAuthor(m, author);
-      return transitionRow(m, PhysicalCopy, copyId, 'status', copyStatusMachine, to);
-    };
+    const run = (m: EntityManager) => transitionCopy(m, copyId, to, author);
     return manager ? run(manager) : this.dataSource.transaction(run);
   }
 

@@ -29,7 +29,8 @@ const C = CopyStatus;
 /**
  * A copy is born PRESENT (bytes verified where they now live) or STAGED. The only way out is the
  * deletion walk: scheduled -> in progress -> deleted or failed (and failed is scheduled again). A
- * scheduled deletion can be called off (pause, or the rule no longer holds), back to what it was;
+ * scheduled deletion can be called off (pause, or the rule no longer holds), back to what it was, and so
+ * can one in progress whose redelivered job finds its rule gone with the bytes still there;
  * recovery returns a deletion whose worker died to scheduled. Deleted is final. A copy whose bytes are
  * found missing or wrong while they should be there is LOST, also final.
  */
@@ -38,7 +39,15 @@ export const copyStatusMachine = new StateMachine<CopyStatus>('PhysicalCopy', [C
   [C.STAGED]: [C.DELETION_SCHEDULED, C.LOST],
   [C.DELETION_POSSIBLE]: [C.DELETION_SCHEDULED, C.PRESENT, C.LOST],
   [C.DELETION_SCHEDULED]: [C.DELETION_IN_PROGRESS, C.PRESENT, C.STAGED, C.DELETION_POSSIBLE, C.LOST],
-  [C.DELETION_IN_PROGRESS]: [C.DELETED, C.DELETION_FAILED, C.DELETION_SCHEDULED],
+  // Back to what it was: a redelivered deletion whose rule no longer holds, its bytes untouched.
+  [C.DELETION_IN_PROGRESS]: [
+    C.DELETED,
+    C.DELETION_FAILED,
+    C.DELETION_SCHEDULED,
+    C.PRESENT,
+    C.STAGED,
+    C.DELETION_POSSIBLE,
+  ],
   [C.DELETION_FAILED]: [C.DELETION_SCHEDULED, C.LOST],
   [C.DELETED]: [],
   [C.LOST]: [],

@@ -1,3 +1,4 @@
+import { printTable } from '../../common/report/report-table';
 import { Command, CommandRunner } from 'nest-commander';
 import { QueueDiscoveryService } from './queue-discovery.service';
 import { TaskQueueService } from './task-queue.service';
@@ -31,7 +32,7 @@ export class ListQueuesCommand extends CommandRunner {
       console.log('No queues: there are no active locations (apply a topology first).');
       return;
     }
-    console.table(rows);
+    printTable(rows);
     if (rows.some((r) => r.waiting === '?')) console.log('(? = Redis unreachable; counts unknown)');
   }
 }

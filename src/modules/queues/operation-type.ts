@@ -20,7 +20,7 @@ const O = OperationType;
 
 /** Which operations have a queue at a location of each type (the spec's operation/location matrix). */
 export const QUEUE_OPERATIONS_BY_LOCATION_TYPE: Readonly<Record<LocationType, readonly OperationType[]>> = {
-  [LocationType.SOURCE]: [O.RAW_DATA_PACKAGE_CREATION, O.DELETION, O.MONITORING, O.COPY_REPAIR],
+  [LocationType.SOURCE]: [O.RAW_DATA_PACKAGE_CREATION, O.DELETION, O.MONITORING, O.COPY_REPAIR, O.FIXITY],
   [LocationType.BUFFER]: [
     O.DATA_TRANSFER_PACKAGE_CREATION,
     O.DATA_TRANSFER,
@@ -28,6 +28,7 @@ export const QUEUE_OPERATIONS_BY_LOCATION_TYPE: Readonly<Record<LocationType, re
     O.DELETION,
     O.MONITORING,
     O.COPY_REPAIR,
+    O.FIXITY,
   ],
   [LocationType.LONG_TERM_ARCHIVE]: [O.LONG_TERM_ARCHIVE_TRANSFER, O.MONITORING, O.COPY_REPAIR, O.FIXITY],
   [LocationType.PROCESSING]: [O.STAGING, O.DELETION, O.MONITORING, O.COPY_REPAIR],

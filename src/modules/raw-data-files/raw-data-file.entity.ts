@@ -13,9 +13,9 @@ import type { RawDataPackage } from '../packages/raw-data-package.entity';
 @Unique('uq_raw_data_file_source_path', ['sourceLocationId', 'relativePath'])
 @Check('ck_raw_data_file_sha256', `sha256 ~ '^[0-9a-f]{64}$'`)
 @Check('ck_raw_data_file_size', `size >= 0`)
-// The packaging manager's work: files of an obs unit not yet in any package.
+// The packaging manager's work: files of an obs unit not yet in any package (a withdrawn file never is).
 @Index('ix_raw_data_file_unpackaged', ['executedObsUnitId', 'createdAt'], {
-  where: 'raw_data_package_id IS NULL',
+  where: 'raw_data_package_id IS NULL AND withdrawn_at IS NULL',
 })
 // A package's files, oldest first: also its oldest file, and how many are older than a time, without
 // reading them (oldest-not-safe.query.ts).
@@ -70,6 +70,16 @@ export class RawDataFile {
 
   @Column({ type: 'jsonb', nullable: true })
   metadata!: Record<string, unknown> | null;
+
+  /**
+   * Taken out of the pipeline by an operator (`ccat-dt file withdraw`): in no package, never packed,
+   * counted or deleted by the pipeline; its bytes stay where they are.
+   */
+  @Column({ type: 'timestamptz', nullable: true })
+  withdrawnAt!: Date | null;
+
+  @Column({ type: 'text', nullable: true })
+  withdrawnReason!: string | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

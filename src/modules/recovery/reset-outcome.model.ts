@@ -49,4 +49,11 @@ export class FailedWorkModel {
 
   @Field(() => GraphQLISODateTime)
   failedAt!: Date;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'For a package that failed on a file changed or missing at its source: that file, to accept or withdraw.',
+  })
+  changedFile!: string | null;
 }

@@ -7,6 +7,7 @@ import type { AdminContext } from '../admin-console/admin-loaders';
 import { TokenScope } from '../auth/api-token.entity';
 import { actorOf } from '../auth/bearer-token.guard';
 import { RequireScope } from '../auth/scopes.decorator';
+import { changedSourceFile } from '../packages/package-archive';
 import { FailedWorkModel, ResetOutcomeModel, ResettableWork } from './reset-outcome.model';
 import { WORK_KINDS, workKind } from './work-kinds';
 import { ResetOutcome, WorkResetService } from './work-reset.service';
@@ -25,7 +26,7 @@ export class ResetResolver {
   @Query(() => [FailedWorkModel], {
     description: `Failed work of every kind, newest first (at most ${MAX_FAILURES}).`,
   })
-  failedWork(
+  async failedWork(
     @Args('first', { type: () => Int, defaultValue: 100 }) first: number,
   ): Promise<FailedWorkModel[]> {
     if (!Number.isInteger(first) || first < 1 || first > MAX_FAILURES)
@@ -38,7 +39,14 @@ export class ResetResolver {
            FROM ${k.table} w JOIN data_location l ON l.id = w.${k.locationColumn} JOIN site s ON s.id = l.site_id
           WHERE w.${k.statusColumn.sql} = 'failed'`,
     ).join(' UNION ALL ');
-    return this.dataSource.query(`${union} ORDER BY "failedAt" DESC, id LIMIT $1`, [first]);
+    const rows: Omit<FailedWorkModel, 'changedFile'>[] = await this.dataSource.query(
+      `${union} ORDER BY "failedAt" DESC, id LIMIT $1`,
+      [first],
+    );
+    return rows.map((r) => ({
+      ...r,
+      changedFile: r.kind === 'package' ? changedSourceFile(r.failureReason) : null,
+    }));
   }
 
   @Mutation(() => ResetOutcomeModel, { description: 'Puts FAILED work back to pending, to be tried again.' })

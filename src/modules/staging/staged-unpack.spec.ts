@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { pack } from 'tar-stream';
@@ -33,7 +33,10 @@ describe('unpackPackageTo with hostile package tars', () => {
   let root: string;
   const a = { name: 'obs/a.fits', data: randomBytes(4000) };
   const b = { name: 'obs/b.fits', data: randomBytes(4000) };
-  const files = new Map([a, b].map((f) => [f.name, { size: f.data.length, sha256: sha256(f.data) }]));
+  const under = 'ccat/telescope_computer';
+  const files = new Map(
+    [a, b].map((f) => [f.name, { size: f.data.length, sha256: sha256(f.data), path: `${under}/${f.name}` }]),
+  );
 
   beforeEach(() => {
     base = mkdtempSync(join(tmpdir(), 'ccat-staging-tar-'));
@@ -43,13 +46,13 @@ describe('unpackPackageTo with hostile package tars', () => {
   afterEach(() => rmSync(base, { recursive: true, force: true }));
 
   /** The tar recorded with its own size and checksum, so only the member checks can refuse it. */
-  const stage = async (entries: Entry[]) => {
+  const stage = async (entries: Entry[], keep: string[] = []) => {
     const tar = await tarOf(entries);
     return unpackPackageTo(
       Readable.from([tar]),
       new DiskStorage(root),
       { pkg: { size: tar.length, sha256: sha256(tar) }, label: 'pkg_1', files },
-      new Set(),
+      new Set(keep),
     );
   };
   const filesUnder = (dir: string) =>
@@ -57,8 +60,25 @@ describe('unpackPackageTo with hostile package tars', () => {
       .filter((e) => !e.isDirectory())
       .map((e) => join(e.parentPath, e.name));
 
-  it('stages a package that is in order', async () => {
+  it('stages a package that is in order, each file at its own path', async () => {
     await expect(stage([a, b])).resolves.toEqual([a.name, b.name]);
+    expect(readFileSync(join(root, under, a.name))).toEqual(a.data);
+  });
+
+  it('checks the files it keeps without writing them, and on failure leaves them where they were', async () => {
+    const kept = join(root, under, a.name);
+    mkdirSync(dirname(kept), { recursive: true });
+    writeFileSync(kept, a.data);
+    await expect(stage([a, b], [a.name])).resolves.toEqual([b.name]);
+    rmSync(join(root, under, b.name));
+    // A later member refused: the member written in this call goes, the kept one stays.
+    await expect(stage([a, b, { name: 'obs/c.fits', data: Buffer.from('x') }], [a.name])).rejects.toThrow(
+      /which it should not/,
+    );
+    expect(filesUnder(base)).toEqual([kept]);
+    // A kept member is still checked against its registration.
+    await expect(stage([{ ...a, data: randomBytes(4000) }, b], [a.name])).rejects.toThrow(/differ/);
+    expect(readFileSync(kept)).toEqual(a.data);
   });
 
   it.each<[string, Entry, RegExp]>([

@@ -4,17 +4,25 @@ import { readTar, UnsafeArchiveError } from '../storage/safe-tar';
 import { Expected, StorageBackend } from '../storage/storage-backend';
 import { nullSink, VerifyingStream } from '../storage/verifying-stream';
 
+/** A file of the package as the unpack needs it: its registration, and where it goes at the destination. */
+export interface StagedFile extends Required<Expected> {
+  path: string;
+}
+
 /**
  * Unpacks one package tar read from an archive into `destination`, in one read: the tar itself is checked
  * against the package's recorded size and SHA-256 as it streams, and every member against its file's
- * registration, written all-or-nothing under `prefix`. Members already staged there (`skip`) are checked
- * and not written again. On any failure what this call wrote is removed, so nothing unverified stays.
+ * registration, each written all-or-nothing at its file's `path`. Members in `keep` (already staged there,
+ * or found there with the right bytes) are checked and not written again. On any failure only what this
+ * call wrote is removed, so nothing unverified stays and nothing that was there before goes.
+ *
+ * Answers the members it wrote. The caller makes sure that no one else writes these paths meanwhile.
  */
 export async function unpackPackageTo(
   tar: Readable,
   destination: StorageBackend,
-  expected: { pkg: Required<Expected>; label: string; files: ReadonlyMap<string, Required<Expected>> },
-  skip: ReadonlySet<string>,
+  expected: { pkg: Required<Expected>; label: string; files: ReadonlyMap<string, StagedFile> },
+  keep: ReadonlySet<string>,
 ): Promise<string[]> {
   const written: string[] = [];
   const seen = new Set<string>();
@@ -28,11 +36,11 @@ export async function unpackPackageTo(
       if (seen.has(name))
         throw new UnsafeArchiveError(`${expected.label} holds ${JSON.stringify(name)} twice`);
       seen.add(name);
-      if (skip.has(name)) {
+      if (keep.has(name)) {
         await pipeline(content, new VerifyingStream(`${expected.label}:${name}`, want), nullSink());
         return;
       }
-      await destination.write(name, content, want);
+      await destination.write(want.path, content, want);
       written.push(name);
     });
     const missing = [...expected.files.keys()].filter((f) => !seen.has(f));
@@ -42,7 +50,9 @@ export async function unpackPackageTo(
       );
     return written;
   } catch (err) {
-    await Promise.all(written.map((p) => destination.delete(p).catch(() => undefined)));
+    await Promise.all(
+      written.map((name) => destination.delete(expected.files.get(name)!.path).catch(() => undefined)),
+    );
     throw err;
   }
 }

@@ -23,6 +23,12 @@ export class StagingJobModel {
   @Field(() => Int)
   packagesStaged!: number;
 
+  @Field(() => [String], {
+    description:
+      'Where below the location its files are: each at <site>/<source location>/<registered path>, by its source.',
+  })
+  stagedUnder!: string[];
+
   @Field(() => Int)
   filesTotal!: number;
 

@@ -13,6 +13,7 @@ export interface StagingJobView {
   request: Record<string, unknown>;
   packages: number;
   packagesStaged: number;
+  stagedUnder: string[];
   filesTotal: number;
   filesDone: number;
   bytesTotal: number;
@@ -85,6 +86,10 @@ export class StagingJobService {
               (SELECT count(*) FROM staging_job_package jp WHERE jp.staging_job_id = j.id)::int AS packages,
               (SELECT count(*) FROM staging_job_package jp WHERE jp.staging_job_id = j.id AND jp.staged_at IS NOT NULL)::int
                 AS "packagesStaged",
+              ARRAY(SELECT DISTINCT ss.short_name || '/' || sl.name FROM staging_job_package jp
+                      JOIN raw_data_package p ON p.id = jp.raw_data_package_id
+                      JOIN data_location sl ON sl.id = p.source_location_id JOIN site ss ON ss.id = sl.site_id
+                     WHERE jp.staging_job_id = j.id ORDER BY 1) AS "stagedUnder",
               j.files_total AS "filesTotal", j.files_done AS "filesDone", j.bytes_total::float8 AS "bytesTotal",
               j.bytes_done::float8 AS "bytesDone", j.failure_reason AS "failureReason", j.created_at AS "createdAt",
               j.completed_at AS "completedAt", j.released_at AS "releasedAt", j.retain_until AS "retainUntil"

@@ -1,3 +1,4 @@
+import { isUnsafeSql } from '../physical-copies/package-safety';
 import { DataSource, EntityManager } from 'typeorm';
 
 export interface OldestNotSafe {
@@ -8,13 +9,12 @@ export interface OldestNotSafe {
 }
 
 /**
- * The packages not yet safe (not ARCHIVED at `minSites` archive sites), found by the partial indexes
+ * The packages not yet safe (package-safety.ts), found by the partial indexes
  * ix_raw_data_package_not_archived and ix_raw_data_package_archived_sites: the backlog, small beside the
  * archived history. `minSites` is the SQL of the parameter, e.g. `$1`.
  */
 const unsafePackages = (minSites: string) => `
-  SELECT p.id FROM raw_data_package p
-   WHERE p.state <> 'archived' OR (p.state = 'archived' AND p.lta_site_count < ${minSites})`;
+  SELECT p.id FROM raw_data_package p WHERE ${isUnsafeSql('p', minSites)}`;
 
 /**
  * The file registered longest ago that is not yet safe, or null when every file is. What status, alerts
@@ -30,7 +30,7 @@ export async function oldestNotSafe(
     `SELECT u.id, u.relative_path AS path, u.created_at AS "registeredAt",
             extract(epoch FROM now() - u.created_at)::int AS "ageSeconds"
        FROM ((SELECT f.id, f.relative_path, f.created_at FROM raw_data_file f
-               WHERE f.raw_data_package_id IS NULL ORDER BY f.created_at LIMIT 1)
+               WHERE f.raw_data_package_id IS NULL AND f.withdrawn_at IS NULL ORDER BY f.created_at LIMIT 1)
              UNION ALL
              SELECT first.* FROM (${unsafePackages('$1')}) p
               CROSS JOIN LATERAL (SELECT f.id, f.relative_path, f.created_at FROM raw_data_file f
@@ -53,7 +53,7 @@ export async function lateUnsafeFiles(
   const [{ n }] = await db.query(
     `SELECT coalesce(sum(late.n), 0)::int AS n
        FROM ((SELECT count(*) AS n FROM raw_data_file f
-               WHERE f.raw_data_package_id IS NULL AND f.created_at < now() - make_interval(secs => $1::float8))
+               WHERE f.raw_data_package_id IS NULL AND f.withdrawn_at IS NULL AND f.created_at < now() - make_interval(secs => $1::float8))
              UNION ALL
              SELECT c.n FROM (${unsafePackages('$2')}) p
               CROSS JOIN LATERAL (SELECT count(*) AS n FROM raw_data_file f
@@ -64,3 +64,17 @@ export async function lateUnsafeFiles(
   // The oldest unsafe file is older than every late one, so it is the oldest late one when there is any.
   return { n, oldest: n > 0 ? ((await oldestNotSafe(db, minSites))?.id ?? null) : null };
 }
+
+/**
+ * The backlog: files (and their bytes) not yet safe, by the same definition and indexes as above: the
+ * files in no package, and the files of each unsafe package. One row (files, bytes); its cost is the
+ * backlog's, not the history's. `minSites` is the SQL of the parameter.
+ */
+export const notSafeTotalsSql = (minSites: string) => `
+  SELECT coalesce(sum(n.files), 0)::float8 AS files, coalesce(sum(n.bytes), 0)::float8 AS bytes
+    FROM ((SELECT count(*) AS files, sum(f.size) AS bytes FROM raw_data_file f
+            WHERE f.raw_data_package_id IS NULL AND f.withdrawn_at IS NULL)
+          UNION ALL
+          SELECT c.files, c.bytes FROM (${unsafePackages(minSites)}) p
+           CROSS JOIN LATERAL (SELECT count(*) AS files, sum(f.size) AS bytes FROM raw_data_file f
+                                WHERE f.raw_data_package_id = p.id) c) n`;

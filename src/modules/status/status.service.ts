@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { isSafeSql, minSafeSites } from '../physical-copies/package-safety';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Redis from 'ioredis';
@@ -49,13 +50,13 @@ export class StatusService {
   ) {}
 
   async status(): Promise<PipelineStatus> {
-    const minSites = this.config.get('DELETION_MIN_LTA_COPIES', { infer: true }) ?? 2;
+    const minSites = minSafeSites(this.config);
     // The totals the triggers keep, and the safe files counted by package: no scan of every file.
     const [files] = await this.dataSource.query(
       `SELECT (SELECT coalesce(sum(files), 0) FROM raw_data_file_totals)::int AS total,
               (SELECT coalesce(sum(bytes), 0) FROM raw_data_file_totals)::float8 AS bytes,
-              (SELECT coalesce(sum(file_count), 0) FROM raw_data_package
-                WHERE state = 'archived' AND lta_site_count >= $1)::int AS safe`,
+              (SELECT coalesce(sum(file_count), 0) FROM raw_data_package p
+                WHERE ${isSafeSql('p', '$1')})::int AS safe`,
       [minSites],
     );
     const oldest = await oldestNotSafe(this.dataSource, minSites);

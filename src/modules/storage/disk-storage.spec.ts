@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -15,7 +16,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { DiskStorage } from './disk-storage';
-import { ChecksumMismatchError, ObjectNotFoundError, UnsafePathError } from './storage-errors';
+import {
+  ChecksumMismatchError,
+  NotRegularFileError,
+  ObjectNotFoundError,
+  UnsafePathError,
+} from './storage-errors';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -84,6 +90,48 @@ describe('DiskStorage (real filesystem)', () => {
     );
     await expect(storage.read('secret-link')).rejects.toThrow(/through a link/);
     expect(existsSync(join(base, 'elsewhere', 'planted'))).toBe(false);
+    // Not even the directories of a refused write are made outside.
+    await expect(storage.write('link/a/b/planted', Readable.from([Buffer.from('x')]))).rejects.toThrow(
+      /through a link/,
+    );
+    expect(readdirSync(join(base, 'elsewhere'))).toEqual([]);
+  });
+
+  it('deletes a symbolic link as a link, never the file it points to, inside the root or outside', async () => {
+    const outside = join(base, 'unarchived.fits');
+    writeFileSync(outside, 'only copy, outside');
+    await storage.write('d/kept.fits', Readable.from([Buffer.from('only copy, inside')]));
+    symlinkSync(outside, join(root, 'd', 'to-outside'));
+    symlinkSync(join(root, 'd', 'kept.fits'), join(root, 'd', 'to-inside'));
+    symlinkSync('kept.fits', join(root, 'd', 'relative'));
+    symlinkSync(join(base, 'nothing'), join(root, 'd', 'dangling'));
+
+    for (const link of ['d/to-outside', 'd/to-inside', 'd/relative', 'd/dangling']) {
+      await storage.delete(link);
+      expect(lstatSync(join(root, link), { throwIfNoEntry: false })).toBeUndefined();
+    }
+    expect(readFileSync(outside, 'utf8')).toBe('only copy, outside');
+    expect(readFileSync(join(root, 'd', 'kept.fits'), 'utf8')).toBe('only copy, inside');
+
+    // A link among the parent directories still may not lead out of the root.
+    mkdirSync(join(base, 'elsewhere'));
+    writeFileSync(join(base, 'elsewhere', 'x'), 'outside');
+    symlinkSync(join(base, 'elsewhere'), join(root, 'dir-link'));
+    await expect(storage.delete('dir-link/x')).rejects.toThrow(/through a link/);
+    expect(readFileSync(join(base, 'elsewhere', 'x'), 'utf8')).toBe('outside');
+    await expect(storage.delete('d')).rejects.toThrow();
+  });
+
+  it('reads only a regular file when asked to, refusing a link at the path (even to identical bytes)', async () => {
+    await storage.write('f/real.fits', Readable.from([Buffer.from('0123456789')]));
+    symlinkSync(join(root, 'f', 'real.fits'), join(root, 'f', 'link.fits'));
+    const only = { regularFileOnly: true };
+    expect(await text(await storage.read('f/real.fits', { start: 2, end: 4 }, only))).toBe('234');
+    await expect(storage.read('f/link.fits', undefined, only)).rejects.toBeInstanceOf(NotRegularFileError);
+    await expect(storage.read('f/link.fits', undefined, only)).rejects.toThrow(/is a symbolic link$/);
+    await expect(storage.read('f', undefined, only)).rejects.toThrow(/is a directory$/);
+    await expect(storage.read('f/none', undefined, only)).rejects.toBeInstanceOf(ObjectNotFoundError);
+    expect(await text(await storage.read('f/link.fits'))).toBe('0123456789');
   });
 
   it('reads ranges, reports missing files, and deletes', async () => {

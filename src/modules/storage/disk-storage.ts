@@ -1,7 +1,9 @@
+import { countFileRead, countWritten } from '../metrics/storage-metrics';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import {
+  FileHandle,
   lstat,
   mkdir,
   open,
@@ -9,7 +11,6 @@ import {
   readdir,
   realpath,
   rename,
-  rm,
   stat,
   statfs,
   unlink,
@@ -19,9 +20,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { unsafeRelativePathReason } from '../../common/validation/is-safe-relative-path';
 import { ResumableFile } from './resumable-file';
-import { Expected, ListedObject, ObjectInfo, StorageBackend } from './storage-backend';
-import { ObjectNotFoundError, UnsafePathError } from './storage-errors';
+import { Expected, ListedObject, ObjectInfo, ReadOptions, StorageBackend } from './storage-backend';
+import { NotRegularFileError, ObjectNotFoundError, UnsafePathError } from './storage-errors';
 import { Digest, nullSink, VerifyingStream } from './verifying-stream';
+
+const { O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_WRONLY } = constants;
 
 /**
  * A directory tree on a local or mounted filesystem. Every relative path is checked to stay inside the
@@ -42,17 +45,19 @@ export class DiskStorage implements StorageBackend {
     const target = await this.resolveForWrite(path);
     const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.part`);
     const verify = new VerifyingStream(`${this.description}/${path}`, expected);
-    const out = createWriteStream(temporary, { flags: 'wx' });
+    // Exclusive and never through a link: whatever is planted at the name (a link to another file) fails
+    // the write instead of receiving its bytes. Opened before the try, so a refused name is left alone.
+    const handle = await open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW);
+    // flush: fsync before the stream closes the handle, which the pipeline waits for.
+    const out = handle.createWriteStream({ flush: true });
     try {
       await pipeline(source, verify, out);
-      await fsync(temporary);
+      countWritten('disk', verify.digest.size);
       await rename(temporary, target);
       await fsync(dirname(target));
       await removeStaleParts(target, started);
       return verify.digest;
     } catch (err) {
-      // The file is opened asynchronously: a write that fails early must wait for it to be created (and
-      // closed) before removing it, or the temporary would appear after the unlink and stay as dark data.
       if (!out.closed) await once(out, 'close').catch(() => undefined);
       await unlink(temporary).catch(() => undefined);
       throw err;
@@ -75,9 +80,16 @@ export class DiskStorage implements StorageBackend {
     });
   }
 
-  async read(path: string, range?: { start: number; end?: number }): Promise<Readable> {
+  async read(
+    path: string,
+    range?: { start: number; end?: number },
+    options: ReadOptions = {},
+  ): Promise<Readable> {
+    const bounds = range ? { start: range.start, end: range.end } : {};
+    if (options.regularFileOnly)
+      return countFileRead((await this.openRegularFile(path)).createReadStream(bounds));
     const full = await this.resolveExisting(path);
-    return createReadStream(full, range ? { start: range.start, end: range.end } : {});
+    return countFileRead(createReadStream(full, bounds));
   }
 
   async stat(path: string): Promise<ObjectInfo | null> {
@@ -96,12 +108,17 @@ export class DiskStorage implements StorageBackend {
     return verify.digest;
   }
 
+  /**
+   * Unlinks the entry at `path` itself. Only the parent directory is resolved (and must be inside the
+   * root); the last component never is, so a link there goes as a link and its target, perhaps a file
+   * nothing has archived, stays. unlink(2) refuses a directory.
+   */
   async delete(path: string): Promise<void> {
-    const full = await this.resolveExisting(path).catch((err) => {
-      if (err instanceof ObjectNotFoundError) return null;
-      throw err;
-    });
-    if (full) await rm(full);
+    const full = this.lexical(path);
+    const parent = await realpath(dirname(full)).catch(ifMissing(null));
+    if (parent === null) return;
+    await this.assertInside(parent, path);
+    await unlink(join(parent, basename(full))).catch(ifMissing(undefined));
   }
 
   /** Regular files below the root, depth first, one directory handle open per level; links are not followed. */
@@ -144,6 +161,37 @@ export class DiskStorage implements StorageBackend {
     return full;
   }
 
+  /**
+   * Opens the regular file at `path` without following a link at its last component (O_NOFOLLOW) and
+   * without blocking on a FIFO; anything but a regular file is refused once open, so the check and the
+   * read are of the same file.
+   */
+  private async openRegularFile(path: string): Promise<FileHandle> {
+    const where = `${this.description}/${path}`;
+    const full = this.lexical(path);
+    const parent = await realpath(dirname(full)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') throw new ObjectNotFoundError(where);
+      throw err;
+    });
+    await this.assertInside(parent, path);
+    const handle = await open(join(parent, basename(full)), O_RDONLY | O_NOFOLLOW | O_NONBLOCK).catch(
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') throw new ObjectNotFoundError(where);
+        // Linux and macOS say ELOOP for O_NOFOLLOW on a link, FreeBSD EMLINK.
+        if (err.code === 'ELOOP' || err.code === 'EMLINK')
+          throw new NotRegularFileError(where, 'a symbolic link');
+        throw err;
+      },
+    );
+    const s = await handle.stat().catch(async (err: Error) => {
+      await handle.close();
+      throw err;
+    });
+    if (s.isFile()) return handle;
+    await handle.close();
+    throw new NotRegularFileError(where, s.isDirectory() ? 'a directory' : 'not a regular file');
+  }
+
   private async resolveExisting(path: string): Promise<string> {
     const full = this.lexical(path);
     const real = await realpath(full).catch((err: NodeJS.ErrnoException) => {
@@ -154,11 +202,20 @@ export class DiskStorage implements StorageBackend {
     return real;
   }
 
-  /** Creates the parent directories, then checks that the real parent (links resolved) is inside the root. */
+  /**
+   * Creates the parent directories, then checks that the real parent (links resolved) is inside the root.
+   * The deepest existing one is checked first too, so that a linked directory cannot have us create
+   * directories outside the root (the root itself is configuration, made as it is given). Each new
+   * directory's entry is fsynced in its parent: a file renamed into a directory that a power cut then
+   * forgets would be lost with it.
+   */
   private async resolveForWrite(path: string): Promise<string> {
     const full = this.lexical(path);
-    await mkdir(dirname(full), { recursive: true });
-    await this.assertInside(await realpath(dirname(full)), path);
+    const dir = dirname(full);
+    await makeDurableDirectory(this.root);
+    await this.assertInside(await realpath(await deepestExisting(dir)), path);
+    await makeDurableDirectory(dir);
+    await this.assertInside(await realpath(dir), path);
     return full;
   }
 
@@ -185,9 +242,40 @@ async function removeStaleParts(target: string, writeStarted: number): Promise<v
   for (const name of await readdir(dir)) {
     if (!name.startsWith(prefix) || !name.endsWith('.part')) continue;
     const full = join(dir, name);
-    const s = await stat(full).catch(() => null);
+    const s = await lstat(full).catch(() => null);
     if (s && s.mtimeMs < writeStarted) await unlink(full).catch(() => undefined);
   }
+}
+
+/** mkdir -p, then an fsync of the parent of every directory it made, deepest first. */
+async function makeDurableDirectory(dir: string): Promise<void> {
+  const firstCreated = await mkdir(dir, { recursive: true });
+  if (!firstCreated) return;
+  for (let d = dir; ; d = dirname(d)) {
+    await fsync(dirname(d));
+    if (d === firstCreated || d === dirname(d)) break;
+  }
+}
+
+async function deepestExisting(dir: string): Promise<string> {
+  for (let d = dir; ; d = dirname(d)) {
+    const found = await stat(d).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return false;
+        throw err;
+      },
+    );
+    if (found || d === dirname(d)) return d;
+  }
+}
+
+/** For a removal: a missing file or directory is already what was asked for. */
+function ifMissing<T>(value: T): (err: NodeJS.ErrnoException) => T {
+  return (err) => {
+    if (err.code === 'ENOENT') return value;
+    throw err;
+  };
 }
 
 async function fsync(path: string): Promise<void> {

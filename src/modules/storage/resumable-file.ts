@@ -1,10 +1,13 @@
+import { countReadBytes, countWritten } from '../metrics/storage-metrics';
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { FileHandle, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { FileHandle, open, rename, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Expected } from './storage-backend';
 import { Digest, nullSink, VerifyingStream } from './verifying-stream';
+
+const { O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY } = constants;
 
 /** A piece of the file, [start, end), filled up to `next`. */
 export interface Segment {
@@ -19,6 +22,11 @@ export interface Segment {
  * in a small progress file, written only after the bytes it counts were flushed, so a later attempt (even
  * by another process) resumes from it. Whatever the progress file says, the target appears only through
  * commit(), after the whole file's SHA-256 matched: a wrong resume costs a retry, never a bad copy.
+ *
+ * The names are fixed, so something else may sit at them (planted, or left by hand). They are never opened
+ * through a link: a resume reopens only a regular file of the right size (O_NOFOLLOW), and a fresh start
+ * unlinks whatever is at the name (a link goes as a link, its target untouched) and creates the file
+ * exclusively (O_CREAT | O_EXCL).
  */
 export class ResumableFile {
   private constructor(
@@ -44,14 +52,13 @@ export class ResumableFile {
     description: string,
   ): Promise<ResumableFile> {
     const part = ResumableFile.partName(target);
-    const saved = await readFile(ResumableFile.progressName(target), 'utf8')
-      .then((t) => JSON.parse(t) as { size: number; segments: Segment[] })
-      .catch(() => null);
+    const saved = await readProgress(ResumableFile.progressName(target));
     const resumable = saved?.size === size && Array.isArray(saved.segments);
-    const handle = await open(part, resumable ? 'r+' : 'w+').catch(() => open(part, 'w+'));
-    const segments = resumable ? saved.segments : split(size, pieces);
-    if (!resumable) await handle.truncate(size);
-    return new ResumableFile(target, handle, segments, description);
+    // Progress without its bytes (gone, replaced) is no resume: counting on it would only cost a retry.
+    const existing = resumable ? await reopen(part, size) : null;
+    const handle = existing ?? (await createFresh(part));
+    if (!existing) await handle.truncate(size);
+    return new ResumableFile(target, handle, existing ? saved!.segments : split(size, pieces), description);
   }
 
   get bytesHeld(): number {
@@ -71,6 +78,7 @@ export class ResumableFile {
       );
       written += bytesWritten;
     }
+    countWritten('disk', chunk.length);
     segment.next += chunk.length;
   }
 
@@ -79,7 +87,12 @@ export class ResumableFile {
     await this.handle.datasync();
     const progress = ResumableFile.progressName(this.target);
     const temporary = `${progress}.${randomBytes(4).toString('hex')}`;
-    await writeFile(temporary, JSON.stringify({ size: this.size, segments: this.segments }));
+    const out = await open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW);
+    try {
+      await out.writeFile(JSON.stringify({ size: this.size, segments: this.segments }));
+    } finally {
+      await out.close();
+    }
     await rename(temporary, progress);
   }
 
@@ -104,6 +117,7 @@ export class ResumableFile {
       await this.discard();
       throw err;
     }
+    countReadBytes('disk', verify.digest.size);
     await this.handle.close();
     await rename(ResumableFile.partName(this.target), this.target);
     await rm(ResumableFile.progressName(this.target), { force: true });
@@ -120,6 +134,35 @@ export class ResumableFile {
     await rm(ResumableFile.partName(this.target), { force: true });
     await rm(ResumableFile.progressName(this.target), { force: true });
   }
+}
+
+async function readProgress(path: string): Promise<{ size: number; segments: Segment[] } | null> {
+  const handle = await open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK).catch(() => null);
+  if (!handle) return null;
+  try {
+    return JSON.parse(await handle.readFile('utf8')) as { size: number; segments: Segment[] };
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The pieces of an earlier attempt, if a regular file of the expected size is at `part`. */
+async function reopen(part: string, size: number): Promise<FileHandle | null> {
+  const handle = await open(part, O_RDWR | O_NOFOLLOW | O_NONBLOCK).catch(() => null);
+  if (!handle) return null;
+  const s = await handle.stat().catch(() => null);
+  if (s?.isFile() && s.size === size) return handle;
+  await handle.close();
+  return null;
+}
+
+async function createFresh(part: string): Promise<FileHandle> {
+  await unlink(part).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+  return open(part, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW);
 }
 
 function split(size: number, pieces: number): Segment[] {

@@ -7,6 +7,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { countRead, countWritten } from '../metrics/storage-metrics';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -113,6 +114,7 @@ export class S3Storage implements StorageBackend {
       // that says what happened. lib-storage has aborted the multipart upload: nothing became visible.
       throw streamError ?? err;
     }
+    countWritten('s3', verify.digest.size);
     return verify.digest;
   }
 
@@ -125,7 +127,7 @@ export class S3Storage implements StorageBackend {
           Range: range ? `bytes=${range.start}-${range.end ?? ''}` : undefined,
         }),
       );
-      return out.Body as Readable;
+      return countRead('s3', out.Body as Readable);
     } catch (err) {
       if (isNotFound(err)) throw new ObjectNotFoundError(`${this.description}${path}`);
       throw err;

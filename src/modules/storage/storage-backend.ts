@@ -12,6 +12,14 @@ export interface ObjectInfo {
   sha256?: string;
 }
 
+export interface ReadOptions {
+  /**
+   * Refuse (NotRegularFileError) anything at the path that is not a regular file, a symbolic link included,
+   * instead of reading what it points to. Object stores hold no links: for them this changes nothing.
+   */
+  regularFileOnly?: boolean;
+}
+
 /** An object found by listing a location. */
 export interface ListedObject {
   /** Relative to the location's root (or prefix), as copies record it. */
@@ -28,10 +36,11 @@ export interface ListedObject {
 export interface StorageBackend {
   readonly description: string;
   write(path: string, source: Readable, expected?: Expected): Promise<Digest>;
-  read(path: string, range?: { start: number; end?: number }): Promise<Readable>;
+  read(path: string, range?: { start: number; end?: number }, options?: ReadOptions): Promise<Readable>;
   stat(path: string): Promise<ObjectInfo | null>;
   /** Reads the bytes back and hashes them: the proof that a copy is what it should be. */
   digest(path: string): Promise<Digest>;
+  /** Removes the object; on disk a symbolic link at `path` goes as a link, its target is never touched. */
   delete(path: string): Promise<void>;
   /**
    * Every object of the location below `prefix` ('' for all), page by page (a directory walk, S3 list

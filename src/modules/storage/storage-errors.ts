@@ -48,3 +48,18 @@ export class ObjectNotFoundError extends StorageError {
     super(`${path} does not exist`);
   }
 }
+
+/**
+ * Something other than a regular file where one was to be read without following links (a symbolic link,
+ * a directory, a FIFO): what it points to is not what was registered at that path, so no retry helps.
+ */
+export class NotRegularFileError extends StorageError {
+  readonly retryable = false;
+  constructor(
+    readonly path: string,
+    /** e.g. 'a symbolic link' */
+    readonly what: string,
+  ) {
+    super(`${path} is ${what}`);
+  }
+}

@@ -157,7 +157,10 @@ describe('parseTopologyFile', () => {
       problemsOf(withLocation(base + 's3: { bucket: b-1, prefix: /abs, endpoint: "ftp://x" }\n')),
     ).toEqual([
       'sites[0].locations[0].s3.endpoint must be an http:// or https:// URL',
-      'sites[0].locations[0].s3.prefix must be a relative key prefix without ..',
+      'sites[0].locations[0].s3.prefix must be a relative key prefix ending in / (a folder), without ..',
+    ]);
+    expect(problemsOf(withLocation(base + 's3: { bucket: b-1, prefix: archive }\n'))).toEqual([
+      'sites[0].locations[0].s3.prefix must be a relative key prefix ending in / (a folder), without ..',
     ]);
     const ok = parseTopologyFile(withLocation(base + 's3: { bucket: ccat-lta }\n'), {});
     expect(ok.sites[0].locations[0].s3).toEqual({ bucket: 'ccat-lta' });

@@ -1,3 +1,4 @@
+import { IsS3KeyPrefix } from '../../common/validation/s3-key-prefix';
 import { posix } from 'node:path';
 import { plainToInstance, Type } from 'class-transformer';
 import {
@@ -54,7 +55,7 @@ export class TopologyS3 {
 
   // Keys are joined below the prefix; a leading / or a .. would put them somewhere else in the bucket.
   @IsOptional()
-  @Matches(/^(?!\/)(?!(.*\/)?\.\.(\/|$)).*$/s, { message: 'must be a relative key prefix without ..' })
+  @IsS3KeyPrefix()
   prefix?: string;
 
   @OptionalText()

@@ -9,6 +9,7 @@ import { Observatory } from '../observatory/observatory.entity';
 import { Telescope } from '../observatory/telescope.entity';
 import { CopyStatus, LIVE_COPY_STATUSES } from '../physical-copies/physical-copy.states';
 import { Site } from '../sites/site.entity';
+import { refuseSharedStorage } from './storage-overlap';
 import { checkTopology, TopologyFile, TopologyLocation } from './topology-file';
 import { readTopology, TopologyDocument } from './topology-snapshot';
 
@@ -117,6 +118,7 @@ class TopologyApply {
     const sites = await this.m.find(Site, order);
     const locations = await this.m.find(DataLocation, order);
     checkNamesFree(file, sites, locations);
+    refuseSharedStorage(file, sites, locations);
     const observatoryNames = new Map<FieldValue, string>(observatories.map((o) => [o.id, o.name]));
     const telescopeNames = new Map<FieldValue, string>(telescopes.map((t) => [t.id, t.name]));
     const instrumentNames = new Map(instruments.map((i) => [i.id, i.name]));

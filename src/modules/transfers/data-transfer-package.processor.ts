@@ -6,7 +6,11 @@ import { OperationStatus } from '../../common/operation-status';
 import { getProcessName } from '../../common/process-name';
 import { transitionRow } from '../../common/transition-row';
 import { DataLocation } from '../locations/data-location.entity';
+import { markLost } from '../consistency/lost-copies';
 import { ArchiveMember, SourceFileError, writeTar } from '../packages/package-archive';
+import { RawDataPackage } from '../packages/raw-data-package.entity';
+import { PackageState, packageStateMachine } from '../packages/raw-data-package.states';
+import { Digest } from '../storage/verifying-stream';
 import { PhysicalCopyService } from '../physical-copies/physical-copy.service';
 import { CopyKind } from '../physical-copies/physical-copy.states';
 import { HandlesOperation, OperationHandler } from '../queues/operation-handler';
@@ -23,8 +27,9 @@ type Outcome = { bundled: string; size: number; sha256: string } | { skipped: st
 /**
  * Stage 2's worker side, on the buffer's queue: writes the tar of the bundle's package tars, at the same
  * buffer, each package checked against its recorded size and SHA-256 as it is read, and records the
- * bundle completed with a PRESENT copy there. If it fails for good, the bundle is undone: its packages
- * wait again, except one whose tar is not what was recorded, which is marked failed with the reason.
+ * bundle completed with a PRESENT copy there. A package tar found not to be what was recorded is set
+ * aside to be healed and the bundle goes without it. If it fails for good, the bundle is undone: its
+ * packages wait again.
  */
 @Injectable()
 @HandlesOperation(OperationType.DATA_TRANSFER_PACKAGE_CREATION)
@@ -51,27 +56,33 @@ export class DataTransferPackageProcessor implements OperationHandler {
 
   private async bundle(dtp: DataTransferPackage): Promise<Outcome> {
     const buffer = await this.dataSource.manager.findOneByOrFail(DataLocation, { id: dtp.originLocationId });
-    const members: ArchiveMember[] = (
-      await this.dataSource.query(
-        `SELECT c.relative_path AS path, c.size, c.sha256, p.updated_at AS mtime
-           FROM raw_data_package p
-           JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.location_id = $2 AND c.status = 'present'
-          WHERE p.data_transfer_package_id = $1
-          ORDER BY c.relative_path`,
-        [dtp.id, buffer.id],
-      )
-    ).map((r: { path: string; size: string; sha256: string; mtime: Date }) => ({
-      ...r,
-      size: Number(r.size),
-    }));
-    if (members.length !== dtp.packageCount) {
-      throw new SourceFileError(
-        '',
-        `bundle ${dtp.name}: ${members.length} of ${dtp.packageCount} package tars are at ${buffer.name}`,
-      );
-    }
     const backend = this.storage.backendFor(buffer);
-    const digest = await writeTar(members, backend, backend, dtp.relativePath, 'it was recorded');
+    let expectedCount = dtp.packageCount;
+    let members: ArchiveMember[];
+    let digest: Digest;
+    // A member found bad is set aside (its copy LOST and healed, see setAside) and the bundle written
+    // again without it, in this same job: the other packages do not wait for it.
+    for (;;) {
+      members = await this.members(dtp, buffer);
+      if (members.length !== expectedCount) {
+        throw new SourceFileError(
+          '',
+          `bundle ${dtp.name}: ${members.length} of ${expectedCount} package tars are at ${buffer.name}`,
+        );
+      }
+      try {
+        digest = await writeTar(members, backend, backend, dtp.relativePath, 'it was recorded');
+        break;
+      } catch (err) {
+        if (!(err instanceof SourceFileError && err.path && err.loss)) throw err;
+        expectedCount = await this.setAside(dtp, buffer, err);
+        if (expectedCount === 0)
+          throw new SourceFileError(
+            '',
+            `bundle ${dtp.name}: every package tar in it was found bad at ${buffer.name}; each is being healed and goes in a later bundle`,
+          );
+      }
+    }
     const author = { actor: getProcessName(), reason: `data transfer package ${dtp.name} written` };
     await this.dataSource.transaction(async (m) => {
       await transitionRow(
@@ -109,9 +120,51 @@ export class DataTransferPackageProcessor implements OperationHandler {
     return { bundled: dtp.name, size: digest.size, sha256: digest.sha256 };
   }
 
-  /** Fails the bundle and lets its packages wait for another; a package whose tar is bad fails itself. */
+  /** The bundle's package tars at its buffer, in tar order. */
+  private async members(dtp: DataTransferPackage, buffer: DataLocation): Promise<ArchiveMember[]> {
+    const rows: { path: string; size: string; sha256: string; mtime: Date }[] = await this.dataSource.query(
+      `SELECT c.relative_path AS path, c.size, c.sha256, p.updated_at AS mtime
+         FROM raw_data_package p
+         JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.location_id = $2 AND c.status = 'present'
+        WHERE p.data_transfer_package_id = $1
+        ORDER BY c.relative_path`,
+      [dtp.id, buffer.id],
+    );
+    return rows.map((r) => ({ ...r, size: Number(r.size) }));
+  }
+
+  /**
+   * A package tar at the buffer is not what was recorded: that copy is marked LOST (audited, its repair
+   * planned: another good copy, else packed again from the source files), and the package leaves the
+   * bundle to wait for its heal; it goes in a later one. Returns how many packages the bundle has left.
+   */
+  private async setAside(dtp: DataTransferPackage, buffer: DataLocation, err: SourceFileError): Promise<number> {
+    const left = await this.dataSource.transaction(async (m) => {
+      const [bad] = await m.query(
+        `SELECT p.id, c.id AS "copyId" FROM raw_data_package p
+           JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.location_id = $3 AND c.status = 'present'
+          WHERE p.data_transfer_package_id = $1 AND c.relative_path = $2 FOR UPDATE OF p`,
+        [dtp.id, err.path, buffer.id],
+      );
+      if (!bad) throw err;
+      await markLost(m, { copyId: bad.copyId, reason: err.loss!, detectedBy: 'bundling', details: err.message });
+      await transitionRow(m, RawDataPackage, bad.id, 'state', packageStateMachine, PackageState.WAITING, {
+        dataTransferPackageId: null,
+      });
+      const [[row]] = await m.query(
+        `UPDATE data_transfer_package SET package_count = package_count - 1,
+                size = greatest(size - (SELECT size FROM raw_data_package WHERE id = $2), 0), updated_at = now()
+          WHERE id = $1 RETURNING package_count AS left`,
+        [dtp.id, bad.id],
+      );
+      return Number(row.left);
+    });
+    this.logger.warn(`bundle ${dtp.name}: set aside ${err.path} to be healed: ${err.message}`);
+    return left;
+  }
+
+  /** Fails the bundle and lets its packages wait for another. */
   private async undo(dtp: DataTransferPackage, err: Error): Promise<void> {
-    const badPath = err instanceof SourceFileError ? err.path : null;
     await this.dataSource.transaction(async (m) => {
       await transitionRow(
         m,
@@ -123,11 +176,6 @@ export class DataTransferPackageProcessor implements OperationHandler {
         {
           failureReason: err.message.slice(0, 2000),
         },
-      );
-      await m.query(
-        `UPDATE raw_data_package SET state = 'failed', failure_reason = $3, data_transfer_package_id = NULL, updated_at = now()
-          WHERE data_transfer_package_id = $1 AND relative_path = $2 AND state = 'transferring'`,
-        [dtp.id, badPath, `its tar at the buffer is not what was recorded: ${err.message}`.slice(0, 2000)],
       );
       await m.query(
         `UPDATE raw_data_package SET state = 'waiting', data_transfer_package_id = NULL, updated_at = now()

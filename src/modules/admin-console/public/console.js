@@ -2,6 +2,7 @@
 import { forgetToken, gql, keepToken, storedToken } from './api.js';
 import { byTestId } from './dom.js';
 import { forgetRefusals, refreshFailures } from './failures.js';
+import { refreshHistory } from './history.js';
 import { refreshOverview } from './overview.js';
 import { refreshQueues } from './queues.js';
 import { setUpSearch } from './search.js';
@@ -9,7 +10,7 @@ import { refreshSites } from './sites.js';
 
 // ?refresh=2 for a faster wall screen; never below a second, whatever the URL says.
 const REFRESH_MS = Math.max(1, Number(new URLSearchParams(location.search).get('refresh')) || 5) * 1000;
-const PANELS = [refreshOverview, refreshSites, refreshFailures, refreshQueues];
+const PANELS = [refreshOverview, refreshHistory, refreshSites, refreshFailures, refreshQueues];
 
 let timer = null;
 

@@ -1,11 +1,18 @@
-// Recent failures of every kind, newest first, each with a Reset button (admin tokens only).
+// Recent failures of every kind, newest first, each with a Reset button (admin tokens only); a package that
+// failed on a file changed at its source also offers the way out: accept that file as it is now, or withdraw it.
 import { gql } from './api.js';
 import { byTestId, el, fill, formatTime } from './dom.js';
 
-const QUERY = `{ failedWork(first: 50) { kind id location failureReason retries failedAt } }`;
+const QUERY = `{ failedWork(first: 50) { kind id location failureReason retries failedAt changedFile } }`;
 const RESET = `mutation($kind: ResettableWork!, $id: String!) {
   resetOperation(kind: $kind, id: $id) { from to retry reason }
 }`;
+const AMEND = {
+  accept: `mutation($file: String!, $reason: String!) { acceptFile(file: $file, reason: $reason) { action } }`,
+  withdraw: `mutation($file: String!, $reason: String!) { withdrawFile(file: $file, reason: $reason) { action } }`,
+};
+// What the operator typed as the reason, kept across refreshes.
+const reasons = new Map();
 
 // Rows this page reset, with when the server confirmed it: an answer to a refresh sent before that
 // moment still lists them as failed and must not bring them back; any later answer is the truth (work
@@ -57,19 +64,49 @@ function row(f) {
     el(
       'td',
       {},
-      el(
-        'button',
-        {
-          type: 'button',
-          class: 'small',
-          disabled: inFlight.has(f.id),
-          dataset: { testid: 'reset' },
-          'aria-label': `Reset ${f.kind} ${f.id}`,
-          onclick: () => void reset(f),
-        },
-        'Reset',
-      ),
+      button(f, 'reset', 'Reset', `Reset ${f.kind} ${f.id}`, () => gql(RESET, { kind: f.kind, id: f.id })),
+      f.changedFile ? amendControls(f) : null,
     ),
+  );
+}
+
+function button(f, testid, label, ariaLabel, call) {
+  return el(
+    'button',
+    {
+      type: 'button',
+      class: 'small',
+      disabled: inFlight.has(f.id),
+      dataset: { testid },
+      'aria-label': ariaLabel,
+      onclick: () => void act(f, label, call),
+    },
+    label,
+  );
+}
+
+/** The reason (required, audited) and the two ways out for the file the package failed on. */
+function amendControls(f) {
+  const input = el('input', {
+    type: 'text',
+    class: 'reason-input',
+    placeholder: 'why (required)',
+    'aria-label': `Reason to accept or withdraw ${f.changedFile}`,
+    dataset: { testid: 'amend-reason' },
+    value: reasons.get(f.id) ?? '',
+  });
+  input.addEventListener('input', () => reasons.set(f.id, input.value));
+  const amend = (action) => () => {
+    const reason = (reasons.get(f.id) ?? '').trim();
+    if (!reason) return Promise.reject(new Error('say why first: the reason goes into the audit trail'));
+    return gql(AMEND[action], { file: f.changedFile, reason });
+  };
+  return el(
+    'div',
+    { class: 'amend', title: f.changedFile },
+    input,
+    button(f, 'accept-file', 'Accept file', `Accept ${f.changedFile} as it is now`, amend('accept')),
+    button(f, 'withdraw-file', 'Withdraw file', `Withdraw ${f.changedFile}`, amend('withdraw')),
   );
 }
 
@@ -78,25 +115,27 @@ function currentRow(id) {
   return byTestId('failures-body').querySelector(`tr[data-id="${id}"]`);
 }
 
-async function reset(f) {
+/** Runs one of the row's actions; on success the row leaves (the work is no longer failed). */
+async function act(f, label, call) {
   inFlight.add(f.id);
   refusals.delete(f.id);
   const before = currentRow(f.id);
-  before?.querySelector('button')?.setAttribute('disabled', '');
+  before?.querySelectorAll('button').forEach((b) => b.setAttribute('disabled', ''));
   if (before) before.querySelector('.row-error').textContent = '';
   try {
-    await gql(RESET, { kind: f.kind, id: f.id });
+    await call();
+    reasons.delete(f.id);
     resetAt.set(f.id, Date.now());
     currentRow(f.id)?.remove();
     const count = byTestId('failures-count');
     count.textContent = String(Math.max(0, Number(count.textContent) - 1));
   } catch (err) {
     // e.g. "token viewer lacks the admin scope": the operator sees why, the row stays.
-    refusals.set(f.id, `Reset refused: ${err.message}`);
+    refusals.set(f.id, `${label} refused: ${err.message}`);
     const now = currentRow(f.id);
     if (now) {
       now.querySelector('.row-error').textContent = refusals.get(f.id);
-      now.querySelector('button').removeAttribute('disabled');
+      now.querySelectorAll('button').forEach((b) => b.removeAttribute('disabled'));
     }
   } finally {
     inFlight.delete(f.id);

@@ -4,7 +4,7 @@ import { byTestId, el, fill, formatAge } from './dom.js';
 
 const QUERY = `{
   queueCounts { name site location operation waiting active delayed failed completed }
-  services { type name host pid serves startedAt ttlMs }
+  services { type name host pid release serves startedAt ttlMs }
 }`;
 const COUNTS = ['waiting', 'active', 'delayed', 'failed', 'completed'];
 
@@ -51,7 +51,7 @@ function serviceRow(s) {
     'tr',
     { dataset: { testid: `service-${s.name}` } },
     el('td', {}, el('span', { class: 'tag' }, s.type)),
-    el('td', {}, el('div', {}, s.name), el('div', { class: 'muted' }, `${s.host} · pid ${s.pid}`)),
+    el('td', {}, el('div', {}, s.name), el('div', { class: 'muted' }, `${s.host} · pid ${s.pid} · release ${s.release}`)),
     el(
       'td',
       { class: 'serves', title: s.serves.join('\n') },

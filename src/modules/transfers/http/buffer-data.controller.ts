@@ -12,13 +12,22 @@ import { LocationType, StorageType } from '../../locations/location-type';
 import { StorageService } from '../../storage/storage.service';
 import { WORKER_OPTIONS, WorkerOptions } from '../../workers/worker-options';
 import { parseRange } from './byte-range';
+import {
+  PROTOCOL_HEADER,
+  RELEASE,
+  RELEASE_HEADER,
+  TRANSFER_PROTOCOL,
+  peerProtocol,
+  protocolMismatch,
+} from '../../../common/release/release';
 
 /**
  * A worker's buffers, served read-only to the workers of other sites (transfer method `http`):
  * `GET /data/<site>/<location>/<path>`, a transfer-scoped token required, one byte range per request
  * (`Range: bytes=a-b`, 206), so a destination pulls in parallel streams and resumes where a cut left it.
  * Only buffers this worker serves; nothing else of the disk is reachable (the storage refuses paths that
- * leave the root).
+ * leave the root). Both sides name their protocol (common/release): a puller this build cannot serve gets
+ * a 409 naming both versions.
  */
 @Controller('data')
 @UseGuards(BearerTokenGuard)
@@ -39,8 +48,15 @@ export class BufferDataController {
     @Param('location') name: string,
     @Param('path') path: string | string[],
     @Headers('range') range: string | undefined,
+    @Headers(PROTOCOL_HEADER) protocol: string | undefined,
+    @Headers(RELEASE_HEADER) peerRelease: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
+    // Said on every answer, refusals included: the puller checks it before it reads a byte.
+    res.setHeader(PROTOCOL_HEADER, String(TRANSFER_PROTOCOL));
+    res.setHeader(RELEASE_HEADER, RELEASE);
+    const mismatch = protocolMismatch(peerProtocol(protocol), 'the pulling worker', peerRelease);
+    if (mismatch) throw new DomainError('CONFLICT', mismatch);
     const relativePath = Array.isArray(path) ? path.join('/') : path;
     const location = await this.servedBuffer(site, name);
     const backend = this.storage.backendFor(location);

@@ -1,3 +1,11 @@
+import {
+  PROTOCOL_HEADER,
+  RELEASE,
+  RELEASE_HEADER,
+  TRANSFER_PROTOCOL,
+  peerProtocol,
+  protocolMismatch,
+} from '../../../common/release/release';
 import { request as httpRequest, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ResumableWrite } from '../../storage/disk-storage';
@@ -90,7 +98,7 @@ export async function pullInRanges(req: PullRequest): Promise<PullResult> {
   return { digest: await req.into.commitInPlace(req.expected), received };
 }
 
-/** One byte range of a file on a worker's data port; refusals (401, 403, 404, 416) are not retried. */
+/** One byte range of a file on a worker's data port; refusals (401, 403, 404, 409, 416) are not retried. */
 export function requestRange(
   req: Pick<PullRequest, 'url' | 'token' | 'ca'>,
   start: number,
@@ -103,15 +111,31 @@ export function requestRange(
       url,
       {
         method: 'GET',
-        headers: { Authorization: `Bearer ${req.token}`, Range: `bytes=${start}-${end}` },
+        headers: {
+          Authorization: `Bearer ${req.token}`,
+          Range: `bytes=${start}-${end}`,
+          [PROTOCOL_HEADER]: String(TRANSFER_PROTOCOL),
+          [RELEASE_HEADER]: RELEASE,
+        },
         ca: req.ca,
         timeout: 60_000,
       },
       (res) => {
+        // Before a byte is read: an origin on a release this one cannot work with is refused, never
+        // half-read.
+        const mismatch = protocolMismatch(
+          peerProtocol(res.headers[PROTOCOL_HEADER]),
+          new URL(req.url).host,
+          res.headers[RELEASE_HEADER] as string | undefined,
+        );
+        if (mismatch) {
+          res.resume();
+          return reject(new TransferRefusedError(mismatch));
+        }
         if (res.statusCode === 206 || (res.statusCode === 200 && start === 0)) return resolve(res);
         res.resume();
         const why = `${req.url} answered ${res.statusCode} to bytes=${start}-${end}`;
-        if ([401, 403, 404, 416].includes(res.statusCode ?? 0)) reject(new TransferRefusedError(why));
+        if ([401, 403, 404, 409, 416].includes(res.statusCode ?? 0)) reject(new TransferRefusedError(why));
         else reject(new Error(why));
       },
     );

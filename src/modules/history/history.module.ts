@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { HistoryManager } from './history.manager';
+import { PipelineHistoryService } from './pipeline-history.service';
+
+/** The pipeline over time: the hourly rollup behind the console's charts, sampled by the managers. */
+@Module({
+  providers: [PipelineHistoryService, HistoryManager],
+  exports: [PipelineHistoryService],
+})
+export class HistoryModule {}
