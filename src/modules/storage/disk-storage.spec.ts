@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
+import { storageBytes } from '../metrics/storage-metrics';
 import { DiskStorage } from './disk-storage';
 import {
   ChecksumMismatchError,
@@ -23,6 +24,9 @@ import {
   UnsafePathError,
 } from './storage-errors';
 
+const readBytesCounted = async () =>
+  (await storageBytes.get()).values.find((v) => v.labels.backend === 'disk' && v.labels.direction === 'read')
+    ?.value ?? 0;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('DiskStorage (real filesystem)', () => {
@@ -132,6 +136,42 @@ describe('DiskStorage (real filesystem)', () => {
     await expect(storage.read('f', undefined, only)).rejects.toThrow(/is a directory$/);
     await expect(storage.read('f/none', undefined, only)).rejects.toBeInstanceOf(ObjectNotFoundError);
     expect(await text(await storage.read('f/link.fits'))).toBe('0123456789');
+  });
+
+  it('reads a small regular file whole and a large one as a stream, to the same bytes, counting both', async () => {
+    const small = randomBytes(1000);
+    const large = randomBytes(300 * 1024);
+    const empty = Buffer.alloc(0);
+    writeFileSync(join(root, 'small'), small);
+    writeFileSync(join(root, 'large'), large);
+    writeFileSync(join(root, 'empty'), empty);
+    const only = { regularFileOnly: true };
+    const before = await readBytesCounted();
+    const bytesOf = async (path: string) =>
+      Buffer.concat(await (await storage.read(path, undefined, only)).toArray());
+    expect(sha256(await bytesOf('small'))).toBe(sha256(small));
+    expect(sha256(await bytesOf('large'))).toBe(sha256(large));
+    expect((await bytesOf('empty')).length).toBe(0);
+    expect((await readBytesCounted()) - before).toBe(small.length + large.length);
+  });
+
+  it('follows a root that is re-pointed, and still refuses a link out of the new one', async () => {
+    const first = join(base, 'first');
+    const second = join(base, 'second');
+    mkdirSync(first);
+    mkdirSync(second);
+    writeFileSync(join(first, 'f'), 'first');
+    writeFileSync(join(second, 'f'), 'second');
+    writeFileSync(join(base, 'secret'), 'outside');
+    symlinkSync(join(base, 'secret'), join(second, 'leak'));
+    const mount = join(base, 'mount');
+    symlinkSync(first, mount);
+    const viaMount = new DiskStorage(mount);
+    expect(await text(await viaMount.read('f'))).toBe('first');
+    rmSync(mount);
+    symlinkSync(second, mount);
+    expect(await text(await viaMount.read('f'))).toBe('second');
+    await expect(viaMount.read('leak')).rejects.toThrow(/through a link/);
   });
 
   it('reads ranges, reports missing files, and deletes', async () => {
