@@ -41,7 +41,12 @@ export interface PlanFinding {
 const NOT_EXPLAINABLE =
   /^\s*(START TRANSACTION|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|SET |SHOW |SELECT set_config|SELECT pg_try_advisory|SELECT version\(\)|SELECT current_schema)/i;
 
-export const normalize = (sql: string) => sql.replace(/\s+/g, ' ').trim();
+/** One line per statement: line comments go first, or they would swallow the rest of the line. */
+export const normalize = (sql: string) =>
+  sql
+    .replace(/--[^\n]*/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 /** The distinct explainable statements of `queries`, first parameters kept, in first-seen order. */
 export function distinctStatements(queries: CapturedQuery[]): CapturedQuery[] {

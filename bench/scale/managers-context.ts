@@ -11,6 +11,7 @@ import { AlertsModule } from '../../src/modules/alerts/alerts.module';
 import { ConsistencyModule } from '../../src/modules/consistency/consistency.module';
 import { DeletionModule } from '../../src/modules/deletion/deletion.module';
 import { EventsModule } from '../../src/modules/events/events.module';
+import { ExplainModule } from '../../src/modules/explain/explain.module';
 import { HeartbeatsModule } from '../../src/modules/heartbeats/heartbeats.module';
 import { HistoryModule } from '../../src/modules/history/history.module';
 import { LongTermArchiveModule } from '../../src/modules/long-term-archive/long-term-archive.module';
@@ -20,6 +21,7 @@ import { PipelineGaugesService } from '../../src/modules/metrics/pipeline-gauges
 import { MonitoringModule } from '../../src/modules/monitoring/monitoring.module';
 import { PackagesModule } from '../../src/modules/packages/packages.module';
 import { QueuesModule } from '../../src/modules/queues/queues.module';
+import { RawDataFilesModule } from '../../src/modules/raw-data-files/raw-data-files.module';
 import { RecoveryModule } from '../../src/modules/recovery/recovery.module';
 import { StagingModule } from '../../src/modules/staging/staging.module';
 import { PipelineOverviewService } from '../../src/modules/status/pipeline-overview.service';
@@ -53,6 +55,9 @@ import { TransfersModule } from '../../src/modules/transfers/transfers.module';
     MonitoringModule,
     HistoryModule,
     StorageModule,
+    // What the api serves, for the registration and explain figures.
+    RawDataFilesModule,
+    ExplainModule,
   ],
   providers: [
     ManagerRegistry,

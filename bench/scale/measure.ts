@@ -5,6 +5,7 @@ import { PipelineOverviewService } from '../../src/modules/status/pipeline-overv
 import { StatusService } from '../../src/modules/status/status.service';
 import { CapturedQuery, PlanFinding } from './explain-plans';
 import { ManagersContext } from './managers-context';
+import type { RequestFigures } from './measure-requests';
 import { bundlesWritten, packagesPacked, registerFinishedUnit, transfersUnpacked } from './new-work';
 
 export type Statements = Record<string, CapturedQuery[]>;
@@ -25,13 +26,13 @@ export function timing(ms: number[]): Timing {
 const timings = (ms: Map<string, number[]>): Record<string, Timing> =>
   Object.fromEntries([...ms].map(([k, v]) => [k, timing(v)]));
 
-const elapsed = async (work: () => Promise<unknown>): Promise<number> => {
+export const elapsed = async (work: () => Promise<unknown>): Promise<number> => {
   const started = process.hrtime.bigint();
   await work();
   return Number(process.hrtime.bigint() - started) / 1e6;
 };
 
-function keep(statements: Statements, source: string, ctx: ManagersContext): void {
+export function keep(statements: Statements, source: string, ctx: ManagersContext): void {
   statements[source] = [...(statements[source] ?? []), ...ctx.capture.take()];
 }
 
@@ -185,5 +186,6 @@ export interface Run {
   idle: IdleFigures;
   newFiles: NewFilesFigures;
   status: StatusFigures;
+  requests: RequestFigures;
   findings: PlanFinding[];
 }

@@ -1,5 +1,6 @@
 import type { PlanFinding } from './explain-plans';
 import type { IdleFigures, NewFilesFigures, StatusFigures } from './measure';
+import type { RequestFigures } from './measure-requests';
 
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 const row = (cells: (string | number)[], widths: number[]) =>
@@ -61,6 +62,36 @@ export function printStatus(big: StatusFigures): void {
   console.log('\n(c) whole-pipeline reads with the history (5 runs each)');
   for (const [name, t] of Object.entries(big.perRead))
     console.log(`  ${name.padEnd(40)} median ${ms(t.median)}, max ${ms(t.max)}`);
+}
+
+/** Registration and explain with the history and without: within 20 % is the target. */
+export function printRequests(big: RequestFigures, empty: RequestFigures): void {
+  console.log('\n(c) requests with the history and without (the services, without HTTP); target within 20 %');
+  const widths = [44, 28, 28, 8];
+  console.log(row(['request', 'history', 'empty', 'ratio'], widths));
+  const line = (name: string, b: { median: number; p95: number }, e: { median: number; p95: number }) =>
+    console.log(
+      row(
+        [
+          name,
+          `${ms(b.median)} (p95 ${ms(b.p95)})`,
+          `${ms(e.median)} (p95 ${ms(e.p95)})`,
+          (b.median / e.median).toFixed(2),
+        ],
+        widths,
+      ),
+    );
+  line('register one file (200 calls)', big.single, empty.single);
+  line('register 5,000 files (5 calls)', big.bulk, empty.bulk);
+  console.log(
+    `  bulk files/s: history ${big.bulk.filesPerSecond.toFixed(0)}, empty ${empty.bulk.filesPerSecond.toFixed(0)}`,
+  );
+  line(
+    'explain a file archived long ago (5 runs; empty: none, a new one)',
+    big.explainArchived,
+    empty.explainArchived,
+  );
+  line('explain a file just registered (5 runs)', big.explainNew, empty.explainNew);
 }
 
 /** (c) per statement: who ran it, its plan's node types, and the flags. */

@@ -8,7 +8,7 @@ import { recreateDatabase } from '../../scripts/lib/database';
 import { cli, ROOT } from '../../scripts/lib/processes';
 import { generateHistory } from './generate-history';
 import type { Run } from './measure';
-import { printFindings, printIdle, printNewFiles, printStatus } from './report';
+import { printFindings, printIdle, printNewFiles, printRequests, printStatus } from './report';
 
 /**
  * bench/scale: does the managers' cost grow with their work, not with the history?
@@ -122,6 +122,7 @@ async function main(): Promise<void> {
     printIdle(big.idle, empty.idle);
     printNewFiles(big.newFiles, empty.newFiles);
     printStatus(big.status);
+    printRequests(big.requests, empty.requests);
     printFindings(big.findings);
     if (!KEEP) for (const name of [BIG, EMPTY]) await dropDatabase(name);
     else console.log(`\n(kept databases ${BIG} and ${EMPTY})`);
