@@ -63,6 +63,24 @@ describe('migrations', () => {
     expect(pending.upQueries.map((q) => q.query)).toEqual([]);
   });
 
+  it('give new copies time-ordered ids (UUIDv7 layout), so that they are written beside the last ones', async () => {
+    const [{ a }] = await ds.query(`SELECT ccat_uuid_v7()::text AS a`);
+    await ds.query(`SELECT pg_sleep(0.003)`);
+    const [{ b, now }] = await ds.query(
+      `SELECT ccat_uuid_v7()::text AS b, (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now`,
+    );
+    for (const id of [a, b])
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(a < b).toBe(true);
+    // The first 48 bits are the milliseconds since the epoch at which it was made.
+    const ms = parseInt(b.replace(/-/g, '').slice(0, 12), 16);
+    expect(Math.abs(ms - now)).toBeLessThan(1000);
+    const [{ column_default }] = await ds.query(
+      `SELECT column_default FROM information_schema.columns WHERE table_name = 'physical_copy' AND column_name = 'id'`,
+    );
+    expect(column_default).toBe('ccat_uuid_v7()');
+  });
+
   it('serialise two processes migrating at once', async () => {
     await revertMigrations(ds, MIGRATIONS.length);
     const other = await new DataSource(typeOrmOptions(db.url)).initialize();

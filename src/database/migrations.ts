@@ -20,6 +20,7 @@ import { PackagingTarget1795581000000 } from '../migrations/1795581000000-Packag
 import { LocationUsageSamples1795582000000 } from '../migrations/1795582000000-LocationUsageSamples';
 import { PipelineHours1795583000000 } from '../migrations/1795583000000-PipelineHours';
 import { FileAcceptWithdraw1795584000000 } from '../migrations/1795584000000-FileAcceptWithdraw';
+import { TimeOrderedCopyIds1795585000000 } from '../migrations/1795585000000-TimeOrderedCopyIds';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -46,4 +47,5 @@ export const MIGRATIONS: Function[] = [
   LocationUsageSamples1795582000000,
   PipelineHours1795583000000,
   FileAcceptWithdraw1795584000000,
+  TimeOrderedCopyIds1795585000000,
 ];

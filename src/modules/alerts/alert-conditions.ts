@@ -39,16 +39,18 @@ export class AlertConditions {
     private readonly storage: StorageService,
   ) {}
 
+  /** Every condition that holds now. The reads are independent: side by side on the pool, not in turn. */
   async current(): Promise<Condition[]> {
-    return [
-      ...(await this.filesNotSafe()),
-      ...(await this.permanentFailures()),
-      ...(await this.sitesWithoutWorker()),
-      ...(await this.disksOverThreshold()),
-      ...(await this.lostCopies()),
-      ...(await this.stalled()),
-      ...(await this.disksFillingUp()),
-    ];
+    const parts = await Promise.all([
+      this.filesNotSafe(),
+      this.permanentFailures(),
+      this.sitesWithoutWorker(),
+      this.disksOverThreshold(),
+      this.lostCopies(),
+      this.stalled(),
+      this.disksFillingUp(),
+    ]);
+    return parts.flat();
   }
 
   /** Files registered longer than SAFE_DEADLINE ago and still not archived at enough sites: one alert. */

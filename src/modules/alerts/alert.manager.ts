@@ -40,18 +40,29 @@ export class AlertManager implements Manager {
   async runCycle(): Promise<Record<string, unknown>> {
     const holding = await this.conditions.current();
     const keys = holding.map((c) => c.key);
-    for (const c of holding) {
-      // A resolved alert whose condition is back is opened again (and notified again).
+    // One statement for all that hold. A resolved alert whose condition is back is opened again (and
+    // notified again).
+    if (holding.length > 0)
       await this.dataSource.query(
         `INSERT INTO alert (key, kind, severity, message, details, first_seen_at, last_seen_at)
-         VALUES ($1, $2, $3, $4, $5, now(), now())
-         ON CONFLICT (key) DO UPDATE SET message = $4, details = $5, last_seen_at = now(),
+         SELECT key, kind, severity, message, details, now(), now()
+           FROM json_to_recordset($1::json) AS x(key text, kind text, severity text, message text, details jsonb)
+         ON CONFLICT (key) DO UPDATE SET message = excluded.message, details = excluded.details, last_seen_at = now(),
            first_seen_at = CASE WHEN alert.resolved_at IS NULL THEN alert.first_seen_at ELSE now() END,
            notified_at = CASE WHEN alert.resolved_at IS NULL THEN alert.notified_at ELSE NULL END,
            resolved_at = NULL`,
-        [c.key, c.kind, c.severity, c.message, JSON.stringify(c.details)],
+        [
+          JSON.stringify(
+            holding.map((c) => ({
+              key: c.key,
+              kind: c.kind,
+              severity: c.severity,
+              message: c.message,
+              details: c.details,
+            })),
+          ),
+        ],
       );
-    }
     const [, resolved] = await this.dataSource.query(
       `UPDATE alert SET resolved_at = now() WHERE resolved_at IS NULL AND NOT (key = ANY($1::text[]))`,
       [keys],

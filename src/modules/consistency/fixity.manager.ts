@@ -11,8 +11,12 @@ import { fixityCheckStatusMachine } from './copy-repair.states';
 import { FixityCheck } from './fixity-check.entity';
 
 const DAY_MS = 86_400_000;
-/** Candidates looked at per location and cycle; the budget usually stops well before. */
-const CANDIDATES = 1000;
+/**
+ * Candidates read per location and cycle: first a few (a cycle's share of the budget is usually one or two
+ * package tars), more only while all of those fit, up to the most a cycle ever looks at.
+ */
+const FIRST_CANDIDATES = 16;
+const MAX_CANDIDATES = 1024;
 
 export interface FixityBudget {
   /** This cycle's share of the daily budget. */
@@ -105,16 +109,22 @@ export class FixityManager implements Manager {
           WHERE location_id = $1 AND depth = 'full' AND created_at > now() - interval '1 day'`,
         [locationId],
       );
-      const candidates: { id: string; size: number }[] = await tx.query(
-        `SELECT c.id, c.size::float8 AS size FROM physical_copy c
-          WHERE c.location_id = $1 AND c.status = 'present'
-            AND NOT EXISTS (SELECT 1 FROM fixity_check f WHERE f.copy_id = c.id
-                              AND f.status IN ('pending', 'scheduled', 'in_progress'))
-          ORDER BY c.last_fixity_at ASC NULLS FIRST, c.created_at
-          LIMIT $2`,
-        [locationId, CANDIDATES],
-      );
-      const picked = pickWithinBudget(candidates, { perCycle, leftToday: perDay - spent });
+      const budget = { perCycle, leftToday: perDay - spent };
+      let picked: { id: string; size: number }[] = [];
+      for (let limit = FIRST_CANDIDATES; limit <= MAX_CANDIDATES; limit *= 4) {
+        const candidates: { id: string; size: number }[] = await tx.query(
+          `SELECT c.id, c.size::float8 AS size FROM physical_copy c
+            WHERE c.location_id = $1 AND c.status = 'present'
+              AND NOT EXISTS (SELECT 1 FROM fixity_check f WHERE f.copy_id = c.id
+                                AND f.status IN ('pending', 'scheduled', 'in_progress'))
+            ORDER BY c.last_fixity_at ASC NULLS FIRST, c.created_at
+            LIMIT $2`,
+          [locationId, limit],
+        );
+        picked = pickWithinBudget(candidates, budget);
+        // The budget stopped inside what was read, or there is no more to read.
+        if (picked.length < candidates.length || candidates.length < limit) break;
+      }
       if (picked.length === 0) return { count: 0, size: 0 };
       await tx.query(
         `INSERT INTO fixity_check (copy_id, location_id, size)

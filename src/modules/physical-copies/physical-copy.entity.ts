@@ -5,7 +5,7 @@ import {
   Entity,
   Index,
   ManyToOne,
-  PrimaryGeneratedColumn,
+  PrimaryColumn,
   UpdateDateColumn,
 } from 'typeorm';
 import { bigintTransformer } from '../../common/bigint.transformer';
@@ -47,6 +47,10 @@ import { CopyKind, CopyStatus } from './physical-copy.states';
 // "Where is every copy of this file/package": the unique indexes above leave deleted copies out.
 @Index('ix_physical_copy_file', ['rawDataFileId'], { where: 'raw_data_file_id IS NOT NULL' })
 @Index('ix_physical_copy_package', ['rawDataPackageId'], { where: 'raw_data_package_id IS NOT NULL' })
+@Index('ix_physical_copy_package_created', ['createdAt'], { where: 'raw_data_package_id IS NOT NULL' })
+@Index('ix_physical_copy_transfer_package', ['dataTransferPackageId'], {
+  where: 'data_transfer_package_id IS NOT NULL',
+})
 // The deletion manager and recovery look only at copies on their way out.
 @Index('ix_physical_copy_deleting', ['status', 'updatedAt'], {
   where: `status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_possible', 'deletion_failed')`,
@@ -62,7 +66,8 @@ import { CopyKind, CopyStatus } from './physical-copy.states';
 // index alone, not every copy the location ever held.
 @Index('ix_physical_copy_live_location', ['locationId', 'status', 'size'], { where: `status <> 'deleted'` })
 export class PhysicalCopy {
-  @PrimaryGeneratedColumn('uuid')
+  /** Time-ordered (UUIDv7 layout, migration TimeOrderedCopyIds): new rows go where the last ones went. */
+  @PrimaryColumn({ type: 'uuid', default: () => 'ccat_uuid_v7()' })
   id!: string;
 
   @Column({ type: 'enum', enum: CopyKind, enumName: 'copy_kind' })
