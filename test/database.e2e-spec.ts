@@ -12,8 +12,9 @@ import {
   PackageState,
   rawDataPackageStatusMachine,
 } from '../src/modules/packages/raw-data-package.states';
-import { PhysicalCopyService } from '../src/modules/physical-copies/physical-copy.service';
+import { declareCopyAuthor, PhysicalCopyService } from '../src/modules/physical-copies/physical-copy.service';
 import { CopyKind, CopyStatus } from '../src/modules/physical-copies/physical-copy.states';
+import { LIVE_COPY_TOTALS_SQL } from '../src/modules/physical-copies/location-copy-totals.entity';
 import { seedSmallTopology, SmallTopology } from './support/factories';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
@@ -163,6 +164,38 @@ describe('state machines and the audit trail (real PostgreSQL)', () => {
       ['deletion_in_progress', 'deleted', 'worker-ccat-h-1'],
     ]);
     expect(history[3].reason).toBe('step deleted');
+  });
+
+  it('keeps the live copies per location and status equal to the copies themselves, through every change', async () => {
+    const direct = () =>
+      ds.query(
+        `SELECT location_id, status::text, count(*)::int AS copies, sum(size)::float8 AS bytes FROM physical_copy
+          WHERE status <> 'deleted' GROUP BY 1, 2 ORDER BY 1, 2`,
+      );
+    const kept = () =>
+      ds.query(
+        `SELECT location_id, status::text, copies::int, bytes::float8 FROM (${LIVE_COPY_TOTALS_SQL}) t ORDER BY 1, 2`,
+      );
+    const ids = [await newFileCopy(), await newFileCopy(), await newFileCopy(), await newFileCopy()];
+    expect(await kept()).toEqual(await direct());
+    await copies.transition(ids[0], CopyStatus.DELETION_SCHEDULED, { actor: 'test' });
+    await copies.transition(ids[1], CopyStatus.DELETION_SCHEDULED, { actor: 'test' });
+    await copies.transition(ids[1], CopyStatus.DELETION_IN_PROGRESS, { actor: 'test' });
+    await copies.transition(ids[1], CopyStatus.DELETED, { actor: 'test' });
+    // A change of size, and an update that moves nothing a total counts.
+    await ds.transaction(async (m) => {
+      await declareCopyAuthor(m, { actor: 'test' });
+      await m.query(`UPDATE physical_copy SET size = size + 5 WHERE id = $1`, [ids[2]]);
+      await m.query(`UPDATE physical_copy SET verified_at = now() WHERE id = ANY($1::uuid[])`, [ids]);
+    });
+    expect(await kept()).toEqual(await direct());
+    // Two writers at once, each its own statements: the sums still match.
+    await Promise.all([
+      newFileCopy(),
+      newFileCopy(),
+      copies.transition(ids[3], CopyStatus.DELETION_SCHEDULED, { actor: 'test' }),
+    ]);
+    expect(await kept()).toEqual(await direct());
   });
 
   it('refuses an illegal copy transition and changes nothing', async () => {

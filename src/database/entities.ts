@@ -18,6 +18,7 @@ import { Telescope } from '../modules/observatory/telescope.entity';
 import { RawDataPackage } from '../modules/packages/raw-data-package.entity';
 import { PhysicalCopyEvent } from '../modules/physical-copies/physical-copy-event.entity';
 import { PhysicalCopy } from '../modules/physical-copies/physical-copy.entity';
+import { LocationCopyTotals } from '../modules/physical-copies/location-copy-totals.entity';
 import { RawDataFile } from '../modules/raw-data-files/raw-data-file.entity';
 import { RawDataFileTotals } from '../modules/raw-data-files/raw-data-file-totals.entity';
 import { Site } from '../modules/sites/site.entity';
@@ -52,4 +53,5 @@ export const ENTITIES = [
   CopyRepair,
   FixityCheck,
   RawDataFileTotals,
+  LocationCopyTotals,
 ];

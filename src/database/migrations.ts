@@ -21,6 +21,7 @@ import { LocationUsageSamples1795582000000 } from '../migrations/1795582000000-L
 import { PipelineHours1795583000000 } from '../migrations/1795583000000-PipelineHours';
 import { FileAcceptWithdraw1795584000000 } from '../migrations/1795584000000-FileAcceptWithdraw';
 import { TimeOrderedCopyIds1795585000000 } from '../migrations/1795585000000-TimeOrderedCopyIds';
+import { LocationCopyTotals1795586000000 } from '../migrations/1795586000000-LocationCopyTotals';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -48,4 +49,5 @@ export const MIGRATIONS: Function[] = [
   PipelineHours1795583000000,
   FileAcceptWithdraw1795584000000,
   TimeOrderedCopyIds1795585000000,
+  LocationCopyTotals1795586000000,
 ];

@@ -1,3 +1,4 @@
+import { LIVE_COPY_TOTALS_SQL } from '../physical-copies/location-copy-totals.entity';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -36,8 +37,8 @@ export class MonitoringProcessor implements OperationHandler {
       .space()
       .catch(() => null);
     const [held] = await this.dataSource.query(
-      `SELECT count(*)::int AS copies, coalesce(sum(size), 0)::float8 AS bytes FROM physical_copy
-        WHERE location_id = $1 AND status NOT IN ('deleted')`,
+      `SELECT coalesce(sum(c.copies), 0)::int AS copies, coalesce(sum(c.bytes), 0)::float8 AS bytes
+         FROM (${LIVE_COPY_TOTALS_SQL}) c WHERE c.location_id = $1`,
       [location.id],
     );
     const usage: UsageMeasurement = {

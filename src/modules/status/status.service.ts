@@ -1,3 +1,4 @@
+import { LIVE_COPY_TOTALS_SQL } from '../physical-copies/location-copy-totals.entity';
 import { Inject, Injectable } from '@nestjs/common';
 import { isSafeSql, minSafeSites } from '../physical-copies/package-safety';
 import { ConfigService } from '@nestjs/config';
@@ -70,17 +71,17 @@ export class StatusService {
                   WHERE status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_failed') GROUP BY 2
        ORDER BY 1, 2`,
     );
-    // Live copies only, read from the partial index ix_physical_copy_live_location alone (status and size
-    // are in it): not every copy each location ever held.
+    // Live copies from the totals the database keeps per location and status: a few rows per location,
+    // not every copy the archive holds.
     const copies = await this.dataSource.query(
       `SELECT s.short_name AS site, l.name AS location, l.location_type::text AS type,
-              count(c.status) FILTER (WHERE c.status IN ('present', 'staged', 'deletion_possible'))::int AS present,
-              coalesce(sum(c.size) FILTER (WHERE c.status IN ('present', 'staged', 'deletion_possible')), 0)::float8 AS bytes,
-              count(c.status) FILTER (WHERE c.status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_failed'))::int AS deleting,
+              coalesce(sum(c.copies) FILTER (WHERE c.status IN ('present', 'staged', 'deletion_possible')), 0)::int AS present,
+              coalesce(sum(c.bytes) FILTER (WHERE c.status IN ('present', 'staged', 'deletion_possible')), 0)::float8 AS bytes,
+              coalesce(sum(c.copies) FILTER (WHERE c.status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_failed')), 0)::int AS deleting,
               max(CASE WHEN u.total_bytes > 0 THEN 100.0 * (u.total_bytes - u.free_bytes) / u.total_bytes END)::float8 AS "usedPercent",
               max(l.disk_usage_threshold_percent)::float8 AS threshold
          FROM data_location l JOIN site s ON s.id = l.site_id
-         LEFT JOIN physical_copy c ON c.location_id = l.id AND c.status <> 'deleted'
+         LEFT JOIN (${LIVE_COPY_TOTALS_SQL}) c ON c.location_id = l.id
          LEFT JOIN location_usage u ON u.location_id = l.id
         GROUP BY s.short_name, l.name, l.location_type ORDER BY 1, 2`,
     );
