@@ -135,6 +135,26 @@ describe('admin GraphQL mutations', () => {
     expect(codeOf(await gql(`mutation { updateLocation(id: 99999, input: { priority: 2 }) { id } }`))).toBe(
       'NOT_FOUND',
     );
+
+    // Two locations cannot be one storage: a disk root inside another location's root, and a root of /,
+    // are refused through the mutations as through `topology apply`, naming both locations.
+    const nested = await gql(createLocation, {
+      input: {
+        site: 'us',
+        name: 'inside_the_source',
+        locationType: 'BUFFER',
+        storageType: 'DISK',
+        rootPath: `${source.root_path}/nested`,
+      },
+    });
+    expect(codeOf(nested)).toBe('CONFLICT');
+    expect(nested.errors?.[0].message).toMatch(/us\/inside_the_source/);
+    expect(nested.errors?.[0].message).toMatch(/ccat\/telescope_computer/);
+    const slash = await gql(createLocation, {
+      input: { site: 'us', name: 'everything', locationType: 'BUFFER', storageType: 'DISK', rootPath: '/' },
+    });
+    expect(codeOf(slash)).toBe('CONFLICT');
+    expect(slash.errors?.[0].message).toMatch(/rootPath \/ is the whole file system/);
     expect((await one(`SELECT count(*)::int AS n FROM site`)).n).toBe(sites);
     expect((await one(`SELECT count(*)::int AS n FROM data_location`)).n).toBe(locations);
   });

@@ -60,6 +60,12 @@ export async function generateHistory(url: string, options: HistoryOptions): Pro
         `DELETE FROM raw_data_file_totals;
          INSERT INTO raw_data_file_totals (shard, files, bytes) SELECT 0, count(*), sum(size) FROM raw_data_file`,
       );
+    await run(
+      'location_copy_totals',
+      `DELETE FROM location_copy_totals;
+       INSERT INTO location_copy_totals (location_id, status, shard, copies, bytes)
+       SELECT location_id, status, 0, count(*), sum(size) FROM physical_copy WHERE status <> 'deleted' GROUP BY 1, 2`,
+    );
     await db.query(`SET session_replication_role = DEFAULT`);
     await run('vacuum analyze', 'VACUUM ANALYZE');
   } finally {
