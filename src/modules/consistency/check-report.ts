@@ -1,3 +1,4 @@
+import { renderTable } from '../../common/report/report-table';
 import { LossReason } from './copy-repair.entity';
 
 /** The JSON of `ccat-dt check --json`: other tools (the chaos run) parse it, so its shape is kept. */
@@ -63,19 +64,45 @@ const bytes = (n: number) =>
 
 /** The readable summary: one block per location, the problems listed under it. */
 export function formatCheckReport(report: CheckReport): string {
-  const lines: string[] = [];
-  for (const l of report.locations) {
-    const n = l.notDark;
-    lines.push(
-      `${l.location}: ${l.copiesChecked} copies checked (${bytes(l.bytesChecked)} hashed), ` +
-        `${l.lost.length} lost, ${l.dark.length} dark` +
-        ` (not dark: ${n.temporary} temporary, ${n.sidecars} sidecars, ${n.unregistered} unregistered, ${n.young} too young)`,
-    );
-    for (const x of l.lost) lines.push(`  LOST ${x.reason.padEnd(8)} ${x.key}  (${x.kind} copy ${x.copyId})`);
-    for (const x of l.dark) lines.push(`  DARK ${String(x.size).padStart(12)} ${x.key}`);
-    for (const x of l.repaired)
-      lines.push(`  REPAIR ${x.copyId}: ${x.action}${x.newCopyId ? ` (new copy ${x.newCopyId})` : ''}`);
-  }
-  lines.push(report.ok ? 'OK: storage and database agree.' : 'NOT OK: see above.');
-  return lines.join('\n');
+  const summary = renderTable(
+    report.locations.map((l) => ({
+      location: l.location,
+      'copies checked': l.copiesChecked,
+      hashed: bytes(l.bytesChecked),
+      lost: l.lost.length,
+      dark: l.dark.length,
+      'not dark: temporary': l.notDark.temporary,
+      sidecars: l.notDark.sidecars,
+      unregistered: l.notDark.unregistered,
+      'too young': l.notDark.young,
+    })),
+  );
+  const findings = report.locations.flatMap((l) => [
+    ...l.lost.map((x) => ({
+      location: l.location,
+      finding: 'LOST',
+      what: x.reason,
+      key: x.key,
+      copy: `${x.kind} copy ${x.copyId}`,
+    })),
+    ...l.dark.map((x) => ({
+      location: l.location,
+      finding: 'DARK',
+      what: String(x.size),
+      key: x.key,
+      copy: null,
+    })),
+    ...l.repaired.map((x) => ({
+      location: l.location,
+      finding: 'REPAIR',
+      what: x.action,
+      key: null,
+      copy: `${x.copyId}${x.newCopyId ? ` (new copy ${x.newCopyId})` : ''}`,
+    })),
+  ]);
+  return [
+    summary,
+    ...(findings.length ? ['', renderTable(findings)] : []),
+    report.ok ? 'OK: storage and database agree.' : 'NOT OK: see above.',
+  ].join('\n');
 }

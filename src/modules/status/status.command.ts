@@ -1,4 +1,5 @@
 import { Command, CommandRunner } from 'nest-commander';
+import { renderTable } from '../../common/report/report-table';
 import { ExplainService } from '../explain/explain.service';
 import { PipelineStatus, StatusService } from './status.service';
 
@@ -35,22 +36,27 @@ export function formatStatus(s: PipelineStatus, oldestVerdict?: string): string 
       ...(oldestVerdict ? [`  ${oldestVerdict}`] : []),
     );
   lines.push('', 'work by stage and status:');
-  for (const stage of STAGES) {
-    const rows = s.work.filter((w) => w.stage === stage);
-    if (rows.length)
-      lines.push(`  ${stage.padEnd(9)} ${rows.map((r) => `${r.status} ${r.count}`).join(', ')}`);
-  }
+  const work = STAGES.map((stage) => ({
+    stage,
+    ...Object.fromEntries(s.work.filter((w) => w.stage === stage).map((w) => [w.status, w.count])),
+  })).filter((row) => Object.keys(row).length > 1);
+  lines.push(renderTable(work));
   if (s.failed)
     lines.push(`  ${s.failed} FAILED: see \`ccat-dt explain\`, then \`ccat-dt reset <kind> <id>\``);
   lines.push(
     '',
-    'copies by site and location (held, bytes, being deleted; disk use at the last measurement):',
+    'copies by site and location (held, their bytes, being deleted; disk use at the last measurement):',
+    renderTable(
+      s.copies.map((c) => ({
+        location: `${c.site}/${c.location}`,
+        type: c.type,
+        copies: c.present,
+        bytes: human(c.bytes),
+        deleting: c.deleting,
+        disk: disk(c) || null,
+      })),
+    ),
   );
-  for (const c of s.copies)
-    lines.push(
-      `  ${`${c.site}/${c.location}`.padEnd(28)} ${c.type.padEnd(18)} ${String(c.present).padStart(7)}  ` +
-        `${human(c.bytes).padStart(10)}  ${String(c.deleting).padStart(3)}  ${disk(c)}`,
-    );
   lines.push('');
   if (s.deletionPaused)
     lines.push(
