@@ -225,6 +225,17 @@ describe('registration to verified copies in both archives, and the deletion tha
     expect(cli(['explain', 'field_0'], { DATABASE_URL: h.api.db.url })).toContain(
       'field_0: 13 files, 13 safe.',
     );
+    // By its id and by its path, each through its own index; a reference longer than 512 characters is
+    // refused before any lookup.
+    const [{ relative_path: filePath }] = await h.db.query(
+      `SELECT relative_path FROM raw_data_file WHERE id = $1`,
+      [fileId],
+    );
+    expect(cli(['explain', fileId], { DATABASE_URL: h.api.db.url })).toContain(filePath);
+    expect(cli(['explain', filePath], { DATABASE_URL: h.api.db.url })).toContain(filePath);
+    expect(() => cli(['explain', 'x'.repeat(513)], { DATABASE_URL: h.api.db.url })).toThrow(
+      /at most 512 characters/,
+    );
     await http.get(`/raw-data-files/${fileId}/explain`).expect(401);
     await http
       .get('/raw-data-files/nope/explain')

@@ -12,11 +12,22 @@ describe('validateEnvironment', () => {
     expect(validateEnvironment({ API_PORT: '4123' }).API_PORT).toBe(4123);
   });
 
-  it('refuses a bad setting with a message naming it', () => {
+  it('refuses a bad setting with a message naming it and what is wrong, never its value', () => {
     expect(() => validateEnvironment({ API_PORT: 'eighty' })).toThrow(
-      /API_PORT="eighty": API_PORT must be an integer/,
+      /API_PORT \(set; its value is not shown\): API_PORT must be an integer/,
     );
-    expect(() => validateEnvironment({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+    const secret = 'mysql://admin:hunter2-secret@db.example.org/ccat';
+    const refusal = (() => {
+      try {
+        validateEnvironment({ DATABASE_URL: secret });
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return '';
+    })();
+    expect(refusal).toMatch(/DATABASE_URL \(set; its value is not shown\)/);
+    expect(refusal).not.toContain('hunter2');
+    expect(refusal).not.toContain(secret);
   });
 });
 
@@ -35,7 +46,7 @@ describe('durations and sizes', () => {
 
   it('refuses nonsense naming the setting', () => {
     expect(() => validateEnvironment({ OBS_UNIT_GRACE: 'soon' })).toThrow(
-      /OBS_UNIT_GRACE="soon": OBS_UNIT_GRACE must be a duration/,
+      /OBS_UNIT_GRACE \(set; its value is not shown\): OBS_UNIT_GRACE must be a duration/,
     );
   });
 });

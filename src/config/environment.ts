@@ -396,9 +396,11 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   const env = plainToInstance(Environment, defined, { exposeDefaultValues: true });
   const errors = validateSync(env, { skipMissingProperties: false });
   if (errors.length > 0) {
+    // The variable and what is wrong with it, never its value: settings hold passwords (DATABASE_URL,
+    // REDIS_URL, the tokens), and start-up errors end up in logs.
     const lines = errors.flatMap((e) =>
       Object.values(e.constraints ?? {}).map(
-        (m) => `  ${e.property}=${JSON.stringify(defined[e.property])}: ${m}`,
+        (m) => `  ${e.property} (${e.property in defined ? 'set; its value is not shown' : 'not set'}): ${m}`,
       ),
     );
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);

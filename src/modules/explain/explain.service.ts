@@ -17,6 +17,10 @@ import { verdictOf } from './explain-verdict';
  * "Why is this file not safe yet?": the facts about one file (its package, bundle, transfers, archive
  * uploads, every copy of it and of its package with their history) and the verdict drawn from them.
  */
+/** The longest reference `explain` takes: a path or a name, not a document. */
+const MAX_REF_LENGTH = 512;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 @Injectable()
 export class ExplainService {
   constructor(
@@ -28,11 +32,24 @@ export class ExplainService {
 
   /** The ids of the files a reference names: a file id, a file path, or an obs unit (its name or id). */
   async resolve(ref: string): Promise<string[]> {
+    if (ref.length > MAX_REF_LENGTH)
+      throw new DomainError(
+        'VALIDATION',
+        `a file id, path or obs unit is at most ${MAX_REF_LENGTH} characters`,
+      );
+    // Each kind of reference by its own index (a cast of the id to text, or an OR across the kinds, would
+    // read every file): the file or unit id, the path under each source location, the unit's name.
+    const id = UUID.test(ref) ? ref : null;
     const rows: { id: string }[] = await this.dataSource.query(
-      `SELECT f.id FROM raw_data_file f JOIN executed_obs_unit u ON u.id = f.executed_obs_unit_id
-        WHERE f.id::text = $1 OR f.relative_path = $1 OR u.id::text = $1 OR u.obs_unit = $1
-        ORDER BY f.relative_path LIMIT 10001`,
-      [ref],
+      `SELECT id FROM (
+         SELECT f.id, f.relative_path FROM raw_data_file f WHERE f.id = $2::uuid
+         UNION SELECT f.id, f.relative_path FROM raw_data_file f WHERE f.executed_obs_unit_id = $2::uuid
+         UNION SELECT f.id, f.relative_path FROM data_location l
+                 JOIN raw_data_file f ON f.source_location_id = l.id AND f.relative_path = $1
+         UNION SELECT f.id, f.relative_path FROM executed_obs_unit u
+                 JOIN raw_data_file f ON f.executed_obs_unit_id = u.id WHERE u.obs_unit = $1) hit
+        ORDER BY relative_path LIMIT 10001`,
+      [ref, id],
     );
     if (rows.length === 0) throw new DomainError('NOT_FOUND', `no file, path or obs unit "${ref}"`);
     return rows.map((r) => r.id);
