@@ -36,6 +36,12 @@ export const PROTOCOL_WITHOUT_HEADER = 1;
 export const PROTOCOL_HEADER = 'x-ccat-transfer-protocol';
 export const RELEASE_HEADER = 'x-ccat-release';
 
+/** What every data-port request and answer says of this build: its protocol and its release. */
+export const PROTOCOL_HEADERS: Readonly<Record<string, string>> = {
+  [PROTOCOL_HEADER]: String(TRANSFER_PROTOCOL),
+  [RELEASE_HEADER]: RELEASE,
+};
+
 /** The peer's protocol from its header (absent: a build from before the header), or NaN if unreadable. */
 export function peerProtocol(header: string | string[] | undefined): number {
   if (header === undefined) return PROTOCOL_WITHOUT_HEADER;
@@ -52,4 +58,9 @@ export function protocolMismatch(protocol: number, peer: string, peerRelease?: s
     `this worker speaks protocol ${TRANSFER_PROTOCOL} (release ${RELEASE}, accepts ${MIN_PEER_PROTOCOL}-${TRANSFER_PROTOCOL}): ` +
     `upgrade the older side`
   );
+}
+
+/** Null when the peer whose headers are read by `header` can be talked to, else the one-line reason. */
+export function peerMismatch(header: (name: string) => string | undefined, peer: string): string | null {
+  return protocolMismatch(peerProtocol(header(PROTOCOL_HEADER)), peer, header(RELEASE_HEADER));
 }

@@ -2,14 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { access, constants, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { Readable } from 'node:stream';
-import {
-  PROTOCOL_HEADER,
-  RELEASE,
-  RELEASE_HEADER,
-  TRANSFER_PROTOCOL,
-  peerProtocol,
-  protocolMismatch,
-} from '../../common/release/release';
+import { PROTOCOL_HEADERS, RELEASE_HEADER, peerMismatch } from '../../common/release/release';
 import { DataLocation } from '../locations/data-location.entity';
 import { percentUsed } from '../locations/disk-usage';
 import { StorageType } from '../locations/location-type';
@@ -108,8 +101,7 @@ export async function checkDataUrl(l: DataLocation, token: string | undefined): 
     res = await fetch(url, {
       headers: {
         Authorization: `Bearer ${token}`,
-        [PROTOCOL_HEADER]: String(TRANSFER_PROTOCOL),
-        [RELEASE_HEADER]: RELEASE,
+        ...PROTOCOL_HEADERS,
       },
       signal: AbortSignal.timeout(5000),
     });
@@ -122,11 +114,7 @@ export async function checkDataUrl(l: DataLocation, token: string | undefined): 
     );
   }
   const body = await res.text().catch(() => '');
-  const mismatch = protocolMismatch(
-    peerProtocol(res.headers.get(PROTOCOL_HEADER) ?? undefined),
-    l.dataUrl,
-    res.headers.get(RELEASE_HEADER) ?? undefined,
-  );
+  const mismatch = peerMismatch((name) => res.headers.get(name) ?? undefined, l.dataUrl);
   if (mismatch) return fail(check, mismatch, 'upgrade the older side');
   if (res.status === 401 || res.status === 403)
     return fail(

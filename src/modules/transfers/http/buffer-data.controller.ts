@@ -14,9 +14,8 @@ import { WORKER_OPTIONS, WorkerOptions } from '../../workers/worker-options';
 import { parseRange } from './byte-range';
 import {
   PROTOCOL_HEADER,
-  RELEASE,
+  PROTOCOL_HEADERS,
   RELEASE_HEADER,
-  TRANSFER_PROTOCOL,
   peerProtocol,
   protocolMismatch,
 } from '../../../common/release/release';
@@ -53,8 +52,7 @@ export class BufferDataController {
     @Res() res: Response,
   ): Promise<void> {
     // Said on every answer, refusals included: the puller checks it before it reads a byte.
-    res.setHeader(PROTOCOL_HEADER, String(TRANSFER_PROTOCOL));
-    res.setHeader(RELEASE_HEADER, RELEASE);
+    for (const [name, value] of Object.entries(PROTOCOL_HEADERS)) res.setHeader(name, value);
     const mismatch = protocolMismatch(peerProtocol(protocol), 'the pulling worker', peerRelease);
     if (mismatch) throw new DomainError('CONFLICT', mismatch);
     const relativePath = Array.isArray(path) ? path.join('/') : path;

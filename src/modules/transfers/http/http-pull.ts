@@ -1,11 +1,4 @@
-import {
-  PROTOCOL_HEADER,
-  RELEASE,
-  RELEASE_HEADER,
-  TRANSFER_PROTOCOL,
-  peerProtocol,
-  protocolMismatch,
-} from '../../../common/release/release';
+import { PROTOCOL_HEADERS, peerMismatch } from '../../../common/release/release';
 import { request as httpRequest, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ResumableWrite } from '../../storage/disk-storage';
@@ -114,8 +107,7 @@ export function requestRange(
         headers: {
           Authorization: `Bearer ${req.token}`,
           Range: `bytes=${start}-${end}`,
-          [PROTOCOL_HEADER]: String(TRANSFER_PROTOCOL),
-          [RELEASE_HEADER]: RELEASE,
+          ...PROTOCOL_HEADERS,
         },
         ca: req.ca,
         timeout: 60_000,
@@ -123,11 +115,10 @@ export function requestRange(
       (res) => {
         // Before a byte is read: an origin on a release this one cannot work with is refused, never
         // half-read.
-        const mismatch = protocolMismatch(
-          peerProtocol(res.headers[PROTOCOL_HEADER]),
-          new URL(req.url).host,
-          res.headers[RELEASE_HEADER] as string | undefined,
-        );
+        const mismatch = peerMismatch((name) => {
+          const value = res.headers[name];
+          return Array.isArray(value) ? value[0] : value;
+        }, new URL(req.url).host);
         if (mismatch) {
           res.resume();
           return reject(new TransferRefusedError(mismatch));
