@@ -16,6 +16,7 @@ import { DataTransferPackageProcessor } from '../src/modules/transfers/data-tran
 import { DataTransferManager } from '../src/modules/transfers/data-transfer.manager';
 import { DataTransferProcessor } from '../src/modules/transfers/data-transfer.processor';
 import { DataTransferUnpackProcessor } from '../src/modules/transfers/data-transfer-unpack.processor';
+import { MemberRefetch } from '../src/modules/transfers/member-refetch';
 import { CopyRepairProcessor } from '../src/modules/consistency/copy-repair.processor';
 import { markLost } from '../src/modules/consistency/lost-copies';
 import { FixityManager } from '../src/modules/consistency/fixity.manager';
@@ -248,7 +249,12 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
     const storage = new StorageService(new ConfigService({}));
     const routing = new LtaRoutingService(ds, ns.redis, config({}) as never);
     const transfers = new DataTransferManager(ds, queues, routing, storage, new RouteService(ds));
-    const unpacker = new DataTransferUnpackProcessor(ds, storage, new PhysicalCopyService(ds));
+    const unpacker = new DataTransferUnpackProcessor(
+      ds,
+      storage,
+      new PhysicalCopyService(ds),
+      new MemberRefetch(ds, storage, {} as never),
+    );
     const done: { id: string; destination: number; site: string; bundle: string; relative_path: string }[] =
       await ds.query(
         `SELECT t.id, t.destination_location_id AS destination, s.short_name AS site, d.id AS bundle, d.relative_path
@@ -257,11 +263,17 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
         WHERE t.status = 'completed' ORDER BY t.created_at`,
       );
     expect(done).toHaveLength(2);
-    // A byte flips in the second bundle after it arrived: its unpack must catch it and record nothing.
-    const rotten = join(dataRoot, done[1].site, 'buffer', done[1].relative_path);
-    const bytes = readFileSync(rotten);
-    bytes[700] ^= 0x01;
-    writeFileSync(rotten, bytes);
+    // A byte flips inside the first member of the first bundle after it arrived: only that package is
+    // fetched again. In the second, a byte of a tar header flips: that bundle cannot be read, so it comes again.
+    const flip = (t: (typeof done)[number], at: number) => {
+      const file = join(dataRoot, t.site, 'buffer', t.relative_path);
+      const bytes = readFileSync(file);
+      bytes[at] ^= 0x01;
+      writeFileSync(file, bytes);
+      return file;
+    };
+    flip(done[0], 700);
+    const rotten = flip(done[1], 0);
 
     expect(await transfers.enqueuePendingUnpacks()).toBe(2);
     const payload = (t: (typeof done)[number]) => ({
@@ -272,23 +284,30 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
     });
     const first = await unpacker.handle(payload(done[0]));
     const packages: { id: string; relative_path: string; sha256: string }[] = await ds.query(
-      `SELECT id, relative_path, sha256 FROM raw_data_package WHERE data_transfer_package_id = $1`,
+      `SELECT id, relative_path, sha256 FROM raw_data_package WHERE data_transfer_package_id = $1 ORDER BY relative_path`,
       [done[0].bundle],
     );
-    expect(first).toEqual({ unpacked: packages.length });
+    expect(packages.length).toBeGreaterThan(1);
+    expect(first).toEqual({ unpacked: packages.length, refetched: [packages[0].relative_path] });
     for (const p of packages) {
       const file = readFileSync(join(dataRoot, done[0].site, 'buffer', p.relative_path));
       expect(sha256(file)).toBe(p.sha256);
     }
-    const recorded = await ds.query(
-      `SELECT count(*)::int AS n FROM physical_copy WHERE kind = 'raw_data_package' AND location_id = $1 AND status = 'present'`,
+    const recorded: { package: string; reason: string }[] = await ds.query(
+      `SELECT c.raw_data_package_id AS package, e.reason FROM physical_copy c
+         JOIN physical_copy_event e ON e.physical_copy_id = c.id AND e.to_status = 'present'
+        WHERE c.kind = 'raw_data_package' AND c.location_id = $1 AND c.status = 'present'`,
       [done[0].destination],
     );
-    expect(recorded[0].n).toBe(packages.length);
+    expect(recorded).toHaveLength(packages.length);
+    expect(recorded.find((r) => r.package === packages[0].id)?.reason).toMatch(
+      /^fetched again on its own from buffer, every file verified: its member in .* was bad \(.*bytes differ/,
+    );
+    expect(recorded.filter((r) => /^unpacked from /.test(r.reason))).toHaveLength(packages.length - 1);
+    // The bundle was not sent again for it.
     expect(
-      (await ds.query(`SELECT unpack_status FROM data_transfer WHERE id = $1`, [done[0].id]))[0]
-        .unpack_status,
-    ).toBe('completed');
+      (await ds.query(`SELECT unpack_status, retry_count FROM data_transfer WHERE id = $1`, [done[0].id]))[0],
+    ).toEqual({ unpack_status: 'completed', retry_count: 0 });
 
     // The rotten copy is found at unpack: it stops counting, and the bundle comes again from its origin.
     const outcome = await unpacker.handle(payload(done[1]));

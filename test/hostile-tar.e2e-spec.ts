@@ -11,6 +11,7 @@ import { PhysicalCopyService } from '../src/modules/physical-copies/physical-cop
 import { OperationType } from '../src/modules/queues/operation-type';
 import { StorageService } from '../src/modules/storage/storage.service';
 import { DataTransferUnpackProcessor } from '../src/modules/transfers/data-transfer-unpack.processor';
+import { MemberRefetch } from '../src/modules/transfers/member-refetch';
 import { applyDemoTopology } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
@@ -59,6 +60,8 @@ describe('hostile tars at the destination buffer (real unpack processor, Postgre
       ds,
       new StorageService(new ConfigService({})),
       new PhysicalCopyService(ds),
+      // Nothing here is fetched again: every refusal is of the bundle's structure or of a record.
+      new MemberRefetch(ds, new StorageService(new ConfigService({})), {} as never),
     );
     const [ids] = await ds.query(
       `SELECT (SELECT id FROM instrument_module WHERE name = 'pcam_280') AS module,

@@ -138,7 +138,11 @@ export class DataTransferPackageProcessor implements OperationHandler {
    * planned: another good copy, else packed again from the source files), and the package leaves the
    * bundle to wait for its heal; it goes in a later one. Returns how many packages the bundle has left.
    */
-  private async setAside(dtp: DataTransferPackage, buffer: DataLocation, err: SourceFileError): Promise<number> {
+  private async setAside(
+    dtp: DataTransferPackage,
+    buffer: DataLocation,
+    err: SourceFileError,
+  ): Promise<number> {
     const left = await this.dataSource.transaction(async (m) => {
       const [bad] = await m.query(
         `SELECT p.id, c.id AS "copyId" FROM raw_data_package p
@@ -147,7 +151,12 @@ export class DataTransferPackageProcessor implements OperationHandler {
         [dtp.id, err.path, buffer.id],
       );
       if (!bad) throw err;
-      await markLost(m, { copyId: bad.copyId, reason: err.loss!, detectedBy: 'bundling', details: err.message });
+      await markLost(m, {
+        copyId: bad.copyId,
+        reason: err.loss!,
+        detectedBy: 'bundling',
+        details: err.message,
+      });
       await transitionRow(m, RawDataPackage, bad.id, 'state', packageStateMachine, PackageState.WAITING, {
         dataTransferPackageId: null,
       });

@@ -7,7 +7,7 @@ import { getProcessName } from '../../common/process-name';
 import { transitionRow } from '../../common/transition-row';
 import { DataLocation } from '../locations/data-location.entity';
 import { PhysicalCopyService } from '../physical-copies/physical-copy.service';
-import { CopyKind, CopyStatus } from '../physical-copies/physical-copy.states';
+import { CopyKind, CopyStatus, LIVE_COPY_STATUSES } from '../physical-copies/physical-copy.states';
 import { OPERATION_SETTINGS } from '../queues/operation-settings';
 import { ChecksumMismatchError, ObjectNotFoundError } from '../storage/storage-errors';
 import { Digest } from '../storage/verifying-stream';
@@ -20,15 +20,20 @@ import { recordMoved } from '../metrics/task-metrics';
 import { DataTransferPackage } from './data-transfer-package.entity';
 import { DataTransfer } from './data-transfer.entity';
 import { dataTransferStatusMachine, dataTransferUnpackStatusMachine } from './data-transfer.states';
-import { ExpectedPackage, unpackBundle } from './verified-unpack';
+import { expectedPackages, ExpectedPackages } from './expected-packages';
+import { MemberRefetch } from './member-refetch';
+import { UnpackResult, unpackBundle } from './verified-unpack';
 
-type Outcome = { unpacked: number } | { transferAgain: string } | { skipped: string };
+type Outcome = { unpacked: number; refetched?: string[] } | { transferAgain: string } | { skipped: string };
 
 /**
  * Stage 4's worker side, on the destination buffer's queue: unpacks a transferred bundle into its package
  * tars, each checked against its recorded checksum and every raw file inside against its registration,
  * in one read, and records the packages PRESENT at the destination. Retried apart from the transfer, so
- * the bytes are not moved again; a bundle that is not what was sent fails the unpack with the reason.
+ * the bytes are not moved again. A member whose bytes are bad costs only itself: the others are recorded,
+ * and it alone is fetched again from the origin's copy of that package (member-refetch.ts). A bundle that
+ * cannot be read as what was sent (a broken tar, a member too many or missing) fails the unpack; if its
+ * copy here rotted since the transfer, the bundle comes again instead.
  */
 @Injectable()
 @HandlesOperation(OperationType.DATA_TRANSFER_UNPACKING)
@@ -39,6 +44,7 @@ export class DataTransferUnpackProcessor implements OperationHandler {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly storage: StorageService,
     private readonly copies: PhysicalCopyService,
+    private readonly refetch: MemberRefetch,
   ) {}
 
   handle(payload: TaskPayload, context?: { job: Job<TaskPayload> }): Promise<Outcome> {
@@ -58,39 +64,17 @@ export class DataTransferUnpackProcessor implements OperationHandler {
     const m = this.dataSource.manager;
     const bundle = await m.findOneByOrFail(DataTransferPackage, { id: t.dataTransferPackageId });
     const destination = await m.findOneByOrFail(DataLocation, { id: t.destinationLocationId });
-    const rows: {
-      package_id: string;
-      package_path: string;
-      package_size: string;
-      package_sha: string;
-      path: string;
-      size: string;
-      sha256: string;
-    }[] = await m.query(
-      `SELECT p.id AS package_id, p.relative_path AS package_path, p.size AS package_size, p.sha256 AS package_sha,
-                f.relative_path AS path, f.size, f.sha256
-           FROM raw_data_package p JOIN raw_data_file f ON f.raw_data_package_id = p.id
-          WHERE p.data_transfer_package_id = $1`,
-      [bundle.id],
+    const packages = await expectedPackages(this.dataSource, bundle.id);
+    // Packages an earlier attempt already verified and recorded here are read past, not written again.
+    const held = await this.heldAt(
+      destination,
+      [...packages.values()].map((p) => p.id),
     );
-    const packages = new Map<string, ExpectedPackage & { id: string }>();
-    for (const r of rows) {
-      const entry = packages.get(r.package_path) ?? {
-        id: r.package_id,
-        size: Number(r.package_size),
-        sha256: r.package_sha,
-        files: new Map(),
-      };
-      (entry.files as Map<string, { size: number; sha256: string }>).set(r.path, {
-        size: Number(r.size),
-        sha256: r.sha256,
-      });
-      packages.set(r.package_path, entry);
-    }
+    const skip = new Set([...packages].filter(([, p]) => held.has(p.id)).map(([path]) => path));
     const backend = this.storage.backendFor(destination);
-    let written: Map<string, Digest>;
+    let result: UnpackResult;
     try {
-      written = await unpackBundle(await backend.read(bundle.relativePath), backend, packages);
+      result = await unpackBundle(await backend.read(bundle.relativePath), backend, packages, skip);
     } catch (err) {
       const rotten = await this.rottenSinceTransfer(bundle, destination);
       if (!rotten) {
@@ -102,8 +86,34 @@ export class DataTransferUnpackProcessor implements OperationHandler {
       await this.removeUnrecorded(destination, [...packages.keys()]);
       return { transferAgain: rotten };
     }
-    await this.dataSource.transaction(async (tx) => {
-      await transitionRow(
+    // The good members are recorded at once: a bad one costs only itself.
+    await this.record(
+      destination,
+      packages,
+      result.written,
+      `unpacked from ${bundle.name}, every file verified`,
+    );
+    const refetched: string[] = [];
+    for (const [path, why] of result.bad) {
+      const origin = await m.findOneByOrFail(DataLocation, { id: t.originLocationId });
+      const digest = await this.refetch.package(
+        origin,
+        t.method,
+        destination,
+        path,
+        packages.get(path)!,
+        why,
+      );
+      await this.record(
+        destination,
+        packages,
+        new Map([[path, digest]]),
+        `fetched again on its own from ${origin.name}, every file verified: its member in ${bundle.name} was bad (${why.slice(0, 500)})`,
+      );
+      refetched.push(path);
+    }
+    await this.dataSource.transaction((tx) =>
+      transitionRow(
         tx,
         DataTransfer,
         t.id,
@@ -113,23 +123,51 @@ export class DataTransferUnpackProcessor implements OperationHandler {
         {
           failureReason: null,
         },
-      );
-      await this.copies.createCopies(
+      ),
+    );
+    const bytes = [...result.written.values()].reduce((n, d) => n + d.size, 0);
+    recordMoved({ bytes, files: result.written.size });
+    this.logger.log(
+      `unpacked ${bundle.name}: ${result.written.size} packages verified at ${destination.name}` +
+        (skip.size ? `, ${skip.size} held from an earlier attempt` : '') +
+        (refetched.length ? `, ${refetched.length} fetched again on their own: ${refetched.join(', ')}` : ''),
+    );
+    return refetched.length
+      ? { unpacked: result.written.size + refetched.length, refetched }
+      : { unpacked: result.written.size + skip.size };
+  }
+
+  /** Packages with a live copy at `location`. */
+  private async heldAt(location: DataLocation, packageIds: string[]): Promise<Set<string>> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT raw_data_package_id AS id FROM physical_copy
+        WHERE location_id = $1 AND raw_data_package_id = ANY($2::uuid[]) AND status = ANY($3::copy_status[])`,
+      [location.id, packageIds, LIVE_COPY_STATUSES],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  private async record(
+    at: DataLocation,
+    packages: ExpectedPackages,
+    written: Map<string, Digest>,
+    reason: string,
+  ): Promise<void> {
+    if (written.size === 0) return;
+    await this.dataSource.transaction((tx) =>
+      this.copies.createCopies(
         tx,
         [...written].map(([path, digest]) => ({
           kind: CopyKind.RAW_DATA_PACKAGE,
           rawDataPackageId: packages.get(path)!.id,
-          locationId: destination.id,
+          locationId: at.id,
           relativePath: path,
           size: digest.size,
           sha256: digest.sha256,
         })),
-        { actor: getProcessName(), reason: `unpacked from ${bundle.name}, every file verified` },
-      );
-    });
-    recordMoved({ bytes: [...written.values()].reduce((n, d) => n + d.size, 0), files: written.size });
-    this.logger.log(`unpacked ${bundle.name}: ${written.size} packages verified at ${destination.name}`);
-    return { unpacked: written.size };
+        { actor: getProcessName(), reason },
+      ),
+    );
   }
 
   /**

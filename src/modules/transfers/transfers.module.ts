@@ -10,6 +10,7 @@ import { DataTransferUnpackProcessor } from './data-transfer-unpack.processor';
 import { LtaRoutingService } from '../routing/lta-routing.service';
 import { RouteService } from '../routing/route.service';
 import { HttpTransferService } from './http/http-transfer.service';
+import { MemberRefetch } from './member-refetch';
 
 /** Stages 2 to 4: bundles at a buffer, and (next) their transfer and unpacking at the destination. */
 @Module({
@@ -22,6 +23,7 @@ import { HttpTransferService } from './http/http-transfer.service';
     DataTransferManager,
     DataTransferProcessor,
     DataTransferUnpackProcessor,
+    MemberRefetch,
     HttpTransferService,
   ],
   exports: [

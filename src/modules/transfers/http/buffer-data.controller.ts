@@ -1,4 +1,17 @@
-import { Controller, Get, Headers, Inject, Logger, Param, Res, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  Headers,
+  Inject,
+  Logger,
+  Param,
+  Post,
+  Query,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import { DomainExceptionFilter } from '../../../common/http/domain-exception.filter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
@@ -10,6 +23,8 @@ import { RequireScope } from '../../auth/scopes.decorator';
 import { DataLocation } from '../../locations/data-location.entity';
 import { LocationType, StorageType } from '../../locations/location-type';
 import { StorageService } from '../../storage/storage.service';
+import { confirmLoss } from '../../consistency/lost-copies';
+import { ORIGIN_CHECK_DETECTORS, OriginCheckAnswer } from './origin-check';
 import { WORKER_OPTIONS, WorkerOptions } from '../../workers/worker-options';
 import { parseRange } from './byte-range';
 import {
@@ -27,6 +42,9 @@ import {
  * Only buffers this worker serves; nothing else of the disk is reachable (the storage refuses paths that
  * leave the root). Both sides name their protocol (common/release): a puller this build cannot serve gets
  * a 409 naming both versions.
+ *
+ * `POST` on a file's address asks this worker to look at its own copy, because a puller read it in full and
+ * its bytes were not what was recorded: a copy found bad here is marked LOST and healed (origin-check.ts).
  */
 @Controller('data')
 @UseGuards(BearerTokenGuard)
@@ -82,6 +100,42 @@ export class BufferDataController {
     });
     res.on('close', () => stream.destroy());
     stream.pipe(res);
+  }
+
+  @Post(':site/:location/*path')
+  @HttpCode(200)
+  async check(
+    @Param('site') site: string,
+    @Param('location') name: string,
+    @Param('path') path: string | string[],
+    @Query('detectedBy') detectedBy: string | undefined,
+    @Query('details') details: string | undefined,
+    @Headers(PROTOCOL_HEADER) protocol: string | undefined,
+    @Headers(RELEASE_HEADER) peerRelease: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<OriginCheckAnswer> {
+    for (const [header, value] of Object.entries(PROTOCOL_HEADERS)) res.setHeader(header, value);
+    const mismatch = protocolMismatch(peerProtocol(protocol), 'the checking worker', peerRelease);
+    if (mismatch) throw new DomainError('CONFLICT', mismatch);
+    const detector = ORIGIN_CHECK_DETECTORS.find((d) => d === detectedBy);
+    if (!detector)
+      throw new DomainError('VALIDATION', `detectedBy must be one of: ${ORIGIN_CHECK_DETECTORS.join(', ')}`);
+    const relativePath = Array.isArray(path) ? path.join('/') : path;
+    const location = await this.servedBuffer(site, name);
+    const found = await confirmLoss(
+      this.dataSource,
+      this.storage.backendFor(location),
+      { locationId: location.id, path: relativePath },
+      detector,
+      `${(details ?? 'read in full by another site').slice(0, 500)} (confirmed at ${site}/${name})`,
+    );
+    if (!found) throw new DomainError('NOT_FOUND', `${site}/${name} records no live copy ${relativePath}`);
+    const { loss } = found;
+    if (loss)
+      this.logger.warn(
+        `${site}/${name}/${relativePath}: ${loss}, found by ${detector}; marked LOST to be healed`,
+      );
+    return { loss };
   }
 
   private async servedBuffer(site: string, name: string): Promise<DataLocation> {

@@ -13,6 +13,12 @@ import { DataTransfer } from '../data-transfer.entity';
 import { Bandwidth } from './bandwidth';
 import { pullInRanges, requestRange, TransferRefusedError } from './http-pull';
 import { RouteSlots } from './route-slots';
+import { askOriginToCheck, OriginCheckAnswer, OriginCheckDetector } from './origin-check';
+
+/** A file's address on the data port of the worker serving `location`. */
+function dataPortUrl(location: DataLocation, path: string): string {
+  return `${location.dataUrl}/${path.split('/').map(encodeURIComponent).join('/')}`;
+}
 
 /** Below this, one stream: more would only add requests. */
 const MIN_BYTES_PER_STREAM = 8 * 1024 * 1024;
@@ -48,9 +54,27 @@ export class HttpTransferService {
     if (!token)
       throw new TransferRefusedError('TRANSFER_TOKEN is not set: this worker cannot read over http');
     if (!origin.dataUrl) throw new TransferRefusedError(`${origin.name} has no dataUrl to read from`);
-    const url = `${origin.dataUrl}/${path.split('/').map(encodeURIComponent).join('/')}`;
+    const url = dataPortUrl(origin, path);
     if (size === 0) return Readable.from([]);
     return requestRange({ url, token, ca: this.ca }, 0, size - 1);
+  }
+
+  /**
+   * Asks the origin's worker to look at its own copy of `path`, which this worker read in full and found
+   * not to be what was recorded; the origin marks it LOST (and heals it) only if it finds it so too.
+   */
+  async askOriginToCheck(
+    origin: DataLocation,
+    path: string,
+    detectedBy: OriginCheckDetector,
+    details: string,
+  ): Promise<OriginCheckAnswer> {
+    const token = this.config.get('TRANSFER_TOKEN', { infer: true });
+    if (!token || !origin.dataUrl)
+      throw new TransferRefusedError(
+        `cannot ask ${origin.name} to check ${path}: no TRANSFER_TOKEN or dataUrl`,
+      );
+    return askOriginToCheck({ url: dataPortUrl(origin, path), token, ca: this.ca }, detectedBy, details);
   }
 
   async pull(
@@ -84,7 +108,7 @@ export class HttpTransferService {
     return slots.hold(t.id, async () => {
       const into = await target.openResumable(path, expected.size, streams);
       const held = into.bytesHeld;
-      const url = `${origin.dataUrl}/${path.split('/').map(encodeURIComponent).join('/')}`;
+      const url = dataPortUrl(origin, path);
       const { digest, received } = await pullInRanges({
         url,
         token,
