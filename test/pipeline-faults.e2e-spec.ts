@@ -266,6 +266,220 @@ describe('the pipeline under faults: a killed puller, a Redis that lost everythi
     for (const a of archived)
       expect(sha256(await h.getObject(BUCKETS[a.site], `archive/${a.relative_path}`))).toBe(a.sha256);
   }, 150_000);
+  it('fetches again only the member that rotted inside a bundle at its destination before the unpack: the other member is kept, the bundle is not sent again', async () => {
+    // Every unpack is held at its claim, before it reads its bundle, while the bundle travels; bundling is
+    // held until both packages are at the ccat buffer, so that they travel in one bundle.
+    const unpacking = await holdClaims(h, 'data_transfer', 'unpack_status');
+    const bundling = await hold(h, 'data_transfer_package', 'SHARE ROW EXCLUSIVE');
+    let unit = '';
+    let bundle = '';
+    let firstSite = '';
+    try {
+      unit = await h.observe('primecam', ['pcam_280', 'pcam_350'], 6, 200_000);
+      await waitFor('both packages at the ccat buffer', () => packagesAt(h, unit, 'ccat'), 30_000);
+      await bundling.release();
+      // The bundle goes to one archive site first; the other gets it from there once it is unpacked.
+      const first = await waitFor(
+        'the bundle to arrive at its first archive site',
+        async () => {
+          const [row] = await h.db.query(
+            `SELECT DISTINCT s.short_name AS site, d.relative_path AS path, d.id AS bundle FROM data_transfer t
+               JOIN data_transfer_package d ON d.id = t.data_transfer_package_id
+               JOIN raw_data_package p ON p.data_transfer_package_id = d.id
+               JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id
+              WHERE p.executed_obs_unit_id = $1 AND t.status = 'completed'`,
+            [unit],
+          );
+          return row as { site: string; path: string; bundle: string } | undefined;
+        },
+        60_000,
+      );
+      bundle = first.bundle;
+      firstSite = first.site;
+      // A byte of the first member's content flips in it (512 is past the member's header).
+      const file = join(h.dataRoot, first.site, 'buffer', first.path);
+      const bytes = readFileSync(file);
+      bytes[512 + 700] ^= 0x01;
+      writeFileSync(file, bytes);
+    } finally {
+      await bundling.release();
+      await unpacking.release();
+    }
+    const corrupted = Date.now();
+    await waitFor(
+      'both packages archived at both sites',
+      async () => {
+        expect(await h.failures()).toEqual([]);
+        const rows: { state: string; sites: number }[] = await h.db.query(
+          `SELECT state, lta_site_count AS sites FROM raw_data_package WHERE executed_obs_unit_id = $1`,
+          [unit],
+        );
+        return rows.length === 2 && rows.every((r) => r.state === 'archived' && r.sites === 2);
+      },
+      90_000,
+    );
+    console.log(
+      `member re-fetched: both archives hold good bytes ${((Date.now() - corrupted) / 1000).toFixed(1)} s after the corruption`,
+    );
+    // At the first site, the first package (in tar order) came again on its own, over the data port, and
+    // the other was kept from the bundle; the bundle copy there, found rotten, was written again from those
+    // two before the other site was sent it; every transfer ran once.
+    const copies: { site: string; path: string; reason: string }[] = await h.db.query(
+      `SELECT s.short_name AS site, c.relative_path AS path, e.reason FROM physical_copy c
+         JOIN physical_copy_event e ON e.physical_copy_id = c.id AND e.to_status = 'present'
+         JOIN data_location l ON l.id = c.location_id AND l.location_type = 'buffer'
+         JOIN site s ON s.id = l.site_id
+         JOIN raw_data_package p ON p.id = c.raw_data_package_id
+        WHERE p.executed_obs_unit_id = $1 AND s.short_name <> 'ccat' ORDER BY 1, 2`,
+      [unit],
+    );
+    expect(copies).toHaveLength(4);
+    const [refetched, kept] = copies.filter((c) => c.site === firstSite);
+    expect(refetched.reason).toMatch(
+      /^fetched again on its own from buffer, every file verified: its member in .* was bad/,
+    );
+    expect(kept.reason).toMatch(/^unpacked from /);
+    expect(copies.filter((c) => c.site !== firstSite).map((c) => c.reason)).toEqual([
+      expect.stringMatching(/^unpacked from /),
+      expect.stringMatching(/^unpacked from /),
+    ]);
+    const bundleTrail: { to: string; actor: string; reason: string }[] = await h.db.query(
+      `SELECT e.to_status AS to, e.actor, e.reason FROM physical_copy_event e
+         JOIN physical_copy c ON c.id = e.physical_copy_id
+         JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
+        WHERE c.data_transfer_package_id = $1 AND s.short_name = $2 ORDER BY e.id`,
+      [bundle, firstSite],
+    );
+    expect(bundleTrail.find((e) => e.to === 'lost')).toMatchObject({ actor: 'unpack' });
+    expect(
+      bundleTrail.find((e) => /^written again from its 2 package tars at buffer/.test(e.reason)),
+    ).toBeTruthy();
+    const transfers = await h.db.query(
+      `SELECT retry_count, unpack_status FROM data_transfer WHERE data_transfer_package_id = $1`,
+      [bundle],
+    );
+    expect(transfers).toEqual([
+      { retry_count: 0, unpack_status: 'completed' },
+      { retry_count: 0, unpack_status: 'completed' },
+    ]);
+  }, 150_000);
+
+  it('writes a bundle again at its origin when a transfer finds it rotted there: the origin confirms it, the copy is LOST, the bundle is rebuilt identical, the transfer goes on', async () => {
+    // No transfer starts until the bundle at the ccat buffer has rotted.
+    const transferring = await holdClaims(h, 'data_transfer', 'status');
+    let unit = '';
+    let bundle: { id: string; path: string } | undefined;
+    try {
+      unit = await h.observe('chai', ['hfa'], 3, 200_000);
+      bundle = await waitFor(
+        'the bundle written at the ccat buffer and its transfer planned',
+        async () => {
+          const [row] = await h.db.query(
+            `SELECT DISTINCT d.id, d.relative_path AS path FROM data_transfer_package d
+               JOIN raw_data_package p ON p.data_transfer_package_id = d.id
+               JOIN data_transfer t ON t.data_transfer_package_id = d.id
+              WHERE p.executed_obs_unit_id = $1 AND d.status = 'completed'`,
+            [unit],
+          );
+          return row as { id: string; path: string } | undefined;
+        },
+        60_000,
+      );
+      const file = join(h.dataRoot, 'ccat', 'buffer', bundle.path);
+      const bytes = readFileSync(file);
+      bytes[512 + 700] ^= 0x01;
+      writeFileSync(file, bytes);
+    } finally {
+      await transferring.release();
+    }
+    const corrupted = Date.now();
+    await waitFor(
+      'the package archived at both sites',
+      async () => {
+        expect(await h.failures()).toEqual([]);
+        const rows: { state: string; sites: number }[] = await h.db.query(
+          `SELECT state, lta_site_count AS sites FROM raw_data_package WHERE executed_obs_unit_id = $1`,
+          [unit],
+        );
+        return rows.length > 0 && rows.every((r) => r.state === 'archived' && r.sites === 2);
+      },
+      150_000,
+    );
+    console.log(
+      `bundle rebuilt at its origin: both archives hold good bytes ${((Date.now() - corrupted) / 1000).toFixed(1)} s after the corruption`,
+    );
+    const trail: { to: string; actor: string; reason: string }[] = await h.db.query(
+      `SELECT e.to_status AS to, e.actor, e.reason FROM physical_copy_event e
+         JOIN physical_copy c ON c.id = e.physical_copy_id
+         JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
+        WHERE c.data_transfer_package_id = $1 AND s.short_name = 'ccat' ORDER BY e.id`,
+      [bundle!.id],
+    );
+    expect(trail.find((e) => e.to === 'lost')).toMatchObject({
+      actor: 'transfer',
+      reason: expect.stringMatching(/confirmed at ccat\/buffer/),
+    });
+    expect(
+      trail.find((e) => /^written again from its \d+ package tars at buffer/.test(e.reason)),
+    ).toBeTruthy();
+  }, 210_000);
+
+  it('heals a package tar that rotted at a destination buffer before its archive upload: the upload finds it, the copy is LOST and replaced, the archive gets good bytes', async () => {
+    // No archive upload is planned until one package tar at Cologne's buffer has rotted.
+    const archiving = await hold(h, 'long_term_archive_transfer', 'SHARE ROW EXCLUSIVE');
+    let unit = '';
+    let rotten: { id: string; path: string } | undefined;
+    try {
+      unit = await h.observe('chai', ['lfa'], 3, 200_000);
+      const [unpacked] = await waitFor(
+        'the package unpacked at Cologne',
+        () => packagesAt(h, unit, 'cologne'),
+        60_000,
+      );
+      rotten = unpacked;
+      const file = join(h.dataRoot, 'cologne', 'buffer', unpacked.path);
+      const bytes = readFileSync(file);
+      bytes[700] ^= 0x01;
+      writeFileSync(file, bytes);
+    } finally {
+      await archiving.release();
+    }
+    const corrupted = Date.now();
+    await waitFor(
+      'the package archived at both sites',
+      async () => {
+        expect(await h.failures()).toEqual([]);
+        const [p] = await h.db.query(
+          `SELECT state, lta_site_count AS sites FROM raw_data_package WHERE id = $1`,
+          [rotten!.id],
+        );
+        return p.state === 'archived' && p.sites === 2;
+      },
+      120_000,
+    );
+    console.log(
+      `archive upload healed: both archives hold good bytes ${((Date.now() - corrupted) / 1000).toFixed(1)} s after the corruption`,
+    );
+    const trail: { to: string; actor: string; reason: string }[] = await h.db.query(
+      `SELECT e.to_status AS to, e.actor, e.reason FROM physical_copy_event e
+         JOIN physical_copy c ON c.id = e.physical_copy_id
+         JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
+        WHERE c.raw_data_package_id = $1 AND s.short_name = 'cologne' AND l.location_type = 'buffer' ORDER BY e.id`,
+      [rotten!.id],
+    );
+    expect(trail.find((e) => e.to === 'lost')).toMatchObject({ actor: 'archive upload' });
+    expect(trail.find((e) => /^re-replicated from /.test(e.reason))).toBeTruthy();
+    const [archived] = await h.db.query(
+      `SELECT c.relative_path, c.sha256 FROM physical_copy c JOIN data_location l ON l.id = c.location_id
+         JOIN site s ON s.id = l.site_id
+        WHERE c.raw_data_package_id = $1 AND l.location_type = 'long_term_archive' AND s.short_name = 'cologne'`,
+      [rotten!.id],
+    );
+    expect(sha256(await h.getObject(BUCKETS.cologne, `archive/${archived.relative_path}`))).toBe(
+      archived.sha256,
+    );
+  }, 180_000);
+
   it('gives a file that changed at its source a way out: withdraw lets the rest of its package go, accept archives it as it now is; both audited', async () => {
     const http = request(h.api.app.getHttpServer());
     const auth = { Authorization: `Bearer ${h.token}` };
@@ -432,3 +646,70 @@ describe('the pipeline under faults: a killed puller, a Redis that lost everythi
     );
   }, 150_000);
 });
+
+interface Hold {
+  release(): Promise<void>;
+}
+
+/** Holds a lock on `table` in its own transaction until released (released twice is fine). */
+async function hold(h: PipelineHarness, table: string, mode: string): Promise<Hold> {
+  const lock = new Client({ connectionString: h.api.db.url });
+  await lock.connect();
+  await lock.query('BEGIN');
+  await lock.query(`LOCK TABLE ${table} IN ${mode} MODE`);
+  let open = true;
+  return {
+    release: async () => {
+      if (!open) return;
+      open = false;
+      await lock.query('COMMIT');
+      await lock.end();
+    },
+  };
+}
+
+/**
+ * Holds every claim of `table`'s work (the update of its `column` to in_progress) until released: a trigger
+ * waits for an advisory lock this session keeps. Everything else goes on.
+ */
+async function holdClaims(h: PipelineHarness, table: string, column: string): Promise<Hold> {
+  const lock = new Client({ connectionString: h.api.db.url });
+  await lock.connect();
+  await lock.query(`SELECT pg_advisory_lock(4242)`);
+  await lock.query(`CREATE OR REPLACE FUNCTION test_hold_claim() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN PERFORM pg_advisory_xact_lock_shared(4242); RETURN NEW; END $$`);
+  await lock.query(`CREATE TRIGGER test_hold_claim BEFORE UPDATE OF ${column} ON ${table} FOR EACH ROW
+    WHEN (NEW.${column} = 'in_progress') EXECUTE FUNCTION test_hold_claim()`);
+  let open = true;
+  return {
+    release: async () => {
+      if (!open) return;
+      open = false;
+      // Unlocked first: the drop waits for every update the trigger holds.
+      await lock.query(`SELECT pg_advisory_unlock(4242)`);
+      await lock.query(`DROP TRIGGER test_hold_claim ON ${table}`);
+      await lock.end();
+    },
+  };
+}
+
+/** The unit's packages with a PRESENT copy at `site`'s buffer, by package, once there are as many as packages. */
+async function packagesAt(
+  h: PipelineHarness,
+  unit: string,
+  site: string,
+): Promise<{ id: string; path: string }[] | null> {
+  const rows: { id: string; path: string }[] = await h.db.query(
+    `SELECT p.id, c.relative_path AS path FROM raw_data_package p
+       JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.status = 'present'
+       JOIN data_location l ON l.id = c.location_id AND l.location_type = 'buffer'
+       JOIN site s ON s.id = l.site_id AND s.short_name = $2
+      WHERE p.executed_obs_unit_id = $1 ORDER BY c.relative_path`,
+    [unit, site],
+  );
+  const [{ n }] = await h.db.query(
+    `SELECT count(*)::int AS n FROM raw_data_package WHERE executed_obs_unit_id = $1`,
+    [unit],
+  );
+  return rows.length > 0 && rows.length === n ? rows : null;
+}

@@ -19,6 +19,7 @@ import { StorageService } from '../storage/storage.service';
 import { inspectCopy } from './copy-inspection';
 import { CopyRepair } from './copy-repair.entity';
 import { assertHealBudget, repackFromSource } from './package-repack';
+import { rebuildBundle } from './bundle-rebuild';
 import { copyRepairStatusMachine } from './copy-repair.states';
 
 /** No live copy of the object elsewhere verifies: the repair cannot succeed by retrying. */
@@ -30,8 +31,23 @@ interface Candidate {
   id: string;
   locationId: number;
   relativePath: string;
+  siteId: number;
   where: string;
 }
+
+/** How a copy with no good twin anywhere is made again from what it is made of. */
+const REMAKE: Partial<
+  Record<
+    CopyKind,
+    {
+      how: string;
+      from: (ds: DataSource, st: StorageService, lost: PhysicalCopy, at: DataLocation) => Promise<string>;
+    }
+  >
+> = {
+  [CopyKind.RAW_DATA_PACKAGE]: { how: 'packed again from', from: repackFromSource },
+  [CopyKind.DATA_TRANSFER_PACKAGE]: { how: 'written again from', from: rebuildBundle },
+};
 
 type Outcome = { repaired: string; newCopyId: string; from: string } | { skipped: string };
 
@@ -41,7 +57,8 @@ type Outcome = { repaired: string; newCopyId: string; from: string } | { skipped
  * streamed into the lost copy's path through the storage layer, which writes to a temporary name (disk) or
  * a multipart upload (S3) and puts it in place only if size and SHA-256 match; it is read back and hashed,
  * and only then recorded as a new PRESENT copy. A source that does not verify is passed over for the next.
- * A package with no good copy left is packed again from its source files (package-repack.ts). At most
+ * A package with no good copy left is packed again from its source files (package-repack.ts), a bundle
+ * written again from its package tars (bundle-rebuild.ts). At most
  * MAX_HEALS_PER_PACKAGE repairs of one package's copies within a day: past them the repair fails, for a person.
  */
 @Injectable()
@@ -77,44 +94,23 @@ export class CopyRepairProcessor implements OperationHandler {
     const moot = await this.alreadySettled(lost);
     if (moot) return this.close(repair, lost, moot);
     await assertHealBudget(this.dataSource, lost.rawDataPackageId);
-    const target = this.storage.backendFor(location);
-    const expected = { size: lost.size, sha256: lost.sha256 };
+    // Nearest first: a copy at this site; else made again here from what it is made of (a package from its
+    // source files, a bundle from its package tars), which must come out the recorded bytes; else a copy
+    // from another site, over the long link.
+    const candidates = await this.candidates(lost, location);
+    const attempts: (() => Promise<Outcome>)[] = [
+      ...candidates
+        .filter((c) => c.siteId === location.siteId)
+        .map((c) => () => this.copyFrom(repair, lost, location, c)),
+      ...(REMAKE[lost.kind] ? [() => this.remake(repair, lost, location)] : []),
+      ...candidates
+        .filter((c) => c.siteId !== location.siteId)
+        .map((c) => () => this.copyFrom(repair, lost, location, c)),
+    ];
     const failures: string[] = [];
-    for (const source of await this.candidates(lost, location)) {
+    for (const attempt of attempts) {
       try {
-        const sourceLocation = await m.findOneByOrFail(DataLocation, { id: source.locationId });
-        const sourceBackend = this.storage.backendFor(sourceLocation);
-        const there = await inspectCopy(target, lost);
-        if (there.loss) {
-          // The object at the lost copy's path is known to be wrong (or absent). An archive object is
-          // never overwritten in place, so on S3 the wrong one goes first; the key was already useless.
-          if (there.found) await target.delete(lost.relativePath);
-          await target.write(lost.relativePath, await sourceBackend.read(source.relativePath), expected);
-          await this.storage.verify(location, lost.relativePath, expected);
-          recordMoved({ bytes: lost.size, files: 1 });
-        }
-        const newCopyId = await this.record(repair, lost, {
-          copyId: source.id,
-          reason: `re-replicated from ${source.where} (copy ${source.id}) to replace lost copy ${lost.id}; read back and verified`,
-        });
-        this.logger.log(`repaired ${lost.kind} copy ${lost.id} at ${location.name} from ${source.where}`);
-        return { repaired: lost.id, newCopyId, from: source.where };
-      } catch (err) {
-        if (!(err instanceof StorageError)) throw err;
-        failures.push(`${source.where}: ${err.message}`);
-      }
-    }
-    // No other copy of a package verifies: it is packed again from its files, if they are still at its source.
-    if (lost.kind === CopyKind.RAW_DATA_PACKAGE) {
-      try {
-        const from = await repackFromSource(this.dataSource, this.storage, lost, location);
-        const newCopyId = await this.record(repair, lost, {
-          copyId: null,
-          reason: `packed again from ${from} to replace lost copy ${lost.id}: byte for byte the recorded tar, read back and verified`,
-        });
-        recordMoved({ bytes: lost.size, files: 1 });
-        this.logger.log(`healed package copy ${lost.id} at ${location.name}: packed again from ${from}`);
-        return { repaired: lost.id, newCopyId, from };
+        return await attempt();
       } catch (err) {
         if (!(err instanceof StorageError)) throw err;
         failures.push(err.message);
@@ -124,6 +120,52 @@ export class CopyRepairProcessor implements OperationHandler {
       `no good copy of ${lost.kind} ${lost.relativePath} left to repair ${location.site?.shortName}/${location.name} from` +
         (failures.length ? ` (${failures.join('; ')})` : ' (no other live copy)'),
     );
+  }
+
+  private async copyFrom(
+    repair: CopyRepair,
+    lost: PhysicalCopy,
+    location: DataLocation,
+    source: Candidate,
+  ): Promise<Outcome> {
+    const target = this.storage.backendFor(location);
+    const expected = { size: lost.size, sha256: lost.sha256 };
+    try {
+      const sourceLocation = await this.dataSource.manager.findOneByOrFail(DataLocation, {
+        id: source.locationId,
+      });
+      const there = await inspectCopy(target, lost);
+      if (there.loss) {
+        // The object at the lost copy's path is known to be wrong (or absent). An archive object is
+        // never overwritten in place, so on S3 the wrong one goes first; the key was already useless.
+        if (there.found) await target.delete(lost.relativePath);
+        const bytes = await this.storage.backendFor(sourceLocation).read(source.relativePath);
+        await target.write(lost.relativePath, bytes, expected);
+        await this.storage.verify(location, lost.relativePath, expected);
+        recordMoved({ bytes: lost.size, files: 1 });
+      }
+    } catch (err) {
+      if (err instanceof StorageError) err.message = `${source.where}: ${err.message}`;
+      throw err;
+    }
+    const newCopyId = await this.record(repair, lost, {
+      copyId: source.id,
+      reason: `re-replicated from ${source.where} (copy ${source.id}) to replace lost copy ${lost.id}; read back and verified`,
+    });
+    this.logger.log(`repaired ${lost.kind} copy ${lost.id} at ${location.name} from ${source.where}`);
+    return { repaired: lost.id, newCopyId, from: source.where };
+  }
+
+  private async remake(repair: CopyRepair, lost: PhysicalCopy, location: DataLocation): Promise<Outcome> {
+    const remake = REMAKE[lost.kind]!;
+    const from = await remake.from(this.dataSource, this.storage, lost, location);
+    const newCopyId = await this.record(repair, lost, {
+      copyId: null,
+      reason: `${remake.how} ${from} to replace lost copy ${lost.id}: byte for byte the recorded tar, read back and verified`,
+    });
+    recordMoved({ bytes: lost.size, files: 1 });
+    this.logger.log(`healed ${lost.kind} copy ${lost.id} at ${location.name}: ${remake.how} ${from}`);
+    return { repaired: lost.id, newCopyId, from };
   }
 
   /**
@@ -175,7 +217,7 @@ export class CopyRepairProcessor implements OperationHandler {
   /** Live copies of the same object elsewhere, the nearest and most reliable first. */
   private async candidates(lost: PhysicalCopy, location: DataLocation): Promise<Candidate[]> {
     return this.dataSource.query(
-      `SELECT c.id, c.location_id AS "locationId", c.relative_path AS "relativePath",
+      `SELECT c.id, c.location_id AS "locationId", c.relative_path AS "relativePath", l.site_id AS "siteId",
               s.short_name || '/' || l.name AS "where"
          FROM physical_copy c JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
         WHERE c.kind = $1 AND c.id <> $2 AND c.status = ANY($3::copy_status[]) AND c.location_id <> $4

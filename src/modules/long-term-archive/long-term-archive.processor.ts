@@ -21,6 +21,9 @@ import { StorageService } from '../storage/storage.service';
 import { recordMoved } from '../metrics/task-metrics';
 import { HttpTransferService } from '../transfers/http/http-transfer.service';
 import { writeAndCheck } from '../transfers/verified-unpack';
+import { reportBadRead } from '../transfers/bad-read';
+import { TransferMethod } from '../transfers/data-transfer.entity';
+import { ChecksumMismatchError, ObjectNotFoundError } from '../storage/storage-errors';
 import { LongTermArchiveTransfer } from './long-term-archive-transfer.entity';
 import { longTermArchiveTransferStatusMachine } from './long-term-archive-transfer.states';
 import { serializeSidecar, sidecarDigest, sidecarPath } from './package-sidecar';
@@ -49,6 +52,14 @@ export class LongTermArchiveProcessor implements OperationHandler {
     private readonly http: HttpTransferService,
   ) {}
 
+  private async registeredFiles(packageId: string): Promise<Map<string, { size: number; sha256: string }>> {
+    const files: { path: string; size: number; sha256: string }[] = await this.dataSource.query(
+      `SELECT relative_path AS path, size::float8 AS size, sha256 FROM raw_data_file WHERE raw_data_package_id = $1`,
+      [packageId],
+    );
+    return new Map(files.map((f) => [f.path, { size: f.size, sha256: f.sha256 }]));
+  }
+
   handle(payload: TaskPayload, context?: { job: Job<TaskPayload> }): Promise<Outcome> {
     return runClaimedWork({
       dataSource: this.dataSource,
@@ -70,29 +81,40 @@ export class LongTermArchiveProcessor implements OperationHandler {
     const expected = { size: pkg.size, sha256: pkg.sha256 };
     const target = this.storage.backendFor(archive);
 
-    if (origin.siteId === archive.siteId) {
-      // From a buffer of this site, where the package was unpacked and every file verified.
-      await target.write(
-        pkg.relativePath,
-        await this.storage.backendFor(origin).read(pkg.relativePath),
-        expected,
-      );
-    } else {
-      // A DIRECT route: straight from the origin site's buffer over its data port, every file inside checked
-      // against its registration as the package streams into the archive.
-      const files: { path: string; size: number; sha256: string }[] = await m.query(
-        `SELECT relative_path AS path, size::float8 AS size, sha256 FROM raw_data_file WHERE raw_data_package_id = $1`,
-        [pkg.id],
-      );
-      await writeAndCheck(
-        await this.http.open(origin, pkg.relativePath, pkg.size),
-        target,
-        pkg.relativePath,
-        {
-          ...expected,
-          files: new Map(files.map((f) => [f.path, { size: f.size, sha256: f.sha256 }])),
-        },
-      );
+    // From a buffer of this site, where the package was unpacked and every file verified; or, on a DIRECT
+    // route, straight from the origin site's buffer over its data port, every file inside checked against
+    // its registration as the package streams into the archive.
+    const via = origin.siteId === archive.siteId ? TransferMethod.LOCAL : TransferMethod.HTTP;
+    try {
+      if (via === TransferMethod.LOCAL)
+        await target.write(
+          pkg.relativePath,
+          await this.storage.backendFor(origin).read(pkg.relativePath),
+          expected,
+        );
+      else
+        await writeAndCheck(
+          await this.http.open(origin, pkg.relativePath, pkg.size),
+          target,
+          pkg.relativePath,
+          {
+            ...expected,
+            files: await this.registeredFiles(pkg.id),
+          },
+        );
+    } catch (err) {
+      // The buffer's copy is judged where it is: found bad, it is marked LOST and healed, and this upload
+      // is retried after the heal rather than failing for good.
+      if (err instanceof ChecksumMismatchError || err instanceof ObjectNotFoundError)
+        await reportBadRead(
+          { dataSource: this.dataSource, storage: this.storage, http: this.http },
+          origin,
+          via,
+          pkg.relativePath,
+          'archive upload',
+          err,
+        );
+      throw err;
     }
     const sidecar = serializeSidecar(
       await loadPackageSidecar(m, pkg.id, { site: site.shortName, location: archive.name }, t.createdAt),

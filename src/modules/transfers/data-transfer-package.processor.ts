@@ -21,6 +21,7 @@ import { StorageService } from '../storage/storage.service';
 import { recordMoved } from '../metrics/task-metrics';
 import { DataTransferPackage } from './data-transfer-package.entity';
 import { dataTransferPackageStatusMachine } from './data-transfer-package.states';
+import { bundleMembers } from './data-transfer-package.queries';
 
 type Outcome = { bundled: string; size: number; sha256: string } | { skipped: string };
 
@@ -63,7 +64,7 @@ export class DataTransferPackageProcessor implements OperationHandler {
     // A member found bad is set aside (its copy LOST and healed, see setAside) and the bundle written
     // again without it, in this same job: the other packages do not wait for it.
     for (;;) {
-      members = await this.members(dtp, buffer);
+      members = await bundleMembers(this.dataSource.manager, dtp.id, buffer.id);
       if (members.length !== expectedCount) {
         throw new SourceFileError(
           '',
@@ -118,19 +119,6 @@ export class DataTransferPackageProcessor implements OperationHandler {
       `bundled ${dtp.name}: ${members.length} packages, ${digest.size} bytes at ${buffer.name}`,
     );
     return { bundled: dtp.name, size: digest.size, sha256: digest.sha256 };
-  }
-
-  /** The bundle's package tars at its buffer, in tar order. */
-  private async members(dtp: DataTransferPackage, buffer: DataLocation): Promise<ArchiveMember[]> {
-    const rows: { path: string; size: string; sha256: string; mtime: Date }[] = await this.dataSource.query(
-      `SELECT c.relative_path AS path, c.size, c.sha256, p.updated_at AS mtime
-         FROM raw_data_package p
-         JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.location_id = $2 AND c.status = 'present'
-        WHERE p.data_transfer_package_id = $1
-        ORDER BY c.relative_path`,
-      [dtp.id, buffer.id],
-    );
-    return rows.map((r) => ({ ...r, size: Number(r.size) }));
   }
 
   /**

@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { ArchiveMember } from '../packages/package-archive';
 import { WaitingPackage } from './bundling';
 
 /**
@@ -23,4 +24,27 @@ export async function findWaitingPackages(m: EntityManager, limit: number): Prom
     locationId: r.location_id,
     readyAt: r.ready_at,
   }));
+}
+
+/**
+ * A bundle's package tars at `locationId`, in tar order, each with the header fields the bundle is written
+ * with: its path, size and SHA-256, and one mtime for all, the bundle's creation. Nothing is taken from the
+ * disk, so the same packages always make the same bytes: a bundle copy that rots is written again
+ * identical to the recorded one (bundle-rebuild.ts).
+ */
+export async function bundleMembers(
+  m: EntityManager,
+  bundleId: string,
+  locationId: number,
+): Promise<ArchiveMember[]> {
+  const rows: { path: string; size: string; sha256: string; mtime: Date }[] = await m.query(
+    `SELECT c.relative_path AS path, c.size, c.sha256, d.created_at AS mtime
+       FROM raw_data_package p
+       JOIN data_transfer_package d ON d.id = p.data_transfer_package_id
+       JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.location_id = $2 AND c.status = 'present'
+      WHERE p.data_transfer_package_id = $1
+      ORDER BY c.relative_path`,
+    [bundleId, locationId],
+  );
+  return rows.map((r) => ({ ...r, size: Number(r.size) }));
 }

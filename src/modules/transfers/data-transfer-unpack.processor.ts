@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { OperationStatus } from '../../common/operation-status';
 import { getProcessName } from '../../common/process-name';
 import { transitionRow } from '../../common/transition-row';
+import { confirmLoss } from '../consistency/lost-copies';
 import { DataLocation } from '../locations/data-location.entity';
 import { PhysicalCopyService } from '../physical-copies/physical-copy.service';
 import { CopyKind, CopyStatus, LIVE_COPY_STATUSES } from '../physical-copies/physical-copy.states';
@@ -112,6 +113,16 @@ export class DataTransferUnpackProcessor implements OperationHandler {
       );
       refetched.push(path);
     }
+    // Other sites are sent this bundle from here: if its copy rotted, it is written again from the package
+    // tars now verified here (bundle-rebuild.ts) before anything reads it onwards.
+    if (refetched.length)
+      await confirmLoss(
+        this.dataSource,
+        backend,
+        { locationId: destination.id, path: bundle.relativePath },
+        'unpack',
+        `member(s) ${refetched.join(', ')} of it were bad at unpack`,
+      );
     await this.dataSource.transaction((tx) =>
       transitionRow(
         tx,

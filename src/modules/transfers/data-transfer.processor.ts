@@ -18,6 +18,9 @@ import { DataTransferPackage } from './data-transfer-package.entity';
 import { DataTransfer, TransferMethod } from './data-transfer.entity';
 import { HttpTransferService } from './http/http-transfer.service';
 import { dataTransferStatusMachine } from './data-transfer.states';
+import { reportBadRead } from './bad-read';
+import { ChecksumMismatchError } from '../storage/storage-errors';
+import { Digest } from '../storage/verifying-stream';
 
 type Outcome = { transferred: string; bytes: number } | { skipped: string };
 
@@ -56,9 +59,9 @@ export class DataTransferProcessor implements OperationHandler {
     const origin = await m.findOneByOrFail(DataLocation, { id: t.originLocationId });
     const destination = await m.findOneByOrFail(DataLocation, { id: t.destinationLocationId });
     const expected = { size: bundle.size, sha256: bundle.sha256! };
-    const digest =
+    const pull = async () =>
       t.method === TransferMethod.HTTP
-        ? await this.http.pull(t, origin, destination, bundle.relativePath, expected, (held) =>
+        ? this.http.pull(t, origin, destination, bundle.relativePath, expected, (held) =>
             // Progress for status and explain: the bytes the destination holds so far.
             this.dataSource
               .query(
@@ -67,13 +70,30 @@ export class DataTransferProcessor implements OperationHandler {
               )
               .then(() => undefined),
           )
-        : await this.storage
+        : this.storage
             .backendFor(destination)
             .write(
               bundle.relativePath,
               await this.storage.backendFor(origin).read(bundle.relativePath),
               expected,
             );
+    let digest: Digest;
+    try {
+      digest = await pull();
+    } catch (err) {
+      // Read in full and not the recorded bundle: the origin's copy is judged where it is, and if it rotted
+      // it is written again there from its packages (bundle-rebuild.ts) before this transfer is retried.
+      if (err instanceof ChecksumMismatchError)
+        await reportBadRead(
+          { dataSource: this.dataSource, storage: this.storage, http: this.http },
+          origin,
+          t.method,
+          bundle.relativePath,
+          'transfer',
+          err,
+        );
+      throw err;
+    }
     await this.dataSource.transaction(async (tx) => {
       await transitionRow(
         tx,
