@@ -3,13 +3,26 @@ import { ConfigService } from '@nestjs/config';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import type { NextFunction, Request, Response } from 'express';
+import { DomainError } from '../../src/common/errors/domain-error';
+import { expressGate } from '../../src/common/http/express-gate';
 import { jsonBody } from '../../src/common/http/json-body';
+import { TokenScope } from '../../src/modules/auth/api-token.entity';
+import { ApiTokenService } from '../../src/modules/auth/api-token.service';
+import { authorize, bearerTokenOf } from '../../src/modules/auth/authorize';
+import { clientOf } from '../../src/modules/auth/bearer-token.guard';
+import { SiteRelayTokenGuard } from '../../src/modules/site-relay/site-relay-token.guard';
 import { Environment } from '../../src/config/environment';
 import { mountQueueDashboard } from '../../src/modules/queue-dashboard/queue-dashboard.module';
 
 /** Everything main.ts does to the app besides listening, shared with the tests so they test the real thing. */
 export function configureApi(app: INestApplication): void {
-  configureHttp(app);
+  const tokens = app.get(ApiTokenService);
+  configureHttp(app, async (req) => {
+    const token = bearerTokenOf(req.headers.authorization);
+    if (!token) throw new DomainError('UNAUTHENTICATED', 'Authorization: Bearer <token> header required');
+    await authorize(tokens, token, [TokenScope.INGEST], clientOf(req));
+  });
   // Bull Board is a plain express app: it checks the admin token itself (see the module).
   mountQueueDashboard(app);
   mountDocs(
@@ -22,7 +35,8 @@ export function configureApi(app: INestApplication): void {
 
 /** The same for the api app in the site-relay role (SiteRelayModule): no queue dashboard, no database. */
 export function configureSiteRelay(app: INestApplication): void {
-  configureHttp(app);
+  const guard = app.get(SiteRelayTokenGuard);
+  configureHttp(app, async (req) => guard.check(req.headers.authorization));
   mountDocs(
     app,
     'CCAT data transfer: site relay',
@@ -32,15 +46,36 @@ export function configureSiteRelay(app: INestApplication): void {
   );
 }
 
-function configureHttp(app: INestApplication): void {
+/**
+ * Bodies are parsed only up to API_BODY_LIMIT, for anyone; the one route that takes more, the bulk
+ * registration, is read up to API_BULK_BODY_LIMIT and only once `authenticateBulk` accepted its token, so
+ * an unauthenticated caller never makes the process parse megabytes.
+ */
+function configureHttp(app: INestApplication, authenticateBulk: (req: Request) => Promise<void>): void {
   const express = app as NestExpressApplication;
   const config = app.get(ConfigService<Environment, true>);
   express.useLogger(app.get(Logger));
-  // A bulk registration of thousands of files is a few MB of JSON; the express default is 100 kB.
-  const bodyLimit = config.get('API_BODY_LIMIT', { infer: true });
-  express.use(...jsonBody(bodyLimit));
+  const trustProxy = config.get('TRUST_PROXY', { infer: true });
+  if (trustProxy) express.set('trust proxy', trustProxySetting(trustProxy));
+  const bulkGate = expressGate(authenticateBulk);
+  express.use(
+    BULK_ROUTE,
+    (req: Request, res: Response, next: NextFunction) =>
+      req.method === 'POST' ? bulkGate(req, res, next) : next(),
+    ...jsonBody(config.get('API_BULK_BODY_LIMIT', { infer: true })),
+  );
+  // Every other body; a bulk body parsed above is not parsed again.
+  express.use(...jsonBody(config.get('API_BODY_LIMIT', { infer: true })));
   express.disable('x-powered-by');
   app.enableShutdownHooks([], { useProcessExit: true });
+}
+
+const BULK_ROUTE = '/raw-data-files/bulk';
+
+/** TRUST_PROXY as express takes it: a boolean, a number of hops, or names and addresses. */
+function trustProxySetting(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 function mountDocs(app: INestApplication, title: string, description: string): void {

@@ -1,4 +1,3 @@
-import { applyDecorators } from '@nestjs/common';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsIn,
@@ -11,27 +10,14 @@ import {
   ValidateIf,
   validateSync,
 } from 'class-validator';
-import { parseBytes, parseDuration } from './units';
-
-const toInt = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
-const toMs = ({ value }: { value: unknown }) => parseDuration(value);
-const toBytes = ({ value }: { value: unknown }) => parseBytes(value);
-/** A duration setting: `30s`, `5m`, `1h` or a number of milliseconds, at least `min` ms. */
-const Duration =
-  (min: number): PropertyDecorator =>
-  (target, key) =>
-    applyDecorators(
-      Transform(toMs),
-      IsInt({ message: `${String(key)} must be a duration such as 30s, 5m, 1h or a number of ms` }),
-      Min(min),
-    )(target, key);
+import { SecuritySettings } from './security-settings';
+import { Duration, toBytes, toInt } from './setting-decorators';
 
 /**
  * Every setting the processes read, validated once at boot. A bad value stops start-up with a message
  * that names the variable, rather than failing later in the middle of a transfer.
  */
-export class Environment {
+export class Environment extends SecuritySettings {
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/ccat';
 
@@ -52,11 +38,6 @@ export class Environment {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
-
-  /** Largest JSON body the ingest API accepts; a bulk request of 5,000 files is about 1.5 MB. */
-  @IsString()
-  @Matches(/^\d+(kb|mb)$/i, { message: 'API_BODY_LIMIT must look like 20mb or 512kb' })
-  API_BODY_LIMIT = '20mb';
 
   @Transform(toInt)
   @IsInt({ message: 'BULK_MAX_FILES must be an integer' })
@@ -270,14 +251,6 @@ export class Environment {
   @Duration(0)
   TRANSFER_PACKAGE_MAX_WAIT = 3_600_000;
 
-  /**
-   * The bearer token this worker sends when it pulls from another site's worker (method http): an API
-   * token with the `transfer` scope (`ccat-dt token create --scopes transfer`). Serving workers check it.
-   */
-  @IsOptional()
-  @IsString()
-  TRANSFER_TOKEN?: string;
-
   /** Parallel Range streams of one large HTTP pull (the long link gives each TCP stream little). */
   @Transform(toInt)
   @IsInt({ message: 'TRANSFER_STREAMS must be an integer from 1 to 32' })
@@ -296,29 +269,6 @@ export class Environment {
   @IsInt({ message: 'TRANSFER_BANDWIDTH_LIMIT must be a size per second such as 50MB, or 0 for none' })
   @Min(0)
   TRANSFER_BANDWIDTH_LIMIT = 0;
-
-  /** TLS for the worker's port (data and /health): certificate and key files. Both or neither. */
-  @IsOptional()
-  @IsString()
-  WORKER_TLS_CERT?: string;
-
-  @IsOptional()
-  @IsString()
-  WORKER_TLS_KEY?: string;
-
-  /** A CA file that pulls over https trust (besides the system's), e.g. the observatory's own CA. */
-  @IsOptional()
-  @IsString()
-  TRANSFER_TLS_CA?: string;
-
-  /**
-   * When set, GET /metrics (api and workers) requires `Authorization: Bearer <METRICS_TOKEN>`; unset, it is
-   * public, like /health. A shared secret for the Prometheus server, not an API token.
-   */
-  @IsOptional()
-  @IsString()
-  @Matches(/^\S{16,}$/, { message: 'METRICS_TOKEN must be at least 16 characters without spaces' })
-  METRICS_TOKEN?: string;
 
   /** How long a scrape waits for the database/Redis-backed metrics before serving the rest without them. */
   @Duration(100)

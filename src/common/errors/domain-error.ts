@@ -9,7 +9,8 @@ export type DomainErrorCode =
   | 'ILLEGAL_TRANSITION'
   | 'UNSAFE_TOPOLOGY_CHANGE'
   | 'UNAUTHENTICATED'
-  | 'FORBIDDEN';
+  | 'FORBIDDEN'
+  | 'TOO_MANY_REQUESTS';
 
 export class DomainError extends Error {
   constructor(

@@ -18,6 +18,8 @@ export function graphqlCodeOf(code: DomainErrorCode): string {
       return 'UNAUTHENTICATED';
     case 'FORBIDDEN':
       return 'FORBIDDEN';
+    case 'TOO_MANY_REQUESTS':
+      return 'TOO_MANY_REQUESTS';
   }
 }
 

@@ -17,6 +17,8 @@ export function httpStatusOf(code: DomainErrorCode): number {
       return HttpStatus.UNAUTHORIZED;
     case 'FORBIDDEN':
       return HttpStatus.FORBIDDEN;
+    case 'TOO_MANY_REQUESTS':
+      return HttpStatus.TOO_MANY_REQUESTS;
   }
 }
 

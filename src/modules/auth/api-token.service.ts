@@ -1,10 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { IsNull, Repository } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
+import { Environment } from '../../config/environment';
 import { ApiToken, TokenScope } from './api-token.entity';
+import { AuthFailureLimiter } from './auth-failure-limiter';
 
 /** `ccat_<prefix>_<secret>`: the prefix finds the row, the whole string is hashed and compared. */
 const TOKEN_PATTERN = /^ccat_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
@@ -28,11 +31,24 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest('hex
  */
 const TOKEN_CACHE_MS = 10_000;
 
+/**
+ * How long a prefix that matched no token is not looked up again: made-up tokens cost no query each. A
+ * token created meanwhile has a new random prefix, so this never hides a real one.
+ */
+const UNKNOWN_PREFIX_MS = 10_000;
+
 @Injectable()
 export class ApiTokenService {
   private readonly byPrefix = new LRUCache<string, ApiToken>({ max: 1000, ttl: TOKEN_CACHE_MS });
+  private readonly unknownPrefixes = new LRUCache<string, true>({ max: 10_000, ttl: UNKNOWN_PREFIX_MS });
+  private readonly failures: AuthFailureLimiter;
 
-  constructor(@InjectRepository(ApiToken) private readonly tokens: Repository<ApiToken>) {}
+  constructor(
+    @InjectRepository(ApiToken) private readonly tokens: Repository<ApiToken>,
+    @Optional() config?: ConfigService<Environment, true>,
+  ) {
+    this.failures = new AuthFailureLimiter(config?.get('AUTH_FAILURES_PER_MINUTE', { infer: true }) ?? 30);
+  }
 
   /** Returns the token in clear exactly once; only its hash is kept. */
   async create(name: string, scopes: TokenScope[], expiresAt: Date | null = null): Promise<CreatedToken> {
@@ -58,8 +74,20 @@ export class ApiTokenService {
     return { token, record };
   }
 
-  /** The principal behind a presented token, or null if it is malformed, unknown, revoked or expired. */
-  async verify(presented: string): Promise<Principal | null> {
+  /**
+   * The principal behind a presented token, or null if it is malformed, unknown, revoked or expired. With
+   * the caller's address, its failures are counted, and an address over AUTH_FAILURES_PER_MINUTE is
+   * refused (TOO_MANY_REQUESTS) before the token is looked at.
+   */
+  async verify(presented: string, client?: string): Promise<Principal | null> {
+    if (client === undefined) return this.check(presented);
+    this.failures.assertAllowed(client);
+    const principal = await this.check(presented);
+    if (!principal) this.failures.recordFailure(client);
+    return principal;
+  }
+
+  private async check(presented: string): Promise<Principal | null> {
     const match = TOKEN_PATTERN.exec(presented);
     if (!match) return null;
     const record = this.byPrefix.get(match[1]) ?? (await this.load(match[1]));
@@ -79,8 +107,10 @@ export class ApiTokenService {
   }
 
   private async load(prefix: string): Promise<ApiToken | null> {
+    if (this.unknownPrefixes.has(prefix)) return null;
     const record = await this.tokens.findOneBy({ prefix, revokedAt: IsNull() });
     if (record) this.byPrefix.set(prefix, record);
+    else this.unknownPrefixes.set(prefix, true);
     return record;
   }
 

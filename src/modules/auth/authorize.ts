@@ -23,8 +23,10 @@ export async function authorize(
   tokens: ApiTokenService,
   presented: string,
   accepted: readonly TokenScope[],
+  /** The caller's address (`req.ip`): its failed attempts are counted and limited. */
+  client?: string,
 ): Promise<Principal> {
-  const principal = await tokens.verify(presented);
+  const principal = await tokens.verify(presented, client);
   if (!principal) throw new DomainError('UNAUTHENTICATED', 'invalid, revoked or expired token');
   const held = new Set(principal.scopes);
   if (!held.has(TokenScope.ADMIN) && !accepted.some((s) => held.has(s))) {

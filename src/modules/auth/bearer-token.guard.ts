@@ -13,6 +13,9 @@ export type AuthenticatedRequest = Request & { principal?: Principal };
 /** Who made a change through the API, as audit events and resets record it: `token:<name>`. */
 export const actorOf = (req: AuthenticatedRequest): string => `token:${req.principal?.name ?? 'unknown'}`;
 
+/** The caller's address as express sees it (through the proxies TRUST_PROXY trusts): what failures count by. */
+export const clientOf = (req: Request): string => req.ip ?? req.socket?.remoteAddress ?? 'unknown';
+
 /**
  * Global guard: every route needs a valid bearer token unless marked @Public(), and the scope named by
  * @RequireScope() (GraphQL resolvers included). A route with neither marker is refused, so forgetting to declare a scope fails closed.
@@ -33,7 +36,7 @@ export class BearerTokenGuard implements CanActivate {
     if (!token) throw new DomainError('UNAUTHENTICATED', 'Authorization: Bearer <token> header required');
     const accepted = this.reflector.getAllAndOverride<TokenScope[]>(SCOPES_KEY, targets);
     if (!accepted?.length) throw new DomainError('FORBIDDEN', 'this route declares no scope and is closed');
-    request.principal = await authorize(this.tokens, token, accepted);
+    request.principal = await authorize(this.tokens, token, accepted, clientOf(request));
     return true;
   }
 }

@@ -4,14 +4,14 @@ import { minSafeSites } from '../physical-copies/package-safety';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Gauge } from 'prom-client';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Environment } from '../../config/environment';
 import { QueueDescriptor } from '../queues/queue-descriptor';
 import { QueueDiscoveryService } from '../queues/queue-discovery.service';
 import { QueueCounts, TaskQueueService } from '../queues/task-queue.service';
 import { oldestNotSafe } from '../status/oldest-not-safe.query';
 import { metricsRegistry } from './metrics-registry';
-import { SharedRead } from './shared-read';
+import { boundedRead, SharedRead } from './shared-read';
 import { percentUsed } from '../locations/disk-usage';
 
 interface LocationUsageRow {
@@ -47,26 +47,18 @@ export class PipelineGaugesService implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     const timeout = this.config.get('METRICS_COLLECT_TIMEOUT', { infer: true });
+    const fresh = this.config.get('METRICS_CACHE', { infer: true });
     const minSites = minSafeSites(this.config);
+    const stallAfter = (this.config.get('STALL_ALERT_AFTER', { infer: true }) ?? 1_800_000) / 1000;
+    const read = <T>(what: string, from: () => Promise<T>) =>
+      new SharedRead(what, from, timeout, this.logger, fresh);
+    const fromDatabase = <T>(what: string, query: (m: EntityManager) => Promise<T>) =>
+      read(what, () => boundedRead(this.dataSource, timeout, query));
     const reads = {
-      queues: new SharedRead('queue depths', () => this.queueDepths(), timeout, this.logger),
-      disk_usage: new SharedRead('disk usage', () => this.locationUsage(), timeout, this.logger),
-      oldest_unsafe: new SharedRead(
-        'oldest unsafe file',
-        () => oldestNotSafe(this.dataSource, minSites),
-        timeout,
-        this.logger,
-      ),
-      stalled: new SharedRead(
-        'stalled work',
-        () =>
-          stalledWork(
-            this.dataSource,
-            (this.config.get('STALL_ALERT_AFTER', { infer: true }) ?? 1_800_000) / 1000,
-          ),
-        timeout,
-        this.logger,
-      ),
+      queues: read('queue depths', () => this.queueDepths()),
+      disk_usage: fromDatabase('disk usage', (m) => this.locationUsage(m)),
+      oldest_unsafe: fromDatabase('oldest unsafe file', (m) => oldestNotSafe(m, minSites)),
+      stalled: fromDatabase('stalled work', (m) => stalledWork(m, stallAfter)),
     };
 
     this.gauge(
@@ -175,8 +167,8 @@ export class PipelineGaugesService implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  private locationUsage(): Promise<LocationUsageRow[]> {
-    return this.dataSource.query(
+  private locationUsage(m: EntityManager): Promise<LocationUsageRow[]> {
+    return m.query(
       `SELECT s.short_name AS site, l.name AS location, l.location_type::text AS type,
               u.total_bytes::float8 AS total, u.free_bytes::float8 AS free, u.copies_bytes::float8 AS copies,
               l.disk_usage_threshold_percent::float8 AS threshold,

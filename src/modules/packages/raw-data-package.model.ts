@@ -42,7 +42,10 @@ export class RawDataPackageModel extends WorkFieldsModel {
   @Field(() => Int)
   fileCount!: number;
 
-  @Field(() => Int, { description: 'Archive sites holding a PRESENT copy with the package checksum (safe at DELETION_MIN_LTA_SITES of them).' })
+  @Field(() => Int, {
+    description:
+      'Archive sites holding a PRESENT copy with the package checksum (safe at DELETION_MIN_LTA_SITES of them).',
+  })
   ltaSiteCount!: number;
 }
 

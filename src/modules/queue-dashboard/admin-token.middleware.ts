@@ -1,10 +1,10 @@
-import { HttpStatus } from '@nestjs/common';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { DomainError } from '../../common/errors/domain-error';
-import { httpStatusOf } from '../../common/http/domain-exception.filter';
+import { expressGate } from '../../common/http/express-gate';
 import { TokenScope } from '../auth/api-token.entity';
 import { ApiTokenService } from '../auth/api-token.service';
 import { authorize } from '../auth/authorize';
+import { clientOf } from '../auth/bearer-token.guard';
 import { presentedToken } from './admin-credentials';
 
 /**
@@ -13,18 +13,7 @@ import { presentedToken } from './admin-credentials';
  * 401/403 in the same JSON shape as the REST error filter.
  */
 export function requireAdminToken(tokens: ApiTokenService): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
-    checkAdmin(tokens, req).then(next, (err: unknown) => {
-      if (!(err instanceof DomainError)) return next(err);
-      const statusCode = httpStatusOf(err.code);
-      res.status(statusCode).json({
-        statusCode,
-        error: HttpStatus[statusCode],
-        message: err.message,
-        code: err.code,
-      });
-    });
-  };
+  return expressGate((req) => checkAdmin(tokens, req));
 }
 
 async function checkAdmin(tokens: ApiTokenService, req: Request): Promise<void> {
@@ -35,5 +24,5 @@ async function checkAdmin(tokens: ApiTokenService, req: Request): Promise<void> 
       'an admin token is required: send Authorization: Bearer <token>, or sign in on /admin first',
     );
   }
-  await authorize(tokens, token, [TokenScope.ADMIN]);
+  await authorize(tokens, token, [TokenScope.ADMIN], clientOf(req));
 }

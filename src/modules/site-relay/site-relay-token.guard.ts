@@ -1,14 +1,12 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { DomainError } from '../../common/errors/domain-error';
 import { Environment } from '../../config/environment';
 import { bearerTokenOf } from '../auth/authorize';
+import { isSameSecret } from '../auth/shared-secret';
 import { PUBLIC_KEY } from '../auth/scopes.decorator';
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /**
  * The relay cannot look tokens up (no database at the site while the link is down): it accepts the one
@@ -25,13 +23,17 @@ export class SiteRelayTokenGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [context.getHandler(), context.getClass()])) {
       return true;
     }
-    const token = bearerTokenOf(context.switchToHttp().getRequest<Request>().headers.authorization);
+    this.check(context.switchToHttp().getRequest<Request>().headers.authorization);
+    return true;
+  }
+
+  /** Throws UNAUTHENTICATED unless `authorization` carries SITE_RELAY_TOKEN (also the bulk body's gate). */
+  check(authorization: string | undefined): void {
+    const token = bearerTokenOf(authorization);
     if (!token) throw new DomainError('UNAUTHENTICATED', 'Authorization: Bearer <token> header required');
     const expected = this.config.get('SITE_RELAY_TOKEN', { infer: true })!;
-    // Compared as digests: equal length, so the comparison takes the same time whatever was sent.
-    if (!timingSafeEqual(digest(token), digest(expected))) {
+    if (!isSameSecret(token, expected)) {
       throw new DomainError('UNAUTHENTICATED', 'invalid token for this site relay');
     }
-    return true;
   }
 }

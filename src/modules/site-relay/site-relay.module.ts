@@ -23,7 +23,8 @@ import { SiteRelayService } from './site-relay.service';
   providers: [
     SiteRelayService,
     RelayForwarder,
-    { provide: APP_GUARD, useClass: SiteRelayTokenGuard },
+    SiteRelayTokenGuard,
+    { provide: APP_GUARD, useExisting: SiteRelayTokenGuard },
     { provide: APP_PIPE, useClass: StrictValidationPipe },
     { provide: APP_FILTER, useClass: DomainExceptionFilter },
   ],

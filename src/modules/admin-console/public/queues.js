@@ -51,7 +51,12 @@ function serviceRow(s) {
     'tr',
     { dataset: { testid: `service-${s.name}` } },
     el('td', {}, el('span', { class: 'tag' }, s.type)),
-    el('td', {}, el('div', {}, s.name), el('div', { class: 'muted' }, `${s.host} · pid ${s.pid} · release ${s.release}`)),
+    el(
+      'td',
+      {},
+      el('div', {}, s.name),
+      el('div', { class: 'muted' }, `${s.host} · pid ${s.pid} · release ${s.release}`),
+    ),
     el(
       'td',
       { class: 'serves', title: s.serves.join('\n') },
