@@ -346,11 +346,13 @@ describe('ingest API (real PostgreSQL)', () => {
         .expect(401);
     });
 
-    it('serves /health and the OpenAPI document without a token', async () => {
+    it('serves /health without a token, and the OpenAPI document to a read token', async () => {
       const health = await http().get('/health');
       expect([200, 503]).toContain(health.status);
       expect(health.body.info ?? health.body.error).toHaveProperty('database');
-      const docs = await http().get('/api/docs-json').expect(200);
+      await http().get('/api/docs-json').expect(401);
+      const reader = await createToken(h.dataSource, [TokenScope.READ]);
+      const docs = await http().get('/api/docs-json').set('Authorization', `Bearer ${reader}`).expect(200);
       expect(Object.keys(docs.body.paths)).toEqual(
         expect.arrayContaining(['/raw-data-files', '/raw-data-files/bulk', '/executed-obs-units/start']),
       );

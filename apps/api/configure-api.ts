@@ -18,11 +18,12 @@ import { mountQueueDashboard } from '../../src/modules/queue-dashboard/queue-das
 /** Everything main.ts does to the app besides listening, shared with the tests so they test the real thing. */
 export function configureApi(app: INestApplication): void {
   const tokens = app.get(ApiTokenService);
-  configureHttp(app, async (req) => {
+  const withScope = (scope: TokenScope) => async (req: Request) => {
     const token = bearerTokenOf(req.headers.authorization);
     if (!token) throw new DomainError('UNAUTHENTICATED', 'Authorization: Bearer <token> header required');
-    await authorize(tokens, token, [TokenScope.INGEST], clientOf(req));
-  });
+    await authorize(tokens, token, [scope], clientOf(req));
+  };
+  configureHttp(app, withScope(TokenScope.INGEST));
   // Bull Board is a plain express app: it checks the admin token itself (see the module).
   mountQueueDashboard(app);
   mountDocs(
@@ -30,19 +31,22 @@ export function configureApi(app: INestApplication): void {
     'CCAT data transfer: ingest API',
     'Instruments start and finish executed obs units and register the files they wrote. ' +
       'Every route but /health needs `Authorization: Bearer <token>` with the scope it names.',
+    withScope(TokenScope.READ),
   );
 }
 
 /** The same for the api app in the site-relay role (SiteRelayModule): no queue dashboard, no database. */
 export function configureSiteRelay(app: INestApplication): void {
   const guard = app.get(SiteRelayTokenGuard);
-  configureHttp(app, async (req) => guard.check(req.headers.authorization));
+  const relayToken = async (req: Request) => guard.check(req.headers.authorization);
+  configureHttp(app, relayToken);
   mountDocs(
     app,
     'CCAT data transfer: site relay',
     'The ingest routes of the central API at the observatory: registrations are journaled on local disk ' +
       '(202) and delivered in order to the central API. Every route but /health and /metrics needs ' +
       '`Authorization: Bearer <SITE_RELAY_TOKEN>`.',
+    relayToken,
   );
 }
 
@@ -78,7 +82,15 @@ function trustProxySetting(value: string): boolean | number | string {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
-function mountDocs(app: INestApplication, title: string, description: string): void {
+/** The OpenAPI page and document, for a caller `authenticateReader` accepts, unless API_SCHEMA_PUBLIC. */
+function mountDocs(
+  app: INestApplication,
+  title: string,
+  description: string,
+  authenticateReader: (req: Request) => Promise<void>,
+): void {
+  if (!app.get(ConfigService<Environment, true>).get('API_SCHEMA_PUBLIC', { infer: true }))
+    (app as NestExpressApplication).use(['/api/docs', '/api/docs-json'], expressGate(authenticateReader));
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder().setTitle(title).setDescription(description).setVersion('1').addBearerAuth().build(),

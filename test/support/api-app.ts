@@ -17,7 +17,11 @@ export interface ApiHarness {
  */
 export async function startApi(env: Record<string, string> = {}): Promise<ApiHarness> {
   const db = await createTestDatabase();
-  Object.assign(process.env, { DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...env });
+  const settings: Record<string, string> = { DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...env };
+  // Put back on close: test files share a jest worker's process.env, and one file's limits must not
+  // become the next one's.
+  const before = Object.fromEntries(Object.keys(settings).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, settings);
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { ApiModule } = require('../../apps/api/api.module') as typeof import('../../apps/api/api.module');
   const { configureApi } =
@@ -34,6 +38,10 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiHar
     close: async () => {
       await app.close();
       await db.drop();
+      for (const [k, v] of Object.entries(before)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
     },
   };
 }

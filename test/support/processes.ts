@@ -1,5 +1,6 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -119,8 +120,12 @@ export async function startWorker(args: string[], env: NodeJS.ProcessEnv): Promi
     child,
     port,
     output: () => output,
+    // With a read token (when its database can be reached to make one) the answer has the details.
     health: async () => {
-      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      const token = await healthToken(env.DATABASE_URL ?? process.env.DATABASE_URL);
+      const res = await fetch(`http://127.0.0.1:${port}/health`, {
+        headers: token ? { Authorization: `Bearer ${token}` } : {},
+      });
       return { status: res.status, body: (await res.json()) as HealthBody };
     },
     stop: async (signal = 'SIGTERM') => {
@@ -132,6 +137,34 @@ export async function startWorker(args: string[], env: NodeJS.ProcessEnv): Promi
       return code;
     },
   };
+}
+
+const healthTokens = new Map<string, string>();
+
+/**
+ * A `read` token in the database at `databaseUrl`, made once per database, for reading a worker's /health
+ * in detail; undefined while that database cannot be reached (then /health answers statuses only).
+ */
+async function healthToken(databaseUrl: string | undefined): Promise<string | undefined> {
+  if (!databaseUrl) return undefined;
+  const known = healthTokens.get(databaseUrl);
+  if (known) return known;
+  const prefix = randomBytes(6).toString('hex');
+  const token = `ccat_${prefix}_${randomBytes(32).toString('base64url')}`;
+  const client = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    await client.query(
+      `INSERT INTO api_token (name, prefix, token_hash, scopes) VALUES ($1, $2, $3, ARRAY['read'])`,
+      [`health-${prefix}`, prefix, createHash('sha256').update(token).digest('hex')],
+    );
+    healthTokens.set(databaseUrl, token);
+    return token;
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /** Polls until `check` returns something truthy, or fails with `what` after `timeoutMs`. */

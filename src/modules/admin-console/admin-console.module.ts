@@ -1,4 +1,8 @@
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import { ConfigService } from '@nestjs/config';
+import { Environment } from '../../config/environment';
+import { ApiTokenService } from '../auth/api-token.service';
+import { introspectionGate } from './introspection-gate';
 import { Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { getDataSourceToken } from '@nestjs/typeorm';
@@ -61,14 +65,21 @@ const MAX_QUERY_TOKENS = 2000;
     PhysicalCopiesModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
-      inject: [getDataSourceToken()],
-      useFactory: (dataSource: DataSource) => ({
+      imports: [AuthModule],
+      inject: [getDataSourceToken(), ApiTokenService, ConfigService],
+      useFactory: (
+        dataSource: DataSource,
+        tokens: ApiTokenService,
+        config: ConfigService<Environment, true>,
+      ) => ({
         path: '/graphql',
         autoSchemaFile: true,
         sortSchema: true,
         // No landing page: Apollo's fetches its assets from a CDN, which an observatory network may not reach.
         playground: false,
+        // Answered for a read token only (introspectionGate), unless API_SCHEMA_PUBLIC opens it.
         introspection: true,
+        plugins: [introspectionGate(tokens, config.get('API_SCHEMA_PUBLIC', { infer: true }))],
         context: ({ req }: { req: Request }) => ({ req, loaders: new AdminLoaders(dataSource) }),
         formatError: formatGraphqlError,
         validationRules: [queryLimits(QUERY_LIMITS)],

@@ -1,11 +1,15 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Req } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import type { Request } from 'express';
+import { ApiTokenService } from '../auth/api-token.service';
 import { Public } from '../auth/scopes.decorator';
 import { DatabaseHealthIndicator } from './database.health';
 import { DiskHealthIndicator } from './disk.health';
+import { LIVE, readiness, seesHealthDetails } from './health-answer';
 import { RedisHealthIndicator } from './redis.health';
 
+/** No token needed: monitors poll these. Details (paths, messages) only for a read token. */
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
@@ -14,17 +18,25 @@ export class HealthController {
     private readonly database: DatabaseHealthIndicator,
     private readonly redis: RedisHealthIndicator,
     private readonly disk: DiskHealthIndicator,
+    private readonly tokens: ApiTokenService,
   ) {}
 
-  /** 200 when every dependency is up, 503 with the failing ones named otherwise. No token: monitors poll it. */
-  @Get()
+  @Get('live')
+  @Public()
+  @ApiOperation({ summary: 'The process answers (nothing it depends on is asked)' })
+  live() {
+    return LIVE;
+  }
+
+  /** 200 when every dependency is up, 503 with the failing ones named otherwise. */
+  @Get(['', 'ready'])
   @Public()
   @HealthCheck()
-  check() {
-    return this.health.check([
-      () => this.database.check(),
-      () => this.redis.check(),
-      () => this.disk.check(),
-    ]);
+  async ready(@Req() req: Request) {
+    return readiness(
+      this.health,
+      [() => this.database.check(), () => this.redis.check(), () => this.disk.check()],
+      await seesHealthDetails(this.tokens, req),
+    );
   }
 }
