@@ -162,14 +162,15 @@ describe('S3Storage against a real S3 server (s3rver)', () => {
         s3Bucket: 'ccat-test-lta',
         s3Prefix: 'svc/',
         s3Region: 'us-east-1',
-        s3AccessKeyEnv: 'TEST_LTA_ACCESS_KEY',
-        s3SecretKeyEnv: 'TEST_LTA_SECRET_KEY',
+        s3AccessKeyEnv: 'TEST_LTA_S3_ACCESS_KEY',
+        s3SecretKeyEnv: 'TEST_LTA_S3_SECRET_KEY',
+        s3AllowInsecureHttp: true,
       });
     const service = (verify: 'readback' | 'metadata') =>
       new StorageService(new ConfigService({ LTA_VERIFY: verify }));
 
     beforeAll(() =>
-      Object.assign(process.env, { TEST_LTA_ACCESS_KEY: 'S3RVER', TEST_LTA_SECRET_KEY: 'S3RVER' }),
+      Object.assign(process.env, { TEST_LTA_S3_ACCESS_KEY: 'S3RVER', TEST_LTA_S3_SECRET_KEY: 'S3RVER' }),
     );
 
     it('proves a copy by reading it back, and catches bytes that rotted behind intact metadata', async () => {
@@ -197,8 +198,29 @@ describe('S3Storage against a real S3 server (s3rver)', () => {
     });
 
     it('names the missing environment variable of a credential', () => {
-      const loc = Object.assign(location(), { s3AccessKeyEnv: 'NOT_SET_ANYWHERE' });
-      expect(() => service('readback').backendFor(loc)).toThrow(/NOT_SET_ANYWHERE/);
+      const loc = Object.assign(location(), { s3AccessKeyEnv: 'NOT_SET_ANYWHERE_S3_ACCESS_KEY' });
+      expect(() => service('readback').backendFor(loc)).toThrow(/NOT_SET_ANYWHERE_S3_ACCESS_KEY/);
+    });
+
+    it.each<[string, Partial<DataLocation>, RegExp]>([
+      [
+        'another setting named as a credential',
+        { s3AccessKeyEnv: 'DATABASE_URL' },
+        /must be named by variables matching/,
+      ],
+      [
+        'no credentials (the SDK default chain)',
+        { s3AccessKeyEnv: null, s3SecretKeyEnv: null },
+        /none named/,
+      ],
+      [
+        'a plain http endpoint not allowed',
+        { s3AllowInsecureHttp: false },
+        /plain http: credentials and bytes would travel in clear/,
+      ],
+    ])('refuses %s before a request is signed', (_what, change, message) => {
+      process.env.DATABASE_URL ??= 'postgres://user:secret@127.0.0.1/x';
+      expect(() => service('readback').backendFor(Object.assign(location(), change))).toThrow(message);
     });
   });
 });

@@ -294,7 +294,8 @@ describe('TopologyService.apply', () => {
         '      - name: mirror',
         '        type: long_term_archive',
         '        storage: s3',
-        '        s3: { endpoint: "http://127.0.0.1:4569/", bucket: ccat-us-lta }',
+        '        s3: { endpoint: "http://127.0.0.1:4569/", bucket: ccat-us-lta, allowInsecureHttp: true,',
+        '              accessKeyEnv: MIRROR_S3_ACCESS_KEY, secretKeyEnv: MIRROR_S3_SECRET_KEY }',
         '',
       ].join('\n');
       // Without the us site: its archive is only in the database.

@@ -22,6 +22,7 @@ import { PipelineHours1795583000000 } from '../migrations/1795583000000-Pipeline
 import { FileAcceptWithdraw1795584000000 } from '../migrations/1795584000000-FileAcceptWithdraw';
 import { TimeOrderedCopyIds1795585000000 } from '../migrations/1795585000000-TimeOrderedCopyIds';
 import { LocationCopyTotals1795586000000 } from '../migrations/1795586000000-LocationCopyTotals';
+import { S3InsecureHttp1795587000000 } from '../migrations/1795587000000-S3InsecureHttp';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -50,4 +51,5 @@ export const MIGRATIONS: Function[] = [
   FileAcceptWithdraw1795584000000,
   TimeOrderedCopyIds1795585000000,
   LocationCopyTotals1795586000000,
+  S3InsecureHttp1795587000000,
 ];

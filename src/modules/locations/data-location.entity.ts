@@ -78,6 +78,10 @@ export class DataLocation {
   @Column({ type: 'text', nullable: true })
   s3SecretKeyEnv!: string | null;
 
+  /** An `http://` S3 endpoint is used only where this says so (credentials and bytes go in clear). */
+  @Column({ type: 'boolean', default: false })
+  s3AllowInsecureHttp!: boolean;
+
   /** Above this usage the location takes no new data and eligible copies are deleted first. */
   @Column({ type: 'real', nullable: true })
   diskUsageThresholdPercent!: number | null;

@@ -1,3 +1,4 @@
+import { S3_ACCESS_KEY_ENV, S3_SECRET_KEY_ENV } from './s3-credentials';
 import { IsS3KeyPrefix } from '../../common/validation/s3-key-prefix';
 import {
   Field,
@@ -144,6 +145,31 @@ export class CreateLocationInput {
   @IsOptional()
   @IsS3KeyPrefix()
   s3Prefix?: string;
+
+  @Field({
+    nullable: true,
+    description:
+      'Required for s3 storage: the NAME of the variable holding the access key, e.g. COLOGNE_S3_ACCESS_KEY.',
+  })
+  @IsOptional()
+  @Matches(S3_ACCESS_KEY_ENV, { message: 'must be a variable name ending in _S3_ACCESS_KEY' })
+  s3AccessKeyEnv?: string;
+
+  @Field({
+    nullable: true,
+    description: 'Required for s3 storage: the NAME of the variable holding the secret key.',
+  })
+  @IsOptional()
+  @Matches(S3_SECRET_KEY_ENV, { message: 'must be a variable name ending in _S3_SECRET_KEY' })
+  s3SecretKeyEnv?: string;
+
+  @Field({
+    nullable: true,
+    description: 'Lets s3Endpoint be plain http:// (a test server); otherwise https.',
+  })
+  @IsOptional()
+  @IsBoolean()
+  s3AllowInsecureHttp?: boolean;
 
   @Field(() => Float, { nullable: true })
   @IsOptional()

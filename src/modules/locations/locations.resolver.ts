@@ -49,14 +49,36 @@ class LocationFilter extends PageArgs {
 
 /** How a location's fields are spelled in a topology file (s3 settings nested). */
 function toDocument(input: Partial<CreateLocationInput>, into: Partial<TopologyLocationDocument>): void {
-  const { s3Endpoint, s3Bucket, s3Prefix, site: _site, locationType, storageType, ...rest } = input;
+  const {
+    s3Endpoint,
+    s3Bucket,
+    s3Prefix,
+    s3AccessKeyEnv,
+    s3SecretKeyEnv,
+    s3AllowInsecureHttp,
+    site: _site,
+    locationType,
+    storageType,
+    ...rest
+  } = input;
   Object.assign(into, Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)));
   if (locationType) into.type = locationType;
   if (storageType) into.storage = storageType;
-  if (s3Endpoint !== undefined || s3Bucket !== undefined || s3Prefix !== undefined) {
+  const s3 = {
+    endpoint: s3Endpoint,
+    prefix: s3Prefix,
+    accessKeyEnv: s3AccessKeyEnv,
+    secretKeyEnv: s3SecretKeyEnv,
+  };
+  if (
+    s3Bucket !== undefined ||
+    s3AllowInsecureHttp !== undefined ||
+    Object.values(s3).some((v) => v !== undefined)
+  ) {
     into.s3 = { ...into.s3, bucket: s3Bucket ?? into.s3?.bucket ?? '' };
-    if (s3Endpoint !== undefined) into.s3.endpoint = s3Endpoint;
-    if (s3Prefix !== undefined) into.s3.prefix = s3Prefix;
+    for (const [key, value] of Object.entries(s3))
+      if (value !== undefined) Object.assign(into.s3, { [key]: value });
+    if (s3AllowInsecureHttp !== undefined) into.s3.allowInsecureHttp = s3AllowInsecureHttp;
   }
 }
 

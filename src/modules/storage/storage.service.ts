@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Environment } from '../../config/environment';
 import { DataLocation } from '../locations/data-location.entity';
+import { insecureEndpointProblem, S3_ACCESS_KEY_ENV, S3_SECRET_KEY_ENV } from '../locations/s3-credentials';
 import { StorageType } from '../locations/location-type';
 import { DiskStorage } from './disk-storage';
 import { S3Storage } from './s3-storage';
@@ -50,22 +51,29 @@ export class StorageService {
     switch (location.storageType) {
       case StorageType.DISK:
         return new DiskStorage(location.rootPath!);
-      case StorageType.S3:
+      case StorageType.S3: {
+        const insecure = insecureEndpointProblem(location.s3Endpoint, location.s3AllowInsecureHttp);
+        if (insecure) throw new Error(`location ${location.name}: ${insecure}`);
         return new S3Storage({
           bucket: location.s3Bucket!,
           prefix: location.s3Prefix,
           endpoint: location.s3Endpoint,
           region: location.s3Region,
-          accessKeyId: this.secret(location, location.s3AccessKeyEnv),
-          secretAccessKey: this.secret(location, location.s3SecretKeyEnv),
+          accessKeyId: this.secret(location, location.s3AccessKeyEnv, S3_ACCESS_KEY_ENV),
+          secretAccessKey: this.secret(location, location.s3SecretKeyEnv, S3_SECRET_KEY_ENV),
         });
+      }
       case StorageType.TAPE:
         throw new Error(`location ${location.name}: tape storage is modelled but not implemented`);
     }
   }
 
-  private secret(location: DataLocation, envName: string | null): string | undefined {
-    if (!envName) return undefined;
+  /** A credential from the environment variable the location names, which must follow the pattern. */
+  private secret(location: DataLocation, envName: string | null, pattern: RegExp): string {
+    if (!envName || !pattern.test(envName))
+      throw new Error(
+        `location ${location.name}: its S3 credentials must be named by variables matching ${pattern} (${envName ? `${envName} does not` : 'none named'}); the SDK's default credentials are not used`,
+      );
     const value = process.env[envName];
     if (!value)
       throw new Error(

@@ -71,6 +71,7 @@ describe('parseTopologyFile', () => {
       prefix: 'archive/',
       accessKeyEnv: 'COLOGNE_S3_ACCESS_KEY',
       secretKeyEnv: 'COLOGNE_S3_SECRET_KEY',
+      allowInsecureHttp: true,
     });
   });
 
@@ -141,7 +142,8 @@ describe('parseTopologyFile', () => {
     expect(problemsOf(MINIMAL.replace('        rootPath: /data/ccat/buffer\n', ''))).toEqual([
       'sites[0].locations[0].rootPath is required for disk storage',
     ]);
-    const s3 = 'name: lta\ntype: long_term_archive\nstorage: s3\nrootPath: /x\ns3: { bucket: ccat-lta }\n';
+    const s3 =
+      'name: lta\ntype: long_term_archive\nstorage: s3\nrootPath: /x\ns3: { bucket: ccat-lta, accessKeyEnv: LTA_S3_ACCESS_KEY, secretKeyEnv: LTA_S3_SECRET_KEY }\n';
     expect(problemsOf(withLocation(s3))).toEqual(['sites[0].locations[0].rootPath is not for s3']);
   });
 
@@ -150,38 +152,97 @@ describe('parseTopologyFile', () => {
     expect(problemsOf(withLocation(base))).toEqual([
       'sites[0].locations[0].s3 is required for s3 storage (at least a bucket)',
     ]);
-    expect(problemsOf(withLocation(base + 's3: { prefix: archive/ }\n'))).toEqual([
-      'sites[0].locations[0].s3.bucket must be an S3 bucket name (3-63 of a-z 0-9 . -)',
-    ]);
     expect(
-      problemsOf(withLocation(base + 's3: { bucket: b-1, prefix: /abs, endpoint: "ftp://x" }\n')),
+      problemsOf(
+        withLocation(
+          base +
+            's3: { prefix: archive/, accessKeyEnv: LTA_S3_ACCESS_KEY, secretKeyEnv: LTA_S3_SECRET_KEY }\n',
+        ),
+      ),
+    ).toEqual(['sites[0].locations[0].s3.bucket must be an S3 bucket name (3-63 of a-z 0-9 . -)']);
+    expect(
+      problemsOf(
+        withLocation(
+          base +
+            's3: { bucket: b-1, prefix: /abs, endpoint: "ftp://x", accessKeyEnv: LTA_S3_ACCESS_KEY, secretKeyEnv: LTA_S3_SECRET_KEY }\n',
+        ),
+      ),
     ).toEqual([
       'sites[0].locations[0].s3.endpoint must be an http:// or https:// URL',
       'sites[0].locations[0].s3.prefix must be a relative key prefix ending in / (a folder), without ..',
     ]);
-    expect(problemsOf(withLocation(base + 's3: { bucket: b-1, prefix: archive }\n'))).toEqual([
+    expect(
+      problemsOf(
+        withLocation(
+          base +
+            's3: { bucket: b-1, prefix: archive, accessKeyEnv: LTA_S3_ACCESS_KEY, secretKeyEnv: LTA_S3_SECRET_KEY }\n',
+        ),
+      ),
+    ).toEqual([
       'sites[0].locations[0].s3.prefix must be a relative key prefix ending in / (a folder), without ..',
     ]);
-    const ok = parseTopologyFile(withLocation(base + 's3: { bucket: ccat-lta }\n'), {});
-    expect(ok.sites[0].locations[0].s3).toEqual({ bucket: 'ccat-lta' });
+    const ok = parseTopologyFile(
+      withLocation(
+        base + 's3: { bucket: ccat-lta, accessKeyEnv: LTA_S3_ACCESS_KEY, secretKeyEnv: LTA_S3_SECRET_KEY }\n',
+      ),
+      {},
+    );
+    expect(ok.sites[0].locations[0].s3).toEqual({
+      bucket: 'ccat-lta',
+      accessKeyEnv: 'LTA_S3_ACCESS_KEY',
+      secretKeyEnv: 'LTA_S3_SECRET_KEY',
+    });
   });
 
   it('refuses inline credentials and keys in place of variable names', () => {
     const base = 'name: lta\ntype: long_term_archive\nstorage: s3\ns3:\n  bucket: ccat-lta\n';
+    const names = '  accessKeyEnv: LTA_S3_ACCESS_KEY\n  secretKeyEnv: LTA_S3_SECRET_KEY\n';
     const inline = problemsOf(
-      withLocation(base + '  accessKey: AKIAIOSFODNN7EXAMPLE\n  secretKey: abc/def+ghi\n'),
+      withLocation(base + names + '  accessKey: AKIAIOSFODNN7EXAMPLE\n  secretKey: abc/def+ghi\n'),
     );
     expect(inline).toHaveLength(2);
     expect(inline[0]).toMatch(/^sites\[0\]\.locations\[0\]\.s3\.accessKey is refused: credentials never go/);
     expect(inline[1]).toMatch(/^sites\[0\]\.locations\[0\]\.s3\.secretKey is refused/);
     // The refusal must not repeat the secret it found.
     expect(inline.join('\n')).not.toMatch(/AKIA|abc\/def/);
-    expect(problemsOf(withLocation(base + '  accessKeyEnv: AKIAIOSFODNN7EXAMPLE\n'))).toEqual([
-      'sites[0].locations[0].s3.accessKeyEnv looks like an access key id, not a variable name',
+    expect(
+      problemsOf(
+        withLocation(base + '  accessKeyEnv: AKIAIOSFODNN7EXAMPLE\n  secretKeyEnv: LTA_S3_SECRET_KEY\n'),
+      ),
+    ).toEqual([
+      'sites[0].locations[0].s3.accessKeyEnv must be a variable name ending in _S3_ACCESS_KEY, e.g. COLOGNE_S3_ACCESS_KEY',
     ]);
-    expect(problemsOf(withLocation(base + '  secretKeyEnv: wJalrXUtnFEMI/K7MDENG\n'))).toEqual([
-      'sites[0].locations[0].s3.secretKeyEnv must name an environment variable, e.g. COLOGNE_S3_SECRET_KEY',
+    expect(
+      problemsOf(
+        withLocation(base + '  accessKeyEnv: LTA_S3_ACCESS_KEY\n  secretKeyEnv: wJalrXUtnFEMI/K7MDENG\n'),
+      ),
+    ).toContain(
+      'sites[0].locations[0].s3.secretKeyEnv must be a variable name ending in _S3_SECRET_KEY, e.g. COLOGNE_S3_SECRET_KEY',
+    );
+  });
+
+  it('wants both credential variables, named *_S3_ACCESS_KEY / *_S3_SECRET_KEY, and https unless allowInsecureHttp', () => {
+    const base = 'name: lta\ntype: long_term_archive\nstorage: s3\ns3:\n  bucket: ccat-lta\n';
+    expect(problemsOf(withLocation(base))).toEqual([
+      'sites[0].locations[0].s3.accessKeyEnv must be a variable name ending in _S3_ACCESS_KEY, e.g. COLOGNE_S3_ACCESS_KEY',
+      'sites[0].locations[0].s3.secretKeyEnv must be a variable name ending in _S3_SECRET_KEY, e.g. COLOGNE_S3_SECRET_KEY',
     ]);
+    expect(
+      problemsOf(withLocation(base + '  accessKeyEnv: DATABASE_URL\n  secretKeyEnv: LTA_S3_SECRET_KEY\n')),
+    ).toEqual([
+      'sites[0].locations[0].s3.accessKeyEnv must be a variable name ending in _S3_ACCESS_KEY, e.g. COLOGNE_S3_ACCESS_KEY',
+    ]);
+    const names = '  accessKeyEnv: LTA_S3_ACCESS_KEY\n  secretKeyEnv: LTA_S3_SECRET_KEY\n';
+    expect(problemsOf(withLocation(base + names + '  endpoint: http://s3.example.org\n'))).toEqual([
+      'sites[0].locations[0].s3.endpoint http://s3.example.org is plain http: credentials and bytes would travel in clear; use https, or say allowInsecureHttp: true (a test server on this host)',
+    ]);
+    const allowed = withLocation(
+      base + names + '  endpoint: http://127.0.0.1:4569\n  allowInsecureHttp: true\n',
+    );
+    expect(parseTopologyFile(allowed, {}).sites[0].locations[0].s3?.allowInsecureHttp).toBe(true);
+    expect(() =>
+      parseTopologyFile(withLocation(base + names + '  endpoint: https://s3.example.org\n'), {}),
+    ).not.toThrow();
   });
 
   it('refuses duplicate names', () => {

@@ -22,9 +22,9 @@ import {
 import { load, YAMLException } from 'js-yaml';
 import { DomainError } from '../../common/errors/domain-error';
 import { LocationType, StorageType } from '../locations/location-type';
+import { insecureEndpointProblem, S3_ACCESS_KEY_ENV, S3_SECRET_KEY_ENV } from '../locations/s3-credentials';
 import { QUEUE_SAFE_NAME } from '../sites/site.entity';
 
-const ENV_VAR_NAME = /^[A-Z_][A-Z0-9_]*$/;
 // Leading or trailing blanks would make "primecam " a second instrument next to "primecam".
 const TRIMMED = /^\S(.*\S)?$/s;
 const SAFE_NAME_MESSAGE = 'must be 1-40 lowercase letters, digits and _, starting with a letter';
@@ -32,7 +32,6 @@ const oneOf = (values: object) => `must be one of: ${Object.values(values).join(
 const text = { message: 'must be a non-empty text without leading or trailing blanks' };
 // The column is a float4: more decimals would read back different and look changed on every apply.
 const percent = { message: 'must be a number in (0, 100] with at most 2 decimals' };
-const envVarName = (example: string) => ({ message: `must name an environment variable, e.g. ${example}` });
 
 function all(...decorators: PropertyDecorator[]): PropertyDecorator {
   return (target, key) => decorators.forEach((d) => d(target, key));
@@ -61,14 +60,22 @@ export class TopologyS3 {
   @OptionalText()
   region?: string;
 
-  @IsOptional()
-  @Matches(ENV_VAR_NAME, envVarName('COLOGNE_S3_ACCESS_KEY'))
-  @Matches(/^(?!(AKIA|ASIA)[A-Z0-9]{16}$)/, { message: 'looks like an access key id, not a variable name' })
-  accessKeyEnv?: string;
+  // Named by a pattern so that no other setting (DATABASE_URL, a token) can be sent to an S3 endpoint.
+  // (One pattern, one message: an access key id, AKIA..., is not a variable name ending so either.)
+  @Matches(S3_ACCESS_KEY_ENV, {
+    message: 'must be a variable name ending in _S3_ACCESS_KEY, e.g. COLOGNE_S3_ACCESS_KEY',
+  })
+  accessKeyEnv!: string;
 
+  @Matches(S3_SECRET_KEY_ENV, {
+    message: 'must be a variable name ending in _S3_SECRET_KEY, e.g. COLOGNE_S3_SECRET_KEY',
+  })
+  secretKeyEnv!: string;
+
+  /** `true` lets `endpoint` be plain `http://` (a test server on this host); otherwise it must be https. */
   @IsOptional()
-  @Matches(ENV_VAR_NAME, envVarName('COLOGNE_S3_SECRET_KEY'))
-  secretKeyEnv?: string;
+  @IsBoolean({ message: 'must be true or false' })
+  allowInsecureHttp?: boolean;
 }
 
 export class TopologyLocation {
@@ -290,6 +297,10 @@ function crossCheck(file: TopologyFile): string[] {
       if (storage === StorageType.S3 && loc.rootPath !== undefined)
         problems.push(`${path}.rootPath is not for s3`);
       if (storage && storage !== StorageType.S3 && loc.s3) problems.push(`${path}.s3 is only for s3 storage`);
+      const insecure = loc?.s3
+        ? insecureEndpointProblem(loc.s3.endpoint, loc.s3.allowInsecureHttp === true)
+        : null;
+      if (insecure) problems.push(`${path}.s3.${insecure}`);
       if (typeof s.shortName !== 'string' || typeof loc?.name !== 'string') continue;
       const prefix = `${s.shortName}_${loc.name}`;
       const other = prefixes.get(prefix);

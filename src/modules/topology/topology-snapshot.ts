@@ -40,6 +40,7 @@ export interface TopologyLocationDocument {
     region?: string;
     accessKeyEnv?: string;
     secretKeyEnv?: string;
+    allowInsecureHttp?: boolean;
   };
 }
 
@@ -102,6 +103,7 @@ function locationDocument(l: DataLocation): TopologyLocationDocument {
           region: given(l.s3Region),
           accessKeyEnv: given(l.s3AccessKeyEnv),
           secretKeyEnv: given(l.s3SecretKeyEnv),
+          allowInsecureHttp: l.s3AllowInsecureHttp || undefined,
         }
       : undefined,
   };

@@ -304,6 +304,7 @@ function locationFields(siteId: number, loc: TopologyLocation): Record<string, F
     's3.region': field('s3Region', loc.s3?.region),
     's3.accessKeyEnv': field('s3AccessKeyEnv', loc.s3?.accessKeyEnv),
     's3.secretKeyEnv': field('s3SecretKeyEnv', loc.s3?.secretKeyEnv),
+    's3.allowInsecureHttp': field('s3AllowInsecureHttp', loc.s3?.allowInsecureHttp === true),
   };
 }
 
