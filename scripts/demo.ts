@@ -135,6 +135,9 @@ async function main(): Promise<void> {
       TRANSFER_PACKAGE_MAX_WAIT: '3s',
       WORKER_DISCOVERY_INTERVAL: '5s',
       HEARTBEAT_INTERVAL: '2s',
+      // The demo's API is plain http on this host: its /admin session cookie must travel without https.
+      // Never in production.
+      ADMIN_COOKIE_INSECURE: 'true',
     },
   });
   const transferToken = createTransferToken(stack.env);

@@ -6,7 +6,6 @@ import { LocationType, StorageType } from '../src/modules/locations/location-typ
 import { QueueDiscoveryService } from '../src/modules/queues/queue-discovery.service';
 import { TaskQueueService } from '../src/modules/queues/task-queue.service';
 import { Site } from '../src/modules/sites/site.entity';
-import { ADMIN_TOKEN_COOKIE } from '../src/modules/queue-dashboard/admin-credentials';
 import { ApiHarness, startApi } from './support/api-app';
 import { createToken } from './support/factories';
 import { applyDemoTopology, redisNamespace, RedisNamespace } from './support/processes';
@@ -39,6 +38,12 @@ describe('Bull Board at /admin/queues', () => {
     admin = await createToken(api.dataSource, [TokenScope.ADMIN]);
     ingest = await createToken(api.dataSource, [TokenScope.INGEST]);
   });
+  /** Signs in on /admin with `token`; the session cookie (name=value) the answer sets. */
+  const sessionOf = async (token: string): Promise<string> => {
+    const res = await request(server).post('/admin/session').send({ token }).expect(200);
+    return String(res.headers['set-cookie']).split(';')[0];
+  };
+
   afterAll(async () => {
     await api.close();
     await ns.cleanup();
@@ -56,8 +61,10 @@ describe('Bull Board at /admin/queues', () => {
     const header = await request(server).get('/admin/queues').set('Authorization', `Bearer ${bad}`);
     expect(header.status).toBe(401);
     expect(header.body.message).toMatch(/invalid, revoked or expired/);
-    const cookie = await request(server).get('/admin/queues').set('Cookie', `${ADMIN_TOKEN_COOKIE}=${bad}`);
+    // A token in a cookie is not a session: only a secret handed out at sign-in is.
+    const cookie = await request(server).get('/admin/queues').set('Cookie', `ccat_admin_session=${bad}`);
     expect(cookie.status).toBe(401);
+    expect(cookie.body.message).toMatch(/the \/admin session has ended/);
     const basic = await request(server).get('/admin/queues').set('Authorization', 'Basic YTpi');
     expect(basic.status).toBe(401);
     expect(basic.body.message).toMatch(/Bearer <token>/);
@@ -69,14 +76,14 @@ describe('Bull Board at /admin/queues', () => {
     expect(res.body.message).toMatch(/lacks the admin scope/);
     const viaCookie = await request(server)
       .get('/admin/queues/api/queues')
-      .set('Cookie', `${ADMIN_TOKEN_COOKIE}=${ingest}`);
+      .set('Cookie', await sessionOf(await createToken(api.dataSource, [TokenScope.READ])));
     expect(viaCookie.status).toBe(403);
   });
 
-  it('serves the board page to an admin token in the header or in the /admin sign-in cookie', async () => {
+  it('serves the board page to an admin token in the header or to an admin /admin session', async () => {
     for (const credential of [
       { Authorization: `Bearer ${admin}` },
-      { Cookie: `theme=dark; ${ADMIN_TOKEN_COOKIE}=${encodeURIComponent(admin)}` },
+      { Cookie: `theme=dark; ${await sessionOf(admin)}` },
     ]) {
       const res = await request(server).get('/admin/queues').set(credential);
       expect(res.status).toBe(200);

@@ -23,6 +23,7 @@ describe('security: what a caller without a valid token can make the api do (rea
     return {
       get: (path: string) => http.get(path).set('X-Forwarded-For', ip),
       post: (path: string) => http.post(path).set('X-Forwarded-For', ip),
+      delete: (path: string) => http.delete(path).set('X-Forwarded-For', ip),
     };
   };
 
@@ -149,5 +150,42 @@ describe('security: what a caller without a valid token can make the api do (rea
     await from().get('/api/docs-json').expect(401);
     await from().get('/api/docs').expect(401);
     await from().get('/api/docs-json').set('Authorization', `Bearer ${reader}`).expect(200);
+  });
+
+  it('signs /admin in with a server-side session: an HttpOnly, SameSite=Strict, Secure cookie that holds no token, ended by sign-out and by revoking the token', async () => {
+    const admin = await createToken(h.dataSource, [TokenScope.ADMIN], `session-admin-${Date.now()}`);
+    const signIn = await from().post('/admin/session').send({ token: admin }).expect(200);
+    expect(signIn.body).toEqual({ name: expect.stringMatching(/^session-admin-/), scopes: ['admin'] });
+    const [cookie] = signIn.headers['set-cookie'] as unknown as string[];
+    expect(cookie).toMatch(/^ccat_admin_session=[A-Za-z0-9_-]{43};/);
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; SameSite=Strict/);
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/; Max-Age=604800/);
+    expect(cookie).not.toContain(admin);
+    const session = cookie.split(';')[0];
+    // Only the secret's hash is kept.
+    const [row] = await h.dataSource.query(
+      `SELECT secret_hash FROM admin_session ORDER BY created_at DESC LIMIT 1`,
+    );
+    expect(session).not.toContain(row.secret_hash);
+    const overview = { query: '{ deletionSwitch { paused } }' };
+    await from().post('/graphql').set('Cookie', session).send(overview).expect(200);
+    await from().get('/admin/session').set('Cookie', session).expect(200);
+    await from().delete('/admin/session').set('Cookie', session).expect(204);
+    expect(
+      (await from().post('/graphql').set('Cookie', session).send(overview)).body.errors?.[0]?.extensions
+        ?.code,
+    ).toBe('UNAUTHENTICATED');
+    // A second session ends when its token is revoked.
+    const again = (await from().post('/admin/session').send({ token: admin }).expect(200)).headers[
+      'set-cookie'
+    ] as unknown as string[];
+    const second = again[0].split(';')[0];
+    await from().get('/admin/session').set('Cookie', second).expect(200);
+    await h.dataSource.query(`UPDATE api_token SET revoked_at = now() WHERE name LIKE 'session-admin-%'`);
+    await from().get('/admin/session').set('Cookie', second).expect(401);
+    // An ingest token cannot sign in to the console.
+    await from().post('/admin/session').send({ token: ingest }).expect(403);
   });
 });

@@ -8,6 +8,7 @@ import { EventOutbox } from '../modules/events/event-outbox.entity';
 import { DeletionSwitch } from '../modules/deletion/deletion-switch.entity';
 import { LongTermArchiveTransfer } from '../modules/long-term-archive/long-term-archive-transfer.entity';
 import { ApiToken } from '../modules/auth/api-token.entity';
+import { AdminSession } from '../modules/auth/admin-session.entity';
 import { DataLocation } from '../modules/locations/data-location.entity';
 import { ManagerCycle } from '../modules/managers/manager-cycle.entity';
 import { ExecutedObsUnit } from '../modules/obs-units/executed-obs-unit.entity';
@@ -39,6 +40,7 @@ export const ENTITIES = [
   PhysicalCopy,
   PhysicalCopyEvent,
   ApiToken,
+  AdminSession,
   ManagerCycle,
   DataTransferPackage,
   DataTransfer,

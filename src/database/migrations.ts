@@ -23,6 +23,7 @@ import { FileAcceptWithdraw1795584000000 } from '../migrations/1795584000000-Fil
 import { TimeOrderedCopyIds1795585000000 } from '../migrations/1795585000000-TimeOrderedCopyIds';
 import { LocationCopyTotals1795586000000 } from '../migrations/1795586000000-LocationCopyTotals';
 import { S3InsecureHttp1795587000000 } from '../migrations/1795587000000-S3InsecureHttp';
+import { AdminSessions1795588000000 } from '../migrations/1795588000000-AdminSessions';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -52,4 +53,5 @@ export const MIGRATIONS: Function[] = [
   TimeOrderedCopyIds1795585000000,
   LocationCopyTotals1795586000000,
   S3InsecureHttp1795587000000,
+  AdminSessions1795588000000,
 ];

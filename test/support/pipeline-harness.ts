@@ -56,7 +56,8 @@ export class PipelineHarness {
       credentials: h.s3.credentials,
     });
     h.ns = redisNamespace();
-    h.api = await startApi({ ...h.ns.env });
+    // The page is opened over plain http on this host: its session cookie must travel without https.
+    h.api = await startApi({ ...h.ns.env, ADMIN_COOKIE_INSECURE: 'true' });
     for (const site of SITES) h.ports.set(site, await freePort());
     const dataUrl = (site: string) => `http://127.0.0.1:${h.ports.get(site)}/data/${site}/buffer`;
     ({ dataRoot: h.dataRoot } = applyDemoTopology(h.api.db.url, {

@@ -55,7 +55,9 @@ export async function describeOpenWork(db: Client): Promise<string[]> {
         WHERE w.${status} IN ('pending', 'scheduled', 'in_progress') ORDER BY w.id`,
     );
     for (const r of rows)
-      lines.push(`${kind.name} ${r.id} at ${r.location}: ${r.status}, ${r.retries} retries, unchanged for ${r.idle} s`);
+      lines.push(
+        `${kind.name} ${r.id} at ${r.location}: ${r.status}, ${r.retries} retries, unchanged for ${r.idle} s`,
+      );
   }
   return lines;
 }

@@ -176,7 +176,8 @@ export async function runChaos(
     if (report.convergence.converged && hooks.inspect) {
       await fleet.stop();
       await hooks.inspect({ db, s3, files: workload.files, env: stack.env });
-    } else if (!report.convergence.converged) for (const line of await describeOpenWork(db)) say(`  still open: ${line}`);
+    } else if (!report.convergence.converged)
+      for (const line of await describeOpenWork(db)) say(`  still open: ${line}`);
     return report;
   } finally {
     for (const step of cleanup) await step().catch((err: Error) => say(`cleanup: ${err.message}`));

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { Environment } from '../../config/environment';
 import { ApiTokenService } from '../auth/api-token.service';
 import { introspectionGate } from './introspection-gate';
+import { AdminSessionController } from './admin-session.controller';
 import { Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { getDataSourceToken } from '@nestjs/typeorm';
@@ -90,7 +91,7 @@ const MAX_QUERY_TOKENS = 2000;
     }),
   ],
   // The operators' page at /admin (static files; it calls /graphql with the token it is given).
-  controllers: [AdminPageController],
+  controllers: [AdminPageController, AdminSessionController],
   providers: [
     TopologyService,
     StatusService,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AdminSessionService } from './admin-session.service';
 import { ApiToken } from './api-token.entity';
 import { ApiTokenService } from './api-token.service';
 import { BearerTokenGuard } from './bearer-token.guard';
@@ -9,12 +10,13 @@ import { TokenCommand, TokenCreateCommand, TokenListCommand, TokenRevokeCommand 
   imports: [TypeOrmModule.forFeature([ApiToken])],
   providers: [
     ApiTokenService,
+    AdminSessionService,
     BearerTokenGuard,
     TokenCommand,
     TokenCreateCommand,
     TokenRevokeCommand,
     TokenListCommand,
   ],
-  exports: [ApiTokenService, BearerTokenGuard],
+  exports: [ApiTokenService, AdminSessionService, BearerTokenGuard],
 })
 export class AuthModule {}

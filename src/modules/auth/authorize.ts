@@ -28,9 +28,14 @@ export async function authorize(
 ): Promise<Principal> {
   const principal = await tokens.verify(presented, client);
   if (!principal) throw new DomainError('UNAUTHENTICATED', 'invalid, revoked or expired token');
+  assertScopes(principal, accepted);
+  return principal;
+}
+
+/** FORBIDDEN unless `principal` holds one of `accepted` (`admin` holds them all). */
+export function assertScopes(principal: Principal, accepted: readonly TokenScope[]): void {
   const held = new Set(principal.scopes);
   if (!held.has(TokenScope.ADMIN) && !accepted.some((s) => held.has(s))) {
     throw new DomainError('FORBIDDEN', `token ${principal.name} lacks the ${accepted.join(' or ')} scope`);
   }
-  return principal;
 }

@@ -1,5 +1,6 @@
 import { INestApplication, Module } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { AdminSessionService } from '../auth/admin-session.service';
 import { ApiTokenService } from '../auth/api-token.service';
 import { AuthModule } from '../auth/auth.module';
 import { QueuesModule } from '../queues/queues.module';
@@ -32,5 +33,10 @@ export function mountQueueDashboard(app: INestApplication): void {
         }),
     );
   };
-  app.use(QUEUE_DASHBOARD_PATH, requireAdminToken(app.get(ApiTokenService)), refresh, dashboard.router);
+  app.use(
+    QUEUE_DASHBOARD_PATH,
+    requireAdminToken(app.get(ApiTokenService), app.get(AdminSessionService)),
+    refresh,
+    dashboard.router,
+  );
 }

@@ -1,22 +1,28 @@
-// The page's only way to the server: GraphQL at /graphql with the token of this tab.
+// The page's only way to the server: GraphQL at /graphql, as the /admin session of this browser. The
+// token is exchanged for that session at sign-in and never kept here: the session lives in an HttpOnly
+// cookie that this script cannot read and other sites' pages never send.
 
-const TOKEN_KEY = 'ccat_admin_token';
-// The cookie Bull Board (/admin/queues) reads; the page itself sends the token as a header.
-const COOKIE = 'ccat_admin_token';
-
-export function storedToken() {
-  return sessionStorage.getItem(TOKEN_KEY);
+/** Exchanges a token for a session (the cookie is set by the answer); throws with the refusal's message. */
+export async function startSession(token) {
+  const res = await fetch('/admin/session', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    credentials: 'same-origin',
+    body: JSON.stringify({ token }),
+  });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(body.message ?? `/admin/session answered ${res.status}`);
+  return body;
 }
 
-export function keepToken(token) {
-  sessionStorage.setItem(TOKEN_KEY, token);
-  const secure = location.protocol === 'https:' ? '; Secure' : '';
-  document.cookie = `${COOKIE}=${encodeURIComponent(token)}; path=/admin; SameSite=Strict${secure}`;
+/** Who this browser is signed in as, or null. */
+export async function currentSession() {
+  const res = await fetch('/admin/session', { credentials: 'same-origin' });
+  return res.ok ? res.json() : null;
 }
 
-export function forgetToken() {
-  sessionStorage.removeItem(TOKEN_KEY);
-  document.cookie = `${COOKIE}=; path=/admin; SameSite=Strict; Max-Age=0`;
+export async function endSession() {
+  await fetch('/admin/session', { method: 'DELETE', credentials: 'same-origin' }).catch(() => undefined);
 }
 
 /** An answer of /graphql that carries errors: the first one's message, and its code (FORBIDDEN, ...). */
@@ -28,10 +34,11 @@ export class GraphqlError extends Error {
 }
 
 /** Runs a query or mutation; throws GraphqlError (refusals, bad input) or Error (network, 5xx). */
-export async function gql(query, variables = {}, token = storedToken()) {
+export async function gql(query, variables = {}) {
   const res = await fetch('/graphql', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    headers: { 'Content-Type': 'application/json' },
+    credentials: 'same-origin',
     body: JSON.stringify({ query, variables }),
   });
   let body;

@@ -1,5 +1,5 @@
 // The admin console: sign in with a token, then every panel refreshes itself every few seconds.
-import { forgetToken, gql, keepToken, storedToken } from './api.js';
+import { currentSession, endSession, startSession } from './api.js';
 import { byTestId } from './dom.js';
 import { forgetRefusals, refreshFailures } from './failures.js';
 import { refreshHistory } from './history.js';
@@ -13,6 +13,7 @@ const REFRESH_MS = Math.max(1, Number(new URLSearchParams(location.search).get('
 const PANELS = [refreshOverview, refreshHistory, refreshSites, refreshFailures, refreshQueues];
 
 let timer = null;
+let signedIn = false;
 
 async function refresh() {
   clearTimeout(timer);
@@ -26,13 +27,14 @@ async function refresh() {
   const banner = byTestId('refresh-error');
   banner.hidden = !failure;
   banner.textContent = failure ? `Could not refresh: ${failure.message}` : '';
-  if (storedToken()) timer = setTimeout(refresh, REFRESH_MS);
+  if (signedIn) timer = setTimeout(refresh, REFRESH_MS);
 }
 
-function showConsole(signedIn) {
-  byTestId('sign-in-panel').hidden = signedIn;
-  byTestId('console').hidden = !signedIn;
-  byTestId('session').hidden = !signedIn;
+function showConsole(on) {
+  signedIn = on;
+  byTestId('sign-in-panel').hidden = on;
+  byTestId('console').hidden = !on;
+  byTestId('session').hidden = !on;
 }
 
 async function signIn(event) {
@@ -42,21 +44,20 @@ async function signIn(event) {
   const token = input.value.trim();
   error.textContent = '';
   try {
-    // A cheap query that every read token may make: proves the token before it is kept.
-    await gql('{ deletionSwitch { paused } }', {}, token);
+    // The server checks the token and keeps it; this page keeps only the session cookie it sets.
+    await startSession(token);
   } catch (err) {
     error.textContent = `Sign-in refused: ${err.message}`;
     return;
   }
   input.value = '';
-  keepToken(token);
   showConsole(true);
   await refresh();
 }
 
 function signOut(message = '') {
   clearTimeout(timer);
-  forgetToken();
+  void endSession();
   forgetRefusals();
   showConsole(false);
   byTestId('sign-in-error').textContent = message;
@@ -67,9 +68,10 @@ byTestId('sign-in-form').addEventListener('submit', (event) => void signIn(event
 byTestId('sign-out').addEventListener('click', () => signOut());
 byTestId('refresh-now').addEventListener('click', () => void refresh());
 setUpSearch();
-if (storedToken()) {
-  showConsole(true);
-  void refresh();
-} else {
-  showConsole(false);
-}
+currentSession().then(
+  (session) => {
+    showConsole(!!session);
+    if (session) void refresh();
+  },
+  () => showConsole(false),
+);
