@@ -252,9 +252,9 @@ describe('registration to verified copies in both archives, and the deletion tha
     await h.client.send(new CreateBucketCommand({ Bucket: TAPE_BUCKET }));
     const [tape] = await h.db.query(
       `INSERT INTO data_location (site_id, name, location_type, storage_type, s3_endpoint, s3_bucket, s3_prefix,
-                                  s3_region, s3_access_key_env, s3_secret_key_env)
+                                  s3_region, s3_access_key_env, s3_secret_key_env, s3_allow_insecure_http)
        SELECT id, 'lta_tape', 'long_term_archive', 's3', $1, $2, 'archive/', 'us-east-1',
-              'COLOGNE_S3_ACCESS_KEY', 'COLOGNE_S3_SECRET_KEY' FROM site WHERE short_name = 'cologne' RETURNING id`,
+              'COLOGNE_S3_ACCESS_KEY', 'COLOGNE_S3_SECRET_KEY', true FROM site WHERE short_name = 'cologne' RETURNING id`,
       [h.s3.endpoint, TAPE_BUCKET],
     );
     // The US worker is down: whichever bundle goes to Cologne first waits there for its replication.

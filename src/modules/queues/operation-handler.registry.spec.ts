@@ -12,6 +12,7 @@ import { OperationType } from './operation-type';
 import { DataTransferPackageProcessor } from '../transfers/data-transfer-package.processor';
 import { DataTransferProcessor } from '../transfers/data-transfer.processor';
 import { DataTransferUnpackProcessor } from '../transfers/data-transfer-unpack.processor';
+import { MemberRefetch } from '../transfers/member-refetch';
 import { LongTermArchiveProcessor } from '../long-term-archive/long-term-archive.processor';
 import { DeletionProcessor } from '../deletion/deletion.processor';
 import { StagingProcessor } from '../staging/staging.processor';
@@ -188,6 +189,7 @@ describe('OperationHandlerRegistry', () => {
       { provide: StorageService, useValue: {} },
       { provide: PhysicalCopyService, useValue: {} },
       { provide: HttpTransferService, useValue: {} },
+      { provide: MemberRefetch, useValue: {} },
       { provide: ConfigService, useValue: {} },
       { provide: DeletionSwitchService, useValue: {} },
     ]);

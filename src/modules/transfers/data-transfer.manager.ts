@@ -88,8 +88,9 @@ export class DataTransferManager implements Manager {
          JOIN site s ON s.id <> o.site_id AND s.id <> first.site_id
         WHERE d.status = 'completed' AND d.distributed_at IS NULL
           -- Not while the first site's copy of the bundle is being healed: it is what the others read.
-          AND EXISTS (SELECT 1 FROM physical_copy c WHERE c.data_transfer_package_id = d.id
-                         AND c.location_id = t.destination_location_id AND c.status = 'present')
+          AND NOT EXISTS (SELECT 1 FROM copy_repair r JOIN physical_copy c ON c.id = r.lost_copy_id
+                           WHERE c.data_transfer_package_id = d.id AND r.location_id = t.destination_location_id
+                             AND r.status IN ('pending', 'scheduled', 'in_progress'))
           AND EXISTS (SELECT 1 FROM data_location l
                        WHERE l.site_id = s.id AND l.location_type = 'long_term_archive' AND l.active)
           AND NOT EXISTS (SELECT 1 FROM data_transfer x JOIN data_location xl ON xl.id = x.destination_location_id
