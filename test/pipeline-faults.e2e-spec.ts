@@ -297,27 +297,13 @@ describe('the pipeline under faults: a killed puller, a Redis that lost everythi
       bundle = first.bundle;
       firstSite = first.site;
       // A byte of the first member's content flips in it (512 is past the member's header).
-      const file = join(h.dataRoot, first.site, 'buffer', first.path);
-      const bytes = readFileSync(file);
-      bytes[512 + 700] ^= 0x01;
-      writeFileSync(file, bytes);
+      flipByte(join(h.dataRoot, first.site, 'buffer', first.path), 512 + 700);
     } finally {
       await bundling.release();
       await unpacking.release();
     }
     const corrupted = Date.now();
-    await waitFor(
-      'both packages archived at both sites',
-      async () => {
-        expect(await h.failures()).toEqual([]);
-        const rows: { state: string; sites: number }[] = await h.db.query(
-          `SELECT state, lta_site_count AS sites FROM raw_data_package WHERE executed_obs_unit_id = $1`,
-          [unit],
-        );
-        return rows.length === 2 && rows.every((r) => r.state === 'archived' && r.sites === 2);
-      },
-      90_000,
-    );
+    await unitArchivedAtBothSites(h, unit, 90_000);
     console.log(
       `member re-fetched: both archives hold good bytes ${((Date.now() - corrupted) / 1000).toFixed(1)} s after the corruption`,
     );
@@ -385,26 +371,12 @@ describe('the pipeline under faults: a killed puller, a Redis that lost everythi
         },
         60_000,
       );
-      const file = join(h.dataRoot, 'ccat', 'buffer', bundle.path);
-      const bytes = readFileSync(file);
-      bytes[512 + 700] ^= 0x01;
-      writeFileSync(file, bytes);
+      flipByte(join(h.dataRoot, 'ccat', 'buffer', bundle.path), 512 + 700);
     } finally {
       await transferring.release();
     }
     const corrupted = Date.now();
-    await waitFor(
-      'the package archived at both sites',
-      async () => {
-        expect(await h.failures()).toEqual([]);
-        const rows: { state: string; sites: number }[] = await h.db.query(
-          `SELECT state, lta_site_count AS sites FROM raw_data_package WHERE executed_obs_unit_id = $1`,
-          [unit],
-        );
-        return rows.length > 0 && rows.every((r) => r.state === 'archived' && r.sites === 2);
-      },
-      150_000,
-    );
+    await unitArchivedAtBothSites(h, unit, 150_000);
     console.log(
       `bundle rebuilt at its origin: both archives hold good bytes ${((Date.now() - corrupted) / 1000).toFixed(1)} s after the corruption`,
     );
@@ -437,10 +409,7 @@ describe('the pipeline under faults: a killed puller, a Redis that lost everythi
         60_000,
       );
       rotten = unpacked;
-      const file = join(h.dataRoot, 'cologne', 'buffer', unpacked.path);
-      const bytes = readFileSync(file);
-      bytes[700] ^= 0x01;
-      writeFileSync(file, bytes);
+      flipByte(join(h.dataRoot, 'cologne', 'buffer', unpacked.path), 700);
     } finally {
       await archiving.release();
     }
@@ -712,4 +681,27 @@ async function packagesAt(
     [unit],
   );
   return rows.length > 0 && rows.length === n ? rows : null;
+}
+
+/** Flips one bit of the byte at `at` in `file`: what a rotting disk does. */
+function flipByte(file: string, at: number): void {
+  const bytes = readFileSync(file);
+  bytes[at] ^= 0x01;
+  writeFileSync(file, bytes);
+}
+
+/** Waits until every package of `unit` is ARCHIVED and safe at both archive sites; a failure anywhere stops it. */
+async function unitArchivedAtBothSites(h: PipelineHarness, unit: string, timeoutMs: number): Promise<void> {
+  await waitFor(
+    "the unit's packages archived at both sites",
+    async () => {
+      expect(await h.failures()).toEqual([]);
+      const rows: { state: string; sites: number }[] = await h.db.query(
+        `SELECT state, lta_site_count AS sites FROM raw_data_package WHERE executed_obs_unit_id = $1`,
+        [unit],
+      );
+      return rows.length > 0 && rows.every((r) => r.state === 'archived' && r.sites === 2);
+    },
+    timeoutMs,
+  );
 }

@@ -10,7 +10,7 @@ import { jsonBody } from '../../src/common/http/json-body';
 import { TokenScope } from '../../src/modules/auth/api-token.entity';
 import { ApiTokenService } from '../../src/modules/auth/api-token.service';
 import { authorize, bearerTokenOf } from '../../src/modules/auth/authorize';
-import { clientOf } from '../../src/modules/auth/bearer-token.guard';
+import { clientOf } from '../../src/modules/auth/client-address';
 import { SiteRelayTokenGuard } from '../../src/modules/site-relay/site-relay-token.guard';
 import { Environment } from '../../src/config/environment';
 import { mountQueueDashboard } from '../../src/modules/queue-dashboard/queue-dashboard.module';

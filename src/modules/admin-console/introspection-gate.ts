@@ -5,7 +5,7 @@ import type { DocumentNode } from 'graphql';
 import { TokenScope } from '../auth/api-token.entity';
 import { ApiTokenService } from '../auth/api-token.service';
 import { authorize, bearerTokenOf } from '../auth/authorize';
-import { clientOf } from '../auth/bearer-token.guard';
+import { clientOf } from '../auth/client-address';
 import { DomainError } from '../../common/errors/domain-error';
 
 /** Whether a document asks for the schema itself (`__schema`, `__type`); `__typename` is an ordinary field. */

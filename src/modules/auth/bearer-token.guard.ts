@@ -14,8 +14,6 @@ export type AuthenticatedRequest = Request & { principal?: Principal };
 /** Who made a change through the API, as audit events and resets record it: `token:<name>`. */
 export const actorOf = (req: AuthenticatedRequest): string => `token:${req.principal?.name ?? 'unknown'}`;
 
-export { clientOf } from './client-address';
-
 /**
  * Global guard: every route needs a valid bearer token (or an /admin session cookie) unless marked
  * @Public(), and the scope named by @RequireScope() (GraphQL resolvers included). A route with neither marker is refused, so forgetting to declare a scope fails closed.

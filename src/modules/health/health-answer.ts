@@ -9,7 +9,7 @@ import type { Request } from 'express';
 import { TokenScope } from '../auth/api-token.entity';
 import { ApiTokenService } from '../auth/api-token.service';
 import { authorize, bearerTokenOf } from '../auth/authorize';
-import { clientOf } from '../auth/bearer-token.guard';
+import { clientOf } from '../auth/client-address';
 
 /** `/health/live`: the process answers. Nothing it depends on is asked. */
 export const LIVE = { status: 'ok' } as const;
