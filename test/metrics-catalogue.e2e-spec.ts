@@ -16,6 +16,7 @@ import {
 
 const DEPLOY = join(__dirname, '..', 'deploy');
 const METRICS_TOKEN = 'catalogue-test-metrics-secret';
+const COLLECT_TIMEOUT_MS = 2000;
 
 /** Every PromQL expression in a Grafana dashboard or a rules file: the values of its `expr` keys. */
 function expressions(node: unknown): string[] {
@@ -46,6 +47,7 @@ describe('metrics catalogue: deploy/ names only metrics the processes register (
   let worker: RunningProcess;
   let served: Set<string>;
   let apiScrape: string;
+  let apiScrapeMs: number;
   let dataRoot: string;
 
   beforeAll(async () => {
@@ -55,7 +57,9 @@ describe('metrics catalogue: deploy/ names only metrics the processes register (
       ...ns.env,
       REDIS_URL: deadRedis,
       METRICS_TOKEN,
-      METRICS_COLLECT_TIMEOUT: '300ms',
+      // Long enough for a database read on a loaded CI machine (300 ms was not), short enough to show
+      // that the unreachable Redis costs the scrape this bound and no more.
+      METRICS_COLLECT_TIMEOUT: `${COLLECT_TIMEOUT_MS}ms`,
     });
     // Queues to count: the demo's locations.
     ({ dataRoot } = applyDemoTopology(api.db.url));
@@ -70,12 +74,14 @@ describe('metrics catalogue: deploy/ names only metrics the processes register (
       const res = await fetch(`http://127.0.0.1:${worker.port}/metrics`);
       return res.status === 200 ? res.text() : null;
     });
+    const scrapeStarted = Date.now();
     apiScrape = (
       await request(api.app.getHttpServer())
         .get('/metrics')
         .set('Authorization', `Bearer ${METRICS_TOKEN}`)
         .expect(200)
     ).text;
+    apiScrapeMs = Date.now() - scrapeStarted;
     served = new Set([...metricNamesIn(apiScrape), ...metricNamesIn(workerScrape)]);
   }, 60_000);
 
@@ -117,6 +123,8 @@ describe('metrics catalogue: deploy/ names only metrics the processes register (
     const up = (collector: string) =>
       samples.find((s) => s.name === 'ccat_metrics_collector_up' && s.labels.collector === collector)?.value;
     expect(up('queues')).toBe(0);
+    // Every read runs at once, each bounded by the collect timeout: not the sum, not a hang.
+    expect(apiScrapeMs).toBeLessThan(COLLECT_TIMEOUT_MS + 3000);
     expect(samples.filter((s) => s.name === 'ccat_queue_jobs')).toEqual([]);
     expect(up('oldest_unsafe')).toBe(1);
     // An empty database: nothing is unsafe.

@@ -21,7 +21,7 @@ async function refresh() {
   const failure = results.find((r) => r.status === 'rejected')?.reason;
   if (failure?.code === 'UNAUTHENTICATED') {
     // Revoked or expired while the page was open.
-    signOut(`Signed out: ${failure.message}`);
+    void signOut(`Signed out: ${failure.message}`);
     return;
   }
   const banner = byTestId('refresh-error');
@@ -55,9 +55,12 @@ async function signIn(event) {
   await refresh();
 }
 
-function signOut(message = '') {
+async function signOut(message = '') {
   clearTimeout(timer);
-  void endSession();
+  signedIn = false;
+  // The sign-in panel shows only once the server has ended the session: a page that says "signed out"
+  // while its cookie still opens /admin/queues would be lying.
+  await endSession();
   forgetRefusals();
   showConsole(false);
   byTestId('sign-in-error').textContent = message;
@@ -65,7 +68,7 @@ function signOut(message = '') {
 }
 
 byTestId('sign-in-form').addEventListener('submit', (event) => void signIn(event));
-byTestId('sign-out').addEventListener('click', () => signOut());
+byTestId('sign-out').addEventListener('click', () => void signOut());
 byTestId('refresh-now').addEventListener('click', () => void refresh());
 setUpSearch();
 currentSession().then(
