@@ -45,7 +45,7 @@ describe('REST API under generated bad input (fast-check)', () => {
         await new ApiTokenService(api.dataSource.getRepository('ApiToken')).create(
           'expired',
           [TokenScope.ADMIN],
-          new Date(Date.now() - 60_000),
+          { expiresAt: new Date(Date.now() - 60_000) },
         )
       ).token,
     };

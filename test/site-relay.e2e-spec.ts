@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TokenScope } from '../src/modules/auth/api-token.entity';
 import { ApiHarness, startApi } from './support/api-app';
-import { createToken, fileRegistration, obsUnitStart, seedSmallTopology } from './support/factories';
+import {
+  createToken,
+  fileRegistration,
+  obsUnitStart,
+  seedInstrument,
+  seedSmallTopology,
+} from './support/factories';
 import { waitFor } from './support/processes';
 import { SiteRelayProcess, startSiteRelay } from './support/site-relay';
 
@@ -18,7 +24,11 @@ describe('the site relay (real central API and PostgreSQL)', () => {
   beforeAll(async () => {
     central = await startApi();
     await seedSmallTopology(central.dataSource);
-    token = await createToken(central.dataSource, [TokenScope.INGEST, TokenScope.READ], 'site-relay');
+    await seedInstrument(central.dataSource, 'chai', 'chai_lfa');
+    // As operations.md says to make it: ingest only, bound to the instruments behind this relay.
+    token = await createToken(central.dataSource, [TokenScope.INGEST], 'site-relay', {
+      instruments: ['primecam'],
+    });
     await central.app.listen(0, '127.0.0.1');
     centralUrl = `http://127.0.0.1:${(central.app.getHttpServer().address() as { port: number }).port}`;
     dir = mkdtempSync(join(tmpdir(), 'site-relay-'));
@@ -131,5 +141,25 @@ describe('the site relay (real central API and PostgreSQL)', () => {
       state: 'dead-letter',
       refusal: expect.stringMatching(/^400: /),
     });
+  });
+
+  it('dead-letters a registration outside its token’s binding (403 naming it) and delivers the next', async () => {
+    const before = (await relay.status()).deadLetters;
+    const elsewhere = obsUnitStart({ instrument: 'chai' });
+    const next = obsUnitStart();
+    expect((await call(relay.url, 'POST', '/executed-obs-units/start', elsewhere)).status).toBe(202);
+    expect((await call(relay.url, 'POST', '/executed-obs-units/start', next)).status).toBe(202);
+    await waitFor('delivery', async () => (await relay.status()).depth === 0, 30_000);
+
+    const status = await relay.status();
+    expect(status.deadLetters).toBe(before + 1);
+    expect(status.recentDeadLetters.at(-1)).toMatchObject({
+      status: 403,
+      message: expect.stringMatching(/token site-relay is bound to instrument primecam; .*instrument chai/),
+    });
+    const units = await central.dataSource.query(`SELECT id FROM executed_obs_unit WHERE id = ANY($1)`, [
+      [elsewhere.id, next.id],
+    ]);
+    expect(units).toEqual([{ id: next.id }]);
   });
 });

@@ -293,8 +293,9 @@ export class Environment extends SecuritySettings {
   SITE_RELAY_CENTRAL_URL?: string;
 
   /**
-   * An API token with the ingest and read scopes: instruments present it to the relay, the relay presents
-   * it to the central API (`ccat-dt token create --name site-relay --scopes ingest,read`).
+   * An ingest token bound to the instruments behind this relay: instruments present it to the relay, the
+   * relay presents it to the central API
+   * (`ccat-dt token create --name site-relay --scopes ingest --instrument primecam,chai`).
    */
   @ValidateIf((e: Environment) => e.API_ROLE === 'site-relay')
   @Matches(/^\S{16,}$/, { message: 'SITE_RELAY_TOKEN must be an API token (16+ characters, no spaces)' })

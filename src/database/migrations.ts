@@ -24,6 +24,7 @@ import { TimeOrderedCopyIds1795585000000 } from '../migrations/1795585000000-Tim
 import { LocationCopyTotals1795586000000 } from '../migrations/1795586000000-LocationCopyTotals';
 import { S3InsecureHttp1795587000000 } from '../migrations/1795587000000-S3InsecureHttp';
 import { AdminSessions1795588000000 } from '../migrations/1795588000000-AdminSessions';
+import { IngestTokenBindings1795589000000 } from '../migrations/1795589000000-IngestTokenBindings';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -54,4 +55,5 @@ export const MIGRATIONS: Function[] = [
   LocationCopyTotals1795586000000,
   S3InsecureHttp1795587000000,
   AdminSessions1795588000000,
+  IngestTokenBindings1795589000000,
 ];

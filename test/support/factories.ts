@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID, createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { TokenScope } from '../../src/modules/auth/api-token.entity';
-import { ApiTokenService } from '../../src/modules/auth/api-token.service';
+import { ApiTokenService, TokenOptions } from '../../src/modules/auth/api-token.service';
 import { DataLocation } from '../../src/modules/locations/data-location.entity';
 import { LocationType, StorageType } from '../../src/modules/locations/location-type';
 import { Instrument } from '../../src/modules/observatory/instrument.entity';
@@ -55,8 +55,17 @@ export async function createToken(
   ds: DataSource,
   scopes: TokenScope[],
   name = `t-${randomUUID()}`,
+  options: TokenOptions = {},
 ): Promise<string> {
-  return (await new ApiTokenService(ds.getRepository('ApiToken')).create(name, scopes)).token;
+  return (await new ApiTokenService(ds.getRepository('ApiToken')).create(name, scopes, options)).token;
+}
+
+/** A second instrument beside seedSmallTopology's primecam, with one module. */
+export async function seedInstrument(ds: DataSource, name: string, moduleName: string): Promise<Instrument> {
+  const [{ id: telescopeId }] = await ds.query(`SELECT id FROM telescope ORDER BY id LIMIT 1`);
+  const instrument = await ds.getRepository(Instrument).save({ name, description: null, telescopeId });
+  await ds.getRepository(InstrumentModule).save({ name: moduleName, instrumentId: instrument.id });
+  return instrument;
 }
 
 export function obsUnitStart(overrides: Partial<Record<string, unknown>> = {}) {

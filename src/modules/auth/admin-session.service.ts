@@ -4,7 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Environment } from '../../config/environment';
-import { Principal } from './api-token.service';
+import { ApiToken } from './api-token.entity';
+import { Principal, principalOfToken } from './api-token.service';
 
 /** The HttpOnly cookie that carries an /admin session's secret (never a token). */
 export const ADMIN_SESSION_COOKIE = 'ccat_admin_session';
@@ -41,9 +42,12 @@ export class AdminSessionService {
   /** The principal a session secret stands for, or null if it is unknown, idle too long, too old, or its token gone. */
   async principalOf(secret: string): Promise<Principal | null> {
     const idleMs = this.config.get('ADMIN_SESSION_IDLE', { infer: true });
-    const [row]: { id: string; tokenId: number; name: string; scopes: string[]; touch: boolean }[] =
+    const [row]: (Pick<ApiToken, 'id' | 'name' | 'scopes' | 'instruments' | 'sources'> & {
+      session: string;
+      touch: boolean;
+    })[] =
       await this.dataSource.query(
-        `SELECT s.id, t.id AS "tokenId", t.name, t.scopes, s.last_seen_at < now() - make_interval(secs => $3) AS touch
+        `SELECT s.id AS session, t.id, t.name, t.scopes, t.instruments, t.sources, s.last_seen_at < now() - make_interval(secs => $3) AS touch
            FROM admin_session s JOIN api_token t ON t.id = s.api_token_id
           WHERE s.secret_hash = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2)
             AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())`,
@@ -52,9 +56,9 @@ export class AdminSessionService {
     if (!row) return null;
     if (row.touch)
       void this.dataSource
-        .query(`UPDATE admin_session SET last_seen_at = now() WHERE id = $1`, [row.id])
+        .query(`UPDATE admin_session SET last_seen_at = now() WHERE id = $1`, [row.session])
         .catch(() => undefined);
-    return { tokenId: row.tokenId, name: row.name, scopes: row.scopes as Principal['scopes'] };
+    return principalOfToken(row);
   }
 
   async end(secret: string): Promise<void> {

@@ -29,6 +29,14 @@ export class ApiToken {
   @Column({ type: 'text', array: true })
   scopes!: TokenScope[];
 
+  /** Ingest tokens only: the instruments it may register for; null for any (see ingest-binding.ts). */
+  @Column({ type: 'text', array: true, nullable: true })
+  instruments!: string[] | null;
+
+  /** Ingest tokens only: the source locations (`site/location`) it may register files at; null for any. */
+  @Column({ type: 'text', array: true, nullable: true })
+  sources!: string[] | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 

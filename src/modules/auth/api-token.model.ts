@@ -1,5 +1,5 @@
 import { Field, GraphQLISODateTime, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { ArrayMinSize, IsArray, IsDate, IsEnum, IsOptional, Matches } from 'class-validator';
+import { ArrayMinSize, IsArray, IsDate, IsEnum, IsOptional, IsString, Matches } from 'class-validator';
 import { TokenScope } from './api-token.entity';
 
 registerEnumType(TokenScope, { name: 'TokenScope' });
@@ -17,6 +17,18 @@ export class ApiTokenModel {
 
   @Field(() => [TokenScope])
   scopes!: TokenScope[];
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'An ingest token bound to these instruments registers only for them; null: any.',
+  })
+  instruments!: string[] | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'An ingest token bound to these source locations (site/location) registers files only there.',
+  })
+  sources!: string[] | null;
 
   @Field(() => GraphQLISODateTime)
   createdAt!: Date;
@@ -56,4 +68,19 @@ export class CreateApiTokenInput {
   @IsOptional()
   @IsDate()
   expiresAt?: Date;
+
+  @Field(() => [String], { nullable: true, description: 'Bind an ingest token to these instruments.' })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  instruments?: string[];
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Bind an ingest token to these source locations, each `site/location`.',
+  })
+  @IsOptional()
+  @IsArray()
+  @Matches(/^[^/\s]+\/[^/\s]+$/, { each: true, message: 'each source must be site/location' })
+  sources?: string[];
 }

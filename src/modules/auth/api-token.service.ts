@@ -6,8 +6,10 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { IsNull, Repository } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
 import { Environment } from '../../config/environment';
+import { LocationType } from '../locations/location-type';
 import { ApiToken, TokenScope } from './api-token.entity';
 import { AuthFailureLimiter } from './auth-failure-limiter';
+import { bindingOf, IngestBinding } from './ingest-binding';
 
 /** `ccat_<prefix>_<secret>`: the prefix finds the row, the whole string is hashed and compared. */
 const TOKEN_PATTERN = /^ccat_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
@@ -21,6 +23,21 @@ export interface Principal {
   tokenId: number;
   name: string;
   scopes: TokenScope[];
+  /** What an ingest token may register for; null for a token bound to nothing. */
+  binding: IngestBinding | null;
+}
+
+/** The principal a token row stands for. */
+export function principalOfToken(t: Pick<ApiToken, 'id' | 'name' | 'scopes' | 'instruments' | 'sources'>): Principal {
+  return { tokenId: t.id, name: t.name, scopes: t.scopes, binding: bindingOf(t.instruments, t.sources) };
+}
+
+export interface TokenOptions {
+  expiresAt?: Date | null;
+  /** Bind an ingest token to these instruments (names). */
+  instruments?: string[];
+  /** Bind an ingest token to these source locations (`site/location`). */
+  sources?: string[];
 }
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -51,7 +68,7 @@ export class ApiTokenService {
   }
 
   /** Returns the token in clear exactly once; only its hash is kept. */
-  async create(name: string, scopes: TokenScope[], expiresAt: Date | null = null): Promise<CreatedToken> {
+  async create(name: string, scopes: TokenScope[], options: TokenOptions = {}): Promise<CreatedToken> {
     if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(name)) {
       throw new DomainError('VALIDATION', 'name must be 1-64 characters of letters, digits, _ . : -');
     }
@@ -63,15 +80,62 @@ export class ApiTokenService {
           (unknown.length ? `; unknown: ${unknown.join(', ')}` : ''),
       );
     }
+    const binding = await this.checkedBinding(scopes, options);
     if (await this.tokens.existsBy({ name })) {
       throw new DomainError('CONFLICT', `a token named ${name} already exists`);
     }
     const prefix = randomBytes(6).toString('hex');
     const token = `ccat_${prefix}_${randomBytes(32).toString('base64url')}`;
     const record = await this.tokens.save(
-      this.tokens.create({ name, prefix, tokenHash: sha256(token), scopes: [...new Set(scopes)], expiresAt }),
+      this.tokens.create({
+        name,
+        prefix,
+        tokenHash: sha256(token),
+        scopes: [...new Set(scopes)],
+        expiresAt: options.expiresAt ?? null,
+        instruments: binding?.instruments ?? null,
+        sources: binding?.sources ?? null,
+      }),
     );
     return { token, record };
+  }
+
+  /**
+   * A binding narrows what an ingest token registers, so it is refused on any other kind of token (an
+   * admin or read token bound to an instrument would read as narrower than it is), and each name must
+   * exist: a typo would bind the token to nothing and every registration would be refused.
+   */
+  private async checkedBinding(scopes: TokenScope[], options: TokenOptions): Promise<IngestBinding | null> {
+    const binding = bindingOf(unique(options.instruments), unique(options.sources));
+    if (!binding) return null;
+    if (!scopes.includes(TokenScope.INGEST) || scopes.includes(TokenScope.ADMIN)) {
+      throw new DomainError(
+        'VALIDATION',
+        'instruments/sources bind an ingest token: give the ingest scope, and not admin (which is never bound)',
+      );
+    }
+    const m = this.tokens.manager;
+    const missing: string[] = [];
+    if (binding.instruments) {
+      const found: { name: string }[] = await m.query(`SELECT name FROM instrument WHERE name = ANY($1::text[])`, [
+        binding.instruments,
+      ]);
+      const known = new Set(found.map((r) => r.name));
+      missing.push(...binding.instruments.filter((n) => !known.has(n)).map((n) => `instrument ${n}`));
+    }
+    if (binding.sources) {
+      const found: { key: string }[] = await m.query(
+        `SELECT s.short_name || '/' || l.name AS key FROM data_location l JOIN site s ON s.id = l.site_id
+          WHERE l.location_type = $2 AND (s.short_name || '/' || l.name) = ANY($1::text[])`,
+        [binding.sources, LocationType.SOURCE],
+      );
+      const known = new Set(found.map((r) => r.key));
+      missing.push(...binding.sources.filter((k) => !known.has(k)).map((k) => `source location ${k}`));
+    }
+    if (missing.length > 0) {
+      throw new DomainError('VALIDATION', `cannot bind the token to what does not exist: ${missing.join(', ')}`);
+    }
+    return binding;
   }
 
   /**
@@ -97,7 +161,7 @@ export class ApiTokenService {
     if (!timingSafeEqual(expected, actual)) return null;
     if (record.expiresAt && record.expiresAt.getTime() <= Date.now()) return null;
     this.touch(record);
-    return { tokenId: record.id, name: record.name, scopes: record.scopes };
+    return principalOfToken(record);
   }
 
   async revoke(name: string): Promise<void> {
@@ -125,4 +189,9 @@ export class ApiTokenService {
     record.lastUsedAt = new Date(now);
     void this.tokens.update({ id: record.id }, { lastUsedAt: record.lastUsedAt }).catch(() => undefined);
   }
+}
+
+function unique(values: string[] | undefined): string[] | null {
+  const kept = [...new Set((values ?? []).map((v) => v.trim()).filter((v) => v.length > 0))];
+  return kept.length > 0 ? kept : null;
 }

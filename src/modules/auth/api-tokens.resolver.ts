@@ -17,7 +17,8 @@ export class ApiTokensResolver {
 
   @Mutation(() => CreatedApiTokenModel)
   createApiToken(@Args('input') input: CreateApiTokenInput): Promise<CreatedToken> {
-    return this.tokens.create(input.name, input.scopes, input.expiresAt ?? null);
+    const { name, scopes, expiresAt, instruments, sources } = input;
+    return this.tokens.create(name, scopes, { expiresAt, instruments, sources });
   }
 
   @Mutation(() => String, { description: 'Revokes the active token of this name; answers the name.' })

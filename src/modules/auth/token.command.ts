@@ -2,6 +2,7 @@ import { printTable } from '../../common/report/report-table';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { TokenScope } from './api-token.entity';
 import { ApiTokenService } from './api-token.service';
+import { bindingOf, describeBinding } from './ingest-binding';
 
 @SubCommand({
   name: 'create',
@@ -14,15 +15,22 @@ export class TokenCreateCommand extends CommandRunner {
 
   async run(
     _args: string[],
-    options: { name?: string; scopes?: TokenScope[]; quiet?: boolean },
+    options: { name?: string; scopes?: TokenScope[]; quiet?: boolean; instrument?: string[]; source?: string[] },
   ): Promise<void> {
     if (!options.name) throw new Error('--name is required');
-    const { token, record } = await this.tokens.create(options.name, options.scopes ?? []);
+    const { token, record } = await this.tokens.create(options.name, options.scopes ?? [], {
+      instruments: options.instrument,
+      sources: options.source,
+    });
     if (options.quiet) {
       console.log(token);
       return;
     }
-    console.log(`Created token ${record.name} with scopes ${record.scopes.join(',')}.`);
+    const binding = bindingOf(record.instruments, record.sources);
+    console.log(
+      `Created token ${record.name} with scopes ${record.scopes.join(',')}` +
+        (binding ? `, bound to ${describeBinding(binding)}.` : '.'),
+    );
     console.log('Store it now; it cannot be shown again:');
     console.log(token);
   }
@@ -39,6 +47,22 @@ export class TokenCreateCommand extends CommandRunner {
   })
   parseScopes(value: string): TokenScope[] {
     return value.split(',').map((s) => s.trim()) as TokenScope[];
+  }
+
+  @Option({
+    flags: '--instrument <list>',
+    description: 'Ingest tokens: register only for these instruments (comma-separated; a site relay lists all of its own)',
+  })
+  parseInstrument(value: string): string[] {
+    return value.split(',');
+  }
+
+  @Option({
+    flags: '--source <list>',
+    description: 'Ingest tokens: register files only at these source locations (comma-separated site/location)',
+  })
+  parseSource(value: string): string[] {
+    return value.split(',');
   }
 
   @Option({ flags: '--quiet', description: 'Print only the token (for scripts)' })
@@ -76,6 +100,7 @@ export class TokenListCommand extends CommandRunner {
         name: t.name,
         prefix: t.prefix,
         scopes: t.scopes.join(','),
+        bound: describeBinding(bindingOf(t.instruments, t.sources)),
         created: t.createdAt.toISOString(),
         lastUsed: t.lastUsedAt?.toISOString() ?? '-',
         revoked: t.revokedAt?.toISOString() ?? '-',

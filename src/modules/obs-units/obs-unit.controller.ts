@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { TokenScope } from '../auth/api-token.entity';
+import type { AuthenticatedRequest } from '../auth/bearer-token.guard';
 import { RequireScope } from '../auth/scopes.decorator';
 import { FinishObsUnitDto } from './dto/finish-obs-unit.dto';
 import { StartObsUnitDto } from './dto/start-obs-unit.dto';
@@ -17,8 +18,12 @@ export class ObsUnitController {
   @Post('start')
   @RequireScope(TokenScope.INGEST)
   @ApiOperation({ summary: 'Start an executed obs unit (201 new, 200 if already started identically)' })
-  async start(@Body() dto: StartObsUnitDto, @Res({ passthrough: true }) res: Response): Promise<ObsUnitView> {
-    const { created, value } = await this.obsUnits.start(dto);
+  async start(
+    @Body() dto: StartObsUnitDto,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ObsUnitView> {
+    const { created, value } = await this.obsUnits.start(dto, req.principal);
     res.status(created ? 201 : 200);
     return value;
   }
@@ -27,8 +32,12 @@ export class ObsUnitController {
   @HttpCode(200)
   @RequireScope(TokenScope.INGEST)
   @ApiOperation({ summary: 'Mark an executed obs unit finished; its files can then be packaged' })
-  finish(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: FinishObsUnitDto): Promise<ObsUnitView> {
-    return this.obsUnits.finish(id, dto);
+  finish(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() dto: FinishObsUnitDto,
+    @Req() req: AuthenticatedRequest,
+  ): Promise<ObsUnitView> {
+    return this.obsUnits.finish(id, dto, req.principal);
   }
 
   @Get(':id')

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
+import { assertWithinBinding, BoundToken } from '../auth/ingest-binding';
 import { Instrument } from '../observatory/instrument.entity';
 import { FinishObsUnitDto } from './dto/finish-obs-unit.dto';
 import { StartObsUnitDto } from './dto/start-obs-unit.dto';
@@ -17,8 +18,11 @@ export interface Outcome<T> {
 export class ObsUnitService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Idempotent on the instrument's id: the same start sent twice is one unit; a different one is a 409. */
-  async start(dto: StartObsUnitDto): Promise<Outcome<ObsUnitView>> {
+  /**
+   * Idempotent on the instrument's id: the same start sent twice is one unit; a different one is a 409.
+   * As for files: what does not exist is a 400, what exists outside the token's binding a 403.
+   */
+  async start(dto: StartObsUnitDto, token?: BoundToken): Promise<Outcome<ObsUnitView>> {
     return this.dataSource.transaction(async (m) => {
       const instrument = await m.findOneBy(Instrument, { name: dto.instrument });
       if (!instrument) {
@@ -26,6 +30,7 @@ export class ObsUnitService {
           field: 'instrument',
         });
       }
+      assertWithinBinding(token, [{ instrument: instrument.name }]);
       const startedAt = new Date(dto.startedAt);
       const inserted: unknown[] = await m.query(
         `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at, metadata)
@@ -53,10 +58,13 @@ export class ObsUnitService {
   }
 
   /** Finishing twice is fine; finishing with a different time than before is a 409. */
-  async finish(id: string, dto: FinishObsUnitDto): Promise<ObsUnitView> {
+  async finish(id: string, dto: FinishObsUnitDto, token?: BoundToken): Promise<ObsUnitView> {
     return this.dataSource.transaction(async (m) => {
       const unit = await m.findOne(ExecutedObsUnit, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!unit) throw new DomainError('NOT_FOUND', `executed obs unit ${id} does not exist`);
+      if (token?.binding) {
+        assertWithinBinding(token, [{ instrument: await this.instrumentName(unit.instrumentId) }]);
+      }
       const finishedAt = dto.finishedAt ? new Date(dto.finishedAt) : new Date();
       if (finishedAt < unit.startedAt) {
         throw new DomainError('VALIDATION', `finishedAt: ${finishedAt.toISOString()} is before startedAt`, {

@@ -31,7 +31,7 @@ export class RawDataFileController {
     @Req() req: AuthenticatedRequest,
     @Res({ passthrough: true }) res: Response,
   ): Promise<RawDataFileView> {
-    const { created, view } = await this.files.registerOne(dto, { actor: actorOf(req) });
+    const { created, view } = await this.files.registerOne(dto, { actor: actorOf(req) }, req.principal);
     res.status(created ? 201 : 200);
     return view;
   }
@@ -52,6 +52,7 @@ export class RawDataFileController {
       dto.files,
       { actor: actorOf(req) },
       (i, name) => `files[${i}].${name}`,
+      req.principal,
     );
     return {
       received: dto.files.length,

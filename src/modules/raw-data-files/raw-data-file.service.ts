@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
+import { assertWithinBinding, BoundToken } from '../auth/ingest-binding';
 import { LocationType } from '../locations/location-type';
 import { ChangeAuthor, declareCopyAuthor } from '../physical-copies/physical-copy.service';
 import { CopyKind, CopyStatus, copyStatusMachine } from '../physical-copies/physical-copy.states';
@@ -49,12 +50,23 @@ export class RawDataFileService {
     files: RegisterRawDataFileDto[],
     author: ChangeAuthor,
     requestField: FieldName,
+    /** The token that sends them: a bound ingest token registers only within its binding (403). */
+    token?: BoundToken,
   ): Promise<RegistrationOutcome> {
     const { batch, requestIndex } = dedupeWithinRequest(files, requestField);
     // Errors name the item as the client sent it, not its place in the de-duplicated batch.
     const field: FieldName = (i, name) => requestField(requestIndex[i], name);
     return this.dataSource.transaction(async (m) => {
       const refs = await this.refs.resolve(m, batch, field);
+      assertWithinBinding(
+        token,
+        batch.map((f, i) => ({
+          instrument: this.refs.instrumentOf(f.executedObsUnitId)!,
+          source: `${f.site}/${f.location}`,
+          instrumentField: field(i, 'executedObsUnitId'),
+          sourceField: field(i, 'location'),
+        })),
+      );
       await declareCopyAuthor(m, { ...author, reason: author.reason ?? 'registered by instrument' });
       const created = await insertFilesWithSourceCopies(m, batch, refs);
       const createdIds = new Set(created.map((r) => r.id));
@@ -68,8 +80,9 @@ export class RawDataFileService {
   async registerOne(
     dto: RegisterRawDataFileDto,
     author: ChangeAuthor,
+    token?: BoundToken,
   ): Promise<{ created: boolean; view: RawDataFileView }> {
-    const { created } = await this.register([dto], author, (_i, name) => name);
+    const { created } = await this.register([dto], author, (_i, name) => name, token);
     if (created.length === 0) return { created: false, view: await this.get(dto.id) };
     const [row] = created;
     const view: RawDataFileView = {

@@ -25,14 +25,24 @@ export function requestOf(entry: JournalEntry): { method: string; path: string }
 /**
  * A 4xx is the entry's fault (refused for good, dead-lettered) only when the central API says so about the
  * entry: a validation error, a conflict, a domain "not found" (an obs unit it does not know), a body too
- * large. A 401/403 (the relay's token), a 404 without a domain code (a wrong URL or a proxy's page), 408
- * and 429 are the relay's or the link's problem: delivery waits and retries, so no entry is dropped for them.
+ * large, or a 403 that names the token's binding (an instrument the relay's token is not bound to: no
+ * retry will change that, and the entries behind it must not wait). Any other 401/403 (the relay's token
+ * revoked or lacking a scope), a 404 without a domain code (a wrong URL or a proxy's page), 408 and 429
+ * are the relay's or the link's problem: delivery waits and retries, so no entry is dropped for them.
  */
-export function verdictOf(status: number, body: { code?: unknown; message?: unknown } | undefined): Verdict {
+export function verdictOf(
+  status: number,
+  body: { code?: unknown; message?: unknown; details?: { binding?: unknown } } | undefined,
+): Verdict {
   if (status >= 200 && status < 300) return { kind: 'accepted' };
   const message = typeof body?.message === 'string' ? body.message : `HTTP ${status}`;
   const entryFault =
-    status === 400 || status === 409 || status === 413 || status === 422 || (status === 404 && !!body?.code);
+    status === 400 ||
+    status === 409 ||
+    status === 413 ||
+    status === 422 ||
+    (status === 404 && !!body?.code) ||
+    (status === 403 && !!body?.details?.binding);
   return { kind: entryFault ? 'refused' : 'retry', status, message };
 }
 

@@ -11,6 +11,14 @@ describe('what the central API answer means for a journal entry', () => {
     [409, { message: 'already started with different values', code: 'CONFLICT' }],
     [404, { message: 'executed obs unit u does not exist', code: 'NOT_FOUND' }],
     [413, { message: 'request entity too large' }],
+    [
+      403,
+      {
+        message: 'token site-relay is bound to instrument primecam; it may not register for instrument chai',
+        code: 'FORBIDDEN',
+        details: { binding: { token: 'site-relay', instruments: ['primecam'], sources: null } },
+      },
+    ],
   ])('dead-letters a %i about the entry itself', (status, body) => {
     expect(verdictOf(status, body)).toEqual({ kind: 'refused', status, message: body.message });
   });
