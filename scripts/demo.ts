@@ -1,4 +1,4 @@
-import { printTable } from '../src/common/report/report-table';
+import { printTable } from '../src/engine/report/report-table';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

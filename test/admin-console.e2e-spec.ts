@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
-import { TokenScope } from '../src/modules/auth/api-token.entity';
+import { TokenScope } from '../src/engine/auth/api-token.entity';
 import { createToken } from './support/factories';
 import { PipelineHarness } from './support/pipeline-harness';
 import { waitFor } from './support/processes';

@@ -1,4 +1,4 @@
-import { TokenScope } from '../src/modules/auth/api-token.entity';
+import { TokenScope } from '../src/engine/auth/api-token.entity';
 import { ApiHarness, startApi } from './support/api-app';
 import { Catalogue, seedCatalogue } from './support/catalogue-fixture';
 import { createToken } from './support/factories';

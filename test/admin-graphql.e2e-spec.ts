@@ -1,5 +1,5 @@
-import { RELEASE } from '../src/common/release/release';
-import { TokenScope } from '../src/modules/auth/api-token.entity';
+import { RELEASE } from '../src/engine/release/release';
+import { TokenScope } from '../src/engine/auth/api-token.entity';
 import { ApiHarness, startApi } from './support/api-app';
 import { Catalogue, seedCatalogue } from './support/catalogue-fixture';
 import { createToken } from './support/factories';

@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { typeOrmOptions } from '../src/database/typeorm-options';
-import { parseSidecar, serializeSidecar } from '../src/modules/long-term-archive/package-sidecar';
+import { parseSidecar, serializeSidecar } from '../src/pipeline/archive/package-sidecar';
 import { BUCKETS, PipelineHarness } from './support/pipeline-harness';
 import { applyDemoTopology, waitFor } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';

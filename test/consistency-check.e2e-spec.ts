@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import request from 'supertest';
-import type { CheckReport, LocationReport } from '../src/modules/consistency/check-report';
+import type { CheckReport, LocationReport } from '../src/operations/consistency/check-report';
 import { BUCKETS, PipelineHarness, sha256 } from './support/pipeline-harness';
 import { cli, waitFor } from './support/processes';
 

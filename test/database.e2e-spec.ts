@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { DomainError } from '../src/common/errors/domain-error';
-import { OperationStatus } from '../src/common/operation-status';
-import { transitionRow } from '../src/common/transition-row';
+import { DomainError } from '../src/engine/errors/domain-error';
+import { OperationStatus } from '../src/engine/work/operation-status';
+import { transitionRow } from '../src/engine/work/transition-row';
 import { revertMigrations, runMigrations } from '../src/database/migrate';
-import { MIGRATIONS } from '../src/database/migrations';
+import { MIGRATIONS } from '../src/database/migration-list';
 import { typeOrmOptions } from '../src/database/typeorm-options';
-import { RawDataPackage } from '../src/modules/packages/raw-data-package.entity';
+import { RawDataPackage } from '../src/pipeline/packaging/raw-data-package.entity';
 import {
   packageStateMachine,
   PackageState,
   rawDataPackageStatusMachine,
-} from '../src/modules/packages/raw-data-package.states';
-import { declareCopyAuthor, PhysicalCopyService } from '../src/modules/physical-copies/physical-copy.service';
-import { CopyKind, CopyStatus } from '../src/modules/physical-copies/physical-copy.states';
-import { LIVE_COPY_TOTALS_SQL } from '../src/modules/physical-copies/location-copy-totals.entity';
+} from '../src/pipeline/packaging/raw-data-package.states';
+import { declareCopyAuthor, PhysicalCopyService } from '../src/catalog/physical-copies/physical-copy.service';
+import { CopyKind, CopyStatus } from '../src/catalog/physical-copies/physical-copy.states';
+import { LIVE_COPY_TOTALS_SQL } from '../src/catalog/physical-copies/location-copy-totals.entity';
 import { seedSmallTopology, SmallTopology } from './support/factories';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 

@@ -8,8 +8,8 @@ import {
   deletableUnder,
   findDeletable,
   packageOf,
-} from '../src/modules/deletion/deletion-rules';
-import { lockCountedArchiveCopies } from '../src/modules/physical-copies/package-safety';
+} from '../src/pipeline/deletion/deletion-rules';
+import { lockCountedArchiveCopies } from '../src/catalog/physical-copies/package-safety';
 import { applyDemoTopology } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 

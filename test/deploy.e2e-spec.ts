@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORE_SCHEMA, load, mergeTag } from 'js-yaml';
 import { validateEnvironment } from '../src/config/environment';
-import { LocationType, StorageType } from '../src/modules/locations/location-type';
-import { parseTopologyFile } from '../src/modules/topology/topology-file';
+import { LocationType, StorageType } from '../src/catalog/locations/location-type';
+import { parseTopologyFile } from '../src/catalog/topology/topology-file';
 
 const DEPLOY = join(__dirname, '..', 'deploy');
 const COMPOSE_FILE = join(DEPLOY, 'docker-compose.yml');

@@ -8,10 +8,10 @@ import { DataSource } from 'typeorm';
 import { S3Server, startS3Server } from '../scripts/lib/s3-server';
 import { validateEnvironment } from '../src/config/environment';
 import { typeOrmOptions } from '../src/database/typeorm-options';
-import { TokenScope } from '../src/modules/auth/api-token.entity';
-import { clockCheck, DoctorCheck } from '../src/modules/doctor/doctor-check';
-import { DoctorService } from '../src/modules/doctor/doctor.service';
-import { StorageService } from '../src/modules/storage/storage.service';
+import { TokenScope } from '../src/engine/auth/api-token.entity';
+import { clockCheck, DoctorCheck } from '../src/operations/doctor/doctor-check';
+import { DoctorService } from '../src/operations/doctor/doctor.service';
+import { StorageService } from '../src/engine/storage/storage.service';
 import { createToken } from './support/factories';
 import {
   applyDemoTopology,

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { TokenScope } from '../src/modules/auth/api-token.entity';
+import { TokenScope } from '../src/engine/auth/api-token.entity';
 import { ApiHarness, startApi } from './support/api-app';
 import { seedCatalogue } from './support/catalogue-fixture';
 import { createToken } from './support/factories';

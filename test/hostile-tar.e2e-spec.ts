@@ -7,11 +7,11 @@ import { buffer } from 'node:stream/consumers';
 import { pack } from 'tar-stream';
 import { DataSource } from 'typeorm';
 import { typeOrmOptions } from '../src/database/typeorm-options';
-import { PhysicalCopyService } from '../src/modules/physical-copies/physical-copy.service';
-import { OperationType } from '../src/modules/queues/operation-type';
-import { StorageService } from '../src/modules/storage/storage.service';
-import { DataTransferUnpackProcessor } from '../src/modules/transfers/data-transfer-unpack.processor';
-import { MemberRefetch } from '../src/modules/transfers/member-refetch';
+import { PhysicalCopyService } from '../src/catalog/physical-copies/physical-copy.service';
+import { OperationType } from '../src/engine/queues/operation-type';
+import { StorageService } from '../src/engine/storage/storage.service';
+import { DataTransferUnpackProcessor } from '../src/pipeline/transfer/data-transfer-unpack.processor';
+import { MemberRefetch } from '../src/pipeline/transfer/member-refetch';
 import { applyDemoTopology } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 

@@ -7,12 +7,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { PROTOCOL_HEADER, RELEASE, RELEASE_HEADER, TRANSFER_PROTOCOL } from '../src/common/release/release';
+import { PROTOCOL_HEADER, RELEASE, RELEASE_HEADER, TRANSFER_PROTOCOL } from '../src/engine/release/release';
 import { typeOrmOptions } from '../src/database/typeorm-options';
-import { TokenScope } from '../src/modules/auth/api-token.entity';
-import { DiskStorage } from '../src/modules/storage/disk-storage';
-import { Bandwidth } from '../src/modules/transfers/http/bandwidth';
-import { pullInRanges } from '../src/modules/transfers/http/http-pull';
+import { TokenScope } from '../src/engine/auth/api-token.entity';
+import { DiskStorage } from '../src/engine/storage/disk-storage';
+import { Bandwidth } from '../src/pipeline/transfer/http/bandwidth';
+import { pullInRanges } from '../src/pipeline/transfer/http/http-pull';
 import { startLinkProxy } from '../scripts/lib/link-proxy';
 import { createToken } from './support/factories';
 import {

@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { TokenScope } from '../src/modules/auth/api-token.entity';
-import { DataLocation } from '../src/modules/locations/data-location.entity';
-import { LocationType, StorageType } from '../src/modules/locations/location-type';
+import { TokenScope } from '../src/engine/auth/api-token.entity';
+import { DataLocation } from '../src/catalog/locations/data-location.entity';
+import { LocationType, StorageType } from '../src/catalog/locations/location-type';
 import { ApiHarness, startApi } from './support/api-app';
 import {
   createToken,

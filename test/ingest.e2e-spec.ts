@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { TokenScope } from '../src/modules/auth/api-token.entity';
-import { ApiTokenService } from '../src/modules/auth/api-token.service';
+import { TokenScope } from '../src/engine/auth/api-token.entity';
+import { ApiTokenService } from '../src/engine/auth/api-token.service';
 import { ApiHarness, startApi } from './support/api-app';
 import { createToken, fileRegistration, obsUnitStart, seedSmallTopology } from './support/factories';
 

@@ -4,16 +4,16 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { parseSidecar } from '../src/modules/long-term-archive/package-sidecar';
+import { parseSidecar } from '../src/pipeline/archive/package-sidecar';
 import { BUCKETS, PipelineHarness, sha256 } from './support/pipeline-harness';
 import { cli, waitFor } from './support/processes';
 import { tarMembers } from './support/tar';
 import { validateEnvironment } from '../src/config/environment';
-import { DeletionSwitchService } from '../src/modules/deletion/deletion-switch.service';
-import { DeletionManager } from '../src/modules/deletion/deletion.manager';
-import { PhysicalCopyService } from '../src/modules/physical-copies/physical-copy.service';
-import { TaskQueueService } from '../src/modules/queues/task-queue.service';
-import { StorageService } from '../src/modules/storage/storage.service';
+import { DeletionSwitchService } from '../src/pipeline/deletion/deletion-switch.service';
+import { DeletionManager } from '../src/pipeline/deletion/deletion.manager';
+import { PhysicalCopyService } from '../src/catalog/physical-copies/physical-copy.service';
+import { TaskQueueService } from '../src/engine/queues/task-queue.service';
+import { StorageService } from '../src/engine/storage/storage.service';
 
 const TAPE_BUCKET = 'ccat-cologne-tape';
 

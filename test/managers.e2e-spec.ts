@@ -1,14 +1,14 @@
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { redisOptionsFromUrl } from '../src/common/redis/redis-options';
+import { redisOptionsFromUrl } from '../src/engine/redis/redis-options';
 import { typeOrmOptions } from '../src/database/typeorm-options';
-import { MANAGERS_QUEUE } from '../src/modules/managers/managers.constants';
+import { MANAGERS_QUEUE } from '../src/engine/managers/managers.constants';
 import { ConfigService } from '@nestjs/config';
-import { RawDataPackageProcessor } from '../src/modules/packages/raw-data-package.processor';
-import { PhysicalCopyService } from '../src/modules/physical-copies/physical-copy.service';
-import { StorageService } from '../src/modules/storage/storage.service';
-import { OperationType } from '../src/modules/queues/operation-type';
+import { RawDataPackageProcessor } from '../src/pipeline/packaging/raw-data-package.processor';
+import { PhysicalCopyService } from '../src/catalog/physical-copies/physical-copy.service';
+import { StorageService } from '../src/engine/storage/storage.service';
+import { OperationType } from '../src/engine/queues/operation-type';
 import {
   applyDemoTopology,
   REDIS_URL,

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeEntry, JournalEntry } from '../src/modules/site-relay/relay-journal';
+import { decodeEntry, JournalEntry } from '../src/operations/site-relay/relay-journal';
 import { BUCKETS, PipelineHarness } from './support/pipeline-harness';
 import { boundQueues, REDIS_URL, waitFor } from './support/processes';
 import { SeverableLink, startSeverableLink } from './support/severable-link';

@@ -4,10 +4,10 @@ import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rm
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { redisOptionsFromUrl } from '../src/common/redis/redis-options';
+import { redisOptionsFromUrl } from '../src/engine/redis/redis-options';
 import { typeOrmOptions } from '../src/database/typeorm-options';
-import { OperationType } from '../src/modules/queues/operation-type';
-import { jobId } from '../src/modules/queues/queue-name';
+import { OperationType } from '../src/engine/queues/operation-type';
+import { jobId } from '../src/engine/queues/queue-name';
 import {
   applyDemoTopology,
   redisNamespace,

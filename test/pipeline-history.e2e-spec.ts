@@ -1,7 +1,7 @@
 import { ConfigService } from '@nestjs/config';
-import { TokenScope } from '../src/modules/auth/api-token.entity';
-import { HistoryManager } from '../src/modules/history/history.manager';
-import { PipelineHistoryService } from '../src/modules/history/pipeline-history.service';
+import { TokenScope } from '../src/engine/auth/api-token.entity';
+import { HistoryManager } from '../src/operations/history/history.manager';
+import { PipelineHistoryService } from '../src/operations/history/pipeline-history.service';
 import { ApiHarness, startApi } from './support/api-app';
 import { seedCatalogue } from './support/catalogue-fixture';
 import { createToken } from './support/factories';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { TokenScope } from '../src/modules/auth/api-token.entity';
+import { TokenScope } from '../src/engine/auth/api-token.entity';
 import { ApiHarness, startApi } from './support/api-app';
 import { createToken, seedSmallTopology } from './support/factories';
 

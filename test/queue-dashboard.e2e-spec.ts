@@ -1,11 +1,11 @@
 import request from 'supertest';
 import { App } from 'supertest/types';
-import { TokenScope } from '../src/modules/auth/api-token.entity';
-import { DataLocation } from '../src/modules/locations/data-location.entity';
-import { LocationType, StorageType } from '../src/modules/locations/location-type';
-import { QueueDiscoveryService } from '../src/modules/queues/queue-discovery.service';
-import { TaskQueueService } from '../src/modules/queues/task-queue.service';
-import { Site } from '../src/modules/sites/site.entity';
+import { TokenScope } from '../src/engine/auth/api-token.entity';
+import { DataLocation } from '../src/catalog/locations/data-location.entity';
+import { LocationType, StorageType } from '../src/catalog/locations/location-type';
+import { QueueDiscoveryService } from '../src/engine/queues/queue-discovery.service';
+import { TaskQueueService } from '../src/engine/queues/task-queue.service';
+import { Site } from '../src/catalog/sites/site.entity';
 import { ApiHarness, startApi } from './support/api-app';
 import { createToken } from './support/factories';
 import { applyDemoTopology, redisNamespace, RedisNamespace } from './support/processes';

@@ -1,9 +1,9 @@
 import { DataSource } from 'typeorm';
 import { typeOrmOptions } from '../src/database/typeorm-options';
-import { LocationType } from '../src/modules/locations/location-type';
-import { QUEUE_OPERATIONS_BY_LOCATION_TYPE } from '../src/modules/queues/operation-type';
-import { QueueDiscoveryService } from '../src/modules/queues/queue-discovery.service';
-import { queueName } from '../src/modules/queues/queue-name';
+import { LocationType } from '../src/catalog/locations/location-type';
+import { QUEUE_OPERATIONS_BY_LOCATION_TYPE } from '../src/engine/queues/operation-type';
+import { QueueDiscoveryService } from '../src/engine/queues/queue-discovery.service';
+import { queueName } from '../src/engine/queues/queue-name';
 import { applyDemoTopology, cli, redisNamespace, RedisNamespace } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 

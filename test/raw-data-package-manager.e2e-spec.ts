@@ -3,11 +3,11 @@ import type { TestingModule } from '@nestjs/testing';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Environment } from '../src/config/environment';
-import type { RawDataPackageManager } from '../src/modules/packages/raw-data-package.manager';
-import { findReadyUnpackagedFiles } from '../src/modules/packages/raw-data-package.queries';
-import { OperationType } from '../src/modules/queues/operation-type';
-import { jobId, queueName } from '../src/modules/queues/queue-name';
-import type { TaskQueueService } from '../src/modules/queues/task-queue.service';
+import type { RawDataPackageManager } from '../src/pipeline/packaging/raw-data-package.manager';
+import { findReadyUnpackagedFiles } from '../src/pipeline/packaging/raw-data-package.queries';
+import { OperationType } from '../src/engine/queues/operation-type';
+import { jobId, queueName } from '../src/engine/queues/queue-name';
+import type { TaskQueueService } from '../src/engine/queues/task-queue.service';
 import { applyDemoTopology, redisNamespace, RedisNamespace } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
@@ -134,13 +134,13 @@ describe('RawDataPackageManager (real PostgreSQL and Redis)', () => {
     const { DatabaseModule } =
       require('../src/database/database.module') as typeof import('../src/database/database.module');
     const { RedisModule } =
-      require('../src/common/redis/redis.module') as typeof import('../src/common/redis/redis.module');
+      require('../src/engine/redis/redis.module') as typeof import('../src/engine/redis/redis.module');
     const { PackagesModule } =
-      require('../src/modules/packages/packages.module') as typeof import('../src/modules/packages/packages.module');
+      require('../src/pipeline/packaging/packages.module') as typeof import('../src/pipeline/packaging/packages.module');
     const { RawDataPackageManager: ManagerClass } =
-      require('../src/modules/packages/raw-data-package.manager') as typeof import('../src/modules/packages/raw-data-package.manager');
+      require('../src/pipeline/packaging/raw-data-package.manager') as typeof import('../src/pipeline/packaging/raw-data-package.manager');
     const { TaskQueueService: QueueServiceClass } =
-      require('../src/modules/queues/task-queue.service') as typeof import('../src/modules/queues/task-queue.service');
+      require('../src/engine/queues/task-queue.service') as typeof import('../src/engine/queues/task-queue.service');
     const { DataSource: DataSourceClass } = require('typeorm') as typeof import('typeorm');
     /* eslint-enable @typescript-eslint/no-require-imports */
 

@@ -1,4 +1,4 @@
-import { RouteSlots } from '../src/modules/transfers/http/route-slots';
+import { RouteSlots } from '../src/pipeline/transfer/http/route-slots';
 import { redisNamespace, RedisNamespace } from './support/processes';
 
 /** The per-route limit on concurrent pulls, as a lease semaphore in a real Redis. */

@@ -3,16 +3,16 @@ import { ConfigService } from '@nestjs/config';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { DataLocation } from '../src/modules/locations/data-location.entity';
-import { LocationType, StorageType } from '../src/modules/locations/location-type';
-import { S3Storage } from '../src/modules/storage/s3-storage';
-import { StorageService } from '../src/modules/storage/storage.service';
+import { DataLocation } from '../src/catalog/locations/data-location.entity';
+import { LocationType, StorageType } from '../src/catalog/locations/location-type';
+import { S3Storage } from '../src/engine/storage/s3-storage';
+import { StorageService } from '../src/engine/storage/storage.service';
 import {
   ChecksumMismatchError,
   IncompleteObjectError,
   ObjectConflictError,
   UnsafePathError,
-} from '../src/modules/storage/storage-errors';
+} from '../src/engine/storage/storage-errors';
 import { S3Server, startS3Server } from '../scripts/lib/s3-server';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');

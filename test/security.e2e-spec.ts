@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { TokenScope } from '../src/modules/auth/api-token.entity';
+import { TokenScope } from '../src/engine/auth/api-token.entity';
 import { ApiHarness, startApi } from './support/api-app';
 import { createToken, seedSmallTopology } from './support/factories';
 import { redisNamespace, RedisNamespace } from './support/processes';

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TokenScope } from '../src/modules/auth/api-token.entity';
+import { TokenScope } from '../src/engine/auth/api-token.entity';
 import { ApiHarness, startApi } from './support/api-app';
 import {
   createToken,

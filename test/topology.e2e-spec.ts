@@ -4,11 +4,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { DomainError } from '../src/common/errors/domain-error';
+import { DomainError } from '../src/engine/errors/domain-error';
 import { typeOrmOptions } from '../src/database/typeorm-options';
-import { CopyStatus } from '../src/modules/physical-copies/physical-copy.states';
-import { parseTopologyFile } from '../src/modules/topology/topology-file';
-import { TopologyChange, TopologyService } from '../src/modules/topology/topology.service';
+import { CopyStatus } from '../src/catalog/physical-copies/physical-copy.states';
+import { parseTopologyFile } from '../src/catalog/topology/topology-file';
+import { TopologyChange, TopologyService } from '../src/catalog/topology/topology.service';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
 const ROOT = join(__dirname, '..');

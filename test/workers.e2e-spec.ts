@@ -4,13 +4,13 @@ import { createConnection, createServer, Server, Socket } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { redisOptionsFromUrl } from '../src/common/redis/redis-options';
+import { redisOptionsFromUrl } from '../src/engine/redis/redis-options';
 import { typeOrmOptions } from '../src/database/typeorm-options';
-import { heartbeatKey, Heartbeat } from '../src/modules/heartbeats/heartbeat';
-import { LocationType } from '../src/modules/locations/location-type';
-import { OperationType, QUEUE_OPERATIONS_BY_LOCATION_TYPE } from '../src/modules/queues/operation-type';
-import { TaskPayload } from '../src/modules/queues/queue-descriptor';
-import { jobId, queueName } from '../src/modules/queues/queue-name';
+import { heartbeatKey, Heartbeat } from '../src/engine/heartbeats/heartbeat';
+import { LocationType } from '../src/catalog/locations/location-type';
+import { OperationType, QUEUE_OPERATIONS_BY_LOCATION_TYPE } from '../src/engine/queues/operation-type';
+import { TaskPayload } from '../src/engine/queues/queue-descriptor';
+import { jobId, queueName } from '../src/engine/queues/queue-name';
 import {
   applyDemoTopology,
   boundQueues,

@@ -1,5 +1,5 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { HeartbeatService } from '../../src/modules/heartbeats/heartbeat.service';
+import { HeartbeatService } from '../../src/engine/heartbeats/heartbeat.service';
 
 /**
  * The API keeps its own `health:api:{name}` key alive like every worker and manager, so that

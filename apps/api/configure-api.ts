@@ -4,16 +4,16 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { NextFunction, Request, Response } from 'express';
-import { DomainError } from '../../src/common/errors/domain-error';
-import { expressGate } from '../../src/common/http/express-gate';
-import { jsonBody } from '../../src/common/http/json-body';
-import { TokenScope } from '../../src/modules/auth/api-token.entity';
-import { ApiTokenService } from '../../src/modules/auth/api-token.service';
-import { authorize, bearerTokenOf } from '../../src/modules/auth/authorize';
-import { clientOf } from '../../src/modules/auth/client-address';
-import { SiteRelayTokenGuard } from '../../src/modules/site-relay/site-relay-token.guard';
+import { DomainError } from '../../src/engine/errors/domain-error';
+import { expressGate } from '../../src/engine/http/express-gate';
+import { jsonBody } from '../../src/engine/http/json-body';
+import { TokenScope } from '../../src/engine/auth/api-token.entity';
+import { ApiTokenService } from '../../src/engine/auth/api-token.service';
+import { authorize, bearerTokenOf } from '../../src/engine/auth/authorize';
+import { clientOf } from '../../src/engine/auth/client-address';
+import { SiteRelayTokenGuard } from '../../src/operations/site-relay/site-relay-token.guard';
 import { Environment } from '../../src/config/environment';
-import { mountQueueDashboard } from '../../src/modules/queue-dashboard/queue-dashboard.module';
+import { mountQueueDashboard } from '../../src/engine/queue-dashboard/queue-dashboard.module';
 
 /** Everything main.ts does to the app besides listening, shared with the tests so they test the real thing. */
 export function configureApi(app: INestApplication): void {

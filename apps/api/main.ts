@@ -3,7 +3,7 @@ import { INestApplication } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { setProcessName } from '../../src/common/process-name';
+import { setProcessName } from '../../src/engine/logging/process-name';
 import { Environment } from '../../src/config/environment';
 
 /** `--role site-relay` is the same as API_ROLE=site-relay; the modules are loaded after it is known. */
@@ -18,7 +18,7 @@ async function create(role: string): Promise<INestApplication> {
   const options = { bufferLogs: true, bodyParser: false };
   if (role === 'site-relay') {
     const { SiteRelayModule } =
-      require('../../src/modules/site-relay/site-relay.module') as typeof import('../../src/modules/site-relay/site-relay.module');
+      require('../../src/operations/site-relay/site-relay.module') as typeof import('../../src/operations/site-relay/site-relay.module');
     const app = await NestFactory.create<NestExpressApplication>(SiteRelayModule, options);
     (require('./configure-api') as typeof import('./configure-api')).configureSiteRelay(app);
     return app;

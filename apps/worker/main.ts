@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { setProcessName } from '../../src/common/process-name';
+import { setProcessName } from '../../src/engine/logging/process-name';
 import { Environment } from '../../src/config/environment';
-import { describeWorker, parseWorkerArgs, WorkerOptions } from '../../src/modules/workers/worker-options';
+import { describeWorker, parseWorkerArgs, WorkerOptions } from '../../src/engine/workers/worker-options';
 import { WorkerModule } from './worker.module';
 
 /** `worker-ccat-host1-4242`, `worker-managers-host1-4243`: what claims and audit events name. */

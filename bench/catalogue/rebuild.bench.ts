@@ -9,7 +9,7 @@ import {
   serializeSidecar,
   SIDECAR_FORMAT,
   sidecarPath,
-} from '../../src/modules/long-term-archive/package-sidecar';
+} from '../../src/pipeline/archive/package-sidecar';
 
 /**
  * bench/catalogue: `ccat-dt catalogue rebuild --from-lta` over PACKAGES packages of FILES files each, archived

@@ -12,8 +12,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { ArchiveMember, writeTar } from '../../src/modules/packages/package-archive';
-import { DiskStorage } from '../../src/modules/storage/disk-storage';
+import { ArchiveMember, writeTar } from '../../src/pipeline/packaging/package-archive';
+import { DiskStorage } from '../../src/engine/storage/disk-storage';
 
 /**
  * bench/pipeline (first part): packaging one large raw data package, as the SOURCE worker does it:

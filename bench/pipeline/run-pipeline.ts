@@ -1,4 +1,4 @@
-import { isSafeSql } from '../../src/modules/physical-copies/package-safety';
+import { isSafeSql } from '../../src/catalog/physical-copies/package-safety';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { ExplainService } from '../../src/modules/explain/explain.service';
-import { RegisterRawDataFileDto } from '../../src/modules/raw-data-files/dto/register-raw-data-file.dto';
-import { RawDataFileService } from '../../src/modules/raw-data-files/raw-data-file.service';
+import { ExplainService } from '../../src/operations/explain/explain.service';
+import { RegisterRawDataFileDto } from '../../src/pipeline/ingest/dto/register-raw-data-file.dto';
+import { RawDataFileService } from '../../src/pipeline/ingest/raw-data-file.service';
 import { ManagersContext } from './managers-context';
 import { elapsed, keep, Statements, Timing, timing } from './measure';
 

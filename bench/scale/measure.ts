@@ -1,8 +1,8 @@
-import { PipelineGaugesService } from '../../src/modules/metrics/pipeline-gauges.service';
-import { PipelineHistoryService } from '../../src/modules/history/pipeline-history.service';
-import { metricsRegistry } from '../../src/modules/metrics/metrics-registry';
-import { PipelineOverviewService } from '../../src/modules/status/pipeline-overview.service';
-import { StatusService } from '../../src/modules/status/status.service';
+import { PipelineGaugesService } from '../../src/engine/metrics/pipeline-gauges.service';
+import { PipelineHistoryService } from '../../src/operations/history/pipeline-history.service';
+import { metricsRegistry } from '../../src/engine/metrics/metrics-registry';
+import { PipelineOverviewService } from '../../src/operations/status/pipeline-overview.service';
+import { StatusService } from '../../src/operations/status/status.service';
 import { CapturedQuery, PlanFinding } from './explain-plans';
 import { ManagersContext } from './managers-context';
 import type { RequestFigures } from './measure-requests';

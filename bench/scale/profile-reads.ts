@@ -1,7 +1,7 @@
 import { Client } from 'pg';
-import { PipelineOverviewService } from '../../src/modules/status/pipeline-overview.service';
-import { StatusService } from '../../src/modules/status/status.service';
-import { AlertConditions } from '../../src/modules/alerts/alert-conditions';
+import { PipelineOverviewService } from '../../src/operations/status/pipeline-overview.service';
+import { StatusService } from '../../src/operations/status/status.service';
+import { AlertConditions } from '../../src/operations/alerts/alert-conditions';
 import { distinctStatements } from './explain-plans';
 import { startManagersContext } from './managers-context';
 

@@ -1,4 +1,4 @@
-import { printTable } from '../../src/common/report/report-table';
+import { printTable } from '../../src/engine/report/report-table';
 import { Client } from 'pg';
 import { ArchiveProof } from './archive-proof';
 import { human, readFailures } from './pipeline-progress';

@@ -1,4 +1,4 @@
-import { isSafeSql } from '../../src/modules/physical-copies/package-safety';
+import { isSafeSql } from '../../src/catalog/physical-copies/package-safety';
 import { Client } from 'pg';
 
 /** How far the pipeline has come, read from the database in one query. */

@@ -1,15 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfigModule } from '../config/config.module';
 import { DatabaseModule } from '../database/database.module';
-import { RedisModule } from '../common/redis/redis.module';
-import { AuthModule } from '../modules/auth/auth.module';
-import { ServicesCommand } from '../modules/heartbeats/services.command';
-import { ListQueuesCommand } from '../modules/queues/list-queues.command';
-import { QueuesModule } from '../modules/queues/queues.module';
-import { TopologyModule } from '../modules/topology/topology.module';
-import { CatalogueModule } from '../modules/catalogue/catalogue.module';
-import { DoctorCommand } from '../modules/doctor/doctor.command';
-import { DoctorService } from '../modules/doctor/doctor.service';
+import { RedisModule } from '../engine/redis/redis.module';
+import { AuthModule } from '../engine/auth/auth.module';
+import { ServicesCommand } from '../engine/heartbeats/services.command';
+import { ListQueuesCommand } from '../engine/queues/list-queues.command';
+import { QueuesModule } from '../engine/queues/queues.module';
+import { TopologyModule } from '../catalog/topology/topology.module';
+import { CatalogueModule } from '../operations/catalogue-rebuild/catalogue.module';
+import { DoctorCommand } from '../operations/doctor/doctor.command';
+import { DoctorService } from '../operations/doctor/doctor.service';
 import { MigrateCommand } from './migrate.command';
 import {
   DeletionCommand,
@@ -17,28 +17,28 @@ import {
   DeletionPlanCommand,
   DeletionResumeCommand,
   DeletionStatusCommand,
-} from '../modules/deletion/deletion.command';
-import { DeletionSwitchService } from '../modules/deletion/deletion-switch.service';
-import { ExplainCommand } from '../modules/explain/explain.command';
-import { ExplainService } from '../modules/explain/explain.service';
-import { StorageService } from '../modules/storage/storage.service';
-import { StatusCommand } from '../modules/status/status.command';
-import { StatusService } from '../modules/status/status.service';
+} from '../pipeline/deletion/deletion.command';
+import { DeletionSwitchService } from '../pipeline/deletion/deletion-switch.service';
+import { ExplainCommand } from '../operations/explain/explain.command';
+import { ExplainService } from '../operations/explain/explain.service';
+import { StorageService } from '../engine/storage/storage.service';
+import { StatusCommand } from '../operations/status/status.command';
+import { StatusService } from '../operations/status/status.service';
 import {
   RouteAddCommand,
   RouteCommand,
   RouteListCommand,
   RouteRemoveCommand,
-} from '../modules/routing/route.command';
-import { RouteService } from '../modules/routing/route.service';
-import { ResetCommand } from '../modules/recovery/reset.command';
-import { WorkResetService } from '../modules/recovery/work-reset.service';
-import { CheckCommand } from '../modules/consistency/check.command';
-import { ConsistencyCheckService } from '../modules/consistency/consistency-check.service';
-import { CopyRepairService } from '../modules/consistency/copy-repair.service';
-import { PhysicalCopiesModule } from '../modules/physical-copies/physical-copies.module';
-import { FileAmendmentService } from '../modules/raw-data-files/file-amendment.service';
-import { FileAcceptCommand, FileCommand, FileWithdrawCommand } from '../modules/raw-data-files/file.command';
+} from '../catalog/routing/route.command';
+import { RouteService } from '../catalog/routing/route.service';
+import { ResetCommand } from '../operations/recovery/reset.command';
+import { WorkResetService } from '../operations/recovery/work-reset.service';
+import { CheckCommand } from '../operations/consistency/check.command';
+import { ConsistencyCheckService } from '../operations/consistency/consistency-check.service';
+import { CopyRepairService } from '../operations/consistency/copy-repair.service';
+import { PhysicalCopiesModule } from '../catalog/physical-copies/physical-copies.module';
+import { FileAmendmentService } from '../pipeline/ingest/file-amendment.service';
+import { FileAcceptCommand, FileCommand, FileWithdrawCommand } from '../pipeline/ingest/file.command';
 
 /**
  * Whether the command line asks only for usage (`--help`, `-h`, `help`, nothing at all): then nothing

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
-import { setProcessName } from '../common/process-name';
+import { setProcessName } from '../engine/logging/process-name';
 import { CliModule } from './cli.module';
 
 type CommanderError = Error & { code?: string; exitCode?: number };

@@ -210,7 +210,7 @@ export class Environment extends SecuritySettings {
   RECOVERY_STALL_TIMEOUT = 3_600_000;
 
   /**
-   * A package is safe (src/modules/physical-copies/package-safety.ts) once it is ARCHIVED with PRESENT,
+   * A package is safe (src/catalog/physical-copies/package-safety.ts) once it is ARCHIVED with PRESENT,
    * checksum-verified copies at this many distinct long-term-archive *sites*; nothing of it leaves a SOURCE
    * location or a buffer before. Two archive locations at one site count once. Formerly
    * DELETION_MIN_LTA_COPIES, still read (with a warning) for one release.

@@ -1,4 +1,4 @@
-import { MIGRATIONS } from './migrations';
+import { MIGRATIONS } from './migration-list';
 
 /**
  * The last migration of each release, in order. Sites upgrade on different days, so a release's migrations

@@ -1,8 +1,8 @@
 import { DataSourceOptions } from 'typeorm';
 import { SnakeNamingStrategy } from 'typeorm-naming-strategies';
-import { getProcessName } from '../common/process-name';
+import { getProcessName } from '../engine/logging/process-name';
 import { ENTITIES } from './entities';
-import { MIGRATIONS } from './migrations';
+import { MIGRATIONS } from './migration-list';
 
 /** The one description of our database, shared by the apps, the CLI and the TypeORM CLI data source. */
 export function typeOrmOptions(url: string, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { EVENTS_STREAM, FileEvent, parseStreamFields } from '../../src/modules/events/file-event';
+import { EVENTS_STREAM, FileEvent, parseStreamFields } from '../../src/operations/events/file-event';
 
 /**
  * A downstream consumer of the event stream as docs/events.md describes one: a consumer group, entries

@@ -1,14 +1,14 @@
 import { randomBytes, randomUUID, createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { TokenScope } from '../../src/modules/auth/api-token.entity';
-import { ApiTokenService, TokenOptions } from '../../src/modules/auth/api-token.service';
-import { DataLocation } from '../../src/modules/locations/data-location.entity';
-import { LocationType, StorageType } from '../../src/modules/locations/location-type';
-import { Instrument } from '../../src/modules/observatory/instrument.entity';
-import { InstrumentModule } from '../../src/modules/observatory/instrument-module.entity';
-import { Observatory } from '../../src/modules/observatory/observatory.entity';
-import { Telescope } from '../../src/modules/observatory/telescope.entity';
-import { Site } from '../../src/modules/sites/site.entity';
+import { TokenScope } from '../../src/engine/auth/api-token.entity';
+import { ApiTokenService, TokenOptions } from '../../src/engine/auth/api-token.service';
+import { DataLocation } from '../../src/catalog/locations/data-location.entity';
+import { LocationType, StorageType } from '../../src/catalog/locations/location-type';
+import { Instrument } from '../../src/catalog/observatory/instrument.entity';
+import { InstrumentModule } from '../../src/catalog/observatory/instrument-module.entity';
+import { Observatory } from '../../src/catalog/observatory/observatory.entity';
+import { Telescope } from '../../src/catalog/observatory/telescope.entity';
+import { Site } from '../../src/catalog/sites/site.entity';
 
 export interface SmallTopology {
   source: DataLocation;

@@ -4,7 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import request from 'supertest';
 import { S3Server, startS3Server } from '../../scripts/lib/s3-server';
-import { TokenScope } from '../../src/modules/auth/api-token.entity';
+import { TokenScope } from '../../src/engine/auth/api-token.entity';
 import { ApiHarness, startApi } from './api-app';
 import { createToken, obsUnitStart } from './factories';
 import {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort, waitFor } from './processes';
-import type { RelayStatus } from '../../src/modules/site-relay/site-relay.service';
+import type { RelayStatus } from '../../src/operations/site-relay/site-relay.service';
 
 const ROOT = join(__dirname, '..', '..');
 

@@ -3,11 +3,11 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { typeOrmOptions } from '../../src/database/typeorm-options';
-import { TaskQueueService } from '../../src/modules/queues/task-queue.service';
-import { LtaRoutingService } from '../../src/modules/routing/lta-routing.service';
-import { RouteService } from '../../src/modules/routing/route.service';
-import { StorageService } from '../../src/modules/storage/storage.service';
-import { DataTransferManager } from '../../src/modules/transfers/data-transfer.manager';
+import { TaskQueueService } from '../../src/engine/queues/task-queue.service';
+import { LtaRoutingService } from '../../src/catalog/routing/lta-routing.service';
+import { RouteService } from '../../src/catalog/routing/route.service';
+import { StorageService } from '../../src/engine/storage/storage.service';
+import { DataTransferManager } from '../../src/pipeline/transfer/data-transfer.manager';
 import { applyDemoTopology, redisNamespace, RedisNamespace } from './processes';
 import { createTestDatabase, TestDatabase } from './test-database';
 

@@ -1,6 +1,6 @@
-import { isSafeSql } from '../../../src/modules/physical-copies/package-safety';
+import { isSafeSql } from '../../../src/catalog/physical-copies/package-safety';
 import { Client } from 'pg';
-import { WORK_KINDS } from '../../../src/modules/recovery/work-kinds';
+import { WORK_KINDS } from '../../../src/operations/recovery/work-kinds';
 import { cli } from '../processes';
 
 /** What is left to do, read from the database: all zero (and every file safe) is convergence. */

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { CheckReport } from '../../../src/modules/consistency/check-report';
+import type { CheckReport } from '../../../src/operations/consistency/check-report';
 import { ROOT } from '../processes';
 
 export interface StorageCheck {

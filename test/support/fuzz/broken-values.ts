@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fc, { Arbitrary } from 'fast-check';
-import { unsafeRelativePathReason } from '../../../src/common/validation/is-safe-relative-path';
+import { unsafeRelativePathReason } from '../../../src/engine/validation/is-safe-relative-path';
 
 /** Marks a field to be left out of the request altogether. */
 export const MISSING = Symbol('missing');

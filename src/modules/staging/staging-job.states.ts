@@ -1,4 +1,0 @@
-import { operationStatusMachine } from '../../common/operation-status';
-
-/** A staging job's work: pending -> scheduled -> in_progress -> completed | failed (retries back to pending). */
-export const stagingJobStatusMachine = operationStatusMachine('StagingJob');

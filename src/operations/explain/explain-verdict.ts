@@ -1,0 +1,176 @@
+import { describeSafety } from '../../catalog/physical-copies/package-safety';
+import { ExplainFacts } from './explain-facts';
+
+const minutes = (ms: number) =>
+  ms >= 2 * 3_600_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${Math.max(0, Math.round(ms / 60_000))} min`;
+const day = (d: Date) => d.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+const list = (xs: string[]) => (xs.length ? xs.join(', ') : 'none');
+
+/**
+ * Where one file is and what it waits for, in one sentence, from the facts alone (no I/O): the stages in
+ * pipeline order, the first one not done naming its cause.
+ */
+export function verdictOf(f: ExplainFacts): { stage: string; safe: boolean; verdict: string } {
+  const wait = (stage: string, verdict: string) => ({ stage, safe: false, verdict });
+  const retry = (n: number) => `retry ${n} of ${f.settings.maxRetries}`;
+  const p = f.package;
+  if (f.withdrawn)
+    return wait(
+      'withdrawn',
+      `Withdrawn by ${f.withdrawn.actor} on ${day(f.withdrawn.at)}: ${f.withdrawn.reason}. The pipeline leaves it ` +
+        'alone: it is never packed, archived or deleted, and its bytes stay where they are.',
+    );
+  if (!p) {
+    if (!f.unit.finishedAt) {
+      const quiet = f.now.getTime() - f.unit.lastFileAt.getTime();
+      if (quiet < f.settings.obsUnitGraceMs)
+        return wait(
+          'registered',
+          `Waiting for obs unit ${f.file.obsUnit} to finish: it is still open and its last file arrived ` +
+            `${minutes(quiet)} ago, within the grace of ${minutes(f.settings.obsUnitGraceMs)}.`,
+        );
+    }
+    return wait(
+      'registered',
+      `Waiting to be packaged: obs unit ${f.file.obsUnit} is ready, the packaging manager takes it next.`,
+    );
+  }
+  if (p.status === 'failed')
+    return wait(
+      'packaging',
+      `Packaging into ${p.name} failed (${retry(p.retries)}): ${p.failureReason ?? 'no reason recorded'}.`,
+    );
+  if (p.status !== 'completed') return wait('packaging', `Being packaged into ${p.name} (${p.status}).`);
+
+  const b = f.bundle;
+  const h = f.heal;
+  if (!b && h)
+    return wait(
+      'bundling',
+      h.status === 'failed'
+        ? `Packaged in ${p.name}, but its tar at ${h.location} was found bad (by ${h.detectedBy}) and could not be healed: ${h.failureReason ?? 'no reason recorded'}.`
+        : `Packaged in ${p.name}; its tar at ${h.location} was found bad (by ${h.detectedBy}) and is being healed (${h.status}): from another good copy, or packed again from its source files.`,
+    );
+  if (!b) {
+    const waited = f.now.getTime() - p.completedAt.getTime();
+    return wait(
+      'bundling',
+      `Packaged in ${p.name}; waiting for bundling: a bundle ships when full or once its oldest package has ` +
+        `waited ${minutes(f.settings.bundleMaxWaitMs)} (this one: ${minutes(waited)}).`,
+    );
+  }
+  if (b.status === 'failed')
+    return wait(
+      'bundling',
+      `Bundling into ${b.name} failed (${retry(b.retries)}): ${b.failureReason ?? 'no reason recorded'}.`,
+    );
+  if (b.status !== 'completed') return wait('bundling', `Being bundled into ${b.name} (${b.status}).`);
+
+  const first = f.transfers.find((t) => t.status !== 'completed');
+  if (f.transfers.length === 0) {
+    const blocked = f.blockedSites.map((s) => `no buffer at ${s.site} takes data (${s.why})`).join('; ');
+    if (f.blockedSites.length && f.blockedSites.length < f.archiveSites.length)
+      return wait(
+        'transfer',
+        `Bundled in ${b.name}; its transfer goes to another archive site on the transfer manager's next cycle: ${blocked}.`,
+      );
+    if (f.blockedSites.length)
+      return wait(
+        'transfer',
+        `Bundled in ${b.name}; waiting for a destination: ` +
+          f.blockedSites.map((s) => `no buffer at ${s.site} takes data (${s.why})`).join('; ') +
+          '.',
+      );
+    return wait(
+      'transfer',
+      `Bundled in ${b.name}; its transfer is created on the transfer manager's next cycle.`,
+    );
+  }
+  if (first) {
+    if (first.status === 'failed')
+      return wait(
+        'transfer',
+        `Transfer of ${b.name} from ${first.from} to ${first.to} failed (${retry(first.retries)}): ${first.failureReason ?? 'no reason recorded'}.`,
+      );
+    return wait(
+      'transfer',
+      `In transfer from ${first.from} to ${first.to} over ${first.method}: ${first.bytes} of ${b.size} bytes (${first.status}` +
+        (first.retries ? `, ${retry(first.retries)}` : '') +
+        ').',
+    );
+  }
+  const unpack = f.transfers.find((t) => t.unpackStatus !== 'completed');
+  if (unpack) {
+    if (unpack.unpackStatus === 'failed' || unpack.unpackRetries > 0)
+      return wait(
+        'unpack',
+        `Unpack at ${unpack.to} failed with ${unpack.failureReason ?? 'no reason recorded'} (${retry(unpack.unpackRetries)})` +
+          (unpack.unpackStatus === 'failed'
+            ? '; no retries are left: reset it once the cause is fixed.'
+            : '; it is tried again.'),
+      );
+    return wait('unpack', `Being unpacked and verified at ${unpack.to} (${unpack.unpackStatus}).`);
+  }
+
+  const safety = { sites: f.archivedAt, safe: f.safety.safe };
+  if (!f.safety.safe) {
+    const missing = f.archiveSites.filter((s) => !f.archivedAt.includes(s));
+    const why = missing.map((s) => {
+      const a = f.archives.find((x) => x.site === s);
+      const t = f.transfers.find((x) => x.toSite === s);
+      const lost = f.copies.some(
+        (c) =>
+          c.kind === 'raw_data_package' &&
+          c.locationType === 'long_term_archive' &&
+          c.site === s &&
+          c.status === 'lost',
+      );
+      if (lost)
+        return `${s}: its archive copy was found lost (ccat-dt check or the fixity audit) and is re-replicated`;
+      if (a?.status === 'failed')
+        return `${s}: archive upload failed (${retry(a.retries)}): ${a.failureReason ?? 'no reason recorded'}`;
+      if (a) return `${s}: archive upload ${a.status}`;
+      if (t) return `${s}: in its buffer, the archive upload is created next`;
+      const blocked = f.blockedSites.find((x) => x.site === s);
+      if (blocked) return `${s}: no buffer there takes data (${blocked.why})`;
+      return `${s}: the bundle is replicated there from ${list(f.transfers.map((x) => x.toSite))} next`;
+    });
+    const sentence = describeSafety(safety, f.safety.minSites);
+    return wait(
+      'archive',
+      `${sentence[0].toUpperCase()}${sentence.slice(1)} (safe needs ${f.safety.minSites} archive sites)` +
+        (why.length
+          ? `; ${why.join('; ')}.`
+          : '; no other active archive site can take it: add one, or reactivate one.'),
+    );
+  }
+
+  const safeAt = `${describeSafety(safety, f.safety.minSites).replace(/^safe/, 'Safe')} (verified, ${f.safety.minSites} site${f.safety.minSites === 1 ? '' : 's'} needed)`;
+  const source = f.copies.find((c) => c.kind === 'raw_data_file' && c.locationType === 'source');
+  if (!source) return { stage: 'safe', safe: true, verdict: `${safeAt}.` };
+  if (source.status === 'deleted') {
+    const deleted = source.history.find((e) => e.to === 'deleted');
+    const rule = source.history.find((e) => e.to === 'deletion_scheduled')?.reason?.replace(/^rule: /, '');
+    return {
+      stage: 'safe',
+      safe: true,
+      verdict: `${safeAt}; source copy deleted on ${deleted ? day(deleted.at) : 'an unknown date'} by rule "${rule ?? 'unknown'}".`,
+    };
+  }
+  if (f.deletion.paused)
+    return {
+      stage: 'safe',
+      safe: true,
+      verdict:
+        `${safeAt}; the source copy stays because deletion is paused` +
+        (f.deletion.since ? ` since ${day(f.deletion.since)}` : '') +
+        (f.deletion.by ? ` by ${f.deletion.by}` : '') +
+        (f.deletion.reason ? ` (${f.deletion.reason})` : '') +
+        '.',
+    };
+  return {
+    stage: 'safe',
+    safe: true,
+    verdict: `${safeAt}; the source copy is ${source.status} and goes by the deletion rules.`,
+  };
+}

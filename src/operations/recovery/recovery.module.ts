@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { PhysicalCopiesModule } from '../../catalog/physical-copies/physical-copies.module';
+import { QueuesModule } from '../../engine/queues/queues.module';
+import { RecoveryManager } from './recovery.manager';
+import { WorkResetController } from './work-reset.controller';
+import { WorkResetService } from './work-reset.service';
+
+/** Keeping the pipeline moving: lost work found and reset, and the operators' resets of failures. */
+@Module({
+  imports: [QueuesModule, PhysicalCopiesModule],
+  providers: [RecoveryManager, WorkResetService],
+  exports: [RecoveryManager, WorkResetService],
+})
+export class RecoveryModule {}
+
+/** What the api app needs of it: the reset endpoints. */
+@Module({ providers: [WorkResetService], controllers: [WorkResetController] })
+export class RecoveryApiModule {}

@@ -1,0 +1,126 @@
+import { LIVE_COPY_TOTALS_SQL } from '../../catalog/physical-copies/location-copy-totals.entity';
+import { Inject, Injectable } from '@nestjs/common';
+import { isSafeSql, minSafeSites } from '../../catalog/physical-copies/package-safety';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { REDIS } from '../../engine/redis/redis.module';
+import { Environment } from '../../config/environment';
+import { DeletionSwitchService } from '../../pipeline/deletion/deletion-switch.service';
+import { Heartbeat, readHeartbeats } from '../../engine/heartbeats/heartbeat';
+import { OldestNotSafe, oldestNotSafe } from './oldest-not-safe.query';
+
+export type LiveService = Heartbeat & { ttlMs: number };
+
+export interface PipelineStatus {
+  at: Date;
+  files: { total: number; safe: number; bytes: number };
+  oldestNotSafe: OldestNotSafe | null;
+  /** Rows per stage and status, e.g. { stage: 'transfer', status: 'in_progress', count: 3 }. */
+  work: { stage: string; status: string; count: number }[];
+  copies: {
+    site: string;
+    location: string;
+    type: string;
+    present: number;
+    bytes: number;
+    deleting: number;
+    /** From the last MONITORING measurement of a disk: how full it is, and its threshold. */
+    usedPercent: number | null;
+    threshold: number | null;
+  }[];
+  failed: number;
+  deletionPaused: { since: Date | null; by: string | null; reason: string | null } | null;
+  services: LiveService[];
+  /** Sites with active locations and no live worker serving any of them. */
+  sitesWithoutWorker: string[];
+}
+
+/**
+ * The pipeline on one page: what `ccat-dt status` prints and what alerts are computed from. Counts come
+ * from the database, liveness from the heartbeats in Redis.
+ */
+@Injectable()
+export class StatusService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly config: ConfigService<Environment, true>,
+    private readonly deletionSwitch: DeletionSwitchService,
+  ) {}
+
+  async status(): Promise<PipelineStatus> {
+    const minSites = minSafeSites(this.config);
+    // The totals the triggers keep, and the safe files counted by package: no scan of every file.
+    const [files] = await this.dataSource.query(
+      `SELECT (SELECT coalesce(sum(files), 0) FROM raw_data_file_totals)::int AS total,
+              (SELECT coalesce(sum(bytes), 0) FROM raw_data_file_totals)::float8 AS bytes,
+              (SELECT coalesce(sum(file_count), 0) FROM raw_data_package p
+                WHERE ${isSafeSql('p', '$1')})::int AS safe`,
+      [minSites],
+    );
+    const oldest = await oldestNotSafe(this.dataSource, minSites);
+    const work = await this.dataSource.query(
+      `SELECT 'package' AS stage, status::text, count(*)::int AS count FROM raw_data_package GROUP BY 2
+       UNION ALL SELECT 'bundle', status::text, count(*)::int FROM data_transfer_package GROUP BY 2
+       UNION ALL SELECT 'transfer', status::text, count(*)::int FROM data_transfer GROUP BY 2
+       UNION ALL SELECT 'unpack', unpack_status::text, count(*)::int FROM data_transfer GROUP BY 2
+       UNION ALL SELECT 'archive', status::text, count(*)::int FROM long_term_archive_transfer GROUP BY 2
+       UNION ALL SELECT 'deletion', status::text, count(*)::int FROM physical_copy
+                  WHERE status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_failed') GROUP BY 2
+       ORDER BY 1, 2`,
+    );
+    // Live copies from the totals the database keeps per location and status: a few rows per location,
+    // not every copy the archive holds.
+    const copies = await this.dataSource.query(
+      `SELECT s.short_name AS site, l.name AS location, l.location_type::text AS type,
+              coalesce(sum(c.copies) FILTER (WHERE c.status IN ('present', 'staged', 'deletion_possible')), 0)::int AS present,
+              coalesce(sum(c.bytes) FILTER (WHERE c.status IN ('present', 'staged', 'deletion_possible')), 0)::float8 AS bytes,
+              coalesce(sum(c.copies) FILTER (WHERE c.status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_failed')), 0)::int AS deleting,
+              max(CASE WHEN u.total_bytes > 0 THEN 100.0 * (u.total_bytes - u.free_bytes) / u.total_bytes END)::float8 AS "usedPercent",
+              max(l.disk_usage_threshold_percent)::float8 AS threshold
+         FROM data_location l JOIN site s ON s.id = l.site_id
+         LEFT JOIN (${LIVE_COPY_TOTALS_SQL}) c ON c.location_id = l.id
+         LEFT JOIN location_usage u ON u.location_id = l.id
+        GROUP BY s.short_name, l.name, l.location_type ORDER BY 1, 2`,
+    );
+    const failed = work
+      .filter((w: { status: string }) => w.status === 'failed' || w.status === 'deletion_failed')
+      .reduce((n: number, w: { count: number }) => n + w.count, 0);
+    const sw = await this.deletionSwitch.state();
+    const services = await this.services();
+    const sitesWithoutWorker = await this.sitesWithoutWorker(services);
+    return {
+      at: new Date(),
+      files,
+      oldestNotSafe: oldest,
+      work,
+      copies,
+      failed,
+      deletionPaused: sw.paused ? { since: sw.changedAt, by: sw.changedBy, reason: sw.reason } : null,
+      services,
+      sitesWithoutWorker,
+    };
+  }
+
+  /** Sites with active locations and no live worker serving any of them. */
+  async sitesWithoutWorker(services?: LiveService[]): Promise<string[]> {
+    const live = services ?? (await this.services());
+    const sites: { site: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT s.short_name AS site FROM site s JOIN data_location l ON l.site_id = s.id WHERE l.active ORDER BY 1`,
+    );
+    const served = live.filter((s) => s.type === 'worker').flatMap((s) => s.serves);
+    return sites.map((r) => r.site).filter((site) => !served.some((q) => q.startsWith(`${site}_`)));
+  }
+
+  /** Live processes, from their heartbeat keys, with how long each has until it expires. */
+  async services(): Promise<LiveService[]> {
+    const prefix = this.config.get('REDIS_KEY_PREFIX', { infer: true }) ?? '';
+    return (await readHeartbeats(this.redis, prefix)).map(({ beat, ttlMs }) => ({
+      ...beat,
+      serves: beat.serves ?? [],
+      ttlMs,
+    }));
+  }
+}

@@ -1,0 +1,97 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Manager, PipelineManager } from '../../engine/managers/pipeline-manager';
+import { OperationType } from '../../engine/queues/operation-type';
+import { schedulePending } from '../../engine/queues/schedule-work';
+import { TaskQueueService } from '../../engine/queues/task-queue.service';
+import { LongTermArchiveTransfer } from './long-term-archive-transfer.entity';
+import { longTermArchiveTransferStatusMachine } from './long-term-archive-transfer.states';
+
+const PER_CYCLE = 200;
+
+/**
+ * Stage 5's manager: every package tar that arrived verified at a buffer of a site with a long-term
+ * archive goes into each active archive location of that site, once. The job goes on the archive
+ * location's queue, served by that site's worker.
+ */
+@Injectable()
+@PipelineManager({ kind: 'long_term_archive', interval: 'LONG_TERM_ARCHIVE_MANAGER_INTERVAL' })
+export class LongTermArchiveManager implements Manager {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly queues: TaskQueueService,
+  ) {}
+
+  async runCycle(): Promise<Record<string, unknown>> {
+    const archivesCreated = await this.createArchiveTransfers();
+    const enqueued = await this.enqueuePending();
+    return { archivesCreated, enqueued };
+  }
+
+  /**
+   * One row per (package, archive location) not yet planned. Tape locations are modelled but no backend
+   * writes them yet, so they get nothing rather than work that can only fail. A package on two buffers of
+   * the same site is archived once, from the first buffer by priority.
+   */
+  async createArchiveTransfers(): Promise<number> {
+    return (await this.createLocalArchiveTransfers()) + (await this.createDirectArchiveTransfers());
+  }
+
+  private async createLocalArchiveTransfers(): Promise<number> {
+    const created: unknown[] = await this.dataSource.query(
+      `INSERT INTO long_term_archive_transfer (raw_data_package_id, origin_location_id, destination_location_id)
+       SELECT DISTINCT ON (c.raw_data_package_id, lta.id) c.raw_data_package_id, c.location_id, lta.id
+         FROM physical_copy c
+         JOIN data_location buffer ON buffer.id = c.location_id AND buffer.location_type = 'buffer'
+         JOIN data_location lta ON lta.site_id = buffer.site_id AND lta.location_type = 'long_term_archive'
+                               AND lta.active AND lta.storage_type <> 'tape'
+        WHERE c.kind = 'raw_data_package' AND c.status = 'present'
+          AND NOT EXISTS (SELECT 1 FROM long_term_archive_transfer t
+                           WHERE t.raw_data_package_id = c.raw_data_package_id AND t.destination_location_id = lta.id)
+        ORDER BY c.raw_data_package_id, lta.id, buffer.priority, c.created_at
+        LIMIT $1
+       ON CONFLICT ON CONSTRAINT uq_long_term_archive_transfer_destination DO NOTHING
+       RETURNING id`,
+      [PER_CYCLE],
+    );
+    return created.length;
+  }
+
+  /**
+   * DIRECT routes: a package in a buffer of a site with a direct route to another goes into that site's
+   * archives straight from where it is; that site's worker reads it over the origin's data port.
+   */
+  private async createDirectArchiveTransfers(): Promise<number> {
+    const created: unknown[] = await this.dataSource.query(
+      `INSERT INTO long_term_archive_transfer (raw_data_package_id, origin_location_id, destination_location_id)
+       SELECT DISTINCT ON (c.raw_data_package_id, lta.id) c.raw_data_package_id, c.location_id, lta.id
+         FROM physical_copy c
+         JOIN data_location buffer ON buffer.id = c.location_id AND buffer.location_type = 'buffer'
+         JOIN data_transfer_route r ON r.route_type = 'direct' AND r.active AND r.from_site_id = buffer.site_id
+         JOIN data_location lta ON lta.site_id = r.to_site_id AND lta.location_type = 'long_term_archive'
+                               AND lta.active AND lta.storage_type <> 'tape'
+        WHERE c.kind = 'raw_data_package' AND c.status = 'present'
+          AND NOT EXISTS (SELECT 1 FROM long_term_archive_transfer t
+                           WHERE t.raw_data_package_id = c.raw_data_package_id AND t.destination_location_id = lta.id)
+        ORDER BY c.raw_data_package_id, lta.id, buffer.priority, c.created_at
+        LIMIT $1
+       ON CONFLICT ON CONSTRAINT uq_long_term_archive_transfer_destination DO NOTHING
+       RETURNING id`,
+      [PER_CYCLE],
+    );
+    return created.length;
+  }
+
+  /** The archive location's worker writes into it: jobs go on the destination's queue. */
+  enqueuePending(): Promise<number> {
+    return schedulePending(this.dataSource, this.queues, {
+      entity: LongTermArchiveTransfer,
+      machine: longTermArchiveTransferStatusMachine,
+      operation: OperationType.LONG_TERM_ARCHIVE_TRANSFER,
+      table: 'long_term_archive_transfer',
+      locationColumn: 'destination_location_id',
+      limit: PER_CYCLE,
+    });
+  }
+}

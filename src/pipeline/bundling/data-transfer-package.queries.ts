@@ -1,0 +1,50 @@
+import { EntityManager } from 'typeorm';
+import { ArchiveMember } from '../packaging/package-archive';
+import { WaitingPackage } from './bundling';
+
+/**
+ * Raw packages packed and waiting at a buffer, not yet in a bundle: the partial index
+ * `ix_raw_data_package_waiting` holds exactly the waiting ones, and each one's buffer copy is found by
+ * `ix_physical_copy_package`.
+ */
+export async function findWaitingPackages(m: EntityManager, limit: number): Promise<WaitingPackage[]> {
+  const rows: { id: string; size: string; location_id: number; ready_at: Date }[] = await m.query(
+    `SELECT p.id, p.size, c.location_id, p.updated_at AS ready_at
+       FROM raw_data_package p
+       JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.status = 'present'
+       JOIN data_location l ON l.id = c.location_id AND l.location_type = 'buffer'
+      WHERE p.state = 'waiting' AND p.status = 'completed' AND p.data_transfer_package_id IS NULL
+      ORDER BY p.created_at
+      LIMIT $1`,
+    [limit],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    size: Number(r.size),
+    locationId: r.location_id,
+    readyAt: r.ready_at,
+  }));
+}
+
+/**
+ * A bundle's package tars at `locationId`, in tar order, each with the header fields the bundle is written
+ * with: its path, size and SHA-256, and one mtime for all, the bundle's creation. Nothing is taken from the
+ * disk, so the same packages always make the same bytes: a bundle copy that rots is written again
+ * identical to the recorded one (bundle-rebuild.ts).
+ */
+export async function bundleMembers(
+  m: EntityManager,
+  bundleId: string,
+  locationId: number,
+): Promise<ArchiveMember[]> {
+  const rows: { path: string; size: string; sha256: string; mtime: Date }[] = await m.query(
+    `SELECT c.relative_path AS path, c.size, c.sha256, d.created_at AS mtime
+       FROM raw_data_package p
+       JOIN data_transfer_package d ON d.id = p.data_transfer_package_id
+       JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.location_id = $2 AND c.status = 'present'
+      WHERE p.data_transfer_package_id = $1
+      ORDER BY c.relative_path`,
+    [bundleId, locationId],
+  );
+  return rows.map((r) => ({ ...r, size: Number(r.size) }));
+}

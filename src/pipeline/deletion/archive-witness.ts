@@ -1,0 +1,72 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { fixityCheckStatusMachine } from '../../operations/consistency/copy-repair.states';
+import { FixityCheck } from '../../operations/consistency/fixity-check.entity';
+import { confirmedWithin, countedArchiveCopy, isSafeNowSql } from '../../catalog/physical-copies/package-safety';
+import { OperationType } from '../../engine/queues/operation-type';
+import { schedulePending } from '../../engine/queues/schedule-work';
+import { TaskQueueService } from '../../engine/queues/task-queue.service';
+import { DeletionPolicy, witnessSeconds } from './deletion-rules';
+
+/**
+ * The database is not the only witness. Before a source or buffer copy goes, each archive copy that makes
+ * its package safe must have been shown by the archive's storage itself within DELETION_WITNESS_MAX_AGE.
+ * The worker deleting at the source holds no archive site's credentials, so it cannot ask an archive
+ * itself: the deletion manager asks the archive's own worker instead, with a presence check (a fixity
+ * check of depth `presence`: the object's size and recorded SHA-256, by S3 HEAD or on disk by stat and its
+ * sidecar) on the archive location's fixity queue. A missing or differing object is marked LOST there,
+ * which starts its repair and takes the copy out of the count; the deletion's claim asks again.
+ */
+
+/** Of `packageIds`, those that are safe by their copies but not by recently witnessed ones. */
+export async function awaitingWitness(
+  m: EntityManager | DataSource,
+  policy: DeletionPolicy,
+  packageIds: string[],
+): Promise<Set<string>> {
+  if (packageIds.length === 0) return new Set();
+  const seconds = witnessSeconds(policy);
+  const rows: { id: string }[] = await m.query(
+    `SELECT pkg.id FROM unnest($1::uuid[]) AS pkg(id)
+      WHERE ${isSafeNowSql('pkg.id', policy.minLtaSites)}
+        AND NOT ${isSafeNowSql('pkg.id', policy.minLtaSites, seconds)}`,
+    [[...new Set(packageIds)]],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * Plans presence checks of the counted archive copies of `packageIds` not witnessed within half the
+ * allowed age (so that they are still fresh when the deletion is claimed), and hands them to the archive
+ * locations' queues. A copy with a check already open is not planned twice. Returns how many were planned.
+ */
+export async function requestWitnesses(
+  dataSource: DataSource,
+  queues: TaskQueueService,
+  policy: DeletionPolicy,
+  packageIds: string[],
+): Promise<number> {
+  if (packageIds.length === 0) return 0;
+  const halfAge = String(policy.witnessMaxAgeMs / 2000);
+  const inserted: { id: string }[] = await dataSource.query(
+    `INSERT INTO fixity_check (copy_id, location_id, size, depth)
+     SELECT a.id, a.location_id, a.size, 'presence'
+       FROM physical_copy a JOIN data_location al ON al.id = a.location_id
+       JOIN raw_data_package p ON p.id = a.raw_data_package_id
+      WHERE a.raw_data_package_id = ANY($1::uuid[]) AND ${countedArchiveCopy('a', 'al', 'p')}
+        AND al.storage_type <> 'tape' AND NOT ${confirmedWithin('a', halfAge)}
+     ON CONFLICT DO NOTHING
+     RETURNING id`,
+    [packageIds],
+  );
+  if (inserted.length > 0)
+    await schedulePending(dataSource, queues, {
+      entity: FixityCheck,
+      machine: fixityCheckStatusMachine,
+      operation: OperationType.FIXITY,
+      table: 'fixity_check',
+      locationColumn: 'location_id',
+      alsoWhere: `w.depth = 'presence'`,
+      limit: 1000,
+    });
+  return inserted.length;
+}

@@ -1,0 +1,168 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { DomainError } from '../../engine/errors/domain-error';
+import { CreateStagingJobDto } from './dto/create-staging-job.dto';
+import { StagingJob } from './staging-job.entity';
+
+export interface StagingJobView {
+  id: string;
+  status: string;
+  location: string;
+  requestedBy: string;
+  request: Record<string, unknown>;
+  packages: number;
+  packagesStaged: number;
+  stagedUnder: string[];
+  filesTotal: number;
+  filesDone: number;
+  bytesTotal: number;
+  bytesDone: number;
+  failureReason: string | null;
+  createdAt: Date;
+  completedAt: Date | null;
+  releasedAt: Date | null;
+  retainUntil: Date | null;
+}
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Requests, progress and release of staging jobs, checked before anything is written. */
+@Injectable()
+export class StagingJobService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async create(dto: CreateStagingJobDto, requestedBy: string): Promise<StagingJobView> {
+    const asked = (['packages', 'files', 'obsUnit'] as const).filter((k) => dto[k] !== undefined);
+    if (asked.length !== 1)
+      throw new DomainError('VALIDATION', 'name exactly one of packages, files or obsUnit');
+    const id = await this.dataSource.transaction(async (m) => {
+      const location = await this.processingLocation(m, dto.location);
+      const packages = await this.packagesOf(m, dto);
+      if (packages.length === 0)
+        throw new DomainError('NOT_FOUND', `nothing to stage: ${asked[0]} names no package`);
+      const notArchived: { name: string }[] = await m.query(
+        `SELECT p.name FROM raw_data_package p WHERE p.id = ANY($1::uuid[]) AND NOT EXISTS (
+           SELECT 1 FROM physical_copy c JOIN data_location l ON l.id = c.location_id
+            WHERE c.raw_data_package_id = p.id AND c.status = 'present' AND l.location_type = 'long_term_archive')
+         ORDER BY p.name LIMIT 5`,
+        [packages],
+      );
+      if (notArchived.length)
+        throw new DomainError(
+          'CONFLICT',
+          `not archived yet, nothing to stage from: ${notArchived.map((p) => p.name).join(', ')}`,
+        );
+      const [totals] = await m.query(
+        `SELECT count(*)::int AS files, coalesce(sum(size), 0)::bigint AS bytes FROM raw_data_file
+          WHERE raw_data_package_id = ANY($1::uuid[])`,
+        [packages],
+      );
+      const retainUntil = dto.retention
+        ? new Date(Date.now() + Number(dto.retention.slice(0, -1)) * UNIT_MS[dto.retention.slice(-1)])
+        : null;
+      const job = await m.save(
+        m.create(StagingJob, {
+          destinationLocationId: location,
+          requestedBy,
+          request: { [asked[0]]: dto[asked[0]] },
+          filesTotal: totals.files,
+          bytesTotal: Number(totals.bytes),
+          retainUntil,
+        }),
+      );
+      await m.query(
+        `INSERT INTO staging_job_package (staging_job_id, raw_data_package_id) SELECT $1, unnest($2::uuid[])`,
+        [job.id, packages],
+      );
+      return job.id;
+    });
+    return this.get(id);
+  }
+
+  async get(id: string): Promise<StagingJobView> {
+    const [row] = await this.dataSource.query(
+      `SELECT j.id, j.status, s.short_name || '_' || l.name AS location, j.requested_by AS "requestedBy", j.request,
+              (SELECT count(*) FROM staging_job_package jp WHERE jp.staging_job_id = j.id)::int AS packages,
+              (SELECT count(*) FROM staging_job_package jp WHERE jp.staging_job_id = j.id AND jp.staged_at IS NOT NULL)::int
+                AS "packagesStaged",
+              ARRAY(SELECT DISTINCT ss.short_name || '/' || sl.name FROM staging_job_package jp
+                      JOIN raw_data_package p ON p.id = jp.raw_data_package_id
+                      JOIN data_location sl ON sl.id = p.source_location_id JOIN site ss ON ss.id = sl.site_id
+                     WHERE jp.staging_job_id = j.id ORDER BY 1) AS "stagedUnder",
+              j.files_total AS "filesTotal", j.files_done AS "filesDone", j.bytes_total::float8 AS "bytesTotal",
+              j.bytes_done::float8 AS "bytesDone", j.failure_reason AS "failureReason", j.created_at AS "createdAt",
+              j.completed_at AS "completedAt", j.released_at AS "releasedAt", j.retain_until AS "retainUntil"
+         FROM staging_job j JOIN data_location l ON l.id = j.destination_location_id JOIN site s ON s.id = l.site_id
+        WHERE j.id = $1`,
+      [id],
+    );
+    if (!row) throw new DomainError('NOT_FOUND', `no staging job ${id}`);
+    return row;
+  }
+
+  /** The job no longer needs its files: the deletion rules remove them from the processing location. */
+  async release(id: string): Promise<StagingJobView> {
+    const [, changed] = await this.dataSource.query(
+      `UPDATE staging_job SET released_at = now(), updated_at = now() WHERE id = $1 AND released_at IS NULL RETURNING id`,
+      [id],
+    );
+    if (!changed) {
+      const job = await this.get(id); // 404 if there is none
+      throw new DomainError(
+        'CONFLICT',
+        `staging job ${id} was already released at ${job.releasedAt?.toISOString()}`,
+      );
+    }
+    return this.get(id);
+  }
+
+  private async processingLocation(m: EntityManager, name: string): Promise<number> {
+    const [l] = await m.query(
+      `SELECT l.id, l.location_type AS type, l.active FROM data_location l JOIN site s ON s.id = l.site_id
+        WHERE s.short_name || '_' || l.name = $1`,
+      [name],
+    );
+    if (!l)
+      throw new DomainError(
+        'NOT_FOUND',
+        `no location ${name} (expected <site>_<location>, e.g. cologne_ramses_processing)`,
+      );
+    if (l.type !== 'processing')
+      throw new DomainError(
+        'VALIDATION',
+        `location ${name} is a ${l.type} location; staging goes to a processing location`,
+      );
+    if (!l.active) throw new DomainError('CONFLICT', `location ${name} is not active`);
+    return l.id;
+  }
+
+  private async packagesOf(m: EntityManager, dto: CreateStagingJobDto): Promise<string[]> {
+    const rows: { id: string }[] = dto.packages
+      ? await m.query(`SELECT id FROM raw_data_package WHERE id = ANY($1::uuid[])`, [dto.packages])
+      : dto.files
+        ? await m.query(
+            `SELECT DISTINCT raw_data_package_id AS id FROM raw_data_file
+              WHERE id = ANY($1::uuid[]) AND raw_data_package_id IS NOT NULL`,
+            [dto.files],
+          )
+        : await m.query(
+            `SELECT p.id FROM raw_data_package p JOIN executed_obs_unit u ON u.id = p.executed_obs_unit_id
+              WHERE u.id::text = $1 OR u.obs_unit = $1`,
+            [dto.obsUnit],
+          );
+    const wanted = dto.packages ?? [];
+    const unknown = wanted.filter((id) => !rows.some((r) => r.id === id));
+    if (unknown.length)
+      throw new DomainError('NOT_FOUND', `no raw data package ${unknown.slice(0, 3).join(', ')}`);
+    if (dto.files) {
+      const [{ n }] = await m.query(
+        `SELECT count(*)::int AS n FROM raw_data_file WHERE id = ANY($1::uuid[])`,
+        [dto.files],
+      );
+      if (n !== new Set(dto.files).size)
+        throw new DomainError('NOT_FOUND', 'some of the files are not registered');
+    }
+    return rows.map((r) => r.id);
+  }
+}
