@@ -82,9 +82,7 @@ describe('ingest tokens bound to an instrument or a source location (real Postgr
       instruments: ['primecam'],
       sources: null,
     });
-    expect(
-      await h.dataSource.query(`SELECT id FROM executed_obs_unit WHERE id = $1`, [chai.id]),
-    ).toEqual([]);
+    expect(await h.dataSource.query(`SELECT id FROM executed_obs_unit WHERE id = $1`, [chai.id])).toEqual([]);
 
     // A chai unit started by another token: the bound one can neither add files to it nor finish it.
     await as(open).post('/executed-obs-units/start', chai).expect(201);
@@ -100,7 +98,9 @@ describe('ingest tokens bound to an instrument or a source location (real Postgr
     await as(primecamOnly).post('/raw-data-files', mixed[1]).expect(403);
     const finish = await as(primecamOnly).put(`/executed-obs-units/${chai.id}/finish`, {}).expect(403);
     expect(finish.body.message).toMatch(/bound to instrument primecam/);
-    const [unit] = await h.dataSource.query(`SELECT finished_at FROM executed_obs_unit WHERE id = $1`, [chai.id]);
+    const [unit] = await h.dataSource.query(`SELECT finished_at FROM executed_obs_unit WHERE id = $1`, [
+      chai.id,
+    ]);
     expect(unit.finished_at).toBeNull();
     // The unbound token still registers anything.
     await as(open).post('/raw-data-files', mixed[1]).expect(201);
@@ -111,7 +111,9 @@ describe('ingest tokens bound to an instrument or a source location (real Postgr
     await as(telescopeOnly).post('/executed-obs-units/start', unit).expect(201);
     const here = fileRegistration(unit.id);
     const there = fileRegistration(unit.id, { location: 'chai_computer' });
-    const refused = await as(telescopeOnly).post('/raw-data-files/bulk', { files: [here, there] }).expect(403);
+    const refused = await as(telescopeOnly)
+      .post('/raw-data-files/bulk', { files: [here, there] })
+      .expect(403);
     expect(refused.body.message).toBe(
       'token telescope-computer is bound to source ccat/telescope_computer; it may not register for files[1].location: source ccat/chai_computer',
     );
@@ -122,7 +124,14 @@ describe('ingest tokens bound to an instrument or a source location (real Postgr
   it('binds tokens through GraphQL, lists the binding, and refuses a binding that cannot hold', async () => {
     const made = await ok(
       `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { record { name instruments sources } } }`,
-      { input: { name: 'chai-relay', scopes: ['INGEST'], instruments: ['chai'], sources: ['ccat/chai_computer'] } },
+      {
+        input: {
+          name: 'chai-relay',
+          scopes: ['INGEST'],
+          instruments: ['chai'],
+          sources: ['ccat/chai_computer'],
+        },
+      },
     );
     expect(made.createApiToken.record).toEqual({
       name: 'chai-relay',

@@ -14,7 +14,7 @@ import { HealthModule } from '../../src/engine/health/health.module';
 import { ObsUnitsModule } from '../../src/pipeline/ingest/obs-units.module';
 import { RawDataFilesModule } from '../../src/pipeline/ingest/raw-data-files.module';
 import { StagingApiModule } from '../../src/pipeline/staging/staging.module';
-import { ExplainModule } from '../../src/operations/explain/explain.module';
+import { ExplainApiModule } from '../../src/operations/explain/explain.module';
 import { RecoveryApiModule } from '../../src/operations/recovery/recovery.module';
 import { AdminConsoleModule } from '../../src/operations/admin-console/admin-console.module';
 import { QueueDashboardModule } from '../../src/engine/queue-dashboard/queue-dashboard.module';
@@ -32,7 +32,7 @@ import { MetricsModule } from '../../src/engine/metrics/metrics.module';
     ObsUnitsModule,
     RawDataFilesModule,
     RecoveryApiModule,
-    ExplainModule,
+    ExplainApiModule,
     StagingApiModule,
     AdminConsoleModule,
     QueueDashboardModule,

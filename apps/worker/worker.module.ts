@@ -11,6 +11,7 @@ import { ManagersRoleModule } from '../../src/engine/managers/managers.module';
 import { PackagesModule } from '../../src/pipeline/packaging/packages.module';
 import { OperationHandlerRegistry } from '../../src/engine/queues/operation-handler.registry';
 import { QueuesModule } from '../../src/engine/queues/queues.module';
+import { BundlingModule } from '../../src/pipeline/bundling/bundling.module';
 import { TransfersModule } from '../../src/pipeline/transfer/transfers.module';
 import { LongTermArchiveModule } from '../../src/pipeline/archive/long-term-archive.module';
 import { DeletionModule } from '../../src/pipeline/deletion/deletion.module';
@@ -53,6 +54,7 @@ export class WorkerModule {
         HeartbeatsModule,
         QueuesModule,
         PackagesModule,
+        BundlingModule,
         TransfersModule,
         LongTermArchiveModule,
         DeletionModule,

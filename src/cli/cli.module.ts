@@ -11,6 +11,13 @@ import { CatalogueModule } from '../operations/catalogue-rebuild/catalogue.modul
 import { DoctorCommand } from '../operations/doctor/doctor.command';
 import { DoctorService } from '../operations/doctor/doctor.service';
 import { MigrateCommand } from './migrate.command';
+import { RoutingModule } from '../catalog/routing/routing.module';
+import { StorageModule } from '../engine/storage/storage.module';
+import { ExplainModule } from '../operations/explain/explain.module';
+import { WorkResetModule } from '../operations/recovery/work-reset.module';
+import { StatusModule } from '../operations/status/status.module';
+import { DeletionSwitchModule } from '../pipeline/deletion/deletion-switch.module';
+import { FileAmendmentModule } from '../pipeline/ingest/file-amendment.module';
 import {
   DeletionCommand,
   DeletionPauseCommand,
@@ -18,26 +25,19 @@ import {
   DeletionResumeCommand,
   DeletionStatusCommand,
 } from '../pipeline/deletion/deletion.command';
-import { DeletionSwitchService } from '../pipeline/deletion/deletion-switch.service';
 import { ExplainCommand } from '../operations/explain/explain.command';
-import { ExplainService } from '../operations/explain/explain.service';
-import { StorageService } from '../engine/storage/storage.service';
 import { StatusCommand } from '../operations/status/status.command';
-import { StatusService } from '../operations/status/status.service';
 import {
   RouteAddCommand,
   RouteCommand,
   RouteListCommand,
   RouteRemoveCommand,
 } from '../catalog/routing/route.command';
-import { RouteService } from '../catalog/routing/route.service';
 import { ResetCommand } from '../operations/recovery/reset.command';
-import { WorkResetService } from '../operations/recovery/work-reset.service';
 import { CheckCommand } from '../operations/consistency/check.command';
 import { ConsistencyCheckService } from '../operations/consistency/consistency-check.service';
 import { CopyRepairService } from '../operations/consistency/copy-repair.service';
 import { PhysicalCopiesModule } from '../catalog/physical-copies/physical-copies.module';
-import { FileAmendmentService } from '../pipeline/ingest/file-amendment.service';
 import { FileAcceptCommand, FileCommand, FileWithdrawCommand } from '../pipeline/ingest/file.command';
 
 /**
@@ -61,25 +61,26 @@ const connectsLater = (args: string[]) => asksForHelpOnly(args) || args[0] === '
     QueuesModule,
     CatalogueModule,
     PhysicalCopiesModule,
+    StorageModule,
+    DeletionSwitchModule,
+    WorkResetModule,
+    ExplainModule,
+    StatusModule,
+    RoutingModule,
+    FileAmendmentModule,
   ],
   providers: [
     MigrateCommand,
     ListQueuesCommand,
     ServicesCommand,
-    DeletionSwitchService,
     DeletionCommand,
     DeletionPauseCommand,
     DeletionResumeCommand,
     DeletionStatusCommand,
     DeletionPlanCommand,
-    WorkResetService,
     ResetCommand,
-    StorageService,
-    ExplainService,
     ExplainCommand,
-    StatusService,
     StatusCommand,
-    RouteService,
     RouteCommand,
     RouteAddCommand,
     RouteListCommand,
@@ -87,7 +88,6 @@ const connectsLater = (args: string[]) => asksForHelpOnly(args) || args[0] === '
     ConsistencyCheckService,
     CopyRepairService,
     CheckCommand,
-    FileAmendmentService,
     FileCommand,
     FileAcceptCommand,
     FileWithdrawCommand,

@@ -45,14 +45,13 @@ export class AdminSessionService {
     const [row]: (Pick<ApiToken, 'id' | 'name' | 'scopes' | 'instruments' | 'sources'> & {
       session: string;
       touch: boolean;
-    })[] =
-      await this.dataSource.query(
-        `SELECT s.id AS session, t.id, t.name, t.scopes, t.instruments, t.sources, s.last_seen_at < now() - make_interval(secs => $3) AS touch
+    })[] = await this.dataSource.query(
+      `SELECT s.id AS session, t.id, t.name, t.scopes, t.instruments, t.sources, s.last_seen_at < now() - make_interval(secs => $3) AS touch
            FROM admin_session s JOIN api_token t ON t.id = s.api_token_id
           WHERE s.secret_hash = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2)
             AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())`,
-        [hash(secret), idleMs / 1000, TOUCH_EVERY_MS / 1000],
-      );
+      [hash(secret), idleMs / 1000, TOUCH_EVERY_MS / 1000],
+    );
     if (!row) return null;
     if (row.touch)
       void this.dataSource

@@ -26,7 +26,8 @@ export class ApiTokenModel {
 
   @Field(() => [String], {
     nullable: true,
-    description: 'An ingest token bound to these source locations (site/location) registers files only there.',
+    description:
+      'An ingest token bound to these source locations (site/location) registers files only there.',
   })
   sources!: string[] | null;
 

@@ -28,7 +28,9 @@ export interface Principal {
 }
 
 /** The principal a token row stands for. */
-export function principalOfToken(t: Pick<ApiToken, 'id' | 'name' | 'scopes' | 'instruments' | 'sources'>): Principal {
+export function principalOfToken(
+  t: Pick<ApiToken, 'id' | 'name' | 'scopes' | 'instruments' | 'sources'>,
+): Principal {
   return { tokenId: t.id, name: t.name, scopes: t.scopes, binding: bindingOf(t.instruments, t.sources) };
 }
 
@@ -117,9 +119,10 @@ export class ApiTokenService {
     const m = this.tokens.manager;
     const missing: string[] = [];
     if (binding.instruments) {
-      const found: { name: string }[] = await m.query(`SELECT name FROM instrument WHERE name = ANY($1::text[])`, [
-        binding.instruments,
-      ]);
+      const found: { name: string }[] = await m.query(
+        `SELECT name FROM instrument WHERE name = ANY($1::text[])`,
+        [binding.instruments],
+      );
       const known = new Set(found.map((r) => r.name));
       missing.push(...binding.instruments.filter((n) => !known.has(n)).map((n) => `instrument ${n}`));
     }
@@ -133,7 +136,10 @@ export class ApiTokenService {
       missing.push(...binding.sources.filter((k) => !known.has(k)).map((k) => `source location ${k}`));
     }
     if (missing.length > 0) {
-      throw new DomainError('VALIDATION', `cannot bind the token to what does not exist: ${missing.join(', ')}`);
+      throw new DomainError(
+        'VALIDATION',
+        `cannot bind the token to what does not exist: ${missing.join(', ')}`,
+      );
     }
     return binding;
   }

@@ -15,7 +15,13 @@ export class TokenCreateCommand extends CommandRunner {
 
   async run(
     _args: string[],
-    options: { name?: string; scopes?: TokenScope[]; quiet?: boolean; instrument?: string[]; source?: string[] },
+    options: {
+      name?: string;
+      scopes?: TokenScope[];
+      quiet?: boolean;
+      instrument?: string[];
+      source?: string[];
+    },
   ): Promise<void> {
     if (!options.name) throw new Error('--name is required');
     const { token, record } = await this.tokens.create(options.name, options.scopes ?? [], {
@@ -51,7 +57,8 @@ export class TokenCreateCommand extends CommandRunner {
 
   @Option({
     flags: '--instrument <list>',
-    description: 'Ingest tokens: register only for these instruments (comma-separated; a site relay lists all of its own)',
+    description:
+      'Ingest tokens: register only for these instruments (comma-separated; a site relay lists all of its own)',
   })
   parseInstrument(value: string): string[] {
     return value.split(',');
@@ -59,7 +66,8 @@ export class TokenCreateCommand extends CommandRunner {
 
   @Option({
     flags: '--source <list>',
-    description: 'Ingest tokens: register files only at these source locations (comma-separated site/location)',
+    description:
+      'Ingest tokens: register files only at these source locations (comma-separated site/location)',
   })
   parseSource(value: string): string[] {
     return value.split(',');

@@ -13,8 +13,14 @@ import { formatGraphqlError } from '../../engine/graphql/graphql-errors';
 import { ApiTokensResolver } from '../../engine/auth/api-tokens.resolver';
 import { AuthModule } from '../../engine/auth/auth.module';
 import { DeletionSwitchResolver } from '../../pipeline/deletion/deletion-switch.resolver';
-import { DeletionSwitchService } from '../../pipeline/deletion/deletion-switch.service';
 import { ExplainModule } from '../explain/explain.module';
+import { DeletionSwitchModule } from '../../pipeline/deletion/deletion-switch.module';
+import { FileAmendmentModule } from '../../pipeline/ingest/file-amendment.module';
+import { WorkResetModule } from '../recovery/work-reset.module';
+import { RoutingModule } from '../../catalog/routing/routing.module';
+import { StagingApiModule } from '../../pipeline/staging/staging.module';
+import { StatusModule } from '../status/status.module';
+import { TopologyModule } from '../../catalog/topology/topology.module';
 import { HistoryModule } from '../history/history.module';
 import { HistoryResolver } from '../history/history.resolver';
 import { ServicesResolver } from '../../engine/heartbeats/services.resolver';
@@ -25,20 +31,13 @@ import { QueuesModule } from '../../engine/queues/queues.module';
 import { QueuesResolver } from '../../engine/queues/queues.resolver';
 import { RawDataFilesResolver } from '../../pipeline/ingest/raw-data-files.resolver';
 import { FileAmendmentResolver } from '../../pipeline/ingest/file-amendment.resolver';
-import { FileAmendmentService } from '../../pipeline/ingest/file-amendment.service';
 import { StorageModule } from '../../engine/storage/storage.module';
 import { PhysicalCopiesModule } from '../../catalog/physical-copies/physical-copies.module';
 import { ResetResolver } from '../recovery/reset.resolver';
-import { WorkResetService } from '../recovery/work-reset.service';
 import { RoutesResolver } from '../../catalog/routing/routes.resolver';
-import { RouteService } from '../../catalog/routing/route.service';
 import { SitesResolver } from '../../catalog/sites/sites.resolver';
-import { StagingJobService } from '../../pipeline/staging/staging-job.service';
 import { StagingJobsResolver } from '../../pipeline/staging/staging-jobs.resolver';
 import { OverviewResolver } from '../status/overview.resolver';
-import { PipelineOverviewService } from '../status/pipeline-overview.service';
-import { StatusService } from '../status/status.service';
-import { TopologyService } from '../../catalog/topology/topology.service';
 import { TransfersResolver } from '../../pipeline/transfer/transfers.resolver';
 import { queryLimits } from '../../engine/graphql/query-limits';
 import { AdminLoaders } from './admin-loaders';
@@ -64,6 +63,13 @@ const MAX_QUERY_TOKENS = 2000;
     HistoryModule,
     StorageModule,
     PhysicalCopiesModule,
+    TopologyModule,
+    StatusModule,
+    DeletionSwitchModule,
+    WorkResetModule,
+    StagingApiModule,
+    RoutingModule,
+    FileAmendmentModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       imports: [AuthModule],
@@ -93,17 +99,9 @@ const MAX_QUERY_TOKENS = 2000;
   // The operators' page at /admin (static files; it calls /graphql with the token it is given).
   controllers: [AdminPageController, AdminSessionController],
   providers: [
-    TopologyService,
-    StatusService,
-    PipelineOverviewService,
-    DeletionSwitchService,
-    WorkResetService,
-    StagingJobService,
-    RouteService,
     SitesResolver,
     LocationsResolver,
     RawDataFilesResolver,
-    FileAmendmentService,
     FileAmendmentResolver,
     PhysicalCopiesResolver,
     RawDataPackagesResolver,

@@ -1,14 +1,17 @@
 import { Module } from '@nestjs/common';
-import { DeletionSwitchService } from '../../pipeline/deletion/deletion-switch.service';
 import { StorageModule } from '../../engine/storage/storage.module';
+import { DeletionSwitchModule } from '../../pipeline/deletion/deletion-switch.module';
 import { ExplainController } from './explain.controller';
 import { ExplainService } from './explain.service';
 
-/** "Why is this file not safe yet?" for the API (GET /raw-data-files/:id/explain) and the CLI. */
+/** "Why is this file not safe yet?": for the CLI, the console and the alerts. */
 @Module({
-  imports: [StorageModule],
-  providers: [ExplainService, DeletionSwitchService],
-  controllers: [ExplainController],
+  imports: [StorageModule, DeletionSwitchModule],
+  providers: [ExplainService],
   exports: [ExplainService],
 })
 export class ExplainModule {}
+
+/** What the api app adds: GET /raw-data-files/:id/explain. */
+@Module({ imports: [ExplainModule], controllers: [ExplainController] })
+export class ExplainApiModule {}

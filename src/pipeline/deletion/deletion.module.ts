@@ -4,12 +4,12 @@ import { QueuesModule } from '../../engine/queues/queues.module';
 import { StorageModule } from '../../engine/storage/storage.module';
 import { DeletionManager } from './deletion.manager';
 import { DeletionProcessor } from './deletion.processor';
-import { DeletionSwitchService } from './deletion-switch.service';
+import { DeletionSwitchModule } from './deletion-switch.module';
 
 /** Stage 7: freeing space once data is provably safe elsewhere. */
 @Module({
-  imports: [QueuesModule, StorageModule, PhysicalCopiesModule],
-  providers: [DeletionManager, DeletionProcessor, DeletionSwitchService],
-  exports: [DeletionManager, DeletionProcessor, DeletionSwitchService],
+  imports: [QueuesModule, StorageModule, PhysicalCopiesModule, DeletionSwitchModule],
+  providers: [DeletionManager, DeletionProcessor],
+  exports: [DeletionManager, DeletionProcessor],
 })
 export class DeletionModule {}

@@ -16,5 +16,5 @@ import { StagingProcessor } from './staging.processor';
 export class StagingModule {}
 
 /** Stage 6 in the api: requesting, following and releasing staging jobs. */
-@Module({ providers: [StagingJobService], controllers: [StagingJobController] })
+@Module({ providers: [StagingJobService], controllers: [StagingJobController], exports: [StagingJobService] })
 export class StagingApiModule {}
