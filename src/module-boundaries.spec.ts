@@ -17,7 +17,7 @@ function modulesWithProviders(): { module: string; provides: unknown[] }[] {
       .filter(([, value]) => typeof value === 'function' && Reflect.hasMetadata('providers', value))
       .map(([name, cls]) => ({
         module: `${name} (${relative(ROOT, join(ROOT, file))})`,
-        provides: (Reflect.getMetadata('providers', cls) as unknown[]).map((p) =>
+        provides: (Reflect.getMetadata('providers', cls as object) as unknown[]).map((p) =>
           typeof p === 'function' ? p : (p as { provide?: unknown }).provide,
         ),
       }));

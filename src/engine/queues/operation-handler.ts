@@ -1,11 +1,12 @@
 import { SetMetadata } from '@nestjs/common';
 import type { Job } from 'bullmq';
+import { OperationType } from './operation-type';
 import { QueueDescriptor, TaskPayload } from './queue-descriptor';
 
 export const OPERATION_HANDLER = 'ccat:operation-handler';
 
 /** Marks the provider that does one operation's work. Exactly one per operation, checked at start-up. */
-export const HandlesOperation = (operation: string) => SetMetadata(OPERATION_HANDLER, operation);
+export const HandlesOperation = (operation: OperationType) => SetMetadata(OPERATION_HANDLER, operation);
 
 export interface OperationHandler {
   /**

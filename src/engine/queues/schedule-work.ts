@@ -2,7 +2,7 @@ import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { OperationStatus } from '../work/operation-status';
 import { StateMachine } from '../work/state-machine';
 import { transitionRow } from '../work/transition-row';
-import { OperationType } from './operation-type';
+import { WorkKind } from '../work/work-kind';
 import { TaskPayload } from './queue-descriptor';
 import { queueName } from './queue-name';
 import { TaskQueueService } from './task-queue.service';
@@ -36,21 +36,6 @@ export async function scheduleWork<E extends ObjectLiteral>(
   });
 }
 
-/** Where a kind of work waits to be scheduled, in SQL names (constants of the code, never input). */
-export interface PendingWork<E extends ObjectLiteral> {
-  entity: EntityTarget<E>;
-  machine: StateMachine<OperationStatus>;
-  operation: OperationType;
-  table: string;
-  /** The location whose queue does the work (the source, the buffer, the destination). */
-  locationColumn: string;
-  statusColumn?: { sql: string; property: keyof E & string };
-  retryColumn?: string;
-  /** A further condition on the row, e.g. that the transfer an unpack needs is done. */
-  alsoWhere?: string;
-  limit: number;
-}
-
 /**
  * Finds rows of one kind of work still pending (served by each table's partial index on open work) and
  * schedules each on the queue of its location, oldest first. What every manager's cycle ends with.
@@ -58,30 +43,35 @@ export interface PendingWork<E extends ObjectLiteral> {
 export async function schedulePending<E extends ObjectLiteral>(
   dataSource: DataSource,
   queues: TaskQueueService,
-  w: PendingWork<E>,
+  kind: WorkKind<E>,
+  /** A narrower selection than the kind's own (the deletion's presence checks), and a smaller limit. */
+  narrower: { alsoWhere?: string; limit?: number } = {},
 ): Promise<number> {
-  const status = w.statusColumn ?? { sql: 'status', property: 'status' as keyof E & string };
+  const where = [kind.readyWhere, narrower.alsoWhere]
+    .filter(Boolean)
+    .map((c) => `AND ${c}`)
+    .join(' ');
   const pending: { id: string; retryCount: number; locationId: number; site: string; location: string }[] =
     await dataSource.query(
-      `SELECT w.id, w.${w.retryColumn ?? 'retry_count'} AS "retryCount", l.id AS "locationId",
+      `SELECT w.id, w.${kind.retryColumn.sql} AS "retryCount", l.id AS "locationId",
               s.short_name AS site, l.name AS location
-         FROM ${w.table} w
-         JOIN data_location l ON l.id = w.${w.locationColumn}
+         FROM ${kind.table} w
+         JOIN data_location l ON l.id = w.${kind.locationColumn}
          JOIN site s ON s.id = l.site_id
-        WHERE w.${status.sql} = 'pending' ${w.alsoWhere ? `AND ${w.alsoWhere}` : ''}
+        WHERE w.${kind.statusColumn.sql} = '${OperationStatus.PENDING}' ${where}
         ORDER BY w.updated_at
         LIMIT $1`,
-      [w.limit],
+      [narrower.limit ?? kind.perCycle],
     );
   for (const p of pending) {
     await scheduleWork(
       dataSource,
       queues,
-      w.entity,
-      w.machine,
-      queueName(p.site, p.location, w.operation),
-      { operation: w.operation, entityId: p.id, locationId: p.locationId, attempt: p.retryCount },
-      status.property,
+      kind.entity,
+      kind.machine,
+      queueName(p.site, p.location, kind.operation),
+      { operation: kind.operation, entityId: p.id, locationId: p.locationId, attempt: p.retryCount },
+      kind.statusColumn.property,
     );
   }
   return pending.length;

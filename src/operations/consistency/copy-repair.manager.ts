@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { REPAIR_WORK } from './consistency.work';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Manager, PipelineManager } from '../../engine/managers/pipeline-manager';
-import { OperationType } from '../../engine/queues/operation-type';
 import { schedulePending } from '../../engine/queues/schedule-work';
 import { TaskQueueService } from '../../engine/queues/task-queue.service';
-import { CopyRepair } from './copy-repair.entity';
-import { copyRepairStatusMachine } from './copy-repair.states';
 
 /**
  * Hands each planned repair of a lost copy (from `ccat-dt check --repair` or the fixity audit) to the
@@ -21,14 +19,7 @@ export class CopyRepairManager implements Manager {
   ) {}
 
   async runCycle(): Promise<Record<string, unknown>> {
-    const enqueued = await schedulePending(this.dataSource, this.queues, {
-      entity: CopyRepair,
-      machine: copyRepairStatusMachine,
-      operation: OperationType.COPY_REPAIR,
-      table: 'copy_repair',
-      locationColumn: 'location_id',
-      limit: 200,
-    });
+    const enqueued = await schedulePending(this.dataSource, this.queues, REPAIR_WORK);
     return { enqueued };
   }
 }

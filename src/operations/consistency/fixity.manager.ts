@@ -1,14 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { FIXITY_WORK } from './consistency.work';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Environment } from '../../config/environment';
 import { Manager, PipelineManager } from '../../engine/managers/pipeline-manager';
-import { OperationType } from '../../engine/queues/operation-type';
 import { schedulePending } from '../../engine/queues/schedule-work';
 import { TaskQueueService } from '../../engine/queues/task-queue.service';
-import { fixityCheckStatusMachine } from './copy-repair.states';
-import { FixityCheck } from './fixity-check.entity';
 
 const DAY_MS = 86_400_000;
 /**
@@ -85,14 +83,7 @@ export class FixityManager implements Manager {
         plannedBytes += bytes.size;
       }
     }
-    const enqueued = await schedulePending(this.dataSource, this.queues, {
-      entity: FixityCheck,
-      machine: fixityCheckStatusMachine,
-      operation: OperationType.FIXITY,
-      table: 'fixity_check',
-      locationColumn: 'location_id',
-      limit: 1000,
-    });
+    const enqueued = await schedulePending(this.dataSource, this.queues, FIXITY_WORK);
     return { planned, plannedBytes, enqueued };
   }
 

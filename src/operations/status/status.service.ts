@@ -7,6 +7,11 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { REDIS } from '../../engine/redis/redis.module';
 import { Environment } from '../../config/environment';
+import { WorkKind } from '../../engine/work/work-kind';
+import { ARCHIVE_WORK } from '../../pipeline/archive/long-term-archive-transfer.work';
+import { BUNDLE_WORK } from '../../pipeline/bundling/data-transfer-package.work';
+import { PACKAGE_WORK } from '../../pipeline/packaging/raw-data-package.work';
+import { TRANSFER_WORK, UNPACK_WORK } from '../../pipeline/transfer/data-transfer.work';
 import { DeletionSwitchService } from '../../pipeline/deletion/deletion-switch.service';
 import { Heartbeat, readHeartbeats } from '../../engine/heartbeats/heartbeat';
 import { OldestNotSafe, oldestNotSafe } from './oldest-not-safe.query';
@@ -38,6 +43,18 @@ export interface PipelineStatus {
 }
 
 /**
+ * The stages the status screen counts work of, in the order data meets them. Staging, repairs and fixity
+ * checks keep their history in their tables (one row per check, for years), so they are not counted here.
+ */
+const STATUS_STAGES: WorkKind[] = [
+  PACKAGE_WORK,
+  BUNDLE_WORK,
+  TRANSFER_WORK,
+  UNPACK_WORK,
+  ARCHIVE_WORK,
+] as WorkKind[];
+
+/**
  * The pipeline on one page: what `ccat-dt status` prints and what alerts are computed from. Counts come
  * from the database, liveness from the heartbeats in Redis.
  */
@@ -61,12 +78,13 @@ export class StatusService {
       [minSites],
     );
     const oldest = await oldestNotSafe(this.dataSource, minSites);
+    // Names from the stages' own declarations (constants of the code).
+    const byStage = STATUS_STAGES.map(
+      (k) =>
+        `SELECT '${k.name}' AS stage, ${k.statusColumn.sql}::text AS status, count(*)::int AS count FROM ${k.table} GROUP BY 2`,
+    ).join(' UNION ALL ');
     const work = await this.dataSource.query(
-      `SELECT 'package' AS stage, status::text, count(*)::int AS count FROM raw_data_package GROUP BY 2
-       UNION ALL SELECT 'bundle', status::text, count(*)::int FROM data_transfer_package GROUP BY 2
-       UNION ALL SELECT 'transfer', status::text, count(*)::int FROM data_transfer GROUP BY 2
-       UNION ALL SELECT 'unpack', unpack_status::text, count(*)::int FROM data_transfer GROUP BY 2
-       UNION ALL SELECT 'archive', status::text, count(*)::int FROM long_term_archive_transfer GROUP BY 2
+      `${byStage}
        UNION ALL SELECT 'deletion', status::text, count(*)::int FROM physical_copy
                   WHERE status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_failed') GROUP BY 2
        ORDER BY 1, 2`,

@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { ARCHIVE_WORK } from './long-term-archive-transfer.work';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Manager, PipelineManager } from '../../engine/managers/pipeline-manager';
-import { OperationType } from '../../engine/queues/operation-type';
 import { schedulePending } from '../../engine/queues/schedule-work';
 import { TaskQueueService } from '../../engine/queues/task-queue.service';
-import { LongTermArchiveTransfer } from './long-term-archive-transfer.entity';
-import { longTermArchiveTransferStatusMachine } from './long-term-archive-transfer.states';
 
 const PER_CYCLE = 200;
 
@@ -85,13 +83,6 @@ export class LongTermArchiveManager implements Manager {
 
   /** The archive location's worker writes into it: jobs go on the destination's queue. */
   enqueuePending(): Promise<number> {
-    return schedulePending(this.dataSource, this.queues, {
-      entity: LongTermArchiveTransfer,
-      machine: longTermArchiveTransferStatusMachine,
-      operation: OperationType.LONG_TERM_ARCHIVE_TRANSFER,
-      table: 'long_term_archive_transfer',
-      locationColumn: 'destination_location_id',
-      limit: PER_CYCLE,
-    });
+    return schedulePending(this.dataSource, this.queues, ARCHIVE_WORK);
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { BUNDLE_WORK } from './data-transfer-package.work';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
@@ -7,16 +8,13 @@ import { Environment } from '../../config/environment';
 import { DataLocation } from '../../catalog/locations/data-location.entity';
 import { Manager, PipelineManager } from '../../engine/managers/pipeline-manager';
 import { PackageState, packageStateMachine } from '../packaging/raw-data-package.states';
-import { OperationType } from '../../engine/queues/operation-type';
 import { schedulePending } from '../../engine/queues/schedule-work';
 import { TaskQueueService } from '../../engine/queues/task-queue.service';
 import { Bundle, bundleWaitingPackages } from './bundling';
 import { DataTransferPackage } from './data-transfer-package.entity';
 import { findWaitingPackages } from './data-transfer-package.queries';
-import { dataTransferPackageStatusMachine } from './data-transfer-package.states';
 
 const WAITING_PER_CYCLE = 5000;
-const ENQUEUES_PER_CYCLE = 500;
 
 /**
  * Stage 2's manager: bundles the raw packages waiting at each buffer into data transfer packages, up to
@@ -87,13 +85,6 @@ export class DataTransferPackageManager implements Manager {
   }
 
   enqueuePending(): Promise<number> {
-    return schedulePending(this.dataSource, this.queues, {
-      entity: DataTransferPackage,
-      machine: dataTransferPackageStatusMachine,
-      operation: OperationType.DATA_TRANSFER_PACKAGE_CREATION,
-      table: 'data_transfer_package',
-      locationColumn: 'origin_location_id',
-      limit: ENQUEUES_PER_CYCLE,
-    });
+    return schedulePending(this.dataSource, this.queues, BUNDLE_WORK);
   }
 }

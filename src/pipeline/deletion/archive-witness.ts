@@ -1,8 +1,10 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { fixityCheckStatusMachine } from '../../operations/consistency/copy-repair.states';
-import { FixityCheck } from '../../operations/consistency/fixity-check.entity';
-import { confirmedWithin, countedArchiveCopy, isSafeNowSql } from '../../catalog/physical-copies/package-safety';
-import { OperationType } from '../../engine/queues/operation-type';
+import { FIXITY_WORK } from '../../operations/consistency/consistency.work';
+import {
+  confirmedWithin,
+  countedArchiveCopy,
+  isSafeNowSql,
+} from '../../catalog/physical-copies/package-safety';
 import { schedulePending } from '../../engine/queues/schedule-work';
 import { TaskQueueService } from '../../engine/queues/task-queue.service';
 import { DeletionPolicy, witnessSeconds } from './deletion-rules';
@@ -59,12 +61,7 @@ export async function requestWitnesses(
     [packageIds],
   );
   if (inserted.length > 0)
-    await schedulePending(dataSource, queues, {
-      entity: FixityCheck,
-      machine: fixityCheckStatusMachine,
-      operation: OperationType.FIXITY,
-      table: 'fixity_check',
-      locationColumn: 'location_id',
+    await schedulePending(dataSource, queues, FIXITY_WORK, {
       alsoWhere: `w.depth = 'presence'`,
       limit: 1000,
     });

@@ -1,20 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { PACKAGE_WORK } from './raw-data-package.work';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Environment } from '../../config/environment';
 import { Manager, PipelineManager } from '../../engine/managers/pipeline-manager';
-import { OperationType } from '../../engine/queues/operation-type';
 import { schedulePending } from '../../engine/queues/schedule-work';
 import { TaskQueueService } from '../../engine/queues/task-queue.service';
 import { PackageSlice, sliceIntoPackages } from './package-slicing';
 import { RawDataPackage } from './raw-data-package.entity';
 import { findReadyUnpackagedFiles } from './raw-data-package.queries';
-import { rawDataPackageStatusMachine } from './raw-data-package.states';
 
 /** Obs units taken per cycle, so one cycle stays short however large the backlog. */
 const UNITS_PER_CYCLE = 200;
-const ENQUEUES_PER_CYCLE = 1000;
 
 /**
  * Stage 1's manager: turns the files of ready obs units into RawDataPackage rows, one per (obs unit,
@@ -93,13 +91,6 @@ export class RawDataPackageManager implements Manager {
 
   /** Hands pending packages to their source location's queue (see scheduleWork for the ordering). */
   enqueuePending(): Promise<number> {
-    return schedulePending(this.dataSource, this.queues, {
-      entity: RawDataPackage,
-      machine: rawDataPackageStatusMachine,
-      operation: OperationType.RAW_DATA_PACKAGE_CREATION,
-      table: 'raw_data_package',
-      locationColumn: 'source_location_id',
-      limit: ENQUEUES_PER_CYCLE,
-    });
+    return schedulePending(this.dataSource, this.queues, PACKAGE_WORK);
   }
 }

@@ -1,12 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { STAGING_WORK } from './staging-job.work';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Manager, PipelineManager } from '../../engine/managers/pipeline-manager';
-import { OperationType } from '../../engine/queues/operation-type';
 import { schedulePending } from '../../engine/queues/schedule-work';
 import { TaskQueueService } from '../../engine/queues/task-queue.service';
-import { StagingJob } from './staging-job.entity';
-import { stagingJobStatusMachine } from './staging-job.states';
 
 /**
  * Stage 6's manager: new staging jobs go on their PROCESSING location's STAGING queue; jobs past their
@@ -29,14 +27,7 @@ export class StagingManager implements Manager {
     );
     for (const r of released as { id: string }[])
       this.logger.log(`staging job ${r.id} released: its retention has passed`);
-    const enqueued = await schedulePending(this.dataSource, this.queues, {
-      entity: StagingJob,
-      machine: stagingJobStatusMachine,
-      operation: OperationType.STAGING,
-      table: 'staging_job',
-      locationColumn: 'destination_location_id',
-      limit: 100,
-    });
+    const enqueued = await schedulePending(this.dataSource, this.queues, STAGING_WORK);
     return { enqueued, released: (released as unknown[]).length };
   }
 }

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { TRANSFER_WORK, UNPACK_WORK } from './data-transfer.work';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { chooseBuffer } from '../../catalog/locations/buffer-selection';
 import { Manager, PipelineManager } from '../../engine/managers/pipeline-manager';
-import { OperationType } from '../../engine/queues/operation-type';
 import { schedulePending } from '../../engine/queues/schedule-work';
 import { TaskQueueService } from '../../engine/queues/task-queue.service';
 import { LtaRoutingService, LtaSite } from '../../catalog/routing/lta-routing.service';
@@ -12,7 +12,6 @@ import { DataLocation } from '../../catalog/locations/data-location.entity';
 import { transferMethod } from './transfer-method';
 import { StorageService } from '../../engine/storage/storage.service';
 import { DataTransfer } from './data-transfer.entity';
-import { dataTransferStatusMachine, dataTransferUnpackStatusMachine } from './data-transfer.states';
 import { directRouteJoins } from '../../catalog/routing/data-transfer-route.entity';
 
 const PER_CYCLE = 200;
@@ -166,28 +165,11 @@ export class DataTransferManager implements Manager {
 
   /** The destination pulls: transfer jobs go on the destination buffer's queue. */
   enqueuePending(): Promise<number> {
-    return schedulePending(this.dataSource, this.queues, {
-      entity: DataTransfer,
-      machine: dataTransferStatusMachine,
-      operation: OperationType.DATA_TRANSFER,
-      table: 'data_transfer',
-      locationColumn: 'destination_location_id',
-      limit: PER_CYCLE,
-    });
+    return schedulePending(this.dataSource, this.queues, TRANSFER_WORK);
   }
 
   /** A transferred bundle is unpacked where it landed, by the destination buffer's worker. */
   enqueuePendingUnpacks(): Promise<number> {
-    return schedulePending(this.dataSource, this.queues, {
-      entity: DataTransfer,
-      machine: dataTransferUnpackStatusMachine,
-      operation: OperationType.DATA_TRANSFER_UNPACKING,
-      table: 'data_transfer',
-      locationColumn: 'destination_location_id',
-      statusColumn: { sql: 'unpack_status', property: 'unpackStatus' },
-      retryColumn: 'unpack_retry_count',
-      alsoWhere: `w.status = 'completed'`,
-      limit: PER_CYCLE,
-    });
+    return schedulePending(this.dataSource, this.queues, UNPACK_WORK);
   }
 }

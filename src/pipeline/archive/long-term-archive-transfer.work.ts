@@ -1,0 +1,15 @@
+import { declareWork } from '../../engine/work/work-kind';
+import { OperationType } from '../../engine/queues/operation-type';
+import { LongTermArchiveTransfer } from './long-term-archive-transfer.entity';
+import { longTermArchiveTransferStatusMachine } from './long-term-archive-transfer.states';
+
+/** Stage 5: the archive location's worker writes a package into it. */
+export const ARCHIVE_WORK = declareWork({
+  name: 'archive',
+  table: 'long_term_archive_transfer',
+  entity: LongTermArchiveTransfer,
+  locationColumn: 'destination_location_id',
+  operation: OperationType.LONG_TERM_ARCHIVE_TRANSFER,
+  machine: longTermArchiveTransferStatusMachine,
+  perCycle: 200,
+});
