@@ -272,7 +272,7 @@ describe('registration to verified copies in both archives, and the deletion tha
           );
           return row as { dtp: string; site: string } | undefined;
         },
-        30_000,
+        90_000,
       );
     let bundle = await bundleOf(await h.observe('chai', ['lfa'], 3, 50_000));
     // Round robin: if this one went to the US first, the next one goes to Cologne.
@@ -294,7 +294,7 @@ describe('registration to verified copies in both archives, and the deletion tha
         );
         return row.n === 2;
       },
-      30_000,
+      90_000,
     );
     // Archived in Cologne only: one verified LTA copy of two.
     const sourceCopies = () =>
@@ -316,7 +316,7 @@ describe('registration to verified copies in both archives, and the deletion tha
         );
         return row.packages > 0 && row.present === 2 * row.packages;
       },
-      30_000,
+      90_000,
     );
     expect((await sourceCopies()).every((c) => c.lta_site_count === 1)).toBe(true);
     // Fifteen deletion cycles, driven here (the managers process runs its own beside them): two archive
@@ -387,7 +387,7 @@ describe('registration to verified copies in both archives, and the deletion tha
     );
     // The later tests archive to the two original archives only; the tape copies stay counted (offline).
     await h.db.query(`UPDATE data_location SET active = false WHERE id = $1`, [tape.id]);
-  }, 150_000);
+  }, 300_000);
 
   it('keeps the source when a counted archive object was removed behind the database: the presence check finds it, the repair restores it, then the source goes', async () => {
     cli(['deletion', 'pause', '--reason', 'test: archive object to be removed'], {

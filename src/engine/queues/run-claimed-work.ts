@@ -4,7 +4,7 @@ import { claimWork } from '../work/claim-work';
 import { OperationStatus } from '../work/operation-status';
 import { StateMachine } from '../work/state-machine';
 import { transitionRow } from '../work/transition-row';
-import { StorageError } from '../storage/storage-errors';
+import { TaskError } from '../work/task-error';
 import { TaskPayload } from './queue-descriptor';
 
 export interface ClaimedWork<E extends ObjectLiteral & { id: string }, R> {
@@ -40,7 +40,7 @@ export async function runClaimedWork<E extends ObjectLiteral & { id: string }, R
   try {
     return await w.work(claimed);
   } catch (err) {
-    const permanent = err instanceof StorageError && !err.retryable;
+    const permanent = err instanceof TaskError && !err.retryable;
     const lastAttempt = !w.context || w.context.job.attemptsMade + 1 >= (w.context.job.opts.attempts ?? 1);
     if (permanent || lastAttempt) {
       await (w.onFinalFailure ?? ((row, e) => recordFailure(w, row, e)))(claimed, err as Error);

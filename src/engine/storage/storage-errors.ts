@@ -1,11 +1,11 @@
+import { TaskError } from '../work/task-error';
+
 /**
  * Storage errors say whether trying again can help. A checksum mismatch of a copy is retryable (from a
  * good source the next copy may well be right); a path that escapes its root, or an archived object that
  * would be overwritten with other bytes, never becomes right by retrying.
  */
-export abstract class StorageError extends Error {
-  abstract readonly retryable: boolean;
-}
+export abstract class StorageError extends TaskError {}
 
 export class ChecksumMismatchError extends StorageError {
   readonly retryable = true;

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { TaskError } from '../../engine/work/task-error';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
@@ -14,7 +15,6 @@ import { HandlesOperation, OperationHandler } from '../../engine/queues/operatio
 import { OperationType } from '../../engine/queues/operation-type';
 import { TaskPayload } from '../../engine/queues/queue-descriptor';
 import { runClaimedWork } from '../../engine/queues/run-claimed-work';
-import { StorageError } from '../../engine/storage/storage-errors';
 import { StorageService } from '../../engine/storage/storage.service';
 import { inspectCopy } from './copy-inspection';
 import { CopyRepair } from './copy-repair.entity';
@@ -23,7 +23,7 @@ import { rebuildBundle } from './bundle-rebuild';
 import { copyRepairStatusMachine } from './copy-repair.states';
 
 /** No live copy of the object elsewhere verifies: the repair cannot succeed by retrying. */
-export class NoGoodCopyError extends StorageError {
+export class NoGoodCopyError extends TaskError {
   readonly retryable = false;
 }
 
@@ -112,7 +112,8 @@ export class CopyRepairProcessor implements OperationHandler {
       try {
         return await attempt();
       } catch (err) {
-        if (!(err instanceof StorageError)) throw err;
+        // One source failing for any task reason (storage, the link) is a reason to try the next.
+        if (!(err instanceof TaskError)) throw err;
         failures.push(err.message);
       }
     }
@@ -145,7 +146,7 @@ export class CopyRepairProcessor implements OperationHandler {
         recordMoved({ bytes: lost.size, files: 1 });
       }
     } catch (err) {
-      if (err instanceof StorageError) err.message = `${source.where}: ${err.message}`;
+      if (err instanceof TaskError) err.message = `${source.where}: ${err.message}`;
       throw err;
     }
     const newCopyId = await this.record(repair, lost, {

@@ -1,10 +1,11 @@
 import { DataSource } from 'typeorm';
+import { TaskError } from '../../engine/work/task-error';
 import { DataLocation } from '../../catalog/locations/data-location.entity';
 import { SourceFileError, writeTar } from '../../pipeline/packaging/package-archive';
 import { packageMembers } from '../../pipeline/packaging/raw-data-package.queries';
 import { PhysicalCopy } from '../../catalog/physical-copies/physical-copy.entity';
 import { LIVE_COPY_STATUSES } from '../../catalog/physical-copies/physical-copy.states';
-import { ChecksumMismatchError, StorageError } from '../../engine/storage/storage-errors';
+import { ChecksumMismatchError } from '../../engine/storage/storage-errors';
 import { StorageService } from '../../engine/storage/storage.service';
 
 /** Heals of one package (repairs of its copies) allowed within HEAL_WINDOW_HOURS; past them, an operator looks. */
@@ -12,7 +13,7 @@ export const MAX_HEALS_PER_PACKAGE = 3;
 export const HEAL_WINDOW_HOURS = 24;
 
 /** The heal cannot succeed by retrying: no good copy, no source to pack from, or the limit reached. */
-export class HealRefusedError extends StorageError {
+export class HealRefusedError extends TaskError {
   readonly retryable = false;
 }
 

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { TaskError } from '../../engine/work/task-error';
 import { Readable } from 'node:stream';
 import { pack as tarPack } from 'tar-stream';
 import { Expected, StorageBackend } from '../../engine/storage/storage-backend';
@@ -6,7 +7,6 @@ import {
   ChecksumMismatchError,
   NotRegularFileError,
   ObjectNotFoundError,
-  StorageError,
 } from '../../engine/storage/storage-errors';
 import { Digest, VerifyingStream } from '../../engine/storage/verifying-stream';
 
@@ -33,7 +33,7 @@ export function changedSourceFile(failureReason: string | null): string | null {
 }
 
 /** A member at the source is not what its record says (changed, truncated, gone): it must not travel. */
-export class SourceFileError extends StorageError {
+export class SourceFileError extends TaskError {
   readonly retryable = false;
   constructor(
     readonly path: string,

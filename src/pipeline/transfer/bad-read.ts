@@ -1,15 +1,15 @@
 import { DataSource } from 'typeorm';
+import { TaskError } from '../../engine/work/task-error';
 import { LossReason } from '../../operations/consistency/copy-repair.entity';
 import { confirmLoss } from '../../operations/consistency/lost-copies';
 import { DataLocation } from '../../catalog/locations/data-location.entity';
-import { StorageError } from '../../engine/storage/storage-errors';
 import { StorageService } from '../../engine/storage/storage.service';
 import { TransferMethod } from './data-transfer.entity';
 import { HttpTransferService } from './http/http-transfer.service';
 import { OriginCheckDetector } from './http/origin-check';
 
 /** The copy a stage reads from was found bad where it lives and is being healed: try again after the heal. */
-export class SourceCopyHealingError extends StorageError {
+export class SourceCopyHealingError extends TaskError {
   readonly retryable = true;
 }
 

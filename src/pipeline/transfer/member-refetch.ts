@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { TaskError } from '../../engine/work/task-error';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { DataLocation } from '../../catalog/locations/data-location.entity';
-import { StorageError } from '../../engine/storage/storage-errors';
 import { StorageService } from '../../engine/storage/storage.service';
 import { Digest } from '../../engine/storage/verifying-stream';
 import { reportBadRead } from './bad-read';
@@ -12,7 +12,7 @@ import { HttpTransferService } from './http/http-transfer.service';
 import { ExpectedPackage, unpackMember } from './verified-unpack';
 
 /** The origin's copy of a package, read in full, was not the recorded package either. */
-export class RefetchedMemberBadError extends StorageError {
+export class RefetchedMemberBadError extends TaskError {
   readonly retryable = true;
 }
 

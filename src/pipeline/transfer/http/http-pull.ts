@@ -1,12 +1,12 @@
 import { PROTOCOL_HEADERS, peerMismatch } from '../../../engine/release/release';
+import { TaskError } from '../../../engine/work/task-error';
 import { request as httpRequest, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ResumableWrite } from '../../../engine/storage/disk-storage';
-import { StorageError } from '../../../engine/storage/storage-errors';
 import { Digest } from '../../../engine/storage/verifying-stream';
 import { Bandwidth } from './bandwidth';
 
-export class TransferRefusedError extends StorageError {
+export class TransferRefusedError extends TaskError {
   readonly retryable = false;
 }
 

@@ -1,9 +1,9 @@
 import { request as httpRequest } from 'node:http';
+import { TaskError } from '../../../engine/work/task-error';
 import { request as httpsRequest } from 'node:https';
 import { text } from 'node:stream/consumers';
 import { PROTOCOL_HEADERS } from '../../../engine/release/release';
 import { LossDetector } from '../../../operations/consistency/lost-copies';
-import { StorageError } from '../../../engine/storage/storage-errors';
 
 /** The stages that read another site's copy in full and can ask that site to look at it. */
 export const ORIGIN_CHECK_DETECTORS = [
@@ -18,7 +18,7 @@ export interface OriginCheckAnswer {
   loss: 'missing' | 'size' | 'checksum' | null;
 }
 
-export class OriginCheckError extends StorageError {
+export class OriginCheckError extends TaskError {
   readonly retryable = true;
 }
 
