@@ -4,15 +4,15 @@ import { ChecksumMismatchError } from '../storage/storage-errors';
 import { reasonOf } from './error-reason';
 
 describe('reasonOf (the reason label of task failures)', () => {
-  it('names a storage error by its class, never by its message with paths in it', () => {
+  it('names a task error by its code, never by its message with paths in it', () => {
     const err = new ChecksumMismatchError('ccat/buffer/a.tar', { size: 1 }, { size: 2, sha256: 'ab' });
-    expect(reasonOf(err)).toBe('ChecksumMismatchError');
+    expect(reasonOf(err)).toBe('CHECKSUM_MISMATCH');
   });
 
   it('names a permanent failure by the error BullMQ was given as its cause', () => {
     const cause = new ChecksumMismatchError('x', {}, { size: 0, sha256: '' });
     expect(reasonOf(Object.assign(new UnrecoverableError('x: bytes differ'), { cause }))).toBe(
-      'ChecksumMismatchError',
+      'CHECKSUM_MISMATCH',
     );
     expect(reasonOf(new UnrecoverableError('no cause'))).toBe('UnrecoverableError');
   });
