@@ -1,4 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { TransientTaskError } from '../work/task-error';
 import { DiscoveryService, Reflector } from '@nestjs/core';
 import { OPERATION_HANDLER, OperationHandler } from './operation-handler';
 import { OperationType } from './operation-type';
@@ -41,7 +42,7 @@ export class OperationHandlerRegistry implements OnModuleInit {
 
   get(operation: OperationType): OperationHandler {
     const handler = this.handlers.get(operation);
-    if (!handler) throw new Error(`no handler for ${operation}`);
+    if (!handler) throw new TransientTaskError('NO_HANDLER', `no handler for ${operation}`);
     return handler;
   }
 }

@@ -1,4 +1,5 @@
 import { countFileRead, countReadBytes, countWritten } from '../metrics/storage-metrics';
+import { TransientTaskError } from '../work/task-error';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { constants, createReadStream } from 'node:fs';
@@ -44,7 +45,8 @@ export class DiskStorage implements StorageBackend {
   private realRoot?: string;
 
   constructor(private readonly root: string) {
-    if (!isAbsolute(root)) throw new Error(`disk root must be absolute, got ${root}`);
+    if (!isAbsolute(root))
+      throw new TransientTaskError('LOCATION_MISCONFIGURED', `disk root must be absolute, got ${root}`);
     this.description = `disk ${root}`;
   }
 

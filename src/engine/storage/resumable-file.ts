@@ -1,4 +1,5 @@
 import { countReadBytes, countWritten } from '../metrics/storage-metrics';
+import { TransientTaskError } from '../work/task-error';
 import { randomBytes } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import { FileHandle, open, rename, rm, unlink } from 'node:fs/promises';
@@ -67,7 +68,7 @@ export class ResumableFile {
 
   async writeAt(segment: Segment, chunk: Buffer): Promise<void> {
     if (segment.next + chunk.length > segment.end)
-      throw new Error(`${this.description}: more bytes than asked for`);
+      throw new TransientTaskError('TOO_MANY_BYTES', `${this.description}: more bytes than asked for`);
     let written = 0;
     while (written < chunk.length) {
       const { bytesWritten } = await this.handle.write(

@@ -1,3 +1,4 @@
+import { TransientTaskError } from '../work/task-error';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -70,7 +71,10 @@ export class S3Storage implements StorageBackend {
 
   async write(path: string, source: Readable, expected: Expected = {}): Promise<Digest> {
     if (!expected.sha256)
-      throw new Error(`${this.description}${path}: an archive write must name its SHA-256`);
+      throw new TransientTaskError(
+        'ARCHIVE_WRITE_WITHOUT_SHA256',
+        `${this.description}${path}: an archive write must name its SHA-256`,
+      );
     const existing = await this.stat(path);
     if (existing && !isCutOff(existing, expected)) {
       source.destroy();

@@ -1,8 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import { TransientTaskError } from '../work/task-error';
 import { ConfigService } from '@nestjs/config';
 import { Environment } from '../../config/environment';
 import { DataLocation } from '../../catalog/locations/data-location.entity';
-import { insecureEndpointProblem, S3_ACCESS_KEY_ENV, S3_SECRET_KEY_ENV } from '../../catalog/locations/s3-credentials';
+import {
+  insecureEndpointProblem,
+  S3_ACCESS_KEY_ENV,
+  S3_SECRET_KEY_ENV,
+} from '../../catalog/locations/s3-credentials';
 import { StorageType } from '../../catalog/locations/location-type';
 import { DiskStorage } from './disk-storage';
 import { S3Storage } from './s3-storage';
@@ -53,7 +58,8 @@ export class StorageService {
         return new DiskStorage(location.rootPath!);
       case StorageType.S3: {
         const insecure = insecureEndpointProblem(location.s3Endpoint, location.s3AllowInsecureHttp);
-        if (insecure) throw new Error(`location ${location.name}: ${insecure}`);
+        if (insecure)
+          throw new TransientTaskError('LOCATION_MISCONFIGURED', `location ${location.name}: ${insecure}`);
         return new S3Storage({
           bucket: location.s3Bucket!,
           prefix: location.s3Prefix,
@@ -64,19 +70,24 @@ export class StorageService {
         });
       }
       case StorageType.TAPE:
-        throw new Error(`location ${location.name}: tape storage is modelled but not implemented`);
+        throw new TransientTaskError(
+          'LOCATION_MISCONFIGURED',
+          `location ${location.name}: tape storage is modelled but not implemented`,
+        );
     }
   }
 
   /** A credential from the environment variable the location names, which must follow the pattern. */
   private secret(location: DataLocation, envName: string | null, pattern: RegExp): string {
     if (!envName || !pattern.test(envName))
-      throw new Error(
+      throw new TransientTaskError(
+        'LOCATION_MISCONFIGURED',
         `location ${location.name}: its S3 credentials must be named by variables matching ${pattern} (${envName ? `${envName} does not` : 'none named'}); the SDK's default credentials are not used`,
       );
     const value = process.env[envName];
     if (!value)
-      throw new Error(
+      throw new TransientTaskError(
+        'LOCATION_MISCONFIGURED',
         `location ${location.name}: environment variable ${envName} (its S3 credential) is not set`,
       );
     return value;

@@ -1,4 +1,5 @@
 import { createHash, Hash } from 'node:crypto';
+import { TransientTaskError } from '../work/task-error';
 import { Transform, TransformCallback, Writable } from 'node:stream';
 import { ChecksumMismatchError } from './storage-errors';
 
@@ -47,7 +48,8 @@ export class VerifyingStream extends Transform {
 
   /** Size and SHA-256 of everything that passed, once the stream has ended. */
   get digest(): Digest {
-    if (!this.result) throw new Error(`${this.label}: digest read before the stream ended`);
+    if (!this.result)
+      throw new TransientTaskError('DIGEST_BEFORE_END', `${this.label}: digest read before the stream ended`);
     return this.result;
   }
 }

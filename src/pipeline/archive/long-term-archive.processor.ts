@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { TransientTaskError } from '../../engine/work/task-error';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Job } from 'bullmq';
 import { Readable } from 'node:stream';
@@ -77,7 +78,11 @@ export class LongTermArchiveProcessor implements OperationHandler {
     const origin = await m.findOneByOrFail(DataLocation, { id: t.originLocationId });
     const archive = await m.findOneByOrFail(DataLocation, { id: t.destinationLocationId });
     const site = await m.findOneByOrFail(Site, { id: archive.siteId });
-    if (!pkg.sha256) throw new Error(`package ${pkg.name} has no checksum: it was never packaged`);
+    if (!pkg.sha256)
+      throw new TransientTaskError(
+        'NOT_PACKAGED',
+        `package ${pkg.name} has no checksum: it was never packaged`,
+      );
     const expected = { size: pkg.size, sha256: pkg.sha256 };
     const target = this.storage.backendFor(archive);
 

@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { TransientTaskError } from '../../engine/work/task-error';
 import { PackageSidecar, SIDECAR_FORMAT } from './package-sidecar';
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
@@ -26,8 +27,12 @@ export async function loadPackageSidecar(
       WHERE p.id = $1`,
     [packageId],
   );
-  if (!p) throw new Error(`raw data package ${packageId} does not exist`);
-  if (!p.sha256) throw new Error(`raw data package ${p.name} has no checksum yet: it was never packaged`);
+  if (!p) throw new TransientTaskError('NO_SUCH_PACKAGE', `raw data package ${packageId} does not exist`);
+  if (!p.sha256)
+    throw new TransientTaskError(
+      'NOT_PACKAGED',
+      `raw data package ${p.name} has no checksum yet: it was never packaged`,
+    );
   const files: {
     id: string;
     relative_path: string;

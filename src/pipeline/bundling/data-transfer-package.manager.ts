@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { TransientTaskError } from '../../engine/work/task-error';
 import { BUNDLE_WORK } from './data-transfer-package.work';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -78,7 +79,8 @@ export class DataTransferPackageManager implements Manager {
       [saved.id, bundle.packages.map((p) => p.id)],
     );
     if (moved !== bundle.packages.length) {
-      throw new Error(
+      throw new TransientTaskError(
+        'BUNDLE_CLAIM_RACE',
         `bundle ${name}: only ${moved} of ${bundle.packages.length} packages were still waiting`,
       );
     }

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { TransientTaskError } from '../../engine/work/task-error';
 import { PACKAGE_WORK } from './raw-data-package.work';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -85,7 +86,10 @@ export class RawDataPackageManager implements Manager {
     );
     // Only this manager assigns packages and it runs under its lock; a mismatch means that broke.
     if (claimed[1] !== slice.files.length) {
-      throw new Error(`package ${name}: ${claimed[1]} of ${slice.files.length} files were still unpackaged`);
+      throw new TransientTaskError(
+        'PACKAGE_CLAIM_RACE',
+        `package ${name}: ${claimed[1]} of ${slice.files.length} files were still unpackaged`,
+      );
     }
   }
 

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { TransientTaskError } from '../../engine/work/task-error';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
@@ -64,7 +65,8 @@ export class RawDataPackageProcessor implements OperationHandler {
       this.storage.backendFor(l),
     );
     if (!choice.buffer) {
-      throw new Error(
+      throw new TransientTaskError(
+        'NO_BUFFER',
         `no buffer at the source's site can take data: ${choice.skipped.join('; ') || 'none is active'}`,
       );
     }

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { TransientTaskError } from '../../engine/work/task-error';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
@@ -123,7 +124,10 @@ export class StagingProcessor implements OperationHandler {
     // it): nothing here touches its bytes, and a retry finds it staged or gone.
     const leaving = recorded.find((c) => c.status !== CopyStatus.STAGED && c.status !== CopyStatus.PRESENT);
     if (leaving)
-      throw new Error(`${leaving.path} at ${where} is ${leaving.status}; staging it once that is done`);
+      throw new TransientTaskError(
+        'COPY_BUSY',
+        `${leaving.path} at ${where} is ${leaving.status}; staging it once that is done`,
+      );
     const isRecorded = new Set(recorded.map((c) => c.fileId));
     const unrecorded = files.filter((f) => !isRecorded.has(f.id));
     const found = await this.alreadyThere(target, where, unrecorded);
@@ -219,7 +223,11 @@ export class StagingProcessor implements OperationHandler {
         ORDER BY (l.site_id = $2) DESC, l.priority, l.id LIMIT 1`,
       [packageId, siteId],
     );
-    if (!row) throw new Error(`package ${packageId} has no verified copy in an active archive`);
+    if (!row)
+      throw new TransientTaskError(
+        'NO_ARCHIVE_COPY',
+        `package ${packageId} has no verified copy in an active archive`,
+      );
     const location = await this.dataSource.manager.findOneByOrFail(DataLocation, { id: row.locationId });
     return { path: row.path as string, site: row.site as string, location };
   }

@@ -1,4 +1,5 @@
 import { PROTOCOL_HEADERS, peerMismatch } from '../../../engine/release/release';
+import { TransientTaskError } from '../../../engine/work/task-error';
 import { TaskError } from '../../../engine/work/task-error';
 import { request as httpRequest, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -68,12 +69,14 @@ export async function pullInRanges(req: PullRequest): Promise<PullResult> {
             }
             if (segment.next >= segment.end) break;
           }
-          if (segment.next < segment.end) throw new Error('the response ended early');
+          if (segment.next < segment.end)
+            throw new TransientTaskError('RESPONSE_ENDED_EARLY', 'the response ended early');
         } catch (err) {
           if (err instanceof TransferRefusedError) throw err;
           stalls = segment.next > before ? 0 : stalls + 1;
           if (stalls >= (req.maxStalls ?? 10)) {
-            throw new Error(
+            throw new TransientTaskError(
+              'TRANSFER_STALLED',
               `${req.url}: bytes ${segment.next}-${segment.end - 1} failed ${stalls} times: ${(err as Error).message}`,
             );
           }
