@@ -4,7 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { setProcessName } from '../../src/engine/logging/process-name';
-import { Environment } from '../../src/config/environment';
+import { Environment, loadEnvironment } from '../../src/config/environment';
 import { describeWorker, parseWorkerArgs, WorkerOptions } from '../../src/engine/workers/worker-options';
 import { WorkerModule } from './worker.module';
 
@@ -16,12 +16,10 @@ function roleName(options: WorkerOptions): string {
   return 'worker-managers';
 }
 
-/** TLS for the worker's port when WORKER_TLS_CERT and WORKER_TLS_KEY name the files (both or neither). */
-function tlsOptions(): { cert: Buffer; key: Buffer } | undefined {
-  const { WORKER_TLS_CERT: cert, WORKER_TLS_KEY: key } = process.env;
-  if (!cert && !key) return undefined;
-  if (!cert || !key) throw new Error('WORKER_TLS_CERT and WORKER_TLS_KEY go together: set both or neither');
-  return { cert: readFileSync(cert), key: readFileSync(key) };
+/** TLS for the worker's port when WORKER_TLS_CERT and WORKER_TLS_KEY name the files (validated: both or neither). */
+function tlsOptions(settings: Environment): { cert: Buffer; key: Buffer } | undefined {
+  const { WORKER_TLS_CERT: cert, WORKER_TLS_KEY: key } = settings;
+  return cert && key ? { cert: readFileSync(cert), key: readFileSync(key) } : undefined;
 }
 
 async function bootstrap(): Promise<void> {
@@ -35,7 +33,8 @@ async function bootstrap(): Promise<void> {
   setProcessName(roleName(options));
   const app = await NestFactory.create(WorkerModule.forOptions(options), {
     bufferLogs: true,
-    httpsOptions: tlsOptions(),
+    // Read before the app exists (the server is made with it), through the same validation as the app's.
+    httpsOptions: tlsOptions(loadEnvironment()),
   });
   app.useLogger(app.get(Logger));
   // After the hooks (queues closed, heartbeat removed) exit 0: a clean stop is not a crash to a supervisor.

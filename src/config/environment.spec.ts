@@ -8,6 +8,17 @@ describe('validateEnvironment', () => {
     expect(env.API_PORT).toBe(3000);
   });
 
+  it('takes the worker TLS files as a pair: both or neither', () => {
+    expect(validateEnvironment({}).WORKER_TLS_CERT).toBeUndefined();
+    expect(
+      validateEnvironment({ WORKER_TLS_CERT: '/etc/ccat/tls.crt', WORKER_TLS_KEY: '/etc/ccat/tls.key' })
+        .WORKER_TLS_KEY,
+    ).toBe('/etc/ccat/tls.key');
+    expect(() => validateEnvironment({ WORKER_TLS_CERT: '/etc/ccat/tls.crt' })).toThrow(
+      /WORKER_TLS_KEY \(not set\): WORKER_TLS_CERT and WORKER_TLS_KEY go together/,
+    );
+  });
+
   it('parses numbers given as strings', () => {
     expect(validateEnvironment({ API_PORT: '4123' }).API_PORT).toBe(4123);
   });

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Min, ValidateIf } from 'class-validator';
 import { Duration, Flag, toInt } from './setting-decorators';
 
 /**
@@ -67,12 +67,12 @@ export class SecuritySettings {
   TRANSFER_TOKEN?: string;
 
   /** TLS for the worker's port (data and /health): certificate and key files. Both or neither. */
-  @IsOptional()
-  @IsString()
+  @ValidateIf((e: SecuritySettings) => e.WORKER_TLS_CERT !== undefined || e.WORKER_TLS_KEY !== undefined)
+  @IsString({ message: 'WORKER_TLS_CERT and WORKER_TLS_KEY go together: set both or neither' })
   WORKER_TLS_CERT?: string;
 
-  @IsOptional()
-  @IsString()
+  @ValidateIf((e: SecuritySettings) => e.WORKER_TLS_CERT !== undefined || e.WORKER_TLS_KEY !== undefined)
+  @IsString({ message: 'WORKER_TLS_CERT and WORKER_TLS_KEY go together: set both or neither' })
   WORKER_TLS_KEY?: string;
 
   /** A CA file that pulls over https trust (besides the system's), e.g. the observatory's own CA. */

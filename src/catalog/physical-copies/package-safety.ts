@@ -1,3 +1,4 @@
+import { setting } from '../../config/setting';
 import { ConfigService } from '@nestjs/config';
 import { EntityManager } from 'typeorm';
 import { Environment } from '../../config/environment';
@@ -139,7 +140,7 @@ export async function refreshSafeSiteCountOfCopies(tx: EntityManager, copyIds: s
 
 /** DELETION_MIN_LTA_SITES as configured: the one place its default is taken. */
 export function minSafeSites(config: ConfigService<Environment, true>): number {
-  return config.get('DELETION_MIN_LTA_SITES', { infer: true }) ?? new Environment().DELETION_MIN_LTA_SITES;
+  return setting(config, 'DELETION_MIN_LTA_SITES');
 }
 
 /** For each of `packageIds`, the sites holding a counted copy (name order): one query for a whole plan. */

@@ -1,3 +1,4 @@
+import { setting } from '../../config/setting';
 import { Injectable, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -66,7 +67,7 @@ export class ApiTokenService {
     @InjectRepository(ApiToken) private readonly tokens: Repository<ApiToken>,
     @Optional() config?: ConfigService<Environment, true>,
   ) {
-    this.failures = new AuthFailureLimiter(config?.get('AUTH_FAILURES_PER_MINUTE', { infer: true }) ?? 30);
+    this.failures = new AuthFailureLimiter(setting(config, 'AUTH_FAILURES_PER_MINUTE'));
   }
 
   /** Returns the token in clear exactly once; only its hash is kept. */

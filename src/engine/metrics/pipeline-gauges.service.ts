@@ -1,3 +1,4 @@
+import { setting } from '../../config/setting';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { stalledWork } from '../../operations/alerts/stalled-work';
 import { minSafeSites } from '../../catalog/physical-copies/package-safety';
@@ -49,7 +50,7 @@ export class PipelineGaugesService implements OnModuleInit, OnModuleDestroy {
     const timeout = this.config.get('METRICS_COLLECT_TIMEOUT', { infer: true });
     const fresh = this.config.get('METRICS_CACHE', { infer: true });
     const minSites = minSafeSites(this.config);
-    const stallAfter = (this.config.get('STALL_ALERT_AFTER', { infer: true }) ?? 1_800_000) / 1000;
+    const stallAfter = setting(this.config, 'STALL_ALERT_AFTER') / 1000;
     const read = <T>(what: string, from: () => Promise<T>) =>
       new SharedRead(what, from, timeout, this.logger, fresh);
     const fromDatabase = <T>(what: string, query: (m: EntityManager) => Promise<T>) =>

@@ -1,3 +1,4 @@
+import { setting } from '../../config/setting';
 import { Injectable } from '@nestjs/common';
 import { minSafeSites } from '../../catalog/physical-copies/package-safety';
 import { ConfigService } from '@nestjs/config';
@@ -55,7 +56,7 @@ export class AlertConditions {
 
   /** Files registered longer than SAFE_DEADLINE ago and still not archived at enough sites: one alert. */
   private async filesNotSafe(): Promise<Condition[]> {
-    const deadline = this.config.get('SAFE_DEADLINE', { infer: true }) ?? 86_400_000;
+    const deadline = setting(this.config, 'SAFE_DEADLINE');
     const minSites = minSafeSites(this.config);
     const late = await lateUnsafeFiles(this.dataSource, deadline / 1000, minSites);
     if (!late.n || !late.oldest) return [];
@@ -131,7 +132,7 @@ export class AlertConditions {
 
   /** A stage whose open work at a site has not moved, and of which nothing completed, for STALL_ALERT_AFTER. */
   private async stalled(): Promise<Condition[]> {
-    const after = (this.config.get('STALL_ALERT_AFTER', { infer: true }) ?? 1_800_000) / 1000;
+    const after = setting(this.config, 'STALL_ALERT_AFTER') / 1000;
     return (await stalledWork(this.dataSource, after)).map((w) => ({
       key: `pipeline_stalled:${w.stage}:${w.site}`,
       kind: 'pipeline_stalled' as const,
@@ -146,8 +147,8 @@ export class AlertConditions {
 
   /** A SOURCE or BUFFER disk that, at its recent rate, reaches its threshold within DISK_FULL_ALERT_HORIZON. */
   private async disksFillingUp(): Promise<Condition[]> {
-    const horizon = (this.config.get('DISK_FULL_ALERT_HORIZON', { infer: true }) ?? 172_800_000) / 1000;
-    const window = (this.config.get('DISK_FULL_RATE_WINDOW', { infer: true }) ?? 21_600_000) / 1000;
+    const horizon = setting(this.config, 'DISK_FULL_ALERT_HORIZON') / 1000;
+    const window = setting(this.config, 'DISK_FULL_RATE_WINDOW') / 1000;
     return (await disksFillingUp(this.dataSource, window, horizon)).map((d) => ({
       key: `disk_full_soon:${d.locationId}`,
       kind: 'disk_full_soon' as const,

@@ -1,3 +1,4 @@
+import { setting } from '../../config/setting';
 import { Injectable } from '@nestjs/common';
 import { FIXITY_WORK } from './consistency.work';
 import { ConfigService } from '@nestjs/config';
@@ -68,8 +69,8 @@ export class FixityManager implements Manager {
       const interval = this.config.get('FIXITY_MANAGER_INTERVAL', { infer: true });
       const perDayOf = {
         long_term_archive: this.config.get('FIXITY_BYTES_PER_DAY', { infer: true }),
-        buffer: this.config.get('FIXITY_BUFFER_BYTES_PER_DAY', { infer: true }) ?? 0,
-        source: this.config.get('FIXITY_SOURCE_BYTES_PER_DAY', { infer: true }) ?? 0,
+        buffer: setting(this.config, 'FIXITY_BUFFER_BYTES_PER_DAY'),
+        source: setting(this.config, 'FIXITY_SOURCE_BYTES_PER_DAY'),
       };
       const locations: { id: number; type: keyof typeof perDayOf }[] = await this.dataSource.query(
         `SELECT id, location_type AS type FROM data_location

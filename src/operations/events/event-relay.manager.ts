@@ -1,3 +1,4 @@
+import { setting } from '../../config/setting';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -71,7 +72,7 @@ export class EventRelayManager implements Manager {
 
   private async publish(events: FileEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const key = `${this.config.get('REDIS_KEY_PREFIX', { infer: true }) ?? ''}${EVENTS_STREAM}`;
+    const key = `${setting(this.config, 'REDIS_KEY_PREFIX')}${EVENTS_STREAM}`;
     const maxLen = String(this.config.get('EVENTS_STREAM_MAXLEN', { infer: true }));
     const pipeline = this.redis.pipeline();
     for (const e of events) pipeline.xadd(key, 'MAXLEN', '~', maxLen, '*', ...toStreamFields(e));

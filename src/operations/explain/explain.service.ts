@@ -1,3 +1,4 @@
+import { setting } from '../../config/setting';
 import { Injectable } from '@nestjs/common';
 import { minSafeSites, safeSitesOf } from '../../catalog/physical-copies/package-safety';
 import { ConfigService } from '@nestjs/config';
@@ -153,8 +154,8 @@ export class ExplainService {
       : { sites: [], safe: false };
     const sw = await this.deletionSwitch.state();
     const settings = {
-      obsUnitGraceMs: this.config.get('OBS_UNIT_GRACE', { infer: true }) ?? 3_600_000,
-      bundleMaxWaitMs: this.config.get('TRANSFER_PACKAGE_MAX_WAIT', { infer: true }) ?? 3_600_000,
+      obsUnitGraceMs: setting(this.config, 'OBS_UNIT_GRACE'),
+      bundleMaxWaitMs: setting(this.config, 'TRANSFER_PACKAGE_MAX_WAIT'),
       maxRetries: OPERATION_SETTINGS[OperationType.DATA_TRANSFER].attempts - 1,
     };
     const blockedSites =

@@ -1,3 +1,4 @@
+import { setting } from '../../config/setting';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -23,9 +24,7 @@ export class MonitoringManager implements Manager {
       `SELECT l.id, s.short_name AS site, l.name FROM data_location l JOIN site s ON s.id = l.site_id WHERE l.active`,
     );
     // One job per location and period: a second managers process in the same period adds nothing.
-    const period = Math.floor(
-      Date.now() / (this.config.get('MONITORING_MANAGER_INTERVAL', { infer: true }) ?? 60_000),
-    );
+    const period = Math.floor(Date.now() / setting(this.config, 'MONITORING_MANAGER_INTERVAL'));
     for (const l of locations)
       await this.queues.enqueue(queueName(l.site, l.name, OperationType.MONITORING), {
         operation: OperationType.MONITORING,

@@ -1,3 +1,4 @@
+import { setting } from '../../config/setting';
 import { LIVE_COPY_TOTALS_SQL } from '../../catalog/physical-copies/location-copy-totals.entity';
 import { Inject, Injectable } from '@nestjs/common';
 import { isSafeSql, minSafeSites } from '../../catalog/physical-copies/package-safety';
@@ -134,7 +135,7 @@ export class StatusService {
 
   /** Live processes, from their heartbeat keys, with how long each has until it expires. */
   async services(): Promise<LiveService[]> {
-    const prefix = this.config.get('REDIS_KEY_PREFIX', { infer: true }) ?? '';
+    const prefix = setting(this.config, 'REDIS_KEY_PREFIX');
     return (await readHeartbeats(this.redis, prefix)).map(({ beat, ttlMs }) => ({
       ...beat,
       serves: beat.serves ?? [],
