@@ -13,7 +13,7 @@ import { DataLocation } from '../catalog/locations/data-location.entity';
 import { ManagerCycle } from '../engine/managers/manager-cycle.entity';
 import { ExecutedObsUnit } from '../pipeline/ingest/executed-obs-unit.entity';
 import { Instrument } from '../catalog/observatory/instrument.entity';
-import { InstrumentModule } from '../catalog/observatory/instrument-module.entity';
+import { InstrumentModuleEntity } from '../catalog/observatory/instrument-module.entity';
 import { Observatory } from '../catalog/observatory/observatory.entity';
 import { Telescope } from '../catalog/observatory/telescope.entity';
 import { RawDataPackage } from '../pipeline/packaging/raw-data-package.entity';
@@ -31,7 +31,7 @@ export const ENTITIES = [
   Observatory,
   Telescope,
   Instrument,
-  InstrumentModule,
+  InstrumentModuleEntity,
   Site,
   DataLocation,
   ExecutedObsUnit,

@@ -5,7 +5,7 @@ import { ApiTokenService, TokenOptions } from '../../src/engine/auth/api-token.s
 import { DataLocation } from '../../src/catalog/locations/data-location.entity';
 import { LocationType, StorageType } from '../../src/catalog/locations/location-type';
 import { Instrument } from '../../src/catalog/observatory/instrument.entity';
-import { InstrumentModule } from '../../src/catalog/observatory/instrument-module.entity';
+import { InstrumentModuleEntity } from '../../src/catalog/observatory/instrument-module.entity';
 import { Observatory } from '../../src/catalog/observatory/observatory.entity';
 import { Telescope } from '../../src/catalog/observatory/telescope.entity';
 import { Site } from '../../src/catalog/sites/site.entity';
@@ -14,7 +14,7 @@ export interface SmallTopology {
   source: DataLocation;
   buffer: DataLocation;
   instrument: Instrument;
-  modules: InstrumentModule[];
+  modules: InstrumentModuleEntity[];
 }
 
 /** One site with a source and a buffer, one instrument with two modules: the least a test of ingest needs. */
@@ -26,7 +26,7 @@ export async function seedSmallTopology(ds: DataSource): Promise<SmallTopology> 
     description: null,
     telescopeId: telescope.id,
   });
-  const modules = await ds.getRepository(InstrumentModule).save([
+  const modules = await ds.getRepository(InstrumentModuleEntity).save([
     { name: 'pcam_280', instrumentId: instrument.id },
     { name: 'pcam_350', instrumentId: instrument.id },
   ]);
@@ -64,7 +64,7 @@ export async function createToken(
 export async function seedInstrument(ds: DataSource, name: string, moduleName: string): Promise<Instrument> {
   const [{ id: telescopeId }] = await ds.query(`SELECT id FROM telescope ORDER BY id LIMIT 1`);
   const instrument = await ds.getRepository(Instrument).save({ name, description: null, telescopeId });
-  await ds.getRepository(InstrumentModule).save({ name: moduleName, instrumentId: instrument.id });
+  await ds.getRepository(InstrumentModuleEntity).save({ name: moduleName, instrumentId: instrument.id });
   return instrument;
 }
 

@@ -4,7 +4,7 @@ import { Instrument } from './instrument.entity';
 /** A module's name is unique within its instrument; files name it and the obs unit names the instrument. */
 @Entity('instrument_module')
 @Unique('uq_instrument_module_name', ['instrumentId', 'name'])
-export class InstrumentModule {
+export class InstrumentModuleEntity {
   @PrimaryGeneratedColumn()
   id!: number;
 

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, ManyToOne, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
-import { InstrumentModule } from './instrument-module.entity';
+import { InstrumentModuleEntity } from './instrument-module.entity';
 import { Telescope } from './telescope.entity';
 
 @Entity('instrument')
@@ -20,8 +20,8 @@ export class Instrument {
   @Column()
   telescopeId!: number;
 
-  @OneToMany(() => InstrumentModule, (m) => m.instrument)
-  modules?: InstrumentModule[];
+  @OneToMany(() => InstrumentModuleEntity, (m) => m.instrument)
+  modules?: InstrumentModuleEntity[];
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { DomainError } from '../../engine/errors/domain-error';
 import { DataLocation } from '../locations/data-location.entity';
-import { InstrumentModule } from '../observatory/instrument-module.entity';
+import { InstrumentModuleEntity } from '../observatory/instrument-module.entity';
 import { Instrument } from '../observatory/instrument.entity';
 import { Observatory } from '../observatory/observatory.entity';
 import { Telescope } from '../observatory/telescope.entity';
@@ -58,7 +58,7 @@ export async function readTopology(m: EntityManager): Promise<TopologyDocument> 
   }
   const telescopes = await m.find(Telescope, { where: { observatoryId: observatory.id }, ...order });
   const instruments = await m.find(Instrument, order);
-  const modules = await m.find(InstrumentModule, order);
+  const modules = await m.find(InstrumentModuleEntity, order);
   const sites = await m.find(Site, order);
   const locations = await m.find(DataLocation, order);
   return {

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { DomainError } from '../../engine/errors/domain-error';
 import { DataLocation } from '../locations/data-location.entity';
-import { InstrumentModule } from '../observatory/instrument-module.entity';
+import { InstrumentModuleEntity } from '../observatory/instrument-module.entity';
 import { Instrument } from '../observatory/instrument.entity';
 import { Observatory } from '../observatory/observatory.entity';
 import { Telescope } from '../observatory/telescope.entity';
@@ -114,7 +114,7 @@ class TopologyApply {
     const observatories = await this.m.find(Observatory, order);
     const telescopes = await this.m.find(Telescope, order);
     const instruments = await this.m.find(Instrument, order);
-    const modules = await this.m.find(InstrumentModule, order);
+    const modules = await this.m.find(InstrumentModuleEntity, order);
     const sites = await this.m.find(Site, order);
     const locations = await this.m.find(DataLocation, order);
     checkNamesFree(file, sites, locations);
@@ -156,7 +156,7 @@ class TopologyApply {
         for (const name of ins.modules) {
           const row = modules.find((x) => x.instrumentId === insId && x.name === name);
           const spec = { name: field('name', name), instrument: field('instrumentId', insId) };
-          await this.reconcile(InstrumentModule, 'module', `${ins.name}/${name}`, row, spec);
+          await this.reconcile(InstrumentModuleEntity, 'module', `${ins.name}/${name}`, row, spec);
         }
       }
     }

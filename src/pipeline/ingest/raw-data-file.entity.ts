@@ -2,7 +2,7 @@ import { Check, Column, CreateDateColumn, Entity, Index, ManyToOne, PrimaryColum
 import { bigintTransformer } from '../../database/bigint.transformer';
 import { DataLocation } from '../../catalog/locations/data-location.entity';
 import { ExecutedObsUnit } from './executed-obs-unit.entity';
-import { InstrumentModule } from '../../catalog/observatory/instrument-module.entity';
+import { InstrumentModuleEntity } from '../../catalog/observatory/instrument-module.entity';
 import type { RawDataPackage } from '../packaging/raw-data-package.entity';
 
 /**
@@ -43,8 +43,8 @@ export class RawDataFile {
   @Column('uuid')
   executedObsUnitId!: string;
 
-  @ManyToOne(() => InstrumentModule, { nullable: false, onDelete: 'RESTRICT' })
-  instrumentModule?: InstrumentModule;
+  @ManyToOne(() => InstrumentModuleEntity, { nullable: false, onDelete: 'RESTRICT' })
+  instrumentModule?: InstrumentModuleEntity;
 
   @Column()
   instrumentModuleId!: number;

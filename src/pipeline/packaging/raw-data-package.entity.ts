@@ -4,7 +4,7 @@ import { WorkRow } from '../../engine/work/work-row';
 import { DataLocation } from '../../catalog/locations/data-location.entity';
 import { OperationStatus } from '../../engine/work/operation-status';
 import { ExecutedObsUnit } from '../ingest/executed-obs-unit.entity';
-import { InstrumentModule } from '../../catalog/observatory/instrument-module.entity';
+import { InstrumentModuleEntity } from '../../catalog/observatory/instrument-module.entity';
 import type { RawDataFile } from '../ingest/raw-data-file.entity';
 import type { DataTransferPackage } from '../bundling/data-transfer-package.entity';
 import { PackageState } from './raw-data-package.states';
@@ -51,8 +51,8 @@ export class RawDataPackage extends WorkRow {
   @Column('uuid')
   executedObsUnitId!: string;
 
-  @ManyToOne(() => InstrumentModule, { nullable: false, onDelete: 'RESTRICT' })
-  instrumentModule?: InstrumentModule;
+  @ManyToOne(() => InstrumentModuleEntity, { nullable: false, onDelete: 'RESTRICT' })
+  instrumentModule?: InstrumentModuleEntity;
 
   @Column()
   instrumentModuleId!: number;
