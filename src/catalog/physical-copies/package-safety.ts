@@ -70,6 +70,15 @@ export async function refreshSafeSiteCount(tx: EntityManager, packageId: string)
 }
 
 /**
+ * A FROM item of the counted archive copies `a` (at location `al`, of package `p`) of the packages whose ids
+ * `packageIds` (SQL for a uuid array) lists, with its WHERE: callers append `AND ...` conditions.
+ */
+export const countedArchiveCopiesOf = (packageIds: string) =>
+  `physical_copy a JOIN data_location al ON al.id = a.location_id
+     JOIN raw_data_package p ON p.id = a.raw_data_package_id
+    WHERE a.raw_data_package_id = ANY(${packageIds}) AND ${countedArchiveCopy('a', 'al', 'p')}`;
+
+/**
  * Locks the archive copies that make package `packageId` safe, FOR SHARE, for the rest of the caller's
  * transaction: a copy being marked LOST (which takes the row FOR UPDATE through the copy transitions)
  * either committed before this lock, and is then not counted, or waits until the caller has decided.

@@ -48,3 +48,12 @@ export async function bundleMembers(
   );
   return rows.map((r) => ({ ...r, size: Number(r.size) }));
 }
+
+/*
+ * Fragments other stages compose into their statements, so that only this stage names its tables.
+ * Arguments are SQL expressions, never user input.
+ */
+
+/** Bundle `bundle` (SQL for its id) is distributed: every archive site holds it unpacked and verified. */
+export const bundleDistributed = (bundle: string) =>
+  `EXISTS (SELECT 1 FROM data_transfer_package d WHERE d.id = ${bundle} AND d.distributed_at IS NOT NULL)`;

@@ -2,7 +2,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { FIXITY_WORK } from '../../operations/consistency/consistency.work';
 import {
   confirmedWithin,
-  countedArchiveCopy,
+  countedArchiveCopiesOf,
   isSafeNowSql,
 } from '../../catalog/physical-copies/package-safety';
 import { schedulePending } from '../../engine/queues/schedule-work';
@@ -52,9 +52,7 @@ export async function requestWitnesses(
   const inserted: { id: string }[] = await dataSource.query(
     `INSERT INTO fixity_check (copy_id, location_id, size, depth)
      SELECT a.id, a.location_id, a.size, 'presence'
-       FROM physical_copy a JOIN data_location al ON al.id = a.location_id
-       JOIN raw_data_package p ON p.id = a.raw_data_package_id
-      WHERE a.raw_data_package_id = ANY($1::uuid[]) AND ${countedArchiveCopy('a', 'al', 'p')}
+       FROM ${countedArchiveCopiesOf('$1::uuid[]')}
         AND al.storage_type <> 'tape' AND NOT ${confirmedWithin('a', halfAge)}
      ON CONFLICT DO NOTHING
      RETURNING id`,

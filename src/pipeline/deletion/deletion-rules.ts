@@ -2,6 +2,12 @@ import { ConfigService } from '@nestjs/config';
 import { EntityManager } from 'typeorm';
 import { Environment } from '../../config/environment';
 import { isSafeNowSql } from '../../catalog/physical-copies/package-safety';
+import { fileCopiesOfPackage, packageOfFile } from '../ingest/raw-data-file.queries';
+import { bundleOfPackage, PACKAGES_HELD_AT_SOURCE } from '../packaging/raw-data-package.queries';
+import { bundleDistributed } from '../bundling/data-transfer-package.queries';
+import { bundleStillRead } from '../transfer/data-transfer.queries';
+import { archiveUploadOpen } from '../archive/long-term-archive.queries';
+import { stagingStillNeeds } from '../staging/staging-job.queries';
 
 /**
  * The rules that let a copy go, written once: the manager finds copies by them, `ccat-dt deletion plan`
@@ -10,7 +16,8 @@ import { isSafeNowSql } from '../../catalog/physical-copies/package-safety';
  * long-term archive: nothing is ever deleted from an LTA by the pipeline. Staged data at a PROCESSING
  * location goes with the last staging job that needs it. Rules that let a copy go because its package is
  * safe ask package-safety.ts, and (`witnessed`) want each archive copy they count recently shown by its
- * storage.
+ * storage. What another stage knows (a bundle distributed, a transfer or upload still reading, a staging
+ * job still needing) is asked through that stage's fragments, composed into one statement per rule.
  */
 export interface DeletionPolicy {
   /** Distinct archive sites a package must be safe at before anything of it leaves SOURCE or a buffer. */
@@ -70,10 +77,7 @@ const copiesAt = (locationType: string, kind: string) => `
  * hundreds are still held and would read the whole SOURCE backlog (130 ms instead of 3 on a million files).
  */
 const HELD_SOURCE_COPIES = `
-  raw_data_package held CROSS JOIN LATERAL (
-    SELECT c.* FROM raw_data_file hf JOIN physical_copy c ON c.raw_data_file_id = hf.id
-     WHERE hf.raw_data_package_id = held.id OFFSET 0) c
- WHERE held.state = 'archived' AND held.source_released_at IS NULL`;
+  ${PACKAGES_HELD_AT_SOURCE} held CROSS JOIN LATERAL (${fileCopiesOfPackage('held.id')} OFFSET 0) c`;
 
 /** The package is safe (package-safety.ts), its counted archive copies recently witnessed if asked. */
 const safe = (pkg: string, p: DeletionPolicy, witnessing: Witnessing) =>
@@ -87,7 +91,7 @@ export function witnessSeconds(p: DeletionPolicy): string {
   return String(seconds);
 }
 
-const FILE_PACKAGE = '(SELECT f.raw_data_package_id FROM raw_data_file f WHERE f.id = c.raw_data_file_id)';
+const FILE_PACKAGE = packageOfFile('c.raw_data_file_id');
 
 export const RULES: Rule[] = [
   {
@@ -97,10 +101,8 @@ export const RULES: Rule[] = [
     candidates: copiesAt('buffer', 'data_transfer_package'),
     sql: () => `
       c.kind = 'data_transfer_package' AND l.location_type = 'buffer'
-      AND EXISTS (SELECT 1 FROM data_transfer_package d WHERE d.id = c.data_transfer_package_id
-                    AND d.distributed_at IS NOT NULL)
-      AND NOT EXISTS (SELECT 1 FROM data_transfer t WHERE t.data_transfer_package_id = c.data_transfer_package_id
-                        AND (t.status <> 'completed' OR t.unpack_status <> 'completed'))`,
+      AND ${bundleDistributed('c.data_transfer_package_id')}
+      AND NOT ${bundleStillRead('c.data_transfer_package_id')}`,
   },
   {
     name: 'source file whose package is safe at enough archive sites',
@@ -118,10 +120,8 @@ export const RULES: Rule[] = [
     sql: (p, w) => `
       c.kind = 'raw_data_package' AND l.location_type = 'buffer'
       AND ${safe('c.raw_data_package_id', p, w)}
-      AND EXISTS (SELECT 1 FROM raw_data_package rp JOIN data_transfer_package d ON d.id = rp.data_transfer_package_id
-                   WHERE rp.id = c.raw_data_package_id AND d.distributed_at IS NOT NULL)
-      AND NOT EXISTS (SELECT 1 FROM long_term_archive_transfer t
-                       WHERE t.raw_data_package_id = c.raw_data_package_id AND t.status <> 'completed')`,
+      AND ${bundleDistributed(bundleOfPackage('c.raw_data_package_id'))}
+      AND NOT ${archiveUploadOpen('c.raw_data_package_id')}`,
   },
   {
     // A file copy at a buffer whose package tar there was deleted (it was marked DELETION_POSSIBLE then):
@@ -131,10 +131,10 @@ export const RULES: Rule[] = [
     safePackage: FILE_PACKAGE,
     sql: (p, w) => `
       c.kind = 'raw_data_file' AND l.location_type = 'buffer' AND ${safe(FILE_PACKAGE, p, w)}
-      AND NOT EXISTS (SELECT 1 FROM physical_copy pc JOIN raw_data_file f ON f.raw_data_package_id = pc.raw_data_package_id
-                       WHERE f.id = c.raw_data_file_id AND pc.location_id = c.location_id AND pc.status <> 'deleted')
-      AND EXISTS (SELECT 1 FROM physical_copy pc JOIN raw_data_file f ON f.raw_data_package_id = pc.raw_data_package_id
-                   WHERE f.id = c.raw_data_file_id AND pc.location_id = c.location_id AND pc.status = 'deleted')`,
+      AND NOT EXISTS (SELECT 1 FROM physical_copy pc WHERE pc.raw_data_package_id = ${FILE_PACKAGE}
+                        AND pc.location_id = c.location_id AND pc.status <> 'deleted')
+      AND EXISTS (SELECT 1 FROM physical_copy pc WHERE pc.raw_data_package_id = ${FILE_PACKAGE}
+                    AND pc.location_id = c.location_id AND pc.status = 'deleted')`,
   },
   {
     // Staged files stay while a staging job at that location needs them: not released, within its
@@ -142,11 +142,7 @@ export const RULES: Rule[] = [
     name: 'staged file no staging job needs any more',
     sql: () => `
       c.kind = 'raw_data_file' AND l.location_type = 'processing'
-      AND NOT EXISTS (SELECT 1 FROM staging_job j JOIN staging_job_package jp ON jp.staging_job_id = j.id
-                        JOIN raw_data_file f ON f.raw_data_package_id = jp.raw_data_package_id
-                       WHERE f.id = c.raw_data_file_id AND j.destination_location_id = c.location_id
-                         AND j.released_at IS NULL AND (j.retain_until IS NULL OR j.retain_until > now())
-                         AND j.status <> 'failed')`,
+      AND NOT ${stagingStillNeeds(FILE_PACKAGE, 'c.location_id')}`,
   },
 ];
 
@@ -210,23 +206,6 @@ async function mapRules<T>(sequential: boolean, read: (rule: Rule) => Promise<T>
 }
 
 /**
- * Marks archived packages none of whose files is left at SOURCE (every such copy DELETED; a LOST one keeps
- * the package held until its repair is dealt with), so that findDeletable stops looking at them. Returns
- * how many were marked.
- */
-export async function releaseSourcePackages(m: EntityManager): Promise<number> {
-  // TypeORM returns [rows, count] for an UPDATE.
-  const [, released] = await m.query(
-    `UPDATE raw_data_package p SET source_released_at = now()
-      WHERE p.state = 'archived' AND p.source_released_at IS NULL
-        AND NOT EXISTS (SELECT 1 FROM raw_data_file f JOIN physical_copy c ON c.raw_data_file_id = f.id
-                          JOIN data_location l ON l.id = c.location_id
-                         WHERE f.raw_data_package_id = p.id AND l.location_type = 'source' AND c.status <> 'deleted')`,
-  );
-  return released;
-}
-
-/**
  * The rule under which this copy may go now, witnessed, or null: asked again by the worker that deletes
  * it, in the transaction of its claim, after lockCountedArchiveCopies of the copy's package (packageOf).
  */
@@ -249,8 +228,8 @@ export async function deletableUnder(
 /** The package a copy belongs to (its own, or its file's), or null for a bundle copy. */
 export async function packageOf(m: EntityManager, copyId: string): Promise<string | null> {
   const [row] = await m.query(
-    `SELECT coalesce(c.raw_data_package_id, f.raw_data_package_id) AS id
-       FROM physical_copy c LEFT JOIN raw_data_file f ON f.id = c.raw_data_file_id WHERE c.id = $1`,
+    `SELECT coalesce(c.raw_data_package_id, ${packageOfFile('c.raw_data_file_id')}) AS id
+       FROM physical_copy c WHERE c.id = $1`,
     [copyId],
   );
   return (row?.id as string | null) ?? null;

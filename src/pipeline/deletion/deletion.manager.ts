@@ -14,7 +14,8 @@ import { TaskQueueService } from '../../engine/queues/task-queue.service';
 import { StorageService } from '../../engine/storage/storage.service';
 import { awaitingWitness, requestWitnesses } from './archive-witness';
 import { deletionAttempt } from './deletion-attempt';
-import { deletionPolicyFrom, findDeletable, releaseSourcePackages } from './deletion-rules';
+import { deletionPolicyFrom, findDeletable } from './deletion-rules';
+import { releaseSourcePackages } from '../packaging/raw-data-package.queries';
 import { DeletionSwitchService } from './deletion-switch.service';
 
 const PER_CYCLE = 500;

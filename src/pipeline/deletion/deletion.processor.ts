@@ -18,6 +18,7 @@ import { Environment } from '../../config/environment';
 import { CopyKind } from '../../catalog/physical-copies/physical-copy.states';
 import { statusBeforeScheduling } from './deletion-attempt';
 import { deletableUnder, deletionPolicyFrom, packageOf } from './deletion-rules';
+import { fileCopiesOfPackage } from '../ingest/raw-data-file.queries';
 import { lockCountedArchiveCopies } from '../../catalog/physical-copies/package-safety';
 import { DeletionSwitchService } from './deletion-switch.service';
 
@@ -138,8 +139,7 @@ export class DeletionProcessor implements OperationHandler {
   /** The files of a package whose copy at this location was just deleted: DELETION_POSSIBLE there. */
   private async filesMayGo(m: EntityManager, packageId: string, locationId: number): Promise<void> {
     const files: { id: string }[] = await m.query(
-      `SELECT c.id FROM physical_copy c JOIN raw_data_file f ON f.id = c.raw_data_file_id
-        WHERE f.raw_data_package_id = $1 AND c.location_id = $2 AND c.status = 'present'`,
+      `SELECT c.id FROM (${fileCopiesOfPackage('$1')}) c WHERE c.location_id = $2 AND c.status = 'present'`,
       [packageId, locationId],
     );
     for (const f of files)

@@ -50,3 +50,56 @@ export async function findRawDataFileView(m: EntityManager, id: string): Promise
     })),
   };
 }
+
+/*
+ * Fragments other stages compose into their statements, so that only this stage names its tables. Each
+ * returns SQL text; arguments are SQL expressions, never user input.
+ */
+
+/** The files of package `pkg` (SQL for its id), as a FROM item: the planner pulls it up into the caller's query. */
+export const filesOfPackage = (pkg: string) =>
+  `(SELECT * FROM raw_data_file WHERE raw_data_package_id = ${pkg})`;
+
+/** The package of file `file` (SQL for its id), as a scalar subquery: null while it is unpackaged. */
+export const packageOfFile = (file: string) =>
+  `(SELECT pf.raw_data_package_id FROM raw_data_file pf WHERE pf.id = ${file})`;
+
+/** A SELECT of every copy (`c.*`) of the files of package `pkg`, through the index on the file's package. */
+export const fileCopiesOfPackage = (pkg: string) =>
+  `SELECT c.* FROM raw_data_file hf JOIN physical_copy c ON c.raw_data_file_id = hf.id
+    WHERE hf.raw_data_package_id = ${pkg}`;
+
+/** Of `fileIds`, how many are registered. */
+export async function countRegisteredFiles(m: EntityManager, fileIds: string[]): Promise<number> {
+  const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM raw_data_file WHERE id = ANY($1::uuid[])`, [
+    fileIds,
+  ]);
+  return n;
+}
+
+/** The distinct packages holding any of `fileIds` (unpackaged files name none). */
+export async function packagesOfFiles(m: EntityManager, fileIds: string[]): Promise<string[]> {
+  const rows: { id: string }[] = await m.query(
+    `SELECT DISTINCT raw_data_package_id AS id FROM raw_data_file
+      WHERE id = ANY($1::uuid[]) AND raw_data_package_id IS NOT NULL`,
+    [fileIds],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** How many files, and how many bytes, the packages `packageIds` hold. */
+export async function fileTotalsOfPackages(
+  m: EntityManager,
+  packageIds: string[],
+): Promise<{ files: number; bytes: number }> {
+  const [totals] = await m.query(
+    `SELECT count(*)::int AS files, coalesce(sum(size), 0)::float8 AS bytes FROM raw_data_file
+      WHERE raw_data_package_id = ANY($1::uuid[])`,
+    [packageIds],
+  );
+  return totals;
+}
+
+/** The ids of the obs units that `ref` (SQL: a text expression) names by id or by name, as a subquery. */
+export const obsUnitsNamed = (ref: string) =>
+  `(SELECT u.id FROM executed_obs_unit u WHERE u.id::text = ${ref} OR u.obs_unit = ${ref})`;

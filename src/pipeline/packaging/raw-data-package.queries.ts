@@ -1,5 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { ArchiveMember } from './package-archive';
+import { fileCopiesOfPackage, filesOfPackage, obsUnitsNamed } from '../ingest/raw-data-file.queries';
+import { PackageState } from './raw-data-package.states';
 
 export interface UnpackagedFile {
   id: string;
@@ -53,8 +55,89 @@ export async function findReadyUnpackagedFiles(
 export async function packageMembers(m: EntityManager, packageId: string): Promise<ArchiveMember[]> {
   const rows: { path: string; size: string; sha256: string; mtime: Date }[] = await m.query(
     `SELECT relative_path AS path, size, sha256, coalesce(file_created_at, created_at) AS mtime
-       FROM raw_data_file WHERE raw_data_package_id = $1 ORDER BY relative_path`,
+       FROM ${filesOfPackage('$1')} f ORDER BY relative_path`,
     [packageId],
   );
   return rows.map((r) => ({ ...r, size: Number(r.size) }));
+}
+
+/*
+ * Fragments other stages compose into their statements, so that only this stage names its tables.
+ * Arguments are SQL expressions, never user input.
+ */
+
+/** The bundle of package `pkg` (SQL for its id), as a scalar subquery: null until it is bundled. */
+export const bundleOfPackage = (pkg: string) =>
+  `(SELECT bp.data_transfer_package_id FROM raw_data_package bp WHERE bp.id = ${pkg})`;
+
+/**
+ * The ids of archived packages whose source files are not yet all deleted (`source_released_at` unset): a
+ * FROM item (`AS held`); the planner pulls it up, so the partial index on unreleased packages serves it.
+ */
+export const PACKAGES_HELD_AT_SOURCE = `(SELECT id FROM raw_data_package
+   WHERE state = '${PackageState.ARCHIVED}' AND source_released_at IS NULL)`;
+
+/**
+ * Marks archived packages none of whose files is left at SOURCE (every such copy DELETED; a LOST one keeps
+ * the package held until its repair is dealt with), so that the deletion rules stop looking at them.
+ * Returns how many were marked.
+ */
+export async function releaseSourcePackages(m: EntityManager): Promise<number> {
+  // TypeORM returns [rows, count] for an UPDATE.
+  const [, released] = await m.query(
+    `UPDATE raw_data_package p SET source_released_at = now()
+      WHERE p.state = '${PackageState.ARCHIVED}' AND p.source_released_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM (${fileCopiesOfPackage('p.id')}) c JOIN data_location l ON l.id = c.location_id
+                         WHERE l.location_type = 'source' AND c.status <> 'deleted')`,
+  );
+  return released;
+}
+
+/** Of `packageIds`, those that exist. */
+export async function existingPackages(m: EntityManager, packageIds: string[]): Promise<string[]> {
+  const rows: { id: string }[] = await m.query(`SELECT id FROM raw_data_package WHERE id = ANY($1::uuid[])`, [
+    packageIds,
+  ]);
+  return rows.map((r) => r.id);
+}
+
+/** The packages of the obs unit that `ref` names by id or by name. */
+export async function packagesOfObsUnit(m: EntityManager, ref: string): Promise<string[]> {
+  const rows: { id: string }[] = await m.query(
+    `SELECT p.id FROM raw_data_package p WHERE p.executed_obs_unit_id IN ${obsUnitsNamed('$1')}`,
+    [ref],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Names of up to `limit` of `packageIds` with no PRESENT copy in any long-term archive, in name order. */
+export async function packagesNotInAnArchive(
+  m: EntityManager,
+  packageIds: string[],
+  limit: number,
+): Promise<string[]> {
+  const rows: { name: string }[] = await m.query(
+    `SELECT p.name FROM raw_data_package p WHERE p.id = ANY($1::uuid[]) AND NOT EXISTS (
+       SELECT 1 FROM physical_copy c JOIN data_location l ON l.id = c.location_id
+        WHERE c.raw_data_package_id = p.id AND c.status = 'present' AND l.location_type = 'long_term_archive')
+     ORDER BY p.name LIMIT $2`,
+    [packageIds, limit],
+  );
+  return rows.map((r) => r.name);
+}
+
+/** The source location of package `pkg` (SQL for its id), as a scalar subquery. */
+export const sourceLocationOfPackage = (pkg: string) =>
+  `(SELECT sp.source_location_id FROM raw_data_package sp WHERE sp.id = ${pkg})`;
+
+/** The packages `packageIds`, in name order: what a reader needs to fetch and check each. */
+export async function packageHeaders(
+  m: EntityManager,
+  packageIds: string[],
+): Promise<{ id: string; name: string; size: number; sha256: string }[]> {
+  return m.query(
+    `SELECT p.id, p.name, p.size::float8 AS size, p.sha256 FROM raw_data_package p
+      WHERE p.id = ANY($1::uuid[]) ORDER BY p.name`,
+    [packageIds],
+  );
 }

@@ -4,6 +4,13 @@ import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../../engine/errors/domain-error';
 import { CreateStagingJobDto } from './dto/create-staging-job.dto';
 import { StagingJob } from './staging-job.entity';
+import { countRegisteredFiles, fileTotalsOfPackages, packagesOfFiles } from '../ingest/raw-data-file.queries';
+import {
+  existingPackages,
+  packagesNotInAnArchive,
+  packagesOfObsUnit,
+  sourceLocationOfPackage,
+} from '../packaging/raw-data-package.queries';
 
 export interface StagingJobView {
   id: string;
@@ -41,23 +48,13 @@ export class StagingJobService {
       const packages = await this.packagesOf(m, dto);
       if (packages.length === 0)
         throw new DomainError('NOT_FOUND', `nothing to stage: ${asked[0]} names no package`);
-      const notArchived: { name: string }[] = await m.query(
-        `SELECT p.name FROM raw_data_package p WHERE p.id = ANY($1::uuid[]) AND NOT EXISTS (
-           SELECT 1 FROM physical_copy c JOIN data_location l ON l.id = c.location_id
-            WHERE c.raw_data_package_id = p.id AND c.status = 'present' AND l.location_type = 'long_term_archive')
-         ORDER BY p.name LIMIT 5`,
-        [packages],
-      );
+      const notArchived = await packagesNotInAnArchive(m, packages, 5);
       if (notArchived.length)
         throw new DomainError(
           'CONFLICT',
-          `not archived yet, nothing to stage from: ${notArchived.map((p) => p.name).join(', ')}`,
+          `not archived yet, nothing to stage from: ${notArchived.join(', ')}`,
         );
-      const [totals] = await m.query(
-        `SELECT count(*)::int AS files, coalesce(sum(size), 0)::bigint AS bytes FROM raw_data_file
-          WHERE raw_data_package_id = ANY($1::uuid[])`,
-        [packages],
-      );
+      const totals = await fileTotalsOfPackages(m, packages);
       const retainUntil = dto.retention
         ? new Date(Date.now() + Number(dto.retention.slice(0, -1)) * UNIT_MS[dto.retention.slice(-1)])
         : null;
@@ -87,8 +84,8 @@ export class StagingJobService {
               (SELECT count(*) FROM staging_job_package jp WHERE jp.staging_job_id = j.id AND jp.staged_at IS NOT NULL)::int
                 AS "packagesStaged",
               ARRAY(SELECT DISTINCT ss.short_name || '/' || sl.name FROM staging_job_package jp
-                      JOIN raw_data_package p ON p.id = jp.raw_data_package_id
-                      JOIN data_location sl ON sl.id = p.source_location_id JOIN site ss ON ss.id = sl.site_id
+                      JOIN data_location sl ON sl.id = ${sourceLocationOfPackage('jp.raw_data_package_id')}
+                      JOIN site ss ON ss.id = sl.site_id
                      WHERE jp.staging_job_id = j.id ORDER BY 1) AS "stagedUnder",
               j.files_total AS "filesTotal", j.files_done AS "filesDone", j.bytes_total::float8 AS "bytesTotal",
               j.bytes_done::float8 AS "bytesDone", j.failure_reason AS "failureReason", j.created_at AS "createdAt",
@@ -138,31 +135,19 @@ export class StagingJobService {
   }
 
   private async packagesOf(m: EntityManager, dto: CreateStagingJobDto): Promise<string[]> {
-    const rows: { id: string }[] = dto.packages
-      ? await m.query(`SELECT id FROM raw_data_package WHERE id = ANY($1::uuid[])`, [dto.packages])
+    const ids = dto.packages
+      ? await existingPackages(m, dto.packages)
       : dto.files
-        ? await m.query(
-            `SELECT DISTINCT raw_data_package_id AS id FROM raw_data_file
-              WHERE id = ANY($1::uuid[]) AND raw_data_package_id IS NOT NULL`,
-            [dto.files],
-          )
-        : await m.query(
-            `SELECT p.id FROM raw_data_package p JOIN executed_obs_unit u ON u.id = p.executed_obs_unit_id
-              WHERE u.id::text = $1 OR u.obs_unit = $1`,
-            [dto.obsUnit],
-          );
+        ? await packagesOfFiles(m, dto.files)
+        : await packagesOfObsUnit(m, dto.obsUnit ?? '');
     const wanted = dto.packages ?? [];
-    const unknown = wanted.filter((id) => !rows.some((r) => r.id === id));
+    const unknown = wanted.filter((id) => !ids.includes(id));
     if (unknown.length)
       throw new DomainError('NOT_FOUND', `no raw data package ${unknown.slice(0, 3).join(', ')}`);
     if (dto.files) {
-      const [{ n }] = await m.query(
-        `SELECT count(*)::int AS n FROM raw_data_file WHERE id = ANY($1::uuid[])`,
-        [dto.files],
-      );
-      if (n !== new Set(dto.files).size)
+      if ((await countRegisteredFiles(m, dto.files)) !== new Set(dto.files).size)
         throw new DomainError('NOT_FOUND', 'some of the files are not registered');
     }
-    return rows.map((r) => r.id);
+    return ids;
   }
 }

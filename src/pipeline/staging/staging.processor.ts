@@ -1,4 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { fileCopiesOfPackage, filesOfPackage } from '../ingest/raw-data-file.queries';
+import { packageHeaders } from '../packaging/raw-data-package.queries';
 import { TransientTaskError } from '../../engine/work/task-error';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Job } from 'bullmq';
@@ -77,11 +79,14 @@ export class StagingProcessor implements OperationHandler {
   private async stage(job: StagingJob): Promise<Outcome> {
     const m = this.dataSource.manager;
     const destination = await m.findOneByOrFail(DataLocation, { id: job.destinationLocationId });
-    const todo: PackageToStage[] = await m.query(
-      `SELECT p.id, p.name, p.size::float8 AS size, p.sha256 FROM staging_job_package jp
-         JOIN raw_data_package p ON p.id = jp.raw_data_package_id
-        WHERE jp.staging_job_id = $1 AND jp.staged_at IS NULL ORDER BY p.name`,
+    const waiting: { id: string }[] = await m.query(
+      `SELECT jp.raw_data_package_id AS id FROM staging_job_package jp
+        WHERE jp.staging_job_id = $1 AND jp.staged_at IS NULL`,
       [job.id],
+    );
+    const todo: PackageToStage[] = await packageHeaders(
+      m,
+      waiting.map((p) => p.id),
     );
     let files = 0;
     let bytes = 0;
@@ -110,14 +115,14 @@ export class StagingProcessor implements OperationHandler {
     const files: FileToStage[] = await m.query(
       `SELECT f.id, f.relative_path AS name, s.short_name || '/' || l.name AS under,
               s.short_name || '/' || l.name || '/' || f.relative_path AS path, f.size::float8 AS size, f.sha256
-         FROM raw_data_file f JOIN data_location l ON l.id = f.source_location_id JOIN site s ON s.id = l.site_id
-        WHERE f.raw_data_package_id = $1 ORDER BY f.relative_path`,
+         FROM ${filesOfPackage('$1')} f JOIN data_location l ON l.id = f.source_location_id JOIN site s ON s.id = l.site_id
+        ORDER BY f.relative_path`,
       [pkg.id],
     );
     const recorded: { fileId: string; status: CopyStatus; path: string }[] = await m.query(
       `SELECT c.raw_data_file_id AS "fileId", c.status, c.relative_path AS path
-         FROM physical_copy c JOIN raw_data_file f ON f.id = c.raw_data_file_id
-        WHERE f.raw_data_package_id = $1 AND c.location_id = $2 AND c.status NOT IN ('deleted', 'lost')`,
+         FROM (${fileCopiesOfPackage('$1')}) c
+        WHERE c.location_id = $2 AND c.status NOT IN ('deleted', 'lost')`,
       [pkg.id, destination.id],
     );
     // A staged copy on its way out is the deletion's to finish (or to call off, now that this job needs
