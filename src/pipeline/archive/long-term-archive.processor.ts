@@ -1,4 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { filesOfPackage } from '../ingest/raw-data-file.queries';
+import { bundleOfPackage, sourceLocationOfPackage } from '../packaging/raw-data-package.queries';
 import { TransientTaskError } from '../../engine/work/task-error';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Job } from 'bullmq';
@@ -55,7 +57,7 @@ export class LongTermArchiveProcessor implements OperationHandler {
 
   private async registeredFiles(packageId: string): Promise<Map<string, { size: number; sha256: string }>> {
     const files: { path: string; size: number; sha256: string }[] = await this.dataSource.query(
-      `SELECT relative_path AS path, size::float8 AS size, sha256 FROM raw_data_file WHERE raw_data_package_id = $1`,
+      `SELECT relative_path AS path, size::float8 AS size, sha256 FROM ${filesOfPackage('$1')} f`,
       [packageId],
     );
     return new Map(files.map((f) => [f.path, { size: f.size, sha256: f.sha256 }]));
@@ -178,9 +180,9 @@ export class LongTermArchiveProcessor implements OperationHandler {
   /** Whether some archive site not served by a DIRECT route from the package's site still needs a bundle. */
   private async stillToBundle(tx: EntityManager, packageId: string): Promise<boolean> {
     const [row] = await tx.query(
-      `SELECT 1 FROM raw_data_package p JOIN data_location src ON src.id = p.source_location_id
+      `SELECT 1 FROM data_location src
          JOIN data_location a ON a.location_type = 'long_term_archive' AND a.active AND a.site_id <> src.site_id
-        WHERE p.id = $1 AND p.data_transfer_package_id IS NULL
+        WHERE src.id = ${sourceLocationOfPackage('$1')} AND ${bundleOfPackage('$1')} IS NULL
           AND NOT ${directRouteJoins('src.site_id', 'a.site_id')}
         LIMIT 1`,
       [packageId],

@@ -8,7 +8,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Environment } from '../../config/environment';
 import { DataLocation } from '../../catalog/locations/data-location.entity';
 import { Manager, PipelineManager } from '../../engine/managers/pipeline-manager';
-import { PackageState, packageStateMachine } from '../packaging/raw-data-package.states';
+import { takeIntoBundle } from '../packaging/package-bundle.queries';
 import { schedulePending } from '../../engine/queues/schedule-work';
 import { TaskQueueService } from '../../engine/queues/task-queue.service';
 import { Bundle, bundleWaitingPackages } from './bundling';
@@ -70,13 +70,10 @@ export class DataTransferPackageManager implements Manager {
         packageCount: bundle.packages.length,
       }),
     );
-    // Bundling moves the packages from waiting to transferring; the machine allows it, and the WHERE makes
-    // sure nothing else moved them since they were read.
-    packageStateMachine.assertTransition(PackageState.WAITING, PackageState.TRANSFERRING);
-    const [, moved] = await m.query(
-      `UPDATE raw_data_package SET data_transfer_package_id = $1, state = 'transferring', updated_at = now()
-        WHERE id = ANY($2::uuid[]) AND state = 'waiting' AND data_transfer_package_id IS NULL`,
-      [saved.id, bundle.packages.map((p) => p.id)],
+    const moved = await takeIntoBundle(
+      m,
+      saved.id,
+      bundle.packages.map((p) => p.id),
     );
     if (moved !== bundle.packages.length) {
       throw new TransientTaskError(

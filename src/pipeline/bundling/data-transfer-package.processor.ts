@@ -22,6 +22,7 @@ import { recordMoved } from '../../engine/metrics/task-metrics';
 import { DataTransferPackage } from './data-transfer-package.entity';
 import { dataTransferPackageStatusMachine } from './data-transfer-package.states';
 import { bundleMembers } from './data-transfer-package.queries';
+import { giveBackFromBundle, packagesOfBundle, sizeOfPackage } from '../packaging/package-bundle.queries';
 
 type Outcome = { bundled: string; size: number; sha256: string } | { skipped: string };
 
@@ -133,9 +134,9 @@ export class DataTransferPackageProcessor implements OperationHandler {
   ): Promise<number> {
     const left = await this.dataSource.transaction(async (m) => {
       const [bad] = await m.query(
-        `SELECT p.id, c.id AS "copyId" FROM raw_data_package p
+        `SELECT p.id, c.id AS "copyId" FROM ${packagesOfBundle('$1')} p
            JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.location_id = $3 AND c.status = 'present'
-          WHERE p.data_transfer_package_id = $1 AND c.relative_path = $2 FOR UPDATE OF p`,
+          WHERE c.relative_path = $2 FOR UPDATE OF p`,
         [dtp.id, err.path, buffer.id],
       );
       if (!bad) throw err;
@@ -150,7 +151,7 @@ export class DataTransferPackageProcessor implements OperationHandler {
       });
       const [[row]] = await m.query(
         `UPDATE data_transfer_package SET package_count = package_count - 1,
-                size = greatest(size - (SELECT size FROM raw_data_package WHERE id = $2), 0), updated_at = now()
+                size = greatest(size - ${sizeOfPackage('$2')}, 0), updated_at = now()
           WHERE id = $1 RETURNING package_count AS left`,
         [dtp.id, bad.id],
       );
@@ -174,11 +175,7 @@ export class DataTransferPackageProcessor implements OperationHandler {
           failureReason: err.message.slice(0, 2000),
         },
       );
-      await m.query(
-        `UPDATE raw_data_package SET state = 'waiting', data_transfer_package_id = NULL, updated_at = now()
-          WHERE data_transfer_package_id = $1 AND state = 'transferring'`,
-        [dtp.id],
-      );
+      await giveBackFromBundle(m, dtp.id);
     });
     this.logger.warn(`data transfer package ${dtp.name} failed and was undone: ${err.message}`);
   }

@@ -1,4 +1,6 @@
 import { EntityManager } from 'typeorm';
+import { OperationStatus } from '../../engine/work/operation-status';
+import { PACKAGES_WAITING_FOR_BUNDLE, packagesOfBundle } from '../packaging/package-bundle.queries';
 import { ArchiveMember } from '../packaging/package-archive';
 import { WaitingPackage } from './bundling';
 
@@ -10,10 +12,9 @@ import { WaitingPackage } from './bundling';
 export async function findWaitingPackages(m: EntityManager, limit: number): Promise<WaitingPackage[]> {
   const rows: { id: string; size: string; location_id: number; ready_at: Date }[] = await m.query(
     `SELECT p.id, p.size, c.location_id, p.updated_at AS ready_at
-       FROM raw_data_package p
+       FROM ${PACKAGES_WAITING_FOR_BUNDLE} p
        JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.status = 'present'
        JOIN data_location l ON l.id = c.location_id AND l.location_type = 'buffer'
-      WHERE p.state = 'waiting' AND p.status = 'completed' AND p.data_transfer_package_id IS NULL
       ORDER BY p.created_at
       LIMIT $1`,
     [limit],
@@ -39,10 +40,9 @@ export async function bundleMembers(
 ): Promise<ArchiveMember[]> {
   const rows: { path: string; size: string; sha256: string; mtime: Date }[] = await m.query(
     `SELECT c.relative_path AS path, c.size, c.sha256, d.created_at AS mtime
-       FROM raw_data_package p
+       FROM ${packagesOfBundle('$1')} p
        JOIN data_transfer_package d ON d.id = p.data_transfer_package_id
        JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.location_id = $2 AND c.status = 'present'
-      WHERE p.data_transfer_package_id = $1
       ORDER BY c.relative_path`,
     [bundleId, locationId],
   );
@@ -57,3 +57,26 @@ export async function bundleMembers(
 /** Bundle `bundle` (SQL for its id) is distributed: every archive site holds it unpacked and verified. */
 export const bundleDistributed = (bundle: string) =>
   `EXISTS (SELECT 1 FROM data_transfer_package d WHERE d.id = ${bundle} AND d.distributed_at IS NOT NULL)`;
+
+/** Sealed bundles (written and verified at their origin), as a FROM item the planner pulls up. */
+export const SEALED_BUNDLES = `(SELECT * FROM data_transfer_package WHERE status = '${OperationStatus.COMPLETED}')`;
+
+/** Sealed bundles that some archive site still waits for, as a FROM item. */
+export const UNDISTRIBUTED_BUNDLES = `(SELECT * FROM data_transfer_package
+   WHERE status = '${OperationStatus.COMPLETED}' AND distributed_at IS NULL)`;
+
+/**
+ * Marks distributed every sealed, undistributed bundle `d` (origin location `o`) for which `whenSql`
+ * holds: from then on nothing reads it. Returns the ids marked.
+ */
+export async function markBundlesDistributed(m: EntityManager, whenSql: string): Promise<string[]> {
+  // TypeORM returns [rows, count] for an UPDATE.
+  const [rows]: [{ id: string }[], number] = await m.query(
+    `UPDATE data_transfer_package d SET distributed_at = now()
+       FROM data_location o
+      WHERE o.id = d.origin_location_id AND d.status = '${OperationStatus.COMPLETED}' AND d.distributed_at IS NULL
+        AND ${whenSql}
+     RETURNING d.id`,
+  );
+  return rows.map((r) => r.id);
+}

@@ -103,3 +103,47 @@ export async function fileTotalsOfPackages(
 /** The ids of the obs units that `ref` (SQL: a text expression) names by id or by name, as a subquery. */
 export const obsUnitsNamed = (ref: string) =>
   `(SELECT u.id FROM executed_obs_unit u WHERE u.id::text = ${ref} OR u.obs_unit = ${ref})`;
+
+/** One obs unit as the archives' sidecars record it, with its instrument's name. */
+export async function obsUnitRecord(
+  m: EntityManager,
+  unitId: string,
+): Promise<{
+  id: string;
+  obs_unit: string;
+  started_at: Date;
+  finished_at: Date | null;
+  outcome: string | null;
+  metadata: Record<string, unknown> | null;
+  instrument: string;
+}> {
+  const [u] = await m.query(
+    `SELECT u.id, u.obs_unit, u.started_at, u.finished_at, u.outcome, u.metadata, i.name AS instrument
+       FROM executed_obs_unit u JOIN instrument i ON i.id = u.instrument_id WHERE u.id = $1`,
+    [unitId],
+  );
+  return u;
+}
+
+/** Every file of package `packageId` as the archives' sidecars record it. */
+export function fileRecordsOfPackage(
+  m: EntityManager,
+  packageId: string,
+): Promise<
+  {
+    id: string;
+    relative_path: string;
+    size: string;
+    sha256: string;
+    created_at: Date;
+    file_created_at: Date | null;
+    file_type: string | null;
+    metadata: Record<string, unknown> | null;
+  }[]
+> {
+  return m.query(
+    `SELECT id, relative_path, size, sha256, created_at, file_created_at, file_type, metadata
+       FROM raw_data_file WHERE raw_data_package_id = $1`,
+    [packageId],
+  );
+}

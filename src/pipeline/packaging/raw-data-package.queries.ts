@@ -141,3 +141,35 @@ export async function packageHeaders(
     [packageIds],
   );
 }
+
+/** One package as the archives' sidecars record it: its row, module, and source site and location. */
+export async function packageRecord(
+  m: EntityManager,
+  packageId: string,
+): Promise<
+  | {
+      id: string;
+      name: string;
+      relative_path: string;
+      size: string;
+      sha256: string | null;
+      sequence: number;
+      unit_id: string;
+      module: string;
+      site: string;
+      location: string;
+    }
+  | undefined
+> {
+  const [p] = await m.query(
+    `SELECT p.id, p.name, p.relative_path, p.size, p.sha256, p.sequence, p.executed_obs_unit_id AS unit_id,
+            im.name AS module, s.short_name AS site, l.name AS location
+       FROM raw_data_package p
+       JOIN instrument_module im ON im.id = p.instrument_module_id
+       JOIN data_location l ON l.id = p.source_location_id
+       JOIN site s ON s.id = l.site_id
+      WHERE p.id = $1`,
+    [packageId],
+  );
+  return p;
+}

@@ -1,4 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
+import {
+  markBundlesDistributed,
+  SEALED_BUNDLES,
+  UNDISTRIBUTED_BUNDLES,
+} from '../bundling/data-transfer-package.queries';
+import { bundleStillRead } from './data-transfer.queries';
 import { TRANSFER_WORK, UNPACK_WORK } from './data-transfer.work';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -46,10 +52,9 @@ export class DataTransferManager implements Manager {
   async createTransfers(): Promise<number> {
     const ready: { id: string; origin: number; siteId: number; site: string }[] = await this.dataSource.query(
       `SELECT d.id, d.origin_location_id AS origin, l.site_id AS "siteId", s.short_name AS site
-         FROM data_transfer_package d
+         FROM ${SEALED_BUNDLES} d
          JOIN data_location l ON l.id = d.origin_location_id JOIN site s ON s.id = l.site_id
-        WHERE d.status = 'completed'
-          AND NOT EXISTS (SELECT 1 FROM data_transfer t WHERE t.data_transfer_package_id = d.id)
+        WHERE NOT EXISTS (SELECT 1 FROM data_transfer t WHERE t.data_transfer_package_id = d.id)
         ORDER BY d.updated_at LIMIT $1`,
       [PER_CYCLE],
     );
@@ -79,15 +84,14 @@ export class DataTransferManager implements Manager {
     const wanted: { dtp: string; origin: number; siteId: number; site: string }[] =
       await this.dataSource.query(
         `SELECT DISTINCT ON (d.id, s.id) d.id AS dtp, t.destination_location_id AS origin, s.id AS "siteId", s.short_name AS site
-         FROM data_transfer_package d
+         FROM ${UNDISTRIBUTED_BUNDLES} d
          JOIN data_location o ON o.id = d.origin_location_id
          JOIN data_transfer t ON t.data_transfer_package_id = d.id AND t.origin_location_id = d.origin_location_id
                              AND t.unpack_status = 'completed'
          JOIN data_location first ON first.id = t.destination_location_id
          JOIN site s ON s.id <> o.site_id AND s.id <> first.site_id
-        WHERE d.status = 'completed' AND d.distributed_at IS NULL
-          -- Not while the first site's copy of the bundle is being healed: it is what the others read.
-          AND NOT EXISTS (SELECT 1 FROM copy_repair r JOIN physical_copy c ON c.id = r.lost_copy_id
+        -- Not while the first site's copy of the bundle is being healed: it is what the others read.
+        WHERE NOT EXISTS (SELECT 1 FROM copy_repair r JOIN physical_copy c ON c.id = r.lost_copy_id
                            WHERE c.data_transfer_package_id = d.id AND r.location_id = t.destination_location_id
                              AND r.status IN ('pending', 'scheduled', 'in_progress'))
           AND EXISTS (SELECT 1 FROM data_location l
@@ -112,24 +116,19 @@ export class DataTransferManager implements Manager {
    * may be deleted.
    */
   async markDistributed(): Promise<number> {
-    // TypeORM returns [rows, count] for an UPDATE.
-    const [rows]: [unknown[], number] = await this.dataSource.query(
-      `UPDATE data_transfer_package d SET distributed_at = now()
-         FROM data_location o
-        WHERE o.id = d.origin_location_id AND d.status = 'completed' AND d.distributed_at IS NULL
-          AND EXISTS (SELECT 1 FROM data_location a WHERE a.location_type = 'long_term_archive' AND a.active
-                         AND a.site_id <> o.site_id)
-          AND NOT EXISTS (SELECT 1 FROM data_transfer t WHERE t.data_transfer_package_id = d.id
-                             AND (t.status <> 'completed' OR t.unpack_status <> 'completed'))
-          AND NOT EXISTS (
-                SELECT 1 FROM data_location lta
-                 WHERE lta.location_type = 'long_term_archive' AND lta.active AND lta.site_id <> o.site_id
-                   AND NOT ${directRouteJoins('o.site_id', 'lta.site_id')}
-                   AND NOT EXISTS (SELECT 1 FROM data_transfer t JOIN data_location tl ON tl.id = t.destination_location_id
-                                    WHERE t.data_transfer_package_id = d.id AND tl.site_id = lta.site_id))
-       RETURNING d.id`,
+    const marked = await markBundlesDistributed(
+      this.dataSource.manager,
+      `EXISTS (SELECT 1 FROM data_location a WHERE a.location_type = 'long_term_archive' AND a.active
+                 AND a.site_id <> o.site_id)
+       AND NOT ${bundleStillRead('d.id')}
+       AND NOT EXISTS (
+             SELECT 1 FROM data_location lta
+              WHERE lta.location_type = 'long_term_archive' AND lta.active AND lta.site_id <> o.site_id
+                AND NOT ${directRouteJoins('o.site_id', 'lta.site_id')}
+                AND NOT EXISTS (SELECT 1 FROM data_transfer t JOIN data_location tl ON tl.id = t.destination_location_id
+                                 WHERE t.data_transfer_package_id = d.id AND tl.site_id = lta.site_id))`,
     );
-    return rows.length;
+    return marked.length;
   }
 
   /**

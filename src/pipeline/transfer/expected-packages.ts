@@ -1,5 +1,7 @@
 import { DataSource } from 'typeorm';
 import { ExpectedPackage } from './verified-unpack';
+import { filesOfPackage } from '../ingest/raw-data-file.queries';
+import { packagesOfBundle } from '../packaging/package-bundle.queries';
 
 /** A bundle's packages by their path in it, each with the files its registration says it holds. */
 export type ExpectedPackages = Map<string, ExpectedPackage & { id: string }>;
@@ -16,8 +18,7 @@ export async function expectedPackages(dataSource: DataSource, bundleId: string)
   }[] = await dataSource.query(
     `SELECT p.id AS package_id, p.relative_path AS package_path, p.size AS package_size, p.sha256 AS package_sha,
             f.relative_path AS path, f.size, f.sha256
-       FROM raw_data_package p JOIN raw_data_file f ON f.raw_data_package_id = p.id
-      WHERE p.data_transfer_package_id = $1`,
+       FROM ${packagesOfBundle('$1')} p CROSS JOIN LATERAL ${filesOfPackage('p.id')} f`,
     [bundleId],
   );
   const packages: ExpectedPackages = new Map();

@@ -1,0 +1,50 @@
+import { EntityManager } from 'typeorm';
+import { PackageState, packageStateMachine } from './raw-data-package.states';
+
+/*
+ * A package's place in a bundle, written only here: bundling takes waiting packages into a bundle and
+ * gives them back when the bundle fails. Other stages read through the fragments below.
+ */
+
+const S = PackageState;
+
+/**
+ * Moves `packageIds` from waiting into bundle `bundleId` (transferring); the WHERE makes sure nothing else
+ * moved them since they were read. Returns how many moved.
+ */
+export async function takeIntoBundle(
+  m: EntityManager,
+  bundleId: string,
+  packageIds: string[],
+): Promise<number> {
+  packageStateMachine.assertTransition(S.WAITING, S.TRANSFERRING);
+  // TypeORM returns [rows, count] for an UPDATE.
+  const [, moved] = await m.query(
+    `UPDATE raw_data_package SET data_transfer_package_id = $1, state = '${S.TRANSFERRING}', updated_at = now()
+      WHERE id = ANY($2::uuid[]) AND state = '${S.WAITING}' AND data_transfer_package_id IS NULL`,
+    [bundleId, packageIds],
+  );
+  return moved;
+}
+
+/** Lets the packages of failed bundle `bundleId` wait for another. */
+export async function giveBackFromBundle(m: EntityManager, bundleId: string): Promise<void> {
+  packageStateMachine.assertTransition(S.TRANSFERRING, S.WAITING);
+  await m.query(
+    `UPDATE raw_data_package SET state = '${S.WAITING}', data_transfer_package_id = NULL, updated_at = now()
+      WHERE data_transfer_package_id = $1 AND state = '${S.TRANSFERRING}'`,
+    [bundleId],
+  );
+}
+
+/** The packages of bundle `bundle` (SQL for its id), as a FROM item the planner pulls up. */
+export const packagesOfBundle = (bundle: string) =>
+  `(SELECT * FROM raw_data_package WHERE data_transfer_package_id = ${bundle})`;
+
+/** Packed packages waiting for a bundle, as a FROM item (served by the partial index on waiting packages). */
+export const PACKAGES_WAITING_FOR_BUNDLE = `(SELECT * FROM raw_data_package
+   WHERE state = '${S.WAITING}' AND status = 'completed' AND data_transfer_package_id IS NULL)`;
+
+/** The size of package `pkg` (SQL for its id), as a scalar subquery. */
+export const sizeOfPackage = (pkg: string) =>
+  `(SELECT ps.size FROM raw_data_package ps WHERE ps.id = ${pkg})`;
