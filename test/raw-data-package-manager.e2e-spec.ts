@@ -4,7 +4,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Environment } from '../src/config/environment';
 import type { RawDataPackageManager } from '../src/pipeline/packaging/raw-data-package.manager';
-import { findReadyUnpackagedFiles } from '../src/pipeline/packaging/raw-data-package.queries';
+import { findReadyUnpackagedFiles } from '../src/pipeline/ingest/unpackaged-files.queries';
 import { OperationType } from '../src/engine/queues/operation-type';
 import { jobId, queueName } from '../src/engine/queues/queue-name';
 import type { TaskQueueService } from '../src/engine/queues/task-queue.service';

@@ -1,4 +1,7 @@
 import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+// The copies of a file include its package's and its bundle's: asked through the stages' own fragments.
+import { packageOfFile } from '../../pipeline/ingest/raw-data-file.queries';
+import { bundleOfPackage } from '../../pipeline/packaging/raw-data-package.queries';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { paginate } from '../../engine/graphql/connection';
@@ -27,9 +30,8 @@ export class PhysicalCopiesResolver {
     if (filter.kind) query.andWhere('c.kind = :kind', filter);
     if (filter.fileId)
       query.andWhere(
-        `(c.rawDataFileId = :fileId OR c.rawDataPackageId = (SELECT raw_data_package_id FROM raw_data_file WHERE id = :fileId)
-          OR c.dataTransferPackageId = (SELECT p.data_transfer_package_id FROM raw_data_file f
-                JOIN raw_data_package p ON p.id = f.raw_data_package_id WHERE f.id = :fileId))`,
+        `(c.rawDataFileId = :fileId OR c.rawDataPackageId = ${packageOfFile(':fileId')}
+          OR c.dataTransferPackageId = ${bundleOfPackage(packageOfFile(':fileId'))})`,
         filter,
       );
     return paginate(query, [['c.id', 'id']], filter);

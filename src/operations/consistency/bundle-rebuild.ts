@@ -4,7 +4,7 @@ import { SourceFileError, writeTar } from '../../pipeline/packaging/package-arch
 import { PhysicalCopy } from '../../catalog/physical-copies/physical-copy.entity';
 import { ChecksumMismatchError } from '../../engine/storage/storage-errors';
 import { StorageService } from '../../engine/storage/storage.service';
-import { bundleMembers } from '../../pipeline/bundling/data-transfer-package.queries';
+import { bundleHeader, bundleMembers } from '../../pipeline/bundling/data-transfer-package.queries';
 import { HealRefusedError } from './package-repack';
 
 /**
@@ -19,10 +19,8 @@ export async function rebuildBundle(
   lost: PhysicalCopy,
   location: DataLocation,
 ): Promise<string> {
-  const [bundle] = await dataSource.query(
-    `SELECT name, package_count AS "packageCount" FROM data_transfer_package WHERE id = $1`,
-    [lost.dataTransferPackageId],
-  );
+  const bundle = await bundleHeader(dataSource.manager, lost.dataTransferPackageId!);
+  if (!bundle) throw new HealRefusedError(`its bundle ${lost.dataTransferPackageId} is not in the catalogue`);
   const members = await bundleMembers(dataSource.manager, lost.dataTransferPackageId!, location.id);
   const where = `its ${members.length} package tars at ${location.name}`;
   if (members.length !== bundle.packageCount)

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { COMPLETED_ARCHIVE_UPLOADS } from '../../pipeline/archive/long-term-archive.queries';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { posix } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -102,9 +103,9 @@ export class ConsistencyCheckService {
                 c.relative_path AS "relativePath", c.size::float8 AS size, c.sha256,
                 t.sidecar_size AS "sidecarSize", t.sidecar_sha256 AS "sidecarSha256"
            FROM physical_copy c
-           LEFT JOIN long_term_archive_transfer t
+           LEFT JOIN ${COMPLETED_ARCHIVE_UPLOADS} t
                   ON c.kind = 'raw_data_package' AND t.raw_data_package_id = c.raw_data_package_id
-                 AND t.destination_location_id = c.location_id AND t.status = 'completed'
+                 AND t.destination_location_id = c.location_id
           WHERE c.location_id = $1 AND c.status = ANY($2::copy_status[]) AND c.created_at < $3
             AND (c.relative_path, c.id) > ($4, $5::uuid)
           ORDER BY c.relative_path, c.id

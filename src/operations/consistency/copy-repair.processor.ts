@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { isWithdrawn } from '../../pipeline/ingest/raw-data-file.queries';
 import { TaskError } from '../../engine/work/task-error';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Job } from 'bullmq';
@@ -192,10 +193,8 @@ export class CopyRepairProcessor implements OperationHandler {
     );
     if (live) return { newCopyId: live.id, why: `superseded by copy ${live.id} at the same location` };
     if (lost.rawDataFileId) {
-      const [file] = await this.dataSource.query(`SELECT withdrawn_at FROM raw_data_file WHERE id = $1`, [
-        lost.rawDataFileId,
-      ]);
-      if (file?.withdrawn_at) return { newCopyId: null, why: 'not needed: its file was withdrawn' };
+      if (await isWithdrawn(this.dataSource.manager, lost.rawDataFileId))
+        return { newCopyId: null, why: 'not needed: its file was withdrawn' };
     }
     return null;
   }

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { TaskError } from '../../engine/work/task-error';
 import { DataLocation } from '../../catalog/locations/data-location.entity';
 import { SourceFileError, writeTar } from '../../pipeline/packaging/package-archive';
-import { packageMembers } from '../../pipeline/packaging/raw-data-package.queries';
+import { packageFilesAtSource, packageMembers } from '../../pipeline/packaging/raw-data-package.queries';
 import { PhysicalCopy } from '../../catalog/physical-copies/physical-copy.entity';
 import { LIVE_COPY_STATUSES } from '../../catalog/physical-copies/physical-copy.states';
 import { ChecksumMismatchError } from '../../engine/storage/storage-errors';
@@ -49,15 +49,8 @@ export async function repackFromSource(
   lost: PhysicalCopy,
   location: DataLocation,
 ): Promise<string> {
-  const [pkg] = await dataSource.query(
-    `SELECT p.name, p.source_location_id AS "sourceId", p.file_count AS "fileCount",
-            (SELECT count(*)::int FROM raw_data_file f JOIN physical_copy c
-                ON c.raw_data_file_id = f.id AND c.location_id = p.source_location_id AND c.status = ANY($2::copy_status[])
-              WHERE f.raw_data_package_id = p.id) AS "atSource",
-            (SELECT count(*)::int FROM raw_data_file f WHERE f.raw_data_package_id = p.id) AS files
-       FROM raw_data_package p WHERE p.id = $1`,
-    [lost.rawDataPackageId, LIVE_COPY_STATUSES],
-  );
+  const pkg = await packageFilesAtSource(dataSource.manager, lost.rawDataPackageId!, LIVE_COPY_STATUSES);
+  if (!pkg) throw new HealRefusedError(`its package ${lost.rawDataPackageId} is not in the catalogue`);
   const source = await dataSource.manager.findOneOrFail(DataLocation, {
     where: { id: pkg.sourceId },
     relations: { site: true },

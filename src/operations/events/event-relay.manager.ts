@@ -1,4 +1,5 @@
 import { setting } from '../../config/setting';
+import { fileCountOfPackages } from '../../pipeline/packaging/raw-data-package.queries';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -52,7 +53,7 @@ export class EventRelayManager implements Manager {
         `SELECT id FROM (
            SELECT o.id, o.created_at, sum(o.files) OVER (ORDER BY o.created_at, o.id) - o.files AS before
              FROM (SELECT e.id, e.created_at,
-                          (SELECT coalesce(sum(p.file_count), 0) FROM raw_data_package p WHERE p.id = ANY(e.package_ids)) AS files
+                          ${fileCountOfPackages('e.package_ids')} AS files
                      FROM event_outbox e ORDER BY e.created_at, e.id LIMIT $1) o) w
           WHERE before < $2 ORDER BY created_at, id`,
         [BATCH_ROWS, FILES_PER_BATCH],

@@ -1,5 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { FileEventData, FileEventFacts, FileEventType } from './file-event';
+import { filesOfPackages, obsUnitName } from '../../pipeline/ingest/raw-data-file.queries';
+import { nameOfPackage } from '../../pipeline/packaging/raw-data-package.queries';
 
 export interface OutboxFile {
   outboxId: string;
@@ -20,18 +22,17 @@ export async function loadOutboxFiles(m: EntityManager, outboxIds: string[]): Pr
   })[] = await m.query(
     `SELECT o.id AS "outboxId", o.type, o.details, o.created_at AS at,
             f.id AS "fileId", f.relative_path AS path, f.size::float8 AS size, f.sha256,
-            u.id AS "obsUnitId", u.obs_unit AS "obsUnit", i.name AS instrument, im.name AS module,
-            p.id AS "packageId", p.name AS "packageName", s.short_name AS site, l.name AS location
+            f.executed_obs_unit_id AS "obsUnitId", ${obsUnitName('f.executed_obs_unit_id')} AS "obsUnit",
+            i.name AS instrument, im.name AS module, f.raw_data_package_id AS "packageId",
+            ${nameOfPackage('f.raw_data_package_id')} AS "packageName", s.short_name AS site, l.name AS location
        FROM event_outbox o
-       JOIN raw_data_file f ON f.raw_data_package_id = ANY(o.package_ids)
-       JOIN raw_data_package p ON p.id = f.raw_data_package_id
-       JOIN executed_obs_unit u ON u.id = f.executed_obs_unit_id
+       CROSS JOIN LATERAL ${filesOfPackages('o.package_ids')} f
        JOIN instrument_module im ON im.id = f.instrument_module_id
        JOIN instrument i ON i.id = im.instrument_id
        JOIN data_location l ON l.id = o.location_id
        JOIN site s ON s.id = l.site_id
       WHERE o.id = ANY($1::uuid[])
-      ORDER BY o.created_at, o.id, p.name, f.relative_path`,
+      ORDER BY o.created_at, o.id, "packageName", f.relative_path`,
     [outboxIds],
   );
   return rows.map(({ outboxId, type, details, at, ...file }) => ({

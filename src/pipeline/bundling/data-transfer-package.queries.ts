@@ -80,3 +80,15 @@ export async function markBundlesDistributed(m: EntityManager, whenSql: string):
   );
   return rows.map((r) => r.id);
 }
+
+/** Bundle `bundleId`'s name and how many packages it holds; undefined if there is none. */
+export async function bundleHeader(
+  m: EntityManager,
+  bundleId: string,
+): Promise<{ name: string; packageCount: number } | undefined> {
+  const [row] = await m.query(
+    `SELECT name, package_count AS "packageCount" FROM data_transfer_package WHERE id = $1`,
+    [bundleId],
+  );
+  return row;
+}

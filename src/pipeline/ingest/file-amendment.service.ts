@@ -1,4 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import {
+  dropPackageIfEmpty,
+  packageNameAndStatus,
+  shrinkPackage,
+} from '../packaging/package-amendment.queries';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
@@ -112,19 +117,9 @@ export class FileAmendmentService {
         [f.id, reason],
       );
       if (!f.packageId) return null;
-      await m.query(
-        `UPDATE raw_data_package SET file_count = file_count - 1, size = greatest(size - $2, 0), updated_at = now()
-          WHERE id = $1`,
-        [f.packageId, Number(f.size)],
-      );
+      await shrinkPackage(m, f.packageId, Number(f.size));
       // A package left with no file was never packed (assertAmendable): nothing refers to it; it goes.
-      const [, removed] = await m.query(
-        `DELETE FROM raw_data_package p WHERE p.id = $1
-            AND NOT EXISTS (SELECT 1 FROM raw_data_file WHERE raw_data_package_id = p.id)
-            AND NOT EXISTS (SELECT 1 FROM physical_copy WHERE raw_data_package_id = p.id)`,
-        [f.packageId],
-      );
-      if (removed) f.packageStatus = null;
+      if (await dropPackageIfEmpty(m, f.packageId)) f.packageStatus = null;
       return null;
     });
   }
@@ -185,10 +180,10 @@ export class FileAmendmentService {
 
   private async find(m: EntityManager, ref: string, lock = false): Promise<FileRow> {
     const by = UUID.test(ref) ? 'f.id = $1::uuid' : 'f.relative_path = $1';
-    const rows: FileRow[] = await m.query(
+    const rows: Omit<FileRow, 'packageName' | 'packageStatus'>[] = await m.query(
       `SELECT f.id, f.relative_path AS path, f.size, f.sha256, f.source_location_id AS "sourceId",
-              f.withdrawn_at AS "withdrawnAt", p.id AS "packageId", p.name AS "packageName", p.status AS "packageStatus"
-         FROM raw_data_file f LEFT JOIN raw_data_package p ON p.id = f.raw_data_package_id
+              f.withdrawn_at AS "withdrawnAt", f.raw_data_package_id AS "packageId"
+         FROM raw_data_file f
         WHERE ${by} ${lock ? 'FOR UPDATE OF f' : ''}`,
       [ref],
     );
@@ -201,15 +196,15 @@ export class FileAmendmentService {
     const [f] = rows;
     if (f.withdrawnAt)
       throw new DomainError('CONFLICT', `${f.path} was withdrawn at ${f.withdrawnAt.toISOString()}`);
-    return f;
+    const pkg = f.packageId ? await packageNameAndStatus(m, f.packageId) : undefined;
+    return { ...f, packageName: pkg?.name ?? null, packageStatus: pkg?.status ?? null };
   }
 
   /** Only a file whose package was not packed (pending, or failed) and has no archive copy may change. */
   private async assertAmendable(m: EntityManager, f: FileRow): Promise<void> {
     if (!f.packageId) return;
-    const [pkg] = await m.query(`SELECT status FROM raw_data_package WHERE id = $1 FOR UPDATE`, [
-      f.packageId,
-    ]);
+    const pkg = await packageNameAndStatus(m, f.packageId, true);
+    if (!pkg) throw new DomainError('CONFLICT', `${f.path}: its package ${f.packageName} is gone; try again`);
     f.packageStatus = pkg.status;
     const [archived] = await m.query(
       `SELECT s.short_name || '/' || l.name AS at FROM physical_copy c

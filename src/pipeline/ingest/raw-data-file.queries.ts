@@ -60,6 +60,14 @@ export async function findRawDataFileView(m: EntityManager, id: string): Promise
 export const filesOfPackage = (pkg: string) =>
   `(SELECT * FROM raw_data_file WHERE raw_data_package_id = ${pkg})`;
 
+/** The files of the packages in `pkgs` (SQL for a uuid array), as a FROM item (LATERAL where `pkgs` is a column). */
+export const filesOfPackages = (pkgs: string) =>
+  `(SELECT * FROM raw_data_file WHERE raw_data_package_id = ANY(${pkgs}))`;
+
+/** The name of obs unit `unit` (SQL for its id), as a scalar subquery. */
+export const obsUnitName = (unit: string) =>
+  `(SELECT un.obs_unit FROM executed_obs_unit un WHERE un.id = ${unit})`;
+
 /** The package of file `file` (SQL for its id), as a scalar subquery: null while it is unpackaged. */
 export const packageOfFile = (file: string) =>
   `(SELECT pf.raw_data_package_id FROM raw_data_file pf WHERE pf.id = ${file})`;
@@ -146,4 +154,10 @@ export function fileRecordsOfPackage(
        FROM raw_data_file WHERE raw_data_package_id = $1`,
     [packageId],
   );
+}
+
+/** Whether file `fileId` was withdrawn by an operator (false for an unknown id). */
+export async function isWithdrawn(m: EntityManager, fileId: string): Promise<boolean> {
+  const [file] = await m.query(`SELECT withdrawn_at FROM raw_data_file WHERE id = $1`, [fileId]);
+  return Boolean(file?.withdrawn_at);
 }

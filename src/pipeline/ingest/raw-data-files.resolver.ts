@@ -1,4 +1,5 @@
 import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { packagesInState } from '../packaging/raw-data-package.queries';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { uuidArg } from '../../engine/graphql/uuid-arg';
 import { DataSource } from 'typeorm';
@@ -37,8 +38,7 @@ export class RawDataFilesResolver {
         prefix: `${filter.pathPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
       });
     if (filter.state === FileState.REGISTERED) query.andWhere('f.rawDataPackageId IS NULL');
-    else if (filter.state)
-      query.andWhere('f.rawDataPackageId IN (SELECT id FROM raw_data_package WHERE state = :state)', filter);
+    else if (filter.state) query.andWhere(`f.rawDataPackageId IN ${packagesInState(':state')}`, filter);
     return paginate(query, [['f.id', 'id']], filter);
   }
 

@@ -1,5 +1,5 @@
 import { sliceIntoPackages } from './package-slicing';
-import { UnpackagedFile } from './raw-data-package.queries';
+import { UnpackagedFile } from '../ingest/unpackaged-files.queries';
 
 const file = (path: string, size: number, over: Partial<UnpackagedFile> = {}): UnpackagedFile => ({
   id: path,

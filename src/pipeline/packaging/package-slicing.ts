@@ -1,4 +1,4 @@
-import { UnpackagedFile } from './raw-data-package.queries';
+import { UnpackagedFile } from '../ingest/unpackaged-files.queries';
 
 export interface PackageSlice {
   unitId: string;

@@ -10,7 +10,7 @@ import { schedulePending } from '../../engine/queues/schedule-work';
 import { TaskQueueService } from '../../engine/queues/task-queue.service';
 import { PackageSlice, sliceIntoPackages } from './package-slicing';
 import { RawDataPackage } from './raw-data-package.entity';
-import { findReadyUnpackagedFiles } from './raw-data-package.queries';
+import { assignFilesToPackage, findReadyUnpackagedFiles } from '../ingest/unpackaged-files.queries';
 
 /** Obs units taken per cycle, so one cycle stays short however large the backlog. */
 const UNITS_PER_CYCLE = 200;
@@ -80,15 +80,16 @@ export class RawDataPackageManager implements Manager {
         fileCount: slice.files.length,
       }),
     );
-    const claimed = await m.query(
-      `UPDATE raw_data_file SET raw_data_package_id = $1 WHERE id = ANY($2::uuid[]) AND raw_data_package_id IS NULL AND withdrawn_at IS NULL`,
-      [saved.id, slice.files.map((f) => f.id)],
+    const claimed = await assignFilesToPackage(
+      m,
+      saved.id,
+      slice.files.map((f) => f.id),
     );
     // Only this manager assigns packages and it runs under its lock; a mismatch means that broke.
-    if (claimed[1] !== slice.files.length) {
+    if (claimed !== slice.files.length) {
       throw new TransientTaskError(
         'PACKAGE_CLAIM_RACE',
-        `package ${name}: ${claimed[1]} of ${slice.files.length} files were still unpackaged`,
+        `package ${name}: ${claimed} of ${slice.files.length} files were still unpackaged`,
       );
     }
   }

@@ -3,50 +3,6 @@ import { ArchiveMember } from './package-archive';
 import { fileCopiesOfPackage, filesOfPackage, obsUnitsNamed } from '../ingest/raw-data-file.queries';
 import { PackageState } from './raw-data-package.states';
 
-export interface UnpackagedFile {
-  id: string;
-  unitId: string;
-  moduleId: number;
-  module: string;
-  instrument: string;
-  locationId: number;
-  size: number;
-  path: string;
-}
-
-/**
- * The packaging manager's work-finding query. Obs units count as ready when finished, or when their last
- * unpackaged file is older than the grace period (a finish that never came). Both steps read only the
- * partial index `ix_raw_data_file_unpackaged`, whose size is the backlog, not the history: an idle cycle
- * is one index probe.
- */
-export async function findReadyUnpackagedFiles(
-  m: EntityManager,
-  graceMs: number,
-  maxUnits: number,
-): Promise<UnpackagedFile[]> {
-  const rows: (Omit<UnpackagedFile, 'size'> & { size: string })[] = await m.query(
-    `WITH ready AS (
-       SELECT f.executed_obs_unit_id AS unit_id
-         FROM raw_data_file f JOIN executed_obs_unit u ON u.id = f.executed_obs_unit_id
-        WHERE f.raw_data_package_id IS NULL AND f.withdrawn_at IS NULL
-        GROUP BY f.executed_obs_unit_id, u.finished_at
-       HAVING u.finished_at IS NOT NULL OR max(f.created_at) < now() - make_interval(secs => $1::float8 / 1000)
-        ORDER BY min(f.created_at)
-        LIMIT $2
-     )
-     SELECT f.id, f.executed_obs_unit_id AS "unitId", f.instrument_module_id AS "moduleId", im.name AS module,
-            i.name AS instrument, f.source_location_id AS "locationId", f.size, f.relative_path AS path
-       FROM ready r
-       JOIN raw_data_file f ON f.executed_obs_unit_id = r.unit_id AND f.raw_data_package_id IS NULL AND f.withdrawn_at IS NULL
-       JOIN instrument_module im ON im.id = f.instrument_module_id
-       JOIN instrument i ON i.id = im.instrument_id
-      ORDER BY f.executed_obs_unit_id, f.instrument_module_id, f.source_location_id, f.relative_path`,
-    [graceMs, maxUnits],
-  );
-  return rows.map((r) => ({ ...r, size: Number(r.size) }));
-}
-
 /**
  * The members of a package's tar, in tar order, with the header fields the tar takes from the database
  * (never from the disk): the one definition of a package's layout, so that packing it again from its
@@ -173,3 +129,34 @@ export async function packageRecord(
   );
   return p;
 }
+
+/** Of the packages, those in `state` (SQL for it: a parameter), as a subquery of ids. */
+export const packagesInState = (state: string) => `(SELECT id FROM raw_data_package WHERE state = ${state})`;
+
+/**
+ * Package `packageId`'s name and source location, how many files it holds and how many of them still have
+ * a copy in one of `statuses` at its source location: whether it can be packed again from there.
+ */
+export async function packageFilesAtSource(
+  m: EntityManager,
+  packageId: string,
+  statuses: readonly string[],
+): Promise<{ name: string; sourceId: number; files: number; atSource: number } | undefined> {
+  const [row] = await m.query(
+    `SELECT p.name, p.source_location_id AS "sourceId",
+            (SELECT count(*)::int FROM (${fileCopiesOfPackage('p.id')}) c
+              WHERE c.location_id = p.source_location_id AND c.status = ANY($2::copy_status[])) AS "atSource",
+            (SELECT count(*)::int FROM ${filesOfPackage('p.id')} f) AS files
+       FROM raw_data_package p WHERE p.id = $1`,
+    [packageId, statuses],
+  );
+  return row;
+}
+
+/** The number of files the packages in `packageIds` (SQL for a uuid array) hold, as a scalar subquery. */
+export const fileCountOfPackages = (packageIds: string) =>
+  `(SELECT coalesce(sum(fp.file_count), 0) FROM raw_data_package fp WHERE fp.id = ANY(${packageIds}))`;
+
+/** The name of package `pkg` (SQL for its id), as a scalar subquery. */
+export const nameOfPackage = (pkg: string) =>
+  `(SELECT pn.name FROM raw_data_package pn WHERE pn.id = ${pkg})`;
