@@ -58,6 +58,18 @@ export const isSafeSql = (p: string, minSites: string) =>
 export const isUnsafeSql = (p: string, minSites: string) =>
   `(${p}.state <> 'archived' OR (${p}.state = 'archived' AND ${p}.lta_site_count < ${minSites}))`;
 
+/**
+ * The ids of the packages not yet safe, as a SELECT: found by the partial indexes
+ * ix_raw_data_package_not_archived and ix_raw_data_package_archived_sites, so its cost is the backlog's,
+ * small beside the archived history. `minSites` is SQL (a parameter such as `$1`).
+ */
+export const unsafePackagesSql = (minSites: string) => `
+  SELECT p.id FROM raw_data_package p WHERE ${isUnsafeSql('p', minSites)}`;
+
+/** The number of files in safe packages, as a scalar subquery (by package, no scan of the files). */
+export const safeFileCountSql = (minSites: string) =>
+  `(SELECT coalesce(sum(file_count), 0) FROM raw_data_package p WHERE ${isSafeSql('p', minSites)})`;
+
 /** Recounts the sites that hold the package safely, in the caller's transaction; returns the count. */
 export async function refreshSafeSiteCount(tx: EntityManager, packageId: string): Promise<number> {
   // TypeORM returns [rows, count] for an UPDATE.

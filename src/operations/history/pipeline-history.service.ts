@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { FILE_TOTALS } from '../../pipeline/ingest/raw-data-file.queries';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -26,7 +27,7 @@ export interface PipelineHistory {
 /**
  * The pipeline over time: a sample of the catalogue's totals and its backlog (files not yet safe) once per
  * HISTORY_MANAGER_INTERVAL into pipeline_hour, and the last days read back from it for the console's charts.
- * The totals come from raw_data_file_totals and the backlog from the indexes of unsafe work, so a sample
+ * The totals come from the file totals the triggers keep (FILE_TOTALS) and the backlog from the indexes of unsafe work, so a sample
  * costs the backlog's size and a week's read 168 rows, at a thousand files as at ten million.
  */
 @Injectable()
@@ -41,8 +42,7 @@ export class PipelineHistoryService {
     // One statement, one snapshot: the totals and the backlog are of the same moment.
     const [row] = await this.dataSource.query(
       `WITH clock AS (SELECT now() AS at, date_trunc('hour', now()) AS hour),
-            totals AS (SELECT coalesce(sum(files), 0)::bigint AS files, coalesce(sum(bytes), 0)::bigint AS bytes
-                         FROM raw_data_file_totals),
+            totals AS (SELECT files::bigint AS files, bytes::bigint AS bytes FROM ${FILE_TOTALS} ft),
             backlog AS (${notSafeTotalsSql('$1')}),
             base AS (SELECT sampled_at, files_total - backlog_files AS files_safe, bytes_total - backlog_bytes AS bytes_safe
                        FROM pipeline_hour WHERE hour < (SELECT hour FROM clock) ORDER BY hour DESC LIMIT 1)

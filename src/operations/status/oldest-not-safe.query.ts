@@ -1,4 +1,5 @@
-import { isUnsafeSql } from '../../catalog/physical-copies/package-safety';
+import { unsafePackagesSql } from '../../catalog/physical-copies/package-safety';
+import { filesOfPackage, UNPACKAGED_FILES } from '../../pipeline/ingest/raw-data-file.queries';
 import { DataSource, EntityManager } from 'typeorm';
 
 export interface OldestNotSafe {
@@ -9,15 +10,7 @@ export interface OldestNotSafe {
 }
 
 /**
- * The packages not yet safe (package-safety.ts), found by the partial indexes
- * ix_raw_data_package_not_archived and ix_raw_data_package_archived_sites: the backlog, small beside the
- * archived history. `minSites` is the SQL of the parameter, e.g. `$1`.
- */
-const unsafePackages = (minSites: string) => `
-  SELECT p.id FROM raw_data_package p WHERE ${isUnsafeSql('p', minSites)}`;
-
-/**
- * The file registered longest ago that is not yet safe, or null when every file is. What status, alerts
+ * The file registered longest ago that is not yet safe (package-safety.ts), or null when every file is. What status, alerts
  * and the metrics report as the pipeline's lag. The oldest file in no package yet (the partial index
  * ix_raw_data_file_unpackaged holds exactly those), and each unsafe package's oldest file (the first entry
  * of ix_raw_data_file_package): the cost is the backlog's, never the history's.
@@ -29,12 +22,11 @@ export async function oldestNotSafe(
   const [oldest] = await db.query(
     `SELECT u.id, u.relative_path AS path, u.created_at AS "registeredAt",
             extract(epoch FROM now() - u.created_at)::int AS "ageSeconds"
-       FROM ((SELECT f.id, f.relative_path, f.created_at FROM raw_data_file f
-               WHERE f.raw_data_package_id IS NULL AND f.withdrawn_at IS NULL ORDER BY f.created_at LIMIT 1)
+       FROM ((SELECT f.id, f.relative_path, f.created_at FROM ${UNPACKAGED_FILES} f ORDER BY f.created_at LIMIT 1)
              UNION ALL
-             SELECT first.* FROM (${unsafePackages('$1')}) p
-              CROSS JOIN LATERAL (SELECT f.id, f.relative_path, f.created_at FROM raw_data_file f
-                                   WHERE f.raw_data_package_id = p.id ORDER BY f.created_at LIMIT 1) first) u
+             SELECT first.* FROM (${unsafePackagesSql('$1')}) p
+              CROSS JOIN LATERAL (SELECT f.id, f.relative_path, f.created_at FROM ${filesOfPackage('p.id')} f
+                                   ORDER BY f.created_at LIMIT 1) first) u
       ORDER BY u.created_at LIMIT 1`,
     [minSites],
   );
@@ -52,13 +44,12 @@ export async function lateUnsafeFiles(
 ): Promise<{ n: number; oldest: string | null }> {
   const [{ n }] = await db.query(
     `SELECT coalesce(sum(late.n), 0)::int AS n
-       FROM ((SELECT count(*) AS n FROM raw_data_file f
-               WHERE f.raw_data_package_id IS NULL AND f.withdrawn_at IS NULL AND f.created_at < now() - make_interval(secs => $1::float8))
+       FROM ((SELECT count(*) AS n FROM ${UNPACKAGED_FILES} f
+               WHERE f.created_at < now() - make_interval(secs => $1::float8))
              UNION ALL
-             SELECT c.n FROM (${unsafePackages('$2')}) p
-              CROSS JOIN LATERAL (SELECT count(*) AS n FROM raw_data_file f
-                                   WHERE f.raw_data_package_id = p.id
-                                     AND f.created_at < now() - make_interval(secs => $1::float8)) c) late`,
+             SELECT c.n FROM (${unsafePackagesSql('$2')}) p
+              CROSS JOIN LATERAL (SELECT count(*) AS n FROM ${filesOfPackage('p.id')} f
+                                   WHERE f.created_at < now() - make_interval(secs => $1::float8)) c) late`,
     [beforeSecondsAgo, minSites],
   );
   // The oldest unsafe file is older than every late one, so it is the oldest late one when there is any.
@@ -72,9 +63,7 @@ export async function lateUnsafeFiles(
  */
 export const notSafeTotalsSql = (minSites: string) => `
   SELECT coalesce(sum(n.files), 0)::float8 AS files, coalesce(sum(n.bytes), 0)::float8 AS bytes
-    FROM ((SELECT count(*) AS files, sum(f.size) AS bytes FROM raw_data_file f
-            WHERE f.raw_data_package_id IS NULL AND f.withdrawn_at IS NULL)
+    FROM ((SELECT count(*) AS files, sum(f.size) AS bytes FROM ${UNPACKAGED_FILES} f)
           UNION ALL
-          SELECT c.files, c.bytes FROM (${unsafePackages(minSites)}) p
-           CROSS JOIN LATERAL (SELECT count(*) AS files, sum(f.size) AS bytes FROM raw_data_file f
-                                WHERE f.raw_data_package_id = p.id) c) n`;
+          SELECT c.files, c.bytes FROM (${unsafePackagesSql(minSites)}) p
+           CROSS JOIN LATERAL (SELECT count(*) AS files, sum(f.size) AS bytes FROM ${filesOfPackage('p.id')} f) c) n`;

@@ -3,6 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PipelineOverviewModel } from './pipeline-overview.model';
 import { StatusService } from './status.service';
+import { TRANSFER_BYTES_TO_GO } from '../../pipeline/transfer/data-transfer.queries';
+import { ARCHIVE_BYTES_IN_FLIGHT } from '../../pipeline/archive/long-term-archive.queries';
+import { fileCountOfPackage } from '../../pipeline/packaging/raw-data-package.queries';
 
 const HOUR_SECONDS = 3600;
 
@@ -19,17 +22,12 @@ export class PipelineOverviewService {
     // A transfer in flight still has to receive what it has not yet; an upload to an archive is counted
     // whole, as it reports no progress.
     const [inFlight] = await this.dataSource.query(
-      `SELECT (SELECT coalesce(sum(greatest(b.size - t.bytes_transferred, 0)), 0)
-                 FROM data_transfer t JOIN data_transfer_package b ON b.id = t.data_transfer_package_id
-                WHERE t.status IN ('scheduled', 'in_progress'))::float8
-            + (SELECT coalesce(sum(p.size), 0) FROM long_term_archive_transfer a
-                 JOIN raw_data_package p ON p.id = a.raw_data_package_id
-                WHERE a.status = 'in_progress')::float8 AS bytes`,
+      `SELECT ${TRANSFER_BYTES_TO_GO}::float8 + ${ARCHIVE_BYTES_IN_FLIGHT}::float8 AS bytes`,
     );
     const [archived] = await this.dataSource.query(
-      `SELECT coalesce(sum(p.file_count), 0)::int AS files, coalesce(sum(c.size), 0)::float8 AS bytes
+      `SELECT coalesce(sum(${fileCountOfPackage('c.raw_data_package_id')}), 0)::int AS files,
+              coalesce(sum(c.size), 0)::float8 AS bytes
          FROM physical_copy c JOIN data_location l ON l.id = c.location_id
-         JOIN raw_data_package p ON p.id = c.raw_data_package_id
         WHERE c.raw_data_package_id IS NOT NULL AND l.location_type = 'long_term_archive'
           AND c.created_at > now() - make_interval(secs => $1)`,
       [HOUR_SECONDS],

@@ -1,7 +1,8 @@
 import { setting } from '../../config/setting';
 import { LIVE_COPY_TOTALS_SQL } from '../../catalog/physical-copies/location-copy-totals.entity';
 import { Inject, Injectable } from '@nestjs/common';
-import { isSafeSql, minSafeSites } from '../../catalog/physical-copies/package-safety';
+import { minSafeSites, safeFileCountSql } from '../../catalog/physical-copies/package-safety';
+import { FILE_TOTALS } from '../../pipeline/ingest/raw-data-file.queries';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Redis from 'ioredis';
@@ -72,10 +73,8 @@ export class StatusService {
     const minSites = minSafeSites(this.config);
     // The totals the triggers keep, and the safe files counted by package: no scan of every file.
     const [files] = await this.dataSource.query(
-      `SELECT (SELECT coalesce(sum(files), 0) FROM raw_data_file_totals)::int AS total,
-              (SELECT coalesce(sum(bytes), 0) FROM raw_data_file_totals)::float8 AS bytes,
-              (SELECT coalesce(sum(file_count), 0) FROM raw_data_package p
-                WHERE ${isSafeSql('p', '$1')})::int AS safe`,
+      `SELECT t.files::int AS total, t.bytes::float8 AS bytes, ${safeFileCountSql('$1')}::int AS safe
+         FROM ${FILE_TOTALS} t`,
       [minSites],
     );
     const oldest = await oldestNotSafe(this.dataSource, minSites);

@@ -1,4 +1,5 @@
 import { OperationStatus } from '../../engine/work/operation-status';
+import { sizeOfPackage } from '../packaging/package-bundle.queries';
 
 /*
  * Fragments other stages compose into their statements, so that only this stage names its tables.
@@ -12,3 +13,7 @@ export const archiveUploadOpen = (pkg: string) =>
 
 /** Completed archive uploads (each wrote a package copy and its sidecar), as a FROM item the planner pulls up. */
 export const COMPLETED_ARCHIVE_UPLOADS = `(SELECT * FROM long_term_archive_transfer WHERE status = '${OperationStatus.COMPLETED}')`;
+
+/** Bytes of the packages being uploaded to an archive now (an upload reports no progress), as a scalar subquery. */
+export const ARCHIVE_BYTES_IN_FLIGHT = `(SELECT coalesce(sum(${sizeOfPackage('a.raw_data_package_id')}), 0)
+   FROM long_term_archive_transfer a WHERE a.status = '${OperationStatus.IN_PROGRESS}')`;

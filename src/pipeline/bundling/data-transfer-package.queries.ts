@@ -92,3 +92,7 @@ export async function bundleHeader(
   );
   return row;
 }
+
+/** The size of bundle `bundle` (SQL for its id), as a scalar subquery. */
+export const sizeOfBundle = (bundle: string) =>
+  `(SELECT bs.size FROM data_transfer_package bs WHERE bs.id = ${bundle})`;

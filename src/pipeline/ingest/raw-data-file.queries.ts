@@ -60,6 +60,13 @@ export async function findRawDataFileView(m: EntityManager, id: string): Promise
 export const filesOfPackage = (pkg: string) =>
   `(SELECT * FROM raw_data_file WHERE raw_data_package_id = ${pkg})`;
 
+/** Files in no package yet (withdrawn ones aside), as a FROM item: the partial index ix_raw_data_file_unpackaged. */
+export const UNPACKAGED_FILES = `(SELECT * FROM raw_data_file WHERE raw_data_package_id IS NULL AND withdrawn_at IS NULL)`;
+
+/** The catalogue's file totals (files, bytes) kept by triggers, as a one-row FROM item: no scan of the files. */
+export const FILE_TOTALS = `(SELECT coalesce(sum(files), 0) AS files, coalesce(sum(bytes), 0) AS bytes
+   FROM raw_data_file_totals)`;
+
 /** The files of the packages in `pkgs` (SQL for a uuid array), as a FROM item (LATERAL where `pkgs` is a column). */
 export const filesOfPackages = (pkgs: string) =>
   `(SELECT * FROM raw_data_file WHERE raw_data_package_id = ANY(${pkgs}))`;

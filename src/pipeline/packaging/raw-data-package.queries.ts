@@ -160,3 +160,7 @@ export const fileCountOfPackages = (packageIds: string) =>
 /** The name of package `pkg` (SQL for its id), as a scalar subquery. */
 export const nameOfPackage = (pkg: string) =>
   `(SELECT pn.name FROM raw_data_package pn WHERE pn.id = ${pkg})`;
+
+/** The number of files of package `pkg` (SQL for its id), as a scalar subquery. */
+export const fileCountOfPackage = (pkg: string) =>
+  `(SELECT pc.file_count FROM raw_data_package pc WHERE pc.id = ${pkg})`;
