@@ -5,13 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { setProcessName } from '../../src/engine/logging/process-name';
 import { Environment } from '../../src/config/environment';
-
-/** `--role site-relay` is the same as API_ROLE=site-relay; the modules are loaded after it is known. */
-function roleOf(argv: string[]): string {
-  const at = argv.indexOf('--role');
-  if (at >= 0) process.env.API_ROLE = argv[at + 1] ?? '';
-  return process.env.API_ROLE || 'central';
-}
+import { apiRoleFromArguments } from '../../src/config/process-environment';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 async function create(role: string): Promise<INestApplication> {
@@ -31,7 +25,8 @@ async function create(role: string): Promise<INestApplication> {
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 async function bootstrap(): Promise<void> {
-  const role = roleOf(process.argv.slice(2));
+  // `--role site-relay` is the same as API_ROLE=site-relay; the modules are loaded after it is known.
+  const role = apiRoleFromArguments(process.argv.slice(2));
   setProcessName(role === 'site-relay' ? 'site-relay' : 'api');
   const app = await create(role);
   const port = app.get(ConfigService<Environment, true>).get('API_PORT', { infer: true });

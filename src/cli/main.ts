@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
 import { setProcessName } from '../engine/logging/process-name';
 import { CliModule } from './cli.module';
+import { databaseUrlSetting } from '../config/process-environment';
 
 type CommanderError = Error & { code?: string; exitCode?: number };
 
@@ -39,10 +40,7 @@ function databaseName(url: string): string {
 
 function fail(err: Error & { code?: string }): never {
   if (DATABASE_ERRORS.has(err.code ?? '')) {
-    const url = (process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ccat').replace(
-      /:[^:@/]+@/,
-      ':***@',
-    );
+    const url = databaseUrlSetting().replace(/:[^:@/]+@/, ':***@');
     console.error(
       `ccat-dt: cannot use the database at DATABASE_URL=${url}: ${err.message || err.code}. ` +
         `Set DATABASE_URL, or create the database (createdb ${databaseName(url)}) and run \`ccat-dt migrate\`.`,

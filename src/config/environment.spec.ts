@@ -1,4 +1,29 @@
-import { validateEnvironment } from './environment';
+import { ApiSettings } from './api-settings';
+import { Environment, validateEnvironment } from './environment';
+import { ManagerSafetySettings } from './manager-safety-settings';
+import { ManagerSettings } from './manager-settings';
+import { RelaySettings } from './relay-settings';
+import { SecuritySettings } from './security-settings';
+import { SharedSettings } from './shared-settings';
+import { WorkerSettings } from './worker-settings';
+
+describe('the settings of each role', () => {
+  it('declare each setting once, and together they are Environment', () => {
+    const groups = [
+      SharedSettings,
+      ApiSettings,
+      RelaySettings,
+      WorkerSettings,
+      ManagerSettings,
+      ManagerSafetySettings,
+      SecuritySettings,
+    ];
+    const declared = groups.flatMap((group) => Object.keys(new (group(class {}))()));
+    expect(declared.length).toBeGreaterThan(60);
+    expect(new Set(declared).size).toBe(declared.length);
+    expect([...declared].sort()).toEqual(Object.keys(new Environment()).sort());
+  });
+});
 
 describe('validateEnvironment', () => {
   it('fills in defaults for everything that is not set', () => {

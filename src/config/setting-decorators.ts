@@ -23,3 +23,11 @@ export const Flag = (): PropertyDecorator => (target, key) =>
     Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value)),
     IsIn([true, false], { message: `${String(key)} must be true or false` }),
   )(target, key);
+
+/**
+ * What a group of settings is built on. Each group (shared-settings.ts, api-settings.ts, ...) is a mixin, a
+ * function from a class to that class with the group's settings added, and environment.ts composes them all
+ * into Environment: one class, validated at once, with each setting and its default declared in one group.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript's mixins require exactly any[]
+export type SettingsClass = new (...args: any[]) => object;

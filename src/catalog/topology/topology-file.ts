@@ -24,6 +24,7 @@ import { DomainError } from '../../engine/errors/domain-error';
 import { LocationType, StorageType } from '../locations/location-type';
 import { insecureEndpointProblem, S3_ACCESS_KEY_ENV, S3_SECRET_KEY_ENV } from '../locations/s3-credentials';
 import { QUEUE_SAFE_NAME } from '../sites/site.entity';
+import { topologyFileVariables } from '../../config/process-environment';
 
 // Leading or trailing blanks would make "primecam " a second instrument next to "primecam".
 const TRIMMED = /^\S(.*\S)?$/s;
@@ -199,7 +200,10 @@ export function substituteEnv(raw: string, env: NodeJS.ProcessEnv): string {
 }
 
 /** Reads, validates and normalises a topology file; every problem is reported at once, with its path. */
-export function parseTopologyFile(raw: string, env: NodeJS.ProcessEnv = process.env): TopologyFile {
+export function parseTopologyFile(
+  raw: string,
+  env: NodeJS.ProcessEnv = topologyFileVariables(),
+): TopologyFile {
   const expanded = substituteEnv(raw, env);
   let doc: unknown;
   try {

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { processNameSetting } from '../../config/process-environment';
 
 let processName: string | undefined;
 let processRole = 'process';
@@ -9,7 +10,7 @@ let processRole = 'process';
  */
 export function setProcessName(role: string): string {
   processRole = role;
-  processName = process.env.PROCESS_NAME || `${role}-${hostname()}-${process.pid}`;
+  processName = processNameSetting() || `${role}-${hostname()}-${process.pid}`;
   return processName;
 }
 

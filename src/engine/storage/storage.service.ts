@@ -14,6 +14,7 @@ import { S3Storage } from './s3-storage';
 import { Expected, StorageBackend } from './storage-backend';
 import { ChecksumMismatchError, ObjectNotFoundError } from './storage-errors';
 import { Digest } from './verifying-stream';
+import { credentialFromEnvironment } from '../../config/process-environment';
 
 /**
  * The storage of a location, built from its row: disk from its root path, S3 from its endpoint, bucket,
@@ -84,7 +85,7 @@ export class StorageService {
         'LOCATION_MISCONFIGURED',
         `location ${location.name}: its S3 credentials must be named by variables matching ${pattern} (${envName ? `${envName} does not` : 'none named'}); the SDK's default credentials are not used`,
       );
-    const value = process.env[envName];
+    const value = credentialFromEnvironment(envName);
     if (!value)
       throw new TransientTaskError(
         'LOCATION_MISCONFIGURED',

@@ -8,6 +8,7 @@ import { percentUsed } from '../../catalog/locations/disk-usage';
 import { StorageType } from '../../catalog/locations/location-type';
 import { StorageService } from '../../engine/storage/storage.service';
 import { DoctorCheck, fail, ok } from './doctor-check';
+import { credentialFromEnvironment } from '../../config/process-environment';
 
 /** Where the probes go in every location: fixed, so an operator (and `ccat-dt check`) knows them. */
 export const PROBE_PREFIX = '.ccat-doctor/';
@@ -40,7 +41,9 @@ export async function checkLocation(storage: StorageService, l: DataLocation): P
     );
     if (!writable) return fail(check, `root ${root} is not writable by this user`, `chown or chmod ${root}`);
   } else {
-    const missing = [l.s3AccessKeyEnv, l.s3SecretKeyEnv].filter((e): e is string => !!e && !process.env[e]);
+    const missing = [l.s3AccessKeyEnv, l.s3SecretKeyEnv].filter(
+      (e): e is string => !!e && !credentialFromEnvironment(e),
+    );
     if (missing.length)
       return fail(
         check,

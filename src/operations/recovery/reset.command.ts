@@ -1,6 +1,7 @@
 import { Command, CommandRunner } from 'nest-commander';
 import { WORK_KINDS, workKind } from './work-kinds';
 import { WorkResetService } from './work-reset.service';
+import { cliActor } from '../../config/process-environment';
 
 @Command({
   name: 'reset',
@@ -14,11 +15,7 @@ export class ResetCommand extends CommandRunner {
 
   async run([kind, id]: string[]): Promise<void> {
     if (!/^[0-9a-f-]{36}$/i.test(id ?? '')) throw new Error(`"${id}" is not an id (a UUID)`);
-    const outcome = await this.resets.resetFailed(
-      workKind(kind),
-      id,
-      `cli:${process.env.USER ?? 'operator'}`,
-    );
+    const outcome = await this.resets.resetFailed(workKind(kind), id, cliActor());
     console.log(`${outcome.kind} ${outcome.id}: ${outcome.from} -> ${outcome.to}, retry ${outcome.retry}.`);
     console.log(`Recorded: ${outcome.reason}`);
   }

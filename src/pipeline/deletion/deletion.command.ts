@@ -8,8 +8,7 @@ import { safeSitesOfPackages } from '../../catalog/physical-copies/package-safet
 import { awaitingWitness } from './archive-witness';
 import { deletionPolicyFrom, findDeletable } from './deletion-rules';
 import { DeletionSwitchService } from './deletion-switch.service';
-
-const actor = () => `cli:${process.env.USER ?? 'operator'}`;
+import { cliActor } from '../../config/process-environment';
 
 @SubCommand({
   name: 'pause',
@@ -21,7 +20,7 @@ export class DeletionPauseCommand extends CommandRunner {
   }
 
   async run(_args: string[], options: { reason?: string }): Promise<void> {
-    const { inProgress } = await this.deletionSwitch.set(true, actor(), options.reason);
+    const { inProgress } = await this.deletionSwitch.set(true, cliActor(), options.reason);
     console.log(
       `Deletion paused. No deletion starts from now on` +
         (inProgress ? `; ${inProgress} already removing bytes will finish.` : '.'),
@@ -41,7 +40,7 @@ export class DeletionResumeCommand extends CommandRunner {
   }
 
   async run(): Promise<void> {
-    await this.deletionSwitch.set(false, actor());
+    await this.deletionSwitch.set(false, cliActor());
     console.log('Deletion resumed.');
   }
 }

@@ -1,7 +1,6 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { AmendmentOutcome, FileAmendmentService } from './file-amendment.service';
-
-const actor = () => `cli:${process.env.USER ?? 'operator'}`;
+import { cliActor } from '../../config/process-environment';
 
 function print(o: AmendmentOutcome): void {
   const before = `${o.before.size} bytes, sha256 ${o.before.sha256}`;
@@ -36,7 +35,7 @@ export class FileAcceptCommand extends AmendCommand {
   }
 
   async run([file]: string[], options: { reason: string }): Promise<void> {
-    print(await this.amendments.accept(file, options.reason, actor()));
+    print(await this.amendments.accept(file, options.reason, cliActor()));
   }
 }
 
@@ -52,7 +51,7 @@ export class FileWithdrawCommand extends AmendCommand {
   }
 
   async run([file]: string[], options: { reason: string }): Promise<void> {
-    print(await this.amendments.withdraw(file, options.reason, actor()));
+    print(await this.amendments.withdraw(file, options.reason, cliActor()));
   }
 }
 
