@@ -1,5 +1,9 @@
 import { Module } from '@nestjs/common';
+import { PhysicalCopiesResolver } from './physical-copies.resolver';
 import { PhysicalCopyService } from './physical-copy.service';
 
-@Module({ providers: [PhysicalCopyService], exports: [PhysicalCopyService] })
+@Module({
+  providers: [PhysicalCopyService, PhysicalCopiesResolver],
+  exports: [PhysicalCopyService],
+})
 export class PhysicalCopiesModule {}

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminSessionService } from './admin-session.service';
 import { ApiToken } from './api-token.entity';
 import { ApiTokenService } from './api-token.service';
+import { ApiTokensResolver } from './api-tokens.resolver';
 import { BearerTokenGuard } from './bearer-token.guard';
 import { TokenCommand, TokenCreateCommand, TokenListCommand, TokenRevokeCommand } from './token.command';
 
@@ -12,6 +13,7 @@ import { TokenCommand, TokenCreateCommand, TokenListCommand, TokenRevokeCommand 
     ApiTokenService,
     AdminSessionService,
     BearerTokenGuard,
+    ApiTokensResolver,
     TokenCommand,
     TokenCreateCommand,
     TokenRevokeCommand,

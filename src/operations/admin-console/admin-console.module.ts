@@ -1,47 +1,34 @@
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
-import { ConfigService } from '@nestjs/config';
-import { Environment } from '../../config/environment';
-import { ApiTokenService } from '../../engine/auth/api-token.service';
-import { introspectionGate } from './introspection-gate';
-import { AdminSessionController } from './admin-session.controller';
 import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { GraphQLModule } from '@nestjs/graphql';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import { DataSource } from 'typeorm';
-import { formatGraphqlError } from '../../engine/graphql/graphql-errors';
-import { ApiTokensResolver } from '../../engine/auth/api-tokens.resolver';
+import { LocationsModule } from '../../catalog/locations/locations.module';
+import { PhysicalCopiesModule } from '../../catalog/physical-copies/physical-copies.module';
+import { RoutingModule } from '../../catalog/routing/routing.module';
+import { SitesModule } from '../../catalog/sites/sites.module';
+import { Environment } from '../../config/environment';
+import { ApiTokenService } from '../../engine/auth/api-token.service';
 import { AuthModule } from '../../engine/auth/auth.module';
-import { DeletionSwitchResolver } from '../../pipeline/deletion/deletion-switch.resolver';
-import { ExplainModule } from '../explain/explain.module';
+import { formatGraphqlError } from '../../engine/graphql/graphql-errors';
+import { queryLimits } from '../../engine/graphql/query-limits';
+import { ServicesModule } from '../../engine/heartbeats/heartbeats.module';
+import { QueuesModule } from '../../engine/queues/queues.module';
 import { DeletionSwitchModule } from '../../pipeline/deletion/deletion-switch.module';
 import { FileAmendmentModule } from '../../pipeline/ingest/file-amendment.module';
-import { WorkResetModule } from '../recovery/work-reset.module';
-import { RoutingModule } from '../../catalog/routing/routing.module';
+import { RawDataFilesModule } from '../../pipeline/ingest/raw-data-files.module';
+import { PackagesApiModule } from '../../pipeline/packaging/packages.module';
 import { StagingApiModule } from '../../pipeline/staging/staging.module';
-import { StatusModule } from '../status/status.module';
-import { TopologyModule } from '../../catalog/topology/topology.module';
+import { TransfersApiModule } from '../../pipeline/transfer/transfers.module';
 import { HistoryModule } from '../history/history.module';
-import { HistoryResolver } from '../history/history.resolver';
-import { ServicesResolver } from '../../engine/heartbeats/services.resolver';
-import { LocationsResolver } from '../../catalog/locations/locations.resolver';
-import { RawDataPackagesResolver } from '../../pipeline/packaging/raw-data-packages.resolver';
-import { PhysicalCopiesResolver } from '../../catalog/physical-copies/physical-copies.resolver';
-import { QueuesModule } from '../../engine/queues/queues.module';
-import { QueuesResolver } from '../../engine/queues/queues.resolver';
-import { RawDataFilesResolver } from '../../pipeline/ingest/raw-data-files.resolver';
-import { FileAmendmentResolver } from '../../pipeline/ingest/file-amendment.resolver';
-import { StorageModule } from '../../engine/storage/storage.module';
-import { PhysicalCopiesModule } from '../../catalog/physical-copies/physical-copies.module';
-import { ResetResolver } from '../recovery/reset.resolver';
-import { RoutesResolver } from '../../catalog/routing/routes.resolver';
-import { SitesResolver } from '../../catalog/sites/sites.resolver';
-import { StagingJobsResolver } from '../../pipeline/staging/staging-jobs.resolver';
-import { OverviewResolver } from '../status/overview.resolver';
-import { TransfersResolver } from '../../pipeline/transfer/transfers.resolver';
-import { queryLimits } from '../../engine/graphql/query-limits';
+import { WorkResetModule } from '../recovery/work-reset.module';
+import { StatusModule } from '../status/status.module';
 import { AdminLoaders } from './admin-loaders';
 import { AdminPageController } from './admin-page.controller';
+import { AdminSessionController } from './admin-session.controller';
+import { introspectionGate } from './introspection-gate';
 
 /**
  * What one call may cost: at most 8 levels deep (file → copies → location → site is 4) and 200 fields
@@ -53,23 +40,28 @@ const MAX_QUERY_TOKENS = 2000;
 
 /**
  * The admin console's API: GraphQL (code first) at /graphql. Every query needs a read (or admin) token and
- * every mutation an admin token, checked by the api's global guard; resolvers sit in their domain modules.
+ * every mutation an admin token, checked by the api's global guard. GraphQL collects the resolvers from
+ * every module of the app; each is provided by its domain module, imported here so that the console is
+ * whole in any app that mounts it.
  */
 @Module({
   imports: [
-    AuthModule,
-    QueuesModule,
-    ExplainModule,
-    HistoryModule,
-    StorageModule,
+    SitesModule,
+    LocationsModule,
+    RawDataFilesModule,
+    FileAmendmentModule,
     PhysicalCopiesModule,
-    TopologyModule,
-    StatusModule,
-    DeletionSwitchModule,
-    WorkResetModule,
+    PackagesApiModule,
+    TransfersApiModule,
     StagingApiModule,
     RoutingModule,
-    FileAmendmentModule,
+    QueuesModule,
+    ServicesModule,
+    StatusModule,
+    HistoryModule,
+    WorkResetModule,
+    DeletionSwitchModule,
+    AuthModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       imports: [AuthModule],
@@ -98,23 +90,5 @@ const MAX_QUERY_TOKENS = 2000;
   ],
   // The operators' page at /admin (static files; it calls /graphql with the token it is given).
   controllers: [AdminPageController, AdminSessionController],
-  providers: [
-    SitesResolver,
-    LocationsResolver,
-    RawDataFilesResolver,
-    FileAmendmentResolver,
-    PhysicalCopiesResolver,
-    RawDataPackagesResolver,
-    TransfersResolver,
-    StagingJobsResolver,
-    RoutesResolver,
-    QueuesResolver,
-    ServicesResolver,
-    OverviewResolver,
-    HistoryResolver,
-    ResetResolver,
-    DeletionSwitchResolver,
-    ApiTokensResolver,
-  ],
 })
 export class AdminConsoleModule {}

@@ -2,14 +2,17 @@ import { Module } from '@nestjs/common';
 import { PhysicalCopiesModule } from '../../catalog/physical-copies/physical-copies.module';
 import { QueuesModule } from '../../engine/queues/queues.module';
 import { StorageModule } from '../../engine/storage/storage.module';
+import { CheckCommand } from './check.command';
+import { ConsistencyCheckService } from './consistency-check.service';
 import { CopyRepairManager } from './copy-repair.manager';
 import { CopyRepairProcessor } from './copy-repair.processor';
+import { CopyRepairService } from './copy-repair.service';
 import { FixityManager } from './fixity.manager';
 import { FixityProcessor } from './fixity.processor';
 
 /**
  * Keeping storage and database in agreement: the repair of lost copies and the fixity audit (managers and
- * processors, in the worker). `ccat-dt check` is in the CLI (ConsistencyCheckService, CheckCommand).
+ * processors, in the worker).
  */
 @Module({
   imports: [QueuesModule, StorageModule, PhysicalCopiesModule],
@@ -17,3 +20,10 @@ import { FixityProcessor } from './fixity.processor';
   exports: [CopyRepairManager, FixityManager],
 })
 export class ConsistencyModule {}
+
+/** What the CLI adds: `ccat-dt check`, which compares every location with the database and marks lost copies. */
+@Module({
+  imports: [StorageModule],
+  providers: [ConsistencyCheckService, CopyRepairService, CheckCommand],
+})
+export class ConsistencyCheckModule {}

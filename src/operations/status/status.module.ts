@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
 import { DeletionSwitchModule } from '../../pipeline/deletion/deletion-switch.module';
+import { ExplainModule } from '../explain/explain.module';
+import { OverviewResolver } from './overview.resolver';
 import { PipelineOverviewService } from './pipeline-overview.service';
+import { StatusCommand } from './status.command';
 import { StatusService } from './status.service';
 
 /** The pipeline at a glance: `ccat-dt status`, the console's overview, and what the alerts read. */
 @Module({
-  imports: [DeletionSwitchModule],
-  providers: [StatusService, PipelineOverviewService],
+  imports: [DeletionSwitchModule, ExplainModule],
+  providers: [StatusService, PipelineOverviewService, OverviewResolver, StatusCommand],
   exports: [StatusService, PipelineOverviewService],
 })
 export class StatusModule {}

@@ -4,6 +4,7 @@ import { QueuesModule } from '../../engine/queues/queues.module';
 import { StorageModule } from '../../engine/storage/storage.module';
 import { StagingJobController } from './staging-job.controller';
 import { StagingJobService } from './staging-job.service';
+import { StagingJobsResolver } from './staging-jobs.resolver';
 import { StagingManager } from './staging.manager';
 import { StagingProcessor } from './staging.processor';
 
@@ -15,6 +16,10 @@ import { StagingProcessor } from './staging.processor';
 })
 export class StagingModule {}
 
-/** Stage 6 in the api: requesting, following and releasing staging jobs. */
-@Module({ providers: [StagingJobService], controllers: [StagingJobController], exports: [StagingJobService] })
+/** Stage 6 in the api: requesting, following and releasing staging jobs (REST and the console). */
+@Module({
+  providers: [StagingJobService, StagingJobsResolver],
+  controllers: [StagingJobController],
+  exports: [StagingJobService],
+})
 export class StagingApiModule {}

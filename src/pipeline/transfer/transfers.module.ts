@@ -8,6 +8,7 @@ import { DataTransferProcessor } from './data-transfer.processor';
 import { DataTransferUnpackProcessor } from './data-transfer-unpack.processor';
 import { HttpTransferService } from './http/http-transfer.service';
 import { MemberRefetch } from './member-refetch';
+import { TransfersResolver } from './transfers.resolver';
 
 /** Stages 3 and 4: a bundle's transfer to another site (direct or over http) and its unpacking there. */
 @Module({
@@ -22,3 +23,10 @@ import { MemberRefetch } from './member-refetch';
   exports: [HttpTransferService, DataTransferManager, DataTransferProcessor, DataTransferUnpackProcessor],
 })
 export class TransfersModule {}
+
+/**
+ * What the api adds: the transfers in the console. Apart from TransfersModule, so that the api does not make
+ * the worker's processors (HttpTransferService reads the TRANSFER_TLS_CA file when made).
+ */
+@Module({ providers: [TransfersResolver] })
+export class TransfersApiModule {}
