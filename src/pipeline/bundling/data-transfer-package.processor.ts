@@ -8,8 +8,6 @@ import { transitionRow } from '../../engine/work/transition-row';
 import { DataLocation } from '../../catalog/locations/data-location.entity';
 import { markLost } from '../../operations/consistency/lost-copies';
 import { ArchiveMember, SourceFileError, writeTar } from '../packaging/package-archive';
-import { RawDataPackage } from '../packaging/raw-data-package.entity';
-import { PackageState, packageStateMachine } from '../packaging/raw-data-package.states';
 import { Digest } from '../../engine/storage/verifying-stream';
 import { PhysicalCopyService } from '../../catalog/physical-copies/physical-copy.service';
 import { CopyKind } from '../../catalog/physical-copies/physical-copy.states';
@@ -22,7 +20,7 @@ import { recordMoved } from '../../engine/metrics/task-metrics';
 import { DataTransferPackage } from './data-transfer-package.entity';
 import { dataTransferPackageStatusMachine } from './data-transfer-package.states';
 import { bundleMembers } from './data-transfer-package.queries';
-import { giveBackFromBundle, packagesOfBundle, sizeOfPackage } from '../packaging/package-bundle.queries';
+import { giveBackFromBundle, packagesOfBundle, setAsideFromBundle, sizeOfPackage } from '../packaging/package-bundle.queries';
 
 type Outcome = { bundled: string; size: number; sha256: string } | { skipped: string };
 
@@ -146,9 +144,7 @@ export class DataTransferPackageProcessor implements OperationHandler {
         detectedBy: 'bundling',
         details: err.message,
       });
-      await transitionRow(m, RawDataPackage, bad.id, 'state', packageStateMachine, PackageState.WAITING, {
-        dataTransferPackageId: null,
-      });
+      await setAsideFromBundle(m, bad.id);
       const [[row]] = await m.query(
         `UPDATE data_transfer_package SET package_count = package_count - 1,
                 size = greatest(size - ${sizeOfPackage('$2')}, 0), updated_at = now()

@@ -1,4 +1,6 @@
 import { EntityManager } from 'typeorm';
+import { transitionRow } from '../../engine/work/transition-row';
+import { RawDataPackage } from './raw-data-package.entity';
 import { PackageState, packageStateMachine } from './raw-data-package.states';
 
 /*
@@ -35,6 +37,13 @@ export async function giveBackFromBundle(m: EntityManager, bundleId: string): Pr
       WHERE data_transfer_package_id = $1 AND state = '${S.TRANSFERRING}'`,
     [bundleId],
   );
+}
+
+/** Takes one package out of the bundle being written (its tar there was bad); it waits for another. */
+export async function setAsideFromBundle(m: EntityManager, packageId: string): Promise<void> {
+  await transitionRow(m, RawDataPackage, packageId, 'state', packageStateMachine, S.WAITING, {
+    dataTransferPackageId: null,
+  });
 }
 
 /** The packages of bundle `bundle` (SQL for its id), as a FROM item the planner pulls up. */
