@@ -1,8 +1,7 @@
 import { EntityManager } from 'typeorm';
-import { transitionRow } from '../../engine/work/transition-row';
+import { markPackageArchived } from '../../pipeline/packaging/package-bundle.queries';
 import { refreshSafeSiteCount } from '../../catalog/physical-copies/package-safety';
-import { RawDataPackage } from '../../pipeline/packaging/raw-data-package.entity';
-import { PackageState, packageStateMachine } from '../../pipeline/packaging/raw-data-package.states';
+import { PackageState } from '../../pipeline/packaging/raw-data-package.states';
 import { PhysicalCopyService } from '../../catalog/physical-copies/physical-copy.service';
 import { CopyKind } from '../../catalog/physical-copies/physical-copy.states';
 import { MergedPackage } from './sidecar-merge';
@@ -205,7 +204,7 @@ async function writePackage(
   }
   const [{ state }] = await tx.query(`SELECT state FROM raw_data_package WHERE id = $1`, [k.id]);
   if (state !== PackageState.ARCHIVED) {
-    await transitionRow(tx, RawDataPackage, k.id, 'state', packageStateMachine, PackageState.ARCHIVED);
+    await markPackageArchived(tx, k.id);
   }
   return created.length > 0;
 }

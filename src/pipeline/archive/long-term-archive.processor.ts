@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { markPackageArchived } from '../packaging/package-bundle.queries';
 import { filesOfPackage } from '../ingest/raw-data-file.queries';
 import { bundleOfPackage, sourceLocationOfPackage } from '../packaging/raw-data-package.queries';
 import { TransientTaskError } from '../../engine/work/task-error';
@@ -11,7 +12,7 @@ import { getProcessName } from '../../engine/logging/process-name';
 import { transitionRow } from '../../engine/work/transition-row';
 import { DataLocation } from '../../catalog/locations/data-location.entity';
 import { RawDataPackage } from '../packaging/raw-data-package.entity';
-import { PackageState, packageStateMachine } from '../packaging/raw-data-package.states';
+import { PackageState } from '../packaging/raw-data-package.states';
 import { PhysicalCopyService } from '../../catalog/physical-copies/physical-copy.service';
 import { CopyKind } from '../../catalog/physical-copies/physical-copy.states';
 import { refreshSafeSiteCount } from '../../catalog/physical-copies/package-safety';
@@ -201,7 +202,7 @@ export class LongTermArchiveProcessor implements OperationHandler {
     const waitsForBundle =
       current.state === PackageState.WAITING && (await this.stillToBundle(tx, packageId));
     if (current.state !== PackageState.ARCHIVED && !waitsForBundle) {
-      await transitionRow(tx, RawDataPackage, packageId, 'state', packageStateMachine, PackageState.ARCHIVED);
+      await markPackageArchived(tx, packageId);
     }
     return refreshSafeSiteCount(tx, packageId);
   }

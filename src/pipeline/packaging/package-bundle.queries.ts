@@ -46,6 +46,11 @@ export async function setAsideFromBundle(m: EntityManager, packageId: string): P
   });
 }
 
+/** The package is ARCHIVED: an archive holds a verified copy (or the catalogue was rebuilt from one). */
+export async function markPackageArchived(m: EntityManager, packageId: string): Promise<void> {
+  await transitionRow(m, RawDataPackage, packageId, 'state', packageStateMachine, S.ARCHIVED);
+}
+
 /** The packages of bundle `bundle` (SQL for its id), as a FROM item the planner pulls up. */
 export const packagesOfBundle = (bundle: string) =>
   `(SELECT * FROM raw_data_package WHERE data_transfer_package_id = ${bundle})`;
