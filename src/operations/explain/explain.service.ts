@@ -142,7 +142,7 @@ export class ExplainService {
     return file;
   }
 
-  /** The file's package, the bundle that carries it, and that bundle's transfers: each only if the one before exists. */
+  /** The file's package, the bundle carrying it, its transfers: each only if the one before exists. */
   private async packagingWork(packageId: string | null) {
     const [pkg] = packageId
       ? await this.q<PackageRow>(
