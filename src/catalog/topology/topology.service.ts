@@ -12,6 +12,7 @@ import { Site } from '../sites/site.entity';
 import { refuseSharedStorage } from './storage-overlap';
 import { checkTopology, TopologyFile, TopologyLocation } from './topology-file';
 import { readTopology, TopologyDocument } from './topology-snapshot';
+import { checkNamesFree, existingKeys, readTopologyRows, TopologyRows } from './topology-rows';
 
 export type TopologyEntity = 'observatory' | 'telescope' | 'instrument' | 'module' | 'site' | 'location';
 export type FieldValue = string | number | boolean | null;
@@ -109,30 +110,33 @@ class TopologyApply {
   constructor(private readonly m: EntityManager) {}
 
   async run(file: TopologyFile): Promise<TopologyChange[]> {
-    // One after the other: these share the transaction's single connection.
-    const order = { order: { id: 'ASC' as const } };
-    const observatories = await this.m.find(Observatory, order);
-    const telescopes = await this.m.find(Telescope, order);
-    const instruments = await this.m.find(Instrument, order);
-    const modules = await this.m.find(InstrumentModuleEntity, order);
-    const sites = await this.m.find(Site, order);
-    const locations = await this.m.find(DataLocation, order);
-    checkNamesFree(file, sites, locations);
-    refuseSharedStorage(file, sites, locations);
+    const rows = await readTopologyRows(this.m);
+    checkNamesFree(file, rows.sites, rows.locations);
+    refuseSharedStorage(file, rows.sites, rows.locations);
+    const existing = existingKeys(rows);
+    await this.reconcileObservatory(file.observatory, rows);
+    await this.reconcileSites(file.sites, rows);
+    if (this.refusals.length > 0) {
+      const message = [
+        'topology not applied, nothing was written: these changes would lose track of data still held there:',
+        ...this.refusals.map((r) => `  ${r}`),
+        'To move a location, add a new one, let the data move there, and set the old one to active: false.',
+      ];
+      throw new DomainError('UNSAFE_TOPOLOGY_CHANGE', message.join('\n'), { refusals: this.refusals });
+    }
+    for (const [entity, keys] of existing) {
+      for (const key of keys.filter((k) => !this.named.has(`${entity}:${k}`))) {
+        this.changes.push({ action: 'absent', entity, key });
+      }
+    }
+    return this.changes;
+  }
+
+  /** The observatory, then each telescope under it, each instrument under that, and its modules. */
+  private async reconcileObservatory(obs: TopologyFile['observatory'], rows: TopologyRows): Promise<void> {
+    const { observatories, telescopes, instruments, modules } = rows;
     const observatoryNames = new Map<FieldValue, string>(observatories.map((o) => [o.id, o.name]));
     const telescopeNames = new Map<FieldValue, string>(telescopes.map((t) => [t.id, t.name]));
-    const instrumentNames = new Map(instruments.map((i) => [i.id, i.name]));
-    const siteNames = new Map(sites.map((s) => [s.id, s.shortName]));
-    const existing = new Map<TopologyEntity, string[]>([
-      ['observatory', observatories.map((o) => o.name)],
-      ['telescope', telescopes.map((t) => t.name)],
-      ['instrument', instruments.map((i) => i.name)],
-      ['module', modules.map((x) => `${instrumentNames.get(x.instrumentId)}/${x.name}`)],
-      ['site', sites.map((s) => s.shortName)],
-      ['location', locations.map((l) => `${siteNames.get(l.siteId)}_${l.name}`)],
-    ]);
-
-    const obs = file.observatory;
     const obsRow = find(observatories, 'name', obs.name);
     const obsId = await this.reconcile(Observatory, 'observatory', obs.name, obsRow, {
       name: field('name', obs.name),
@@ -160,7 +164,11 @@ class TopologyApply {
         }
       }
     }
-    for (const site of file.sites) {
+  }
+
+  /** Each site, then its locations. */
+  private async reconcileSites(fileSites: TopologyFile['sites'], { sites, locations }: TopologyRows) {
+    for (const site of fileSites) {
       const row = find(sites, 'shortName', site.shortName);
       const spec = {
         shortName: field('shortName', site.shortName),
@@ -175,21 +183,6 @@ class TopologyApply {
         await this.reconcile(DataLocation, 'location', key, row, spec, describeLocation(loc));
       }
     }
-
-    if (this.refusals.length > 0) {
-      const message = [
-        'topology not applied, nothing was written: these changes would lose track of data still held there:',
-        ...this.refusals.map((r) => `  ${r}`),
-        'To move a location, add a new one, let the data move there, and set the old one to active: false.',
-      ];
-      throw new DomainError('UNSAFE_TOPOLOGY_CHANGE', message.join('\n'), { refusals: this.refusals });
-    }
-    for (const [entity, keys] of existing) {
-      for (const key of keys.filter((k) => !this.named.has(`${entity}:${k}`))) {
-        this.changes.push({ action: 'absent', entity, key });
-      }
-    }
-    return this.changes;
   }
 
   /** Inserts the row or updates the fields that differ; returns its id. */
@@ -243,35 +236,6 @@ class TopologyApply {
     this.refusals.push(`location ${key}: ${what.join(', ')} refused, it still holds ${copies}`);
     return true;
   }
-}
-
-/** Clashes with rows the file does not mention, which the database would report far less clearly. */
-function checkNamesFree(file: TopologyFile, sites: Site[], locations: DataLocation[]): void {
-  const problems: string[] = [];
-  const inFile = new Set(file.sites.map((s) => s.shortName));
-  for (const site of file.sites) {
-    const holder = sites.find((s) => s.name === site.name && s.shortName !== site.shortName);
-    if (holder && !inFile.has(holder.shortName)) {
-      problems.push(
-        `site name "${site.name}" already belongs to site ${holder.shortName}, which is not in the file`,
-      );
-    }
-  }
-  const filePrefixes = new Map<string, string>(
-    file.sites.flatMap((s) => s.locations.map((l) => [`${s.shortName}_${l.name}`, s.shortName] as const)),
-  );
-  for (const loc of locations) {
-    const site = sites.find((s) => s.id === loc.siteId);
-    if (!site || inFile.has(site.shortName)) continue;
-    const prefix = `${site.shortName}_${loc.name}`;
-    const other = filePrefixes.get(prefix);
-    if (other !== undefined && other !== site.shortName) {
-      problems.push(
-        `queue prefix "${prefix}" is already used by location ${loc.name} of site ${site.shortName}`,
-      );
-    }
-  }
-  if (problems.length > 0) throw new DomainError('VALIDATION', problems.join('\n'), { problems });
 }
 
 function find<E, K extends keyof E>(rows: E[], key: K, value: E[K]): E | undefined {

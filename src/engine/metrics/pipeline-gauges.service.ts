@@ -1,6 +1,6 @@
 import { setting } from '../../config/setting';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { stalledWork } from '../../operations/alerts/stalled-work';
+import { StalledWork, stalledWork } from '../../operations/alerts/stalled-work';
 import { minSafeSites } from '../../catalog/physical-copies/package-safety';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -10,7 +10,7 @@ import { Environment } from '../../config/environment';
 import { QueueDescriptor } from '../queues/queue-descriptor';
 import { QueueDiscoveryService } from '../queues/queue-discovery.service';
 import { QueueCounts, TaskQueueService } from '../queues/task-queue.service';
-import { oldestNotSafe } from '../../operations/status/oldest-not-safe.query';
+import { OldestNotSafe, oldestNotSafe } from '../../operations/status/oldest-not-safe.query';
 import { metricsRegistry } from './metrics-registry';
 import { boundedRead, SharedRead } from './shared-read';
 import { percentUsed } from '../../catalog/locations/disk-usage';
@@ -24,6 +24,14 @@ interface LocationUsageRow {
   copies: number;
   threshold: number | null;
   age: number;
+}
+
+/** The `collector` label of ccat_metrics_collector_up is the key of each read. */
+interface PipelineReads {
+  queues: SharedRead<{ queue: QueueDescriptor; counts: QueueCounts }[]>;
+  disk_usage: SharedRead<LocationUsageRow[]>;
+  oldest_unsafe: SharedRead<OldestNotSafe | null>;
+  stalled: SharedRead<StalledWork[]>;
 }
 
 const LOCATION_LABELS = ['site', 'location', 'type'] as const;
@@ -47,6 +55,34 @@ export class PipelineGaugesService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
+    const reads = this.pipelineReads();
+    this.queueGauge(reads.queues);
+    this.diskUsageGauges(reads.disk_usage);
+    this.gauge(
+      'ccat_oldest_unsafe_file_age_seconds',
+      'Age of the oldest registered file not yet archived at enough sites; 0 when every file is safe',
+      [],
+      async function () {
+        const oldest = await reads.oldest_unsafe.get();
+        this.reset();
+        if (oldest.ok) this.set(oldest.value?.ageSeconds ?? 0);
+      },
+    );
+    this.gauge(
+      'ccat_stalled_work',
+      'Open work rows of a stage at a site where none moved and none of that kind completed for STALL_ALERT_AFTER (the pipeline_stalled alert); absent when nothing is stalled',
+      ['stage', 'site'],
+      async function () {
+        const stalled = await reads.stalled.get();
+        this.reset();
+        for (const w of stalled.ok ? stalled.value : []) this.set({ stage: w.stage, site: w.site }, w.open);
+      },
+    );
+    this.collectorUpGauge(reads);
+  }
+
+  /** The reads behind the gauges, each shared by the gauges of one scrape and bounded in time. */
+  private pipelineReads(): PipelineReads {
     const timeout = this.config.get('METRICS_COLLECT_TIMEOUT', { infer: true });
     const fresh = this.config.get('METRICS_CACHE', { infer: true });
     const minSites = minSafeSites(this.config);
@@ -55,19 +91,21 @@ export class PipelineGaugesService implements OnModuleInit, OnModuleDestroy {
       new SharedRead(what, from, timeout, this.logger, fresh);
     const fromDatabase = <T>(what: string, query: (m: EntityManager) => Promise<T>) =>
       read(what, () => boundedRead(this.dataSource, timeout, query));
-    const reads = {
+    return {
       queues: read('queue depths', () => this.queueDepths()),
       disk_usage: fromDatabase('disk usage', (m) => this.locationUsage(m)),
       oldest_unsafe: fromDatabase('oldest unsafe file', (m) => oldestNotSafe(m, minSites)),
       stalled: fromDatabase('stalled work', (m) => stalledWork(m, stallAfter)),
     };
+  }
 
+  private queueGauge(queues: PipelineReads['queues']): void {
     this.gauge(
       'ccat_queue_jobs',
       'Jobs in each location queue by state (BullMQ counts)',
       ['queue', 'site', 'location', 'operation', 'state'],
       async function () {
-        const depths = await reads.queues.get();
+        const depths = await queues.get();
         this.reset();
         for (const { queue: q, counts } of depths.ok ? depths.value : []) {
           const labels = { queue: q.name, site: q.site, location: q.location, operation: q.operation };
@@ -75,10 +113,12 @@ export class PipelineGaugesService implements OnModuleInit, OnModuleDestroy {
         }
       },
     );
+  }
 
+  private diskUsageGauges(diskUsage: PipelineReads['disk_usage']): void {
     const usage = (name: string, help: string, value: (r: LocationUsageRow) => number | null) =>
       this.gauge(name, help, LOCATION_LABELS, async function () {
-        const rows = await reads.disk_usage.get();
+        const rows = await diskUsage.get();
         this.reset();
         for (const r of rows.ok ? rows.value : []) {
           const v = value(r);
@@ -109,29 +149,9 @@ export class PipelineGaugesService implements OnModuleInit, OnModuleDestroy {
       'Age of the last MONITORING measurement of a location',
       (r) => r.age,
     );
+  }
 
-    this.gauge(
-      'ccat_oldest_unsafe_file_age_seconds',
-      'Age of the oldest registered file not yet archived at enough sites; 0 when every file is safe',
-      [],
-      async function () {
-        const oldest = await reads.oldest_unsafe.get();
-        this.reset();
-        if (oldest.ok) this.set(oldest.value?.ageSeconds ?? 0);
-      },
-    );
-
-    this.gauge(
-      'ccat_stalled_work',
-      'Open work rows of a stage at a site where none moved and none of that kind completed for STALL_ALERT_AFTER (the pipeline_stalled alert); absent when nothing is stalled',
-      ['stage', 'site'],
-      async function () {
-        const stalled = await reads.stalled.get();
-        this.reset();
-        for (const w of stalled.ok ? stalled.value : []) this.set({ stage: w.stage, site: w.site }, w.open);
-      },
-    );
-
+  private collectorUpGauge(reads: PipelineReads): void {
     this.gauge(
       'ccat_metrics_collector_up',
       '1 if this scrape could read this part of the pipeline (database, Redis) in time, else 0',

@@ -15,7 +15,7 @@ import { OperationType } from '../../engine/queues/operation-type';
 import { TaskPayload } from '../../engine/queues/queue-descriptor';
 import { runClaimedWork } from '../../engine/queues/run-claimed-work';
 import { StorageService } from '../../engine/storage/storage.service';
-import { confirmPresence, inspectCopy } from './copy-inspection';
+import { confirmPresence, Inspection, inspectCopy } from './copy-inspection';
 import { fixityCheckStatusMachine } from './copy-repair.states';
 import { FixityCheck } from './fixity-check.entity';
 import { markLost } from './lost-copies';
@@ -58,19 +58,7 @@ export class FixityProcessor implements OperationHandler {
     });
     const labels = { site: location.site?.shortName ?? '', location: location.name };
     if (copy.status !== CopyStatus.PRESENT) {
-      await this.dataSource.transaction((tx) =>
-        transitionRow(
-          tx,
-          FixityCheck,
-          row.id,
-          'status',
-          fixityCheckStatusMachine,
-          OperationStatus.COMPLETED,
-          {
-            failureReason: `not checked: the copy is ${copy.status}`,
-          },
-        ),
-      );
+      await this.completeUnchecked(row, copy);
       return { skipped: `copy ${copy.id} is ${copy.status}` };
     }
     const started = Date.now();
@@ -78,6 +66,43 @@ export class FixityProcessor implements OperationHandler {
     const presence = row.depth === 'presence';
     const inspection = presence ? await confirmPresence(backend, copy) : await inspectCopy(backend, copy);
     const durationMs = Date.now() - started;
+    const ok = inspection.loss === null;
+    await this.recordFinding(row, copy, presence, inspection, durationMs);
+    fixityBytesVerified.inc(labels, inspection.bytesRead);
+    fixityChecks.inc({ ...labels, result: ok ? 'ok' : 'lost' });
+    if (!ok) {
+      fixityFailures.inc(labels);
+      this.logger.error(
+        `fixity: ${copy.relativePath} at ${labels.site}/${labels.location} is ${inspection.loss === 'missing' ? 'missing' : `of the wrong ${inspection.loss}`}; marked lost, re-replication planned`,
+      );
+    }
+    return { copy: copy.id, ok, bytes: inspection.bytesRead };
+  }
+
+  private async completeUnchecked(row: FixityCheck, copy: PhysicalCopy): Promise<void> {
+    await this.dataSource.transaction((tx) =>
+      transitionRow(
+        tx,
+        FixityCheck,
+        row.id,
+        'status',
+        fixityCheckStatusMachine,
+        OperationStatus.COMPLETED,
+        {
+          failureReason: `not checked: the copy is ${copy.status}`,
+        },
+      ),
+    );
+  }
+
+  /** In one transaction: the check completed, the copy's check times, the copy LOST if not as recorded. */
+  private async recordFinding(
+    row: FixityCheck,
+    copy: PhysicalCopy,
+    presence: boolean,
+    inspection: Inspection,
+    durationMs: number,
+  ): Promise<void> {
     const ok = inspection.loss === null;
     await this.dataSource.transaction(async (tx) => {
       await transitionRow(
@@ -119,14 +144,5 @@ export class FixityProcessor implements OperationHandler {
         });
       }
     });
-    fixityBytesVerified.inc(labels, inspection.bytesRead);
-    fixityChecks.inc({ ...labels, result: ok ? 'ok' : 'lost' });
-    if (!ok) {
-      fixityFailures.inc(labels);
-      this.logger.error(
-        `fixity: ${copy.relativePath} at ${labels.site}/${labels.location} is ${inspection.loss === 'missing' ? 'missing' : `of the wrong ${inspection.loss}`}; marked lost, re-replication planned`,
-      );
-    }
-    return { copy: copy.id, ok, bytes: inspection.bytesRead };
   }
 }

@@ -74,79 +74,18 @@ export class ExplainService {
   }
 
   private async facts(fileId: string): Promise<ExplainFacts> {
-    const q = <T>(sql: string, params: unknown[]): Promise<T[]> => this.dataSource.query(sql, params);
-    const [file] = await q<
-      ExplainFacts['file'] & { packageId: string | null; unitId: string; finishedAt: Date | null }
-    >(
-      `SELECT f.id, f.relative_path AS path, f.size::float8 AS size, f.sha256, f.created_at AS "registeredAt",
-              u.obs_unit AS "obsUnit", i.name AS instrument, m.name AS module, f.raw_data_package_id AS "packageId",
-              u.id AS "unitId", u.finished_at AS "finishedAt"
-         FROM raw_data_file f JOIN executed_obs_unit u ON u.id = f.executed_obs_unit_id
-         JOIN instrument_module m ON m.id = f.instrument_module_id JOIN instrument i ON i.id = m.instrument_id
-        WHERE f.id = $1`,
-      [fileId],
-    );
-    if (!file) throw new DomainError('NOT_FOUND', `no file ${fileId}`);
-    const [{ lastFileAt }] = await q<{ lastFileAt: Date }>(
+    const file = await this.fileRow(fileId);
+    const [{ lastFileAt }] = await this.q<{ lastFileAt: Date }>(
       `SELECT max(created_at) AS "lastFileAt" FROM raw_data_file WHERE executed_obs_unit_id = $1`,
       [file.unitId],
     );
-    const [withdrawn] = await q<NonNullable<ExplainFacts['withdrawn']>>(
+    const [withdrawn] = await this.q<NonNullable<ExplainFacts['withdrawn']>>(
       `SELECT e.at, e.actor, e.reason FROM raw_data_file_event e
         WHERE e.raw_data_file_id = $1 AND e.action = 'withdrawn' ORDER BY e.id DESC LIMIT 1`,
       [file.id],
     );
-    const [pkg] = file.packageId
-      ? await q<NonNullable<ExplainFacts['package']> & { bundleId: string | null }>(
-          `SELECT id, name, status, state, retry_count AS retries, failure_reason AS "failureReason",
-                  updated_at AS "completedAt", data_transfer_package_id AS "bundleId"
-             FROM raw_data_package WHERE id = $1`,
-          [file.packageId],
-        )
-      : [];
-    const [bundle] = pkg?.bundleId
-      ? await q<NonNullable<ExplainFacts['bundle']> & { originSiteId: number }>(
-          `SELECT d.id, d.name, d.status, d.size::float8 AS size, d.retry_count AS retries,
-                  d.failure_reason AS "failureReason", d.distributed_at AS "distributedAt", l.site_id AS "originSiteId"
-             FROM data_transfer_package d JOIN data_location l ON l.id = d.origin_location_id WHERE d.id = $1`,
-          [pkg.bundleId],
-        )
-      : [];
-    const transfers = bundle
-      ? await q<ExplainFacts['transfers'][number]>(
-          `SELECT os.short_name || '/' || o.name AS "from", ds.short_name || '/' || d.name AS "to", ds.short_name AS "toSite",
-                  t.method, t.status, t.unpack_status AS "unpackStatus", t.bytes_transferred::float8 AS bytes,
-                  t.retry_count AS retries, t.unpack_retry_count AS "unpackRetries", t.failure_reason AS "failureReason"
-             FROM data_transfer t
-             JOIN data_location o ON o.id = t.origin_location_id JOIN site os ON os.id = o.site_id
-             JOIN data_location d ON d.id = t.destination_location_id JOIN site ds ON ds.id = d.site_id
-            WHERE t.data_transfer_package_id = $1 ORDER BY t.created_at`,
-          [bundle.id],
-        )
-      : [];
-    const archiveSites = await q<{ site: string; id: number }>(
-      `SELECT DISTINCT s.short_name AS site, s.id FROM site s JOIN data_location l ON l.site_id = s.id
-        WHERE l.location_type = 'long_term_archive' AND l.active AND s.id <> $1 ORDER BY 1`,
-      [bundle?.originSiteId ?? -1],
-    );
-    const archives = pkg
-      ? await q<ExplainFacts['archives'][number]>(
-          `SELECT s.short_name AS site, t.status, t.retry_count AS retries, t.failure_reason AS "failureReason"
-             FROM long_term_archive_transfer t JOIN data_location l ON l.id = t.destination_location_id
-             JOIN site s ON s.id = l.site_id WHERE t.raw_data_package_id = $1 ORDER BY 1`,
-          [pkg.id],
-        )
-      : [];
-    const [heal] = pkg
-      ? await q<NonNullable<ExplainFacts['heal']>>(
-          `SELECT r.status, r.detected_by AS "detectedBy", s.short_name || '/' || l.name AS location,
-                  r.failure_reason AS "failureReason"
-             FROM copy_repair r JOIN physical_copy c ON c.id = r.lost_copy_id
-             JOIN data_location l ON l.id = r.location_id JOIN site s ON s.id = l.site_id
-            WHERE c.raw_data_package_id = $1 AND r.status <> 'completed' ORDER BY r.created_at DESC LIMIT 1`,
-          [pkg.id],
-        )
-      : [];
+    const { pkg, bundle, transfers } = await this.packagingWork(file.packageId);
+    const { archiveSites, archives, heal } = await this.archiveWork(pkg, bundle);
     const copies = await this.copies(file.id, pkg?.id ?? null, bundle?.id ?? null);
     const minSites = minSafeSites(this.config);
     const safety = pkg
@@ -167,16 +106,7 @@ export class ExplainService {
         : [];
     return {
       now: new Date(),
-      file: {
-        id: file.id,
-        path: file.path,
-        size: file.size,
-        sha256: file.sha256,
-        registeredAt: file.registeredAt,
-        obsUnit: file.obsUnit,
-        instrument: file.instrument,
-        module: file.module,
-      },
+      file: fileFacts(file),
       unit: { finishedAt: file.finishedAt, lastFileAt },
       withdrawn: withdrawn ?? null,
       heal: heal ?? null,
@@ -192,6 +122,85 @@ export class ExplainService {
       copies,
       deletion: { paused: sw.paused, since: sw.changedAt, by: sw.changedBy, reason: sw.reason },
     };
+  }
+
+  private q<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return this.dataSource.query(sql, params);
+  }
+
+  private async fileRow(fileId: string): Promise<FileRow> {
+    const [file] = await this.q<FileRow>(
+      `SELECT f.id, f.relative_path AS path, f.size::float8 AS size, f.sha256, f.created_at AS "registeredAt",
+              u.obs_unit AS "obsUnit", i.name AS instrument, m.name AS module, f.raw_data_package_id AS "packageId",
+              u.id AS "unitId", u.finished_at AS "finishedAt"
+         FROM raw_data_file f JOIN executed_obs_unit u ON u.id = f.executed_obs_unit_id
+         JOIN instrument_module m ON m.id = f.instrument_module_id JOIN instrument i ON i.id = m.instrument_id
+        WHERE f.id = $1`,
+      [fileId],
+    );
+    if (!file) throw new DomainError('NOT_FOUND', `no file ${fileId}`);
+    return file;
+  }
+
+  /** The file's package, the bundle carrying it, its transfers: each only if the one before exists. */
+  private async packagingWork(packageId: string | null) {
+    const [pkg] = packageId
+      ? await this.q<PackageRow>(
+          `SELECT id, name, status, state, retry_count AS retries, failure_reason AS "failureReason",
+                  updated_at AS "completedAt", data_transfer_package_id AS "bundleId"
+             FROM raw_data_package WHERE id = $1`,
+          [packageId],
+        )
+      : [];
+    const [bundle] = pkg?.bundleId
+      ? await this.q<BundleRow>(
+          `SELECT d.id, d.name, d.status, d.size::float8 AS size, d.retry_count AS retries,
+                  d.failure_reason AS "failureReason", d.distributed_at AS "distributedAt", l.site_id AS "originSiteId"
+             FROM data_transfer_package d JOIN data_location l ON l.id = d.origin_location_id WHERE d.id = $1`,
+          [pkg.bundleId],
+        )
+      : [];
+    const transfers = bundle
+      ? await this.q<ExplainFacts['transfers'][number]>(
+          `SELECT os.short_name || '/' || o.name AS "from", ds.short_name || '/' || d.name AS "to", ds.short_name AS "toSite",
+                  t.method, t.status, t.unpack_status AS "unpackStatus", t.bytes_transferred::float8 AS bytes,
+                  t.retry_count AS retries, t.unpack_retry_count AS "unpackRetries", t.failure_reason AS "failureReason"
+             FROM data_transfer t
+             JOIN data_location o ON o.id = t.origin_location_id JOIN site os ON os.id = o.site_id
+             JOIN data_location d ON d.id = t.destination_location_id JOIN site ds ON ds.id = d.site_id
+            WHERE t.data_transfer_package_id = $1 ORDER BY t.created_at`,
+          [bundle.id],
+        )
+      : [];
+    return { pkg, bundle, transfers };
+  }
+
+  /** The archive sites the package should reach, its uploads to them, and its open heal if a copy was lost. */
+  private async archiveWork(pkg: PackageRow | undefined, bundle: BundleRow | undefined) {
+    const archiveSites = await this.q<{ site: string; id: number }>(
+      `SELECT DISTINCT s.short_name AS site, s.id FROM site s JOIN data_location l ON l.site_id = s.id
+        WHERE l.location_type = 'long_term_archive' AND l.active AND s.id <> $1 ORDER BY 1`,
+      [bundle?.originSiteId ?? -1],
+    );
+    const archives = pkg
+      ? await this.q<ExplainFacts['archives'][number]>(
+          `SELECT s.short_name AS site, t.status, t.retry_count AS retries, t.failure_reason AS "failureReason"
+             FROM long_term_archive_transfer t JOIN data_location l ON l.id = t.destination_location_id
+             JOIN site s ON s.id = l.site_id WHERE t.raw_data_package_id = $1 ORDER BY 1`,
+          [pkg.id],
+        )
+      : [];
+    const [heal] = pkg
+      ? await this.q<NonNullable<ExplainFacts['heal']>>(
+          `SELECT r.status, r.detected_by AS "detectedBy", s.short_name || '/' || l.name AS location,
+                  r.failure_reason AS "failureReason"
+             FROM copy_repair r JOIN physical_copy c ON c.id = r.lost_copy_id
+             JOIN data_location l ON l.id = r.location_id JOIN site s ON s.id = l.site_id
+            WHERE c.raw_data_package_id = $1 AND r.status <> 'completed' ORDER BY r.created_at DESC LIMIT 1`,
+          [pkg.id],
+        )
+      : [];
+    return { archiveSites, archives, heal };
   }
 
   /** Archive sites the bundle has not reached whose buffers all refuse new data (inactive or full). */
@@ -240,6 +249,22 @@ export class ExplainService {
     }));
   }
 }
+
+type FileRow = ExplainFacts['file'] & { packageId: string | null; unitId: string; finishedAt: Date | null };
+type PackageRow = NonNullable<ExplainFacts['package']> & { bundleId: string | null };
+type BundleRow = NonNullable<ExplainFacts['bundle']> & { originSiteId: number };
+
+/** The file as explain shows it: the registration, without the ids used to look up the rest. */
+const fileFacts = (file: FileRow): ExplainFacts['file'] => ({
+  id: file.id,
+  path: file.path,
+  size: file.size,
+  sha256: file.sha256,
+  registeredAt: file.registeredAt,
+  obsUnit: file.obsUnit,
+  instrument: file.instrument,
+  module: file.module,
+});
 
 const pick = (w: { status: string; retries: number; failureReason: string | null }) => ({
   status: w.status,

@@ -22,6 +22,8 @@ import { TaskPayload } from '../../engine/queues/queue-descriptor';
 import { runClaimedWork } from '../../engine/queues/run-claimed-work';
 import { Site } from '../../catalog/sites/site.entity';
 import { StorageService } from '../../engine/storage/storage.service';
+import { StorageBackend } from '../../engine/storage/storage-backend';
+import { Digest } from '../../engine/storage/verifying-stream';
 import { recordMoved } from '../../engine/metrics/task-metrics';
 import { HttpTransferService } from '../transfer/http/http-transfer.service';
 import { writeAndCheck } from '../transfer/verified-unpack';
@@ -76,11 +78,7 @@ export class LongTermArchiveProcessor implements OperationHandler {
   }
 
   private async archive(t: LongTermArchiveTransfer): Promise<Outcome> {
-    const m = this.dataSource.manager;
-    const pkg = await m.findOneByOrFail(RawDataPackage, { id: t.rawDataPackageId });
-    const origin = await m.findOneByOrFail(DataLocation, { id: t.originLocationId });
-    const archive = await m.findOneByOrFail(DataLocation, { id: t.destinationLocationId });
-    const site = await m.findOneByOrFail(Site, { id: archive.siteId });
+    const { pkg, origin, archive, site } = await this.rowsOf(t);
     if (!pkg.sha256)
       throw new TransientTaskError(
         'NOT_PACKAGED',
@@ -88,7 +86,39 @@ export class LongTermArchiveProcessor implements OperationHandler {
       );
     const expected = { size: pkg.size, sha256: pkg.sha256 };
     const target = this.storage.backendFor(archive);
+    await this.upload(pkg, origin, archive, target, expected);
+    const sidecarExpected = await this.writeSidecar(t, pkg, site, archive, target);
 
+    // The proof, from the archive itself: both objects read back and hashed.
+    await this.storage.verify(archive, pkg.relativePath, expected);
+    await this.storage.verify(archive, sidecarPath(pkg.relativePath), sidecarExpected);
+
+    const ltaSites = await this.recordArchived(t, pkg, origin, archive, expected, sidecarExpected);
+    recordMoved({ bytes: expected.size + sidecarExpected.size, files: 2 });
+    this.logger.log(
+      `archived ${pkg.name} (${expected.size} bytes) in ${site.shortName}/${archive.name}; ` +
+        `${ltaSites} archive site(s) hold it`,
+    );
+    return { archived: pkg.name, bytes: expected.size, ltaSites };
+  }
+
+  private async rowsOf(t: LongTermArchiveTransfer) {
+    const m = this.dataSource.manager;
+    const pkg = await m.findOneByOrFail(RawDataPackage, { id: t.rawDataPackageId });
+    const origin = await m.findOneByOrFail(DataLocation, { id: t.originLocationId });
+    const archive = await m.findOneByOrFail(DataLocation, { id: t.destinationLocationId });
+    const site = await m.findOneByOrFail(Site, { id: archive.siteId });
+    return { pkg, origin, archive, site };
+  }
+
+  /** The package tar into the archive, its bytes checked on the way. */
+  private async upload(
+    pkg: RawDataPackage,
+    origin: DataLocation,
+    archive: DataLocation,
+    target: StorageBackend,
+    expected: Digest,
+  ): Promise<void> {
     // From a buffer of this site, where the package was unpacked and every file verified; or, on a DIRECT
     // route, straight from the origin site's buffer over its data port, every file inside checked against
     // its registration as the package streams into the archive.
@@ -124,17 +154,35 @@ export class LongTermArchiveProcessor implements OperationHandler {
         );
       throw err;
     }
+  }
+
+  /** The JSON sidecar beside the package tar; returns its size and hash. */
+  private async writeSidecar(
+    t: LongTermArchiveTransfer,
+    pkg: RawDataPackage,
+    site: Site,
+    archive: DataLocation,
+    target: StorageBackend,
+  ): Promise<Digest> {
+    const m = this.dataSource.manager;
     const sidecar = serializeSidecar(
       await loadPackageSidecar(m, pkg.id, { site: site.shortName, location: archive.name }, t.createdAt),
     );
     const sidecarExpected = sidecarDigest(sidecar);
     await target.write(sidecarPath(pkg.relativePath), Readable.from([sidecar]), sidecarExpected);
+    return sidecarExpected;
+  }
 
-    // The proof, from the archive itself: both objects read back and hashed.
-    await this.storage.verify(archive, pkg.relativePath, expected);
-    await this.storage.verify(archive, sidecarPath(pkg.relativePath), sidecarExpected);
-
-    const ltaSites = await this.dataSource.transaction(async (tx) => {
+  /** In one transaction: the upload completed, the archive copy PRESENT, the event, the package's state. */
+  private recordArchived(
+    t: LongTermArchiveTransfer,
+    pkg: RawDataPackage,
+    origin: DataLocation,
+    archive: DataLocation,
+    expected: Digest,
+    sidecarExpected: Digest,
+  ): Promise<number> {
+    return this.dataSource.transaction(async (tx) => {
       await transitionRow(
         tx,
         LongTermArchiveTransfer,
@@ -170,12 +218,6 @@ export class LongTermArchiveProcessor implements OperationHandler {
       });
       return this.markArchived(tx, pkg.id);
     });
-    recordMoved({ bytes: expected.size + sidecarExpected.size, files: 2 });
-    this.logger.log(
-      `archived ${pkg.name} (${expected.size} bytes) in ${site.shortName}/${archive.name}; ` +
-        `${ltaSites} archive site(s) hold it`,
-    );
-    return { archived: pkg.name, bytes: expected.size, ltaSites };
   }
 
   /** Whether some archive site not served by a DIRECT route from the package's site still needs a bundle. */

@@ -36,6 +36,13 @@ interface PackageToStage {
 /** A file of the package: `name` is its registered path (its member in the tar), `path` where it is staged. */
 type FileToStage = StagedFile & { id: string; name: string; under: string };
 
+/** Where a package is read from: a verified copy in an active archive. */
+interface ArchiveCopy {
+  path: string;
+  site: string;
+  location: DataLocation;
+}
+
 /** Stats and hashes of files found at their staged path, this many at a time. */
 const LOOKUPS_AT_ONCE = 16;
 /** How often a job waits to try again for a package another job is staging at the same location. */
@@ -108,31 +115,11 @@ export class StagingProcessor implements OperationHandler {
 
   /** One package, under its staging lock at the destination. */
   private async stagePackage(job: StagingJob, pkg: PackageToStage, destination: DataLocation) {
-    const m = this.dataSource.manager;
     const target = this.storage.backendFor(destination);
     const where = `${destination.name} (${target.description})`;
     const source = await this.nearestArchiveCopy(pkg.id, destination.siteId);
-    const files: FileToStage[] = await m.query(
-      `SELECT f.id, f.relative_path AS name, s.short_name || '/' || l.name AS under,
-              s.short_name || '/' || l.name || '/' || f.relative_path AS path, f.size::float8 AS size, f.sha256
-         FROM ${filesOfPackage('$1')} f JOIN data_location l ON l.id = f.source_location_id JOIN site s ON s.id = l.site_id
-        ORDER BY f.relative_path`,
-      [pkg.id],
-    );
-    const recorded: { fileId: string; status: CopyStatus; path: string }[] = await m.query(
-      `SELECT c.raw_data_file_id AS "fileId", c.status, c.relative_path AS path
-         FROM (${fileCopiesOfPackage('$1')}) c
-        WHERE c.location_id = $2 AND c.status NOT IN ('deleted', 'lost')`,
-      [pkg.id, destination.id],
-    );
-    // A staged copy on its way out is the deletion's to finish (or to call off, now that this job needs
-    // it): nothing here touches its bytes, and a retry finds it staged or gone.
-    const leaving = recorded.find((c) => c.status !== CopyStatus.STAGED && c.status !== CopyStatus.PRESENT);
-    if (leaving)
-      throw new TransientTaskError(
-        'COPY_BUSY',
-        `${leaving.path} at ${where} is ${leaving.status}; staging it once that is done`,
-      );
+    const files = await this.filesToStage(pkg.id);
+    const recorded = await this.recordedCopies(pkg.id, destination, where);
     const isRecorded = new Set(recorded.map((c) => c.fileId));
     const unrecorded = files.filter((f) => !isRecorded.has(f.id));
     const found = await this.alreadyThere(target, where, unrecorded);
@@ -153,7 +140,57 @@ export class StagingProcessor implements OperationHandler {
     const pkgBytes = files.reduce((s, f) => s + f.size, 0);
     // Should this transaction fail, what was written stays: the commit may have happened all the same,
     // and a retry finds the files recorded, or at their path with the right bytes, and keeps them.
-    await this.dataSource.transaction(async (tx) => {
+    await this.recordStaged(job, pkg, destination, source, files, unrecorded, pkgBytes);
+    const fresh = files.filter((f) => written.has(f.name));
+    // Only what this run wrote; files found staged here already were checked, not moved.
+    recordMoved({ bytes: fresh.reduce((n, f) => n + f.size, 0), files: fresh.length });
+    this.logger.log(
+      `staged ${pkg.name} (${files.length} files, ${fresh.length} written) at ${destination.name} from ${source.site}`,
+    );
+    return { files: files.length, bytes: pkgBytes };
+  }
+
+  private filesToStage(packageId: string): Promise<FileToStage[]> {
+    return this.dataSource.manager.query(
+      `SELECT f.id, f.relative_path AS name, s.short_name || '/' || l.name AS under,
+              s.short_name || '/' || l.name || '/' || f.relative_path AS path, f.size::float8 AS size, f.sha256
+         FROM ${filesOfPackage('$1')} f JOIN data_location l ON l.id = f.source_location_id JOIN site s ON s.id = l.site_id
+        ORDER BY f.relative_path`,
+      [packageId],
+    );
+  }
+
+  /** The package's file copies recorded at the destination and not gone. */
+  private async recordedCopies(packageId: string, destination: DataLocation, where: string) {
+    const recorded: { fileId: string; status: CopyStatus; path: string }[] =
+      await this.dataSource.manager.query(
+        `SELECT c.raw_data_file_id AS "fileId", c.status, c.relative_path AS path
+           FROM (${fileCopiesOfPackage('$1')}) c
+          WHERE c.location_id = $2 AND c.status NOT IN ('deleted', 'lost')`,
+        [packageId, destination.id],
+      );
+    // A staged copy on its way out is the deletion's to finish (or to call off, now that this job needs
+    // it): nothing here touches its bytes, and a retry finds it staged or gone.
+    const leaving = recorded.find((c) => c.status !== CopyStatus.STAGED && c.status !== CopyStatus.PRESENT);
+    if (leaving)
+      throw new TransientTaskError(
+        'COPY_BUSY',
+        `${leaving.path} at ${where} is ${leaving.status}; staging it once that is done`,
+      );
+    return recorded;
+  }
+
+  /** In one transaction: the new copies STAGED, the event, the package staged and the job's progress. */
+  private recordStaged(
+    job: StagingJob,
+    pkg: PackageToStage,
+    destination: DataLocation,
+    source: ArchiveCopy,
+    files: FileToStage[],
+    unrecorded: FileToStage[],
+    pkgBytes: number,
+  ): Promise<void> {
+    return this.dataSource.transaction(async (tx) => {
       await this.copies.createCopies(
         tx,
         unrecorded.map((f) => ({
@@ -186,13 +223,6 @@ export class StagingProcessor implements OperationHandler {
         [job.id, files.length, pkgBytes],
       );
     });
-    const fresh = files.filter((f) => written.has(f.name));
-    // Only what this run wrote; files found staged here already were checked, not moved.
-    recordMoved({ bytes: fresh.reduce((n, f) => n + f.size, 0), files: fresh.length });
-    this.logger.log(
-      `staged ${pkg.name} (${files.length} files, ${fresh.length} written) at ${destination.name} from ${source.site}`,
-    );
-    return { files: files.length, bytes: pkgBytes };
   }
 
   /**
@@ -220,7 +250,7 @@ export class StagingProcessor implements OperationHandler {
   }
 
   /** A verified archive copy of the package, at the destination's own site if there is one. */
-  private async nearestArchiveCopy(packageId: string, siteId: number) {
+  private async nearestArchiveCopy(packageId: string, siteId: number): Promise<ArchiveCopy> {
     const [row] = await this.dataSource.query(
       `SELECT c.relative_path AS path, l.id AS "locationId", s.short_name AS site
          FROM physical_copy c JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id

@@ -77,15 +77,7 @@ export class DataTransferUnpackProcessor implements OperationHandler {
     try {
       result = await unpackBundle(await backend.read(bundle.relativePath), backend, packages, skip);
     } catch (err) {
-      const rotten = await this.rottenSinceTransfer(bundle, destination);
-      if (!rotten) {
-        // The package tars written before the bad member would otherwise stay behind with no copy row.
-        await this.removeUnrecorded(destination, [...packages.keys()]);
-        throw err;
-      }
-      await this.transferAgain(t, bundle, destination, `${rotten}; unpack said: ${(err as Error).message}`);
-      await this.removeUnrecorded(destination, [...packages.keys()]);
-      return { transferAgain: rotten };
+      return this.afterFailedUnpack(t, bundle, destination, packages, err);
     }
     // The good members are recorded at once: a bad one costs only itself.
     await this.record(
@@ -94,8 +86,63 @@ export class DataTransferUnpackProcessor implements OperationHandler {
       result.written,
       `unpacked from ${bundle.name}, every file verified`,
     );
+    const refetched = await this.refetchBad(t, bundle, destination, packages, result.bad);
+    // Other sites are sent this bundle from here: if its copy rotted, it is written again from the package
+    // tars now verified here (bundle-rebuild.ts) before anything reads it onwards.
+    if (refetched.length)
+      await confirmLoss(
+        this.dataSource,
+        backend,
+        { locationId: destination.id, path: bundle.relativePath },
+        'unpack',
+        `member(s) ${refetched.join(', ')} of it were bad at unpack`,
+      );
+    await this.markUnpacked(t);
+    const bytes = [...result.written.values()].reduce((n, d) => n + d.size, 0);
+    recordMoved({ bytes, files: result.written.size });
+    this.logger.log(
+      `unpacked ${bundle.name}: ${result.written.size} packages verified at ${destination.name}` +
+        (skip.size ? `, ${skip.size} held from an earlier attempt` : '') +
+        (refetched.length ? `, ${refetched.length} fetched again on their own: ${refetched.join(', ')}` : ''),
+    );
+    return refetched.length
+      ? { unpacked: result.written.size + refetched.length, refetched }
+      : { unpacked: result.written.size + skip.size };
+  }
+
+  /**
+   * A bundle that could not be unpacked as sent: if its copy here rotted, it is transferred again;
+   * otherwise the bundle itself is wrong and `err` stands.
+   */
+  private async afterFailedUnpack(
+    t: DataTransfer,
+    bundle: DataTransferPackage,
+    destination: DataLocation,
+    packages: ExpectedPackages,
+    err: unknown,
+  ): Promise<Outcome> {
+    const rotten = await this.rottenSinceTransfer(bundle, destination);
+    if (!rotten) {
+      // The package tars written before the bad member would otherwise stay behind with no copy row.
+      await this.removeUnrecorded(destination, [...packages.keys()]);
+      throw err;
+    }
+    await this.transferAgain(t, bundle, destination, `${rotten}; unpack said: ${(err as Error).message}`);
+    await this.removeUnrecorded(destination, [...packages.keys()]);
+    return { transferAgain: rotten };
+  }
+
+  /** Each bad member fetched again on its own from the origin's copy of its package, and recorded. */
+  private async refetchBad(
+    t: DataTransfer,
+    bundle: DataTransferPackage,
+    destination: DataLocation,
+    packages: ExpectedPackages,
+    bad: UnpackResult['bad'],
+  ): Promise<string[]> {
+    const m = this.dataSource.manager;
     const refetched: string[] = [];
-    for (const [path, why] of result.bad) {
+    for (const [path, why] of bad) {
       const origin = await m.findOneByOrFail(DataLocation, { id: t.originLocationId });
       const digest = await this.refetch.package(
         origin,
@@ -113,16 +160,10 @@ export class DataTransferUnpackProcessor implements OperationHandler {
       );
       refetched.push(path);
     }
-    // Other sites are sent this bundle from here: if its copy rotted, it is written again from the package
-    // tars now verified here (bundle-rebuild.ts) before anything reads it onwards.
-    if (refetched.length)
-      await confirmLoss(
-        this.dataSource,
-        backend,
-        { locationId: destination.id, path: bundle.relativePath },
-        'unpack',
-        `member(s) ${refetched.join(', ')} of it were bad at unpack`,
-      );
+    return refetched;
+  }
+
+  private async markUnpacked(t: DataTransfer): Promise<void> {
     await this.dataSource.transaction((tx) =>
       transitionRow(
         tx,
@@ -136,16 +177,6 @@ export class DataTransferUnpackProcessor implements OperationHandler {
         },
       ),
     );
-    const bytes = [...result.written.values()].reduce((n, d) => n + d.size, 0);
-    recordMoved({ bytes, files: result.written.size });
-    this.logger.log(
-      `unpacked ${bundle.name}: ${result.written.size} packages verified at ${destination.name}` +
-        (skip.size ? `, ${skip.size} held from an earlier attempt` : '') +
-        (refetched.length ? `, ${refetched.length} fetched again on their own: ${refetched.join(', ')}` : ''),
-    );
-    return refetched.length
-      ? { unpacked: result.written.size + refetched.length, refetched }
-      : { unpacked: result.written.size + skip.size };
   }
 
   /** Packages with a live copy at `location`. */

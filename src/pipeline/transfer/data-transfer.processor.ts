@@ -59,27 +59,9 @@ export class DataTransferProcessor implements OperationHandler {
     const origin = await m.findOneByOrFail(DataLocation, { id: t.originLocationId });
     const destination = await m.findOneByOrFail(DataLocation, { id: t.destinationLocationId });
     const expected = { size: bundle.size, sha256: bundle.sha256! };
-    const pull = async () =>
-      t.method === TransferMethod.HTTP
-        ? this.http.pull(t, origin, destination, bundle.relativePath, expected, (held) =>
-            // Progress for status and explain: the bytes the destination holds so far.
-            this.dataSource
-              .query(
-                `UPDATE data_transfer SET bytes_transferred = $2 WHERE id = $1 AND status = 'in_progress'`,
-                [t.id, held],
-              )
-              .then(() => undefined),
-          )
-        : this.storage
-            .backendFor(destination)
-            .write(
-              bundle.relativePath,
-              await this.storage.backendFor(origin).read(bundle.relativePath),
-              expected,
-            );
     let digest: Digest;
     try {
-      digest = await pull();
+      digest = await this.pull(t, bundle, origin, destination, expected);
     } catch (err) {
       // Read in full and not the recorded bundle: the origin's copy is judged where it is, and if it rotted
       // it is written again there from its packages (bundle-rebuild.ts) before this transfer is retried.
@@ -94,6 +76,49 @@ export class DataTransferProcessor implements OperationHandler {
         );
       throw err;
     }
+    await this.recordTransferred(t, bundle, origin, destination, digest);
+    recordMoved({ bytes: digest.size, files: 1 });
+    this.logger.log(
+      `transferred ${bundle.name} (${digest.size} bytes) from ${origin.name} to ${destination.name}`,
+    );
+    return { transferred: bundle.name, bytes: digest.size };
+  }
+
+  /** The bundle's bytes at the destination, by the transfer's method; they appear only if they match. */
+  private async pull(
+    t: DataTransfer,
+    bundle: DataTransferPackage,
+    origin: DataLocation,
+    destination: DataLocation,
+    expected: Digest,
+  ): Promise<Digest> {
+    return t.method === TransferMethod.HTTP
+      ? this.http.pull(t, origin, destination, bundle.relativePath, expected, (held) =>
+          // Progress for status and explain: the bytes the destination holds so far.
+          this.dataSource
+            .query(
+              `UPDATE data_transfer SET bytes_transferred = $2 WHERE id = $1 AND status = 'in_progress'`,
+              [t.id, held],
+            )
+            .then(() => undefined),
+        )
+      : this.storage
+          .backendFor(destination)
+          .write(
+            bundle.relativePath,
+            await this.storage.backendFor(origin).read(bundle.relativePath),
+            expected,
+          );
+  }
+
+  /** In one transaction: the transfer completed and the bundle PRESENT at the destination. */
+  private async recordTransferred(
+    t: DataTransfer,
+    bundle: DataTransferPackage,
+    origin: DataLocation,
+    destination: DataLocation,
+    digest: Digest,
+  ): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
       await transitionRow(
         tx,
@@ -122,10 +147,5 @@ export class DataTransferProcessor implements OperationHandler {
         { actor: getProcessName(), reason: `transferred from ${origin.name} (${t.method})` },
       );
     });
-    recordMoved({ bytes: digest.size, files: 1 });
-    this.logger.log(
-      `transferred ${bundle.name} (${digest.size} bytes) from ${origin.name} to ${destination.name}`,
-    );
-    return { transferred: bundle.name, bytes: digest.size };
   }
 }
