@@ -24,8 +24,7 @@ import { QueuesModule } from '../../src/engine/queues/queues.module';
 import { RawDataFilesModule } from '../../src/pipeline/ingest/raw-data-files.module';
 import { RecoveryModule } from '../../src/operations/recovery/recovery.module';
 import { StagingModule } from '../../src/pipeline/staging/staging.module';
-import { PipelineOverviewService } from '../../src/operations/status/pipeline-overview.service';
-import { StatusService } from '../../src/operations/status/status.service';
+import { StatusModule } from '../../src/operations/status/status.module';
 import { StorageModule } from '../../src/engine/storage/storage.module';
 import { TransfersModule } from '../../src/pipeline/transfer/transfers.module';
 
@@ -58,14 +57,10 @@ import { TransfersModule } from '../../src/pipeline/transfer/transfers.module';
     // What the api serves, for the registration and explain figures.
     RawDataFilesModule,
     ExplainModule,
+    // The status reads, as the api and the metrics scrape make them.
+    StatusModule,
   ],
-  providers: [
-    ManagerRegistry,
-    ManagerCycleRunner,
-    StatusService,
-    PipelineOverviewService,
-    PipelineGaugesService,
-  ],
+  providers: [ManagerRegistry, ManagerCycleRunner, PipelineGaugesService],
 })
 class BenchManagersModule {}
 
