@@ -15,6 +15,7 @@ interface Planned {
   duration_ms: number | null;
   size_found: number | null;
   sha256_found: string | null;
+  depth: 'full' | 'presence';
 }
 
 /**
@@ -48,7 +49,7 @@ describe('fixity audit (real processes, PostgreSQL, Redis, s3rver)', () => {
     h.db.query(
       `SELECT f.copy_id, s.short_name || '/' || l.name AS location, c.raw_data_package_id AS package_id,
               f.size::float8 AS size, f.created_at, f.status, f.ok, f.checked_at, f.duration_ms,
-              f.size_found::float8 AS size_found, f.sha256_found
+              f.size_found::float8 AS size_found, f.sha256_found, f.depth
          FROM fixity_check f JOIN physical_copy c ON c.id = f.copy_id
          JOIN data_location l ON l.id = f.location_id JOIN site s ON s.id = l.site_id
         ORDER BY f.created_at, f.id`,
@@ -150,7 +151,10 @@ describe('fixity audit (real processes, PostgreSQL, Redis, s3rver)', () => {
     // Each check recorded: when, what was found, how long it took; ordering kept on the copy.
     for (const r of done.filter((x) => x.status === 'completed')) {
       expect(r.checked_at).not.toBeNull();
+      // The time it took: no longer than from its planning to its record.
+      const span = new Date(r.checked_at!).getTime() - new Date(r.created_at).getTime();
       expect(r.duration_ms).toBeGreaterThanOrEqual(0);
+      expect(r.duration_ms).toBeLessThanOrEqual(span + 1);
       expect(r.ok).not.toBeNull();
       expect(r.size_found).toBe(r.size);
     }
@@ -195,11 +199,18 @@ describe('fixity audit (real processes, PostgreSQL, Redis, s3rver)', () => {
       30_000,
     );
 
-    // Metrics of the us worker: the bytes it re-hashed and the failure.
+    // Metrics of the us worker: the bytes it re-hashed and the failure. The audit goes on meanwhile: at
+    // least the bytes of the checks seen done above, at most those of every check recorded by the scrape.
+    const rehashed = (rows: Planned[]) =>
+      rows
+        .filter((r) => r.location === 'us/lta' && r.status === 'completed' && r.depth === 'full')
+        .reduce((n, r) => n + r.size, 0);
     const metrics = await (await fetch(`http://127.0.0.1:${h.ports.get('us')}/metrics`)).text();
+    const recorded = rehashed(await checks());
     expect(metrics).toMatch(/ccat_fixity_failures_total\{[^}]*location="lta"[^}]*\} 1/);
     const verified = Number(/ccat_fixity_bytes_verified_total\{[^}]*\} (\d+)/.exec(metrics)?.[1]);
-    expect(verified).toBeGreaterThan(0);
+    expect(verified).toBeGreaterThanOrEqual(rehashed(done));
+    expect(verified).toBeLessThanOrEqual(recorded);
   }, 300_000);
 
   it('plans nothing with FIXITY_AUDIT=off', async () => {
