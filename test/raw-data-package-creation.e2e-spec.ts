@@ -1,6 +1,6 @@
 import { ConfigService } from '@nestjs/config';
 import { Job } from 'bullmq';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -22,6 +22,7 @@ import { StorageService } from '../src/engine/storage/storage.service';
 import { tarMembers } from './support/tar';
 import { applyDemoTopology } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
+import { insertObsUnit, insertRawDataFile, insertRawDataPackage } from './support/factories';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -37,21 +38,8 @@ describe('stage 1: raw data package creation into the buffer (real PostgreSQL an
 
   /** Files written to the source disk and registered, grouped into one scheduled package. */
   const packageOf = async (count: number) => {
-    const unit = randomUUID();
-    await ds.query(
-      `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at, finished_at)
-       SELECT $1, 'pkg', id, now(), now() FROM instrument WHERE name = 'primecam'`,
-      [unit],
-    );
-    const [{ module, source }] = await ds.query(
-      `SELECT m.id AS module, l.id AS source FROM instrument_module m, data_location l
-        WHERE m.name = 'pcam_280' AND l.name = 'telescope_computer'`,
-    );
-    const [{ id }] = await ds.query(
-      `INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id, source_location_id, sequence, status)
-       VALUES ($1, $2, $3, $4, $5, 1, 'scheduled') RETURNING id`,
-      [`${unit}_pcam_280_001`, `primecam/${unit}/pcam_280_001.tar`, unit, module, source],
-    );
+    const unit = await insertObsUnit(ds, { obsUnit: 'pkg' });
+    const { id, sourceLocationId: source } = await insertRawDataPackage(ds, unit);
     const files: { path: string; bytes: Buffer }[] = [];
     for (let i = 0; i < count; i++) {
       const path = `primecam/${unit}/pcam_280/scan_${i}.fits`;
@@ -59,11 +47,7 @@ describe('stage 1: raw data package creation into the buffer (real PostgreSQL an
       mkdirSync(join(sourceRoot(), `primecam/${unit}/pcam_280`), { recursive: true });
       writeFileSync(join(sourceRoot(), path), bytes);
       files.push({ path, bytes });
-      await ds.query(
-        `INSERT INTO raw_data_file (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id, raw_data_package_id)
-         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)`,
-        [path, bytes.length, sha256(bytes), unit, module, source, id],
-      );
+      await insertRawDataFile(ds, { unit, path, bytes, packageId: id });
     }
     const payload = {
       operation: OperationType.RAW_DATA_PACKAGE_CREATION,
