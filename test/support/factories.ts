@@ -13,6 +13,7 @@ import { OperationStatus } from '../../src/engine/work/operation-status';
 import { ExecutedObsUnit } from '../../src/pipeline/ingest/executed-obs-unit.entity';
 import { RawDataFile } from '../../src/pipeline/ingest/raw-data-file.entity';
 import { RawDataPackage } from '../../src/pipeline/packaging/raw-data-package.entity';
+import { PackageState } from '../../src/pipeline/packaging/raw-data-package.states';
 
 export interface SmallTopology {
   source: DataLocation;
@@ -158,6 +159,12 @@ export async function insertRawDataPackage(
     relativePath?: string;
     sequence?: number;
     status?: OperationStatus;
+    /** A package further on: its state, and the tar's size and checksum as packaging recorded them. */
+    state?: PackageState;
+    size?: number;
+    sha256?: string;
+    fileCount?: number;
+    dataTransferPackageId?: string;
   } = {},
 ): Promise<{ id: string; name: string; relativePath: string; sourceLocationId: number }> {
   const module = options.module ?? 'pcam_280';
@@ -173,6 +180,13 @@ export async function insertRawDataPackage(
     sourceLocationId,
     sequence: options.sequence ?? 1,
     status: options.status ?? OperationStatus.SCHEDULED,
+    ...(options.state !== undefined && { state: options.state }),
+    ...(options.size !== undefined && { size: options.size }),
+    ...(options.sha256 !== undefined && { sha256: options.sha256 }),
+    ...(options.fileCount !== undefined && { fileCount: options.fileCount }),
+    ...(options.dataTransferPackageId !== undefined && {
+      dataTransferPackageId: options.dataTransferPackageId,
+    }),
   });
   return { id: (inserted.identifiers[0] as { id: string }).id, name, relativePath, sourceLocationId };
 }
@@ -202,4 +216,17 @@ export async function insertRawDataFile(
     rawDataPackageId: file.packageId ?? null,
   });
   return id;
+}
+
+/** Each file of a package has its copy at its source location, PRESENT and verified, as registration records it. */
+export async function insertSourceCopies(ds: DataSource, packageId: string): Promise<void> {
+  await ds.transaction(async (m) => {
+    await m.query(`SELECT set_config('ccat.actor', 'test-registration', true)`);
+    await m.query(
+      `INSERT INTO physical_copy (kind, raw_data_file_id, location_id, relative_path, status, size, sha256, verified_at)
+       SELECT 'raw_data_file', id, source_location_id, relative_path, 'present', size, sha256, now()
+         FROM raw_data_file WHERE raw_data_package_id = $1`,
+      [packageId],
+    );
+  });
 }
