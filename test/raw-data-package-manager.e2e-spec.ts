@@ -1,6 +1,6 @@
 import { ConfigService } from '@nestjs/config';
 import type { TestingModule } from '@nestjs/testing';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Environment } from '../src/config/environment';
 import type { RawDataPackageManager } from '../src/pipeline/packaging/raw-data-package.manager';
@@ -10,6 +10,8 @@ import { jobId, queueName } from '../src/engine/queues/queue-name';
 import type { TaskQueueService } from '../src/engine/queues/task-queue.service';
 import { applyDemoTopology, redisNamespace, RedisNamespace } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
+import { insertObsUnit, insertRawDataFile, insertRawDataPackage } from './support/factories';
+import { OperationStatus } from '../src/engine/work/operation-status';
 
 /** Small, so that a few files of a few hundred bytes exercise the split. */
 const MAX_BYTES = 1000;
@@ -48,13 +50,11 @@ describe('RawDataPackageManager (real PostgreSQL and Redis)', () => {
   const sha256 = () => createHash('sha256').update(randomBytes(16)).digest('hex');
 
   const newUnit = async (finished: boolean): Promise<string> => {
-    const id = randomUUID();
-    await ds.query(
-      `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at, finished_at)
-       VALUES ($1, 'deep_field_3', $2, now() - interval '3 hours', ${finished ? 'now()' : 'NULL'})`,
-      [id, primecam],
-    );
-    return id;
+    return insertObsUnit(ds, {
+      obsUnit: 'deep_field_3',
+      startedAt: new Date(Date.now() - 3 * 3600_000),
+      finished,
+    });
   };
 
   /** Registers files of `sizes` bytes, named `<tag><nn>.fits` so that path order is the order given. */
@@ -66,22 +66,16 @@ describe('RawDataPackageManager (real PostgreSQL and Redis)', () => {
   ): Promise<string[]> => {
     const ids: string[] = [];
     for (const [i, size] of sizes.entries()) {
-      const id = randomUUID();
-      await ds.query(
-        `INSERT INTO raw_data_file
-           (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [
-          id,
-          `primecam/${unitId}/${module}/${tag}${String(i + 1).padStart(2, '0')}.fits`,
+      ids.push(
+        await insertRawDataFile(ds, {
+          unit: unitId,
+          path: `primecam/${unitId}/${module}/${tag}${String(i + 1).padStart(2, '0')}.fits`,
           size,
-          sha256(),
-          unitId,
-          modules[module],
-          location,
-        ],
+          sha256: sha256(),
+          module,
+          source: location,
+        }),
       );
-      ids.push(id);
     }
     return ids;
   };
@@ -402,13 +396,14 @@ describe('RawDataPackageManager (real PostgreSQL and Redis)', () => {
   it('finds no work cheaply among 50,000 packaged files: no sequential scan of raw_data_file, a few ms', async () => {
     await manager.runCycle(); // whatever earlier tests left
     const unit = await newUnit(true);
-    const [{ id: pkg }] = await ds.query(
-      `INSERT INTO raw_data_package
-         (name, relative_path, executed_obs_unit_id, instrument_module_id, source_location_id, sequence,
-          status, size, file_count)
-       VALUES ($1, $2, $3, $4, $5, 1, 'completed', 20000000, 50000) RETURNING id`,
-      [`${unit}_pcam_280_001`, `primecam/${unit}/${unit}_pcam_280_001.tar`, unit, modules.pcam_280, sourceId],
-    );
+    const { id: pkg } = await insertRawDataPackage(ds, unit, {
+      relativePath: `primecam/${unit}/${unit}_pcam_280_001.tar`,
+      source: sourceId,
+      status: OperationStatus.COMPLETED,
+      size: 20_000_000,
+      fileCount: 50_000,
+    });
+    // Set-based, as a night's history is: 50,000 rows one by one through a factory would take minutes.
     await ds.query(
       `INSERT INTO raw_data_file
          (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id,
@@ -418,7 +413,8 @@ describe('RawDataPackageManager (real PostgreSQL and Redis)', () => {
          FROM generate_series(1, 50000) g`,
       [unit, modules.pcam_280, sourceId, pkg],
     );
-    // History of finished units with no files left to package, and one unit being observed right now.
+    // History of finished units with no files left to package, and one unit being observed right now
+    // (the 5,000 set-based, as above).
     await ds.query(
       `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at, finished_at)
        SELECT gen_random_uuid(), 'history', $1, now() - interval '30 days', now() - interval '29 days'

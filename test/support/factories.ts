@@ -102,12 +102,12 @@ export function fileRegistration(
   };
 }
 
-/** Where a catalogue row belongs, by the names the demo topology and seedSmallTopology use. */
+/** Where a catalogue row belongs, by the names the demo topology and seedSmallTopology use, or by id. */
 export interface CatalogueNames {
   instrument?: string;
-  module?: string;
-  /** The source data location's name (one per topology in the tests). */
-  source?: string;
+  module?: string | number;
+  /** The source data location's name (one per topology in the tests) or id. */
+  source?: string | number;
 }
 
 type Db = DataSource | EntityManager;
@@ -117,8 +117,10 @@ async function idOf(db: Db, sql: string, name: string): Promise<number> {
   if (!row) throw new Error(`factories: nothing named ${name} (${sql})`);
   return row.id;
 }
-const moduleId = (db: Db, name: string) => idOf(db, `SELECT id FROM instrument_module WHERE name = $1`, name);
-const sourceId = (db: Db, name: string) => idOf(db, `SELECT id FROM data_location WHERE name = $1`, name);
+const moduleId = async (db: Db, module: string | number) =>
+  typeof module === 'number' ? module : idOf(db, `SELECT id FROM instrument_module WHERE name = $1`, module);
+const sourceId = async (db: Db, source: string | number) =>
+  typeof source === 'number' ? source : idOf(db, `SELECT id FROM data_location WHERE name = $1`, source);
 
 /** An obs unit of an instrument, started now and (unless `finished: false`) finished now; its id. */
 export async function insertObsUnit(
@@ -168,6 +170,7 @@ export async function insertRawDataPackage(
   } = {},
 ): Promise<{ id: string; name: string; relativePath: string; sourceLocationId: number }> {
   const module = options.module ?? 'pcam_280';
+  // Named as the stage 1 manager names them (a module given by id: by its id).
   const name = options.name ?? `${unit}_${module}_001`;
   const relativePath =
     options.relativePath ?? `${options.instrument ?? 'primecam'}/${unit}/${module}_001.tar`;
