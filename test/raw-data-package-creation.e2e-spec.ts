@@ -1,4 +1,4 @@
-import { ConfigService } from '@nestjs/config';
+import type { TestingModule } from '@nestjs/testing';
 import { Job } from 'bullmq';
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -12,7 +12,6 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { typeOrmOptions } from '../src/database/typeorm-options';
 import { chooseBuffer } from '../src/catalog/locations/buffer-selection';
 import { RawDataPackageProcessor } from '../src/pipeline/packaging/raw-data-package.processor';
 import { PhysicalCopyService } from '../src/catalog/physical-copies/physical-copy.service';
@@ -20,7 +19,7 @@ import { OperationType } from '../src/engine/queues/operation-type';
 import { TaskPayload } from '../src/engine/queues/queue-descriptor';
 import { StorageService } from '../src/engine/storage/storage.service';
 import { tarMembers } from './support/tar';
-import { applyDemoTopology } from './support/processes';
+import { applyDemoTopology, redisNamespace, RedisNamespace } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { insertObsUnit, insertRawDataFile, insertRawDataPackage } from './support/factories';
 
@@ -32,6 +31,8 @@ describe('stage 1: raw data package creation into the buffer (real PostgreSQL an
   let dataRoot: string;
   let processor: RawDataPackageProcessor;
   let storage: StorageService;
+  let moduleRef: TestingModule;
+  let ns: RedisNamespace;
 
   const sourceRoot = () => join(dataRoot, 'ccat', 'telescope_computer');
   const bufferRoot = () => join(dataRoot, 'ccat', 'buffer');
@@ -69,13 +70,34 @@ describe('stage 1: raw data package creation into the buffer (real PostgreSQL an
   beforeAll(async () => {
     db = await createTestDatabase();
     ({ dataRoot } = applyDemoTopology(db.url));
-    ds = await new DataSource(typeOrmOptions(db.url)).initialize();
-    storage = new StorageService(new ConfigService({}));
-    processor = new RawDataPackageProcessor(ds, storage, new PhysicalCopyService(ds));
+    ns = redisNamespace();
+    // Stage 1's Nest module, wired as the worker wires it. ConfigModule reads the environment when
+    // config.module is first loaded: set it, then require.
+    Object.assign(process.env, { DATABASE_URL: db.url, ...ns.env, LOG_LEVEL: 'warn' });
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { Test } = require('@nestjs/testing') as typeof import('@nestjs/testing');
+    const { AppConfigModule } =
+      require('../src/config/config.module') as typeof import('../src/config/config.module');
+    const { DatabaseModule } =
+      require('../src/database/database.module') as typeof import('../src/database/database.module');
+    const { RedisModule } =
+      require('../src/engine/redis/redis.module') as typeof import('../src/engine/redis/redis.module');
+    const { PackagesModule } =
+      require('../src/pipeline/packaging/packages.module') as typeof import('../src/pipeline/packaging/packages.module');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    moduleRef = await Test.createTestingModule({
+      imports: [AppConfigModule, DatabaseModule.forRoot({ retryAttempts: 0 }), RedisModule, PackagesModule],
+    }).compile();
+    moduleRef.useLogger(['error', 'warn']);
+    await moduleRef.init();
+    ds = moduleRef.get(DataSource);
+    storage = moduleRef.get(StorageService);
+    processor = moduleRef.get(RawDataPackageProcessor);
   });
   afterAll(async () => {
-    await ds.destroy();
-    await db.drop();
+    await moduleRef?.close();
+    await ns?.cleanup();
+    await db?.drop();
   });
 
   it('writes a tar whose members hash to their registrations, and records it only then', async () => {
@@ -201,7 +223,10 @@ describe('stage 1: raw data package creation into the buffer (real PostgreSQL an
     const secondRoot = () => join(dataRoot, 'ccat', 'buffer_secondary');
     /** Not the last attempt: a failure is left to BullMQ's retry, as a killed worker's job is. */
     const retried = { job: { attemptsMade: 0, opts: { attempts: 3 } } as Job<TaskPayload> };
-    /** A worker killed between the durable tar and the commit that records it. */
+    /**
+     * A worker killed between the durable tar and the commit that records it. Built by hand, as the
+     * take-over below: each replaces one step of the module's processor with a fault.
+     */
     const dying = () => {
       const copies = new PhysicalCopyService(ds);
       copies.createCopies = () => Promise.reject(new Error('worker killed before recording the tar'));
