@@ -1,4 +1,3 @@
-import type { TestingModule } from '@nestjs/testing';
 import { Job } from 'bullmq';
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -22,6 +21,8 @@ import { tarMembers } from './support/tar';
 import { applyDemoTopology, redisNamespace, RedisNamespace } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { insertObsUnit, insertRawDataFile, insertRawDataPackage } from './support/factories';
+import { StageModuleHarness, startStageModule } from './support/stage-module';
+import { PackagesModule } from '../src/pipeline/packaging/packages.module';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -31,7 +32,7 @@ describe('stage 1: raw data package creation into the buffer (real PostgreSQL an
   let dataRoot: string;
   let processor: RawDataPackageProcessor;
   let storage: StorageService;
-  let moduleRef: TestingModule;
+  let stage: StageModuleHarness;
   let ns: RedisNamespace;
 
   const sourceRoot = () => join(dataRoot, 'ccat', 'telescope_computer');
@@ -71,31 +72,15 @@ describe('stage 1: raw data package creation into the buffer (real PostgreSQL an
     db = await createTestDatabase();
     ({ dataRoot } = applyDemoTopology(db.url));
     ns = redisNamespace();
-    // Stage 1's Nest module, wired as the worker wires it. ConfigModule reads the environment when
-    // config.module is first loaded: set it, then require.
-    Object.assign(process.env, { DATABASE_URL: db.url, ...ns.env, LOG_LEVEL: 'warn' });
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const { Test } = require('@nestjs/testing') as typeof import('@nestjs/testing');
-    const { AppConfigModule } =
-      require('../src/config/config.module') as typeof import('../src/config/config.module');
-    const { DatabaseModule } =
-      require('../src/database/database.module') as typeof import('../src/database/database.module');
-    const { RedisModule } =
-      require('../src/engine/redis/redis.module') as typeof import('../src/engine/redis/redis.module');
-    const { PackagesModule } =
-      require('../src/pipeline/packaging/packages.module') as typeof import('../src/pipeline/packaging/packages.module');
-    /* eslint-enable @typescript-eslint/no-require-imports */
-    moduleRef = await Test.createTestingModule({
-      imports: [AppConfigModule, DatabaseModule.forRoot({ retryAttempts: 0 }), RedisModule, PackagesModule],
-    }).compile();
-    moduleRef.useLogger(['error', 'warn']);
-    await moduleRef.init();
+    // Stage 1's Nest module, wired as the worker wires it.
+    stage = await startStageModule({ DATABASE_URL: db.url, ...ns.env }, [PackagesModule]);
+    const moduleRef = stage.moduleRef;
     ds = moduleRef.get(DataSource);
     storage = moduleRef.get(StorageService);
     processor = moduleRef.get(RawDataPackageProcessor);
   });
   afterAll(async () => {
-    await moduleRef?.close();
+    await stage?.close();
     await ns?.cleanup();
     await db?.drop();
   });
