@@ -1,17 +1,18 @@
 import { ConfigService } from '@nestjs/config';
-import type { TestingModule } from '@nestjs/testing';
 import { createHash, randomBytes } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { Environment } from '../src/config/environment';
-import type { RawDataPackageManager } from '../src/pipeline/packaging/raw-data-package.manager';
+import { RawDataPackageManager } from '../src/pipeline/packaging/raw-data-package.manager';
+import { PackagesModule } from '../src/pipeline/packaging/packages.module';
 import { findReadyUnpackagedFiles } from '../src/pipeline/packaging/raw-data-package.queries';
 import { OperationType } from '../src/engine/queues/operation-type';
 import { jobId, queueName } from '../src/engine/queues/queue-name';
-import type { TaskQueueService } from '../src/engine/queues/task-queue.service';
+import { TaskQueueService } from '../src/engine/queues/task-queue.service';
 import { applyDemoTopology, redisNamespace, RedisNamespace } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { insertObsUnit, insertRawDataFile, insertRawDataPackage } from './support/factories';
 import { OperationStatus } from '../src/engine/work/operation-status';
+import { StageModuleHarness, startStageModule } from './support/stage-module';
 
 /** Small, so that a few files of a few hundred bytes exercise the split. */
 const MAX_BYTES = 1000;
@@ -37,7 +38,7 @@ interface PackageRow {
 describe('RawDataPackageManager (real PostgreSQL and Redis)', () => {
   let db: TestDatabase;
   let ns: RedisNamespace;
-  let moduleRef: TestingModule;
+  let stage: StageModuleHarness;
   let ds: DataSource;
   let manager: RawDataPackageManager;
   let queues: TaskQueueService;
@@ -113,39 +114,15 @@ describe('RawDataPackageManager (real PostgreSQL and Redis)', () => {
     db = await createTestDatabase();
     applyDemoTopology(db.url);
     ns = redisNamespace();
-    // ConfigModule reads the environment when config.module is first loaded: set it, then require.
-    Object.assign(process.env, {
-      DATABASE_URL: db.url,
-      ...ns.env,
-      LOG_LEVEL: 'warn',
-      OBS_UNIT_GRACE: GRACE,
-      RAW_PACKAGE_MAX_BYTES: String(MAX_BYTES),
-    });
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const { Test } = require('@nestjs/testing') as typeof import('@nestjs/testing');
-    const { AppConfigModule } =
-      require('../src/config/config.module') as typeof import('../src/config/config.module');
-    const { DatabaseModule } =
-      require('../src/database/database.module') as typeof import('../src/database/database.module');
-    const { RedisModule } =
-      require('../src/engine/redis/redis.module') as typeof import('../src/engine/redis/redis.module');
-    const { PackagesModule } =
-      require('../src/pipeline/packaging/packages.module') as typeof import('../src/pipeline/packaging/packages.module');
-    const { RawDataPackageManager: ManagerClass } =
-      require('../src/pipeline/packaging/raw-data-package.manager') as typeof import('../src/pipeline/packaging/raw-data-package.manager');
-    const { TaskQueueService: QueueServiceClass } =
-      require('../src/engine/queues/task-queue.service') as typeof import('../src/engine/queues/task-queue.service');
-    const { DataSource: DataSourceClass } = require('typeorm') as typeof import('typeorm');
-    /* eslint-enable @typescript-eslint/no-require-imports */
-
-    moduleRef = await Test.createTestingModule({
-      imports: [AppConfigModule, DatabaseModule.forRoot({ retryAttempts: 0 }), RedisModule, PackagesModule],
-    }).compile();
-    moduleRef.useLogger(['error', 'warn']);
-    await moduleRef.init();
-    ds = moduleRef.get(DataSourceClass);
-    manager = moduleRef.get(ManagerClass);
-    queues = moduleRef.get(QueueServiceClass);
+    // Stage 1's Nest module as the worker wires it, with this test's grace and package size.
+    stage = await startStageModule(
+      { DATABASE_URL: db.url, ...ns.env, OBS_UNIT_GRACE: GRACE, RAW_PACKAGE_MAX_BYTES: String(MAX_BYTES) },
+      [PackagesModule],
+    );
+    const moduleRef = stage.moduleRef;
+    ds = moduleRef.get(DataSource);
+    manager = moduleRef.get(RawDataPackageManager);
+    queues = moduleRef.get(TaskQueueService);
     const config = moduleRef.get<ConfigService<Environment, true>>(ConfigService);
     graceMs = config.get('OBS_UNIT_GRACE', { infer: true });
     expect(graceMs).toBe(3_600_000);
@@ -165,7 +142,7 @@ describe('RawDataPackageManager (real PostgreSQL and Redis)', () => {
   });
 
   afterAll(async () => {
-    await moduleRef?.close();
+    await stage?.close();
     await ns?.cleanup();
     await db?.drop();
   });
