@@ -205,6 +205,8 @@ export async function insertRawDataFile(
     path: string;
     packageId?: string | null;
     id?: string;
+    /** When it was registered (now unless given: a test of age backdates it). */
+    createdAt?: Date;
   } & ({ bytes: Buffer } | { size: number; sha256: string }),
 ): Promise<string> {
   const id = file.id ?? randomUUID();
@@ -217,6 +219,7 @@ export async function insertRawDataFile(
     instrumentModuleId: await moduleId(db, file.module ?? 'pcam_280'),
     sourceLocationId: await sourceId(db, file.source ?? 'telescope_computer'),
     rawDataPackageId: file.packageId ?? null,
+    ...(file.createdAt && { createdAt: file.createdAt }),
   });
   return id;
 }
