@@ -83,80 +83,108 @@ describe('admin GraphQL mutations', () => {
     expect(await queueNames()).toContain('tokyo_buffer_data_transfer');
   });
 
-  it('refuses bad site and location input field by field, and writes nothing', async () => {
-    const sites = (await one(`SELECT count(*)::int AS n FROM site`)).n;
-    const locations = (await one(`SELECT count(*)::int AS n FROM data_location`)).n;
-    const badName = await gql(
-      `mutation { createSite(input: { name: " padded", shortName: "Bad Name" }) { id } }`,
-    );
-    expect(codeOf(badName)).toBe('BAD_USER_INPUT');
-    expect(badName.errors?.[0].extensions?.fields?.map((f) => f.field).sort()).toEqual(['name', 'shortName']);
-    const taken = await gql(`mutation { createSite(input: { name: "Again", shortName: "ccat" }) { id } }`);
-    expect(codeOf(taken)).toBe('CONFLICT');
-    expect(taken.errors?.[0].extensions?.fields).toEqual([
-      { field: 'input.shortName', message: 'a site ccat exists already' },
-    ]);
+  describe('refuses bad site and location input field by field, and writes nothing', () => {
     const createLocation = `mutation($input: CreateLocationInput!) { createLocation(input: $input) { id } }`;
-    const noRoot = await gql(createLocation, {
-      input: { site: 'us', name: 'scratch', locationType: 'BUFFER', storageType: 'DISK' },
-    });
-    expect(codeOf(noRoot)).toBe('BAD_USER_INPUT');
-    expect(noRoot.errors?.[0].message).toMatch(/rootPath is required for disk storage/);
-    const relative = await gql(createLocation, {
-      input: { site: 'us', name: 'scratch', locationType: 'BUFFER', storageType: 'DISK', rootPath: 'data/x' },
-    });
-    expect(relative.errors?.[0].extensions?.fields).toEqual([
-      { field: 'rootPath', message: 'must be an absolute path without ..' },
-    ]);
-    const nowhere = await gql(createLocation, {
-      input: { site: 'mars', name: 'scratch', locationType: 'BUFFER', storageType: 'DISK', rootPath: '/x' },
-    });
-    expect(codeOf(nowhere)).toBe('NOT_FOUND');
-    const wrongEnum = await gql(createLocation, {
-      input: { site: 'us', name: 'x', locationType: 'ATTIC', storageType: 'DISK' },
-    });
-    expect(wrongEnum.errors?.[0].message).toMatch(/ATTIC/);
+    let sites: number;
+    let locations: number;
+    let source: { id: number; root_path: string };
 
-    // Moving a location that still holds copies would lose track of them: refused, nothing changes.
-    const source = await one(
-      `SELECT l.id, l.root_path FROM data_location l JOIN site s ON s.id = l.site_id WHERE s.short_name = 'ccat' AND l.name = 'telescope_computer'`,
-    );
-    const move = await gql(
-      `mutation($id: Int!) { updateLocation(id: $id, input: { rootPath: "/elsewhere" }) { id } }`,
-      {
-        id: source.id,
-      },
-    );
-    expect(codeOf(move)).toBe('CONFLICT');
-    expect(move.errors?.[0].message).toMatch(/still holds/);
-    expect((await one(`SELECT root_path FROM data_location WHERE id = $1`, [source.id])).root_path).toBe(
-      source.root_path,
-    );
-    expect(codeOf(await gql(`mutation { updateLocation(id: 99999, input: { priority: 2 }) { id } }`))).toBe(
-      'NOT_FOUND',
-    );
+    beforeAll(async () => {
+      sites = (await one(`SELECT count(*)::int AS n FROM site`)).n;
+      locations = (await one(`SELECT count(*)::int AS n FROM data_location`)).n;
+      source = await one(
+        `SELECT l.id, l.root_path FROM data_location l JOIN site s ON s.id = l.site_id WHERE s.short_name = 'ccat' AND l.name = 'telescope_computer'`,
+      );
+    });
 
-    // Two locations cannot be one storage: a disk root inside another location's root, and a root of /,
-    // are refused through the mutations as through `topology apply`, naming both locations.
-    const nested = await gql(createLocation, {
-      input: {
-        site: 'us',
-        name: 'inside_the_source',
-        locationType: 'BUFFER',
-        storageType: 'DISK',
-        rootPath: `${source.root_path}/nested`,
-      },
+    it('a site: a padded name and a short name not of the form, each named; a short name taken', async () => {
+      const badName = await gql(
+        `mutation { createSite(input: { name: " padded", shortName: "Bad Name" }) { id } }`,
+      );
+      expect(codeOf(badName)).toBe('BAD_USER_INPUT');
+      expect(badName.errors?.[0].extensions?.fields?.map((f) => f.field).sort()).toEqual([
+        'name',
+        'shortName',
+      ]);
+      const taken = await gql(`mutation { createSite(input: { name: "Again", shortName: "ccat" }) { id } }`);
+      expect(codeOf(taken)).toBe('CONFLICT');
+      expect(taken.errors?.[0].extensions?.fields).toEqual([
+        { field: 'input.shortName', message: 'a site ccat exists already' },
+      ]);
     });
-    expect(codeOf(nested)).toBe('CONFLICT');
-    expect(nested.errors?.[0].message).toMatch(/us\/inside_the_source/);
-    expect(nested.errors?.[0].message).toMatch(/ccat\/telescope_computer/);
-    const slash = await gql(createLocation, {
-      input: { site: 'us', name: 'everything', locationType: 'BUFFER', storageType: 'DISK', rootPath: '/' },
+
+    it('a location: a disk without rootPath, a relative rootPath, an unknown site, an unknown type', async () => {
+      const noRoot = await gql(createLocation, {
+        input: { site: 'us', name: 'scratch', locationType: 'BUFFER', storageType: 'DISK' },
+      });
+      expect(codeOf(noRoot)).toBe('BAD_USER_INPUT');
+      expect(noRoot.errors?.[0].message).toMatch(/rootPath is required for disk storage/);
+      const relative = await gql(createLocation, {
+        input: {
+          site: 'us',
+          name: 'scratch',
+          locationType: 'BUFFER',
+          storageType: 'DISK',
+          rootPath: 'data/x',
+        },
+      });
+      expect(relative.errors?.[0].extensions?.fields).toEqual([
+        { field: 'rootPath', message: 'must be an absolute path without ..' },
+      ]);
+      const nowhere = await gql(createLocation, {
+        input: { site: 'mars', name: 'scratch', locationType: 'BUFFER', storageType: 'DISK', rootPath: '/x' },
+      });
+      expect(codeOf(nowhere)).toBe('NOT_FOUND');
+      const wrongEnum = await gql(createLocation, {
+        input: { site: 'us', name: 'x', locationType: 'ATTIC', storageType: 'DISK' },
+      });
+      expect(wrongEnum.errors?.[0].message).toMatch(/ATTIC/);
     });
-    expect(codeOf(slash)).toBe('CONFLICT');
-    expect(slash.errors?.[0].message).toMatch(/rootPath \/ is the whole file system/);
-    expect((await one(`SELECT count(*)::int AS n FROM site`)).n).toBe(sites);
-    expect((await one(`SELECT count(*)::int AS n FROM data_location`)).n).toBe(locations);
+
+    it('moving a location that still holds copies (nothing changes), or one that does not exist', async () => {
+      // Moving a location that still holds copies would lose track of them: refused, nothing changes.
+      const move = await gql(
+        `mutation($id: Int!) { updateLocation(id: $id, input: { rootPath: "/elsewhere" }) { id } }`,
+        {
+          id: source.id,
+        },
+      );
+      expect(codeOf(move)).toBe('CONFLICT');
+      expect(move.errors?.[0].message).toMatch(/still holds/);
+      expect((await one(`SELECT root_path FROM data_location WHERE id = $1`, [source.id])).root_path).toBe(
+        source.root_path,
+      );
+      expect(codeOf(await gql(`mutation { updateLocation(id: 99999, input: { priority: 2 }) { id } }`))).toBe(
+        'NOT_FOUND',
+      );
+    });
+
+    it("a disk root inside another location's root, or of /, naming both locations", async () => {
+      // Two locations cannot be one storage: a disk root inside another location's root, and a root of /,
+      // are refused through the mutations as through `topology apply`, naming both locations.
+      const nested = await gql(createLocation, {
+        input: {
+          site: 'us',
+          name: 'inside_the_source',
+          locationType: 'BUFFER',
+          storageType: 'DISK',
+          rootPath: `${source.root_path}/nested`,
+        },
+      });
+      expect(codeOf(nested)).toBe('CONFLICT');
+      expect(nested.errors?.[0].message).toMatch(/us\/inside_the_source/);
+      expect(nested.errors?.[0].message).toMatch(/ccat\/telescope_computer/);
+      const slash = await gql(createLocation, {
+        input: { site: 'us', name: 'everything', locationType: 'BUFFER', storageType: 'DISK', rootPath: '/' },
+      });
+      expect(codeOf(slash)).toBe('CONFLICT');
+      expect(slash.errors?.[0].message).toMatch(/rootPath \/ is the whole file system/);
+    });
+
+    it('writes nothing: as many sites and locations as before', async () => {
+      expect((await one(`SELECT count(*)::int AS n FROM site`)).n).toBe(sites);
+      expect((await one(`SELECT count(*)::int AS n FROM data_location`)).n).toBe(locations);
+    });
   });
 
   it('creates and deletes routes, and refuses a relay without its via', async () => {

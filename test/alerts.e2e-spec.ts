@@ -1,5 +1,4 @@
 import { ConfigService } from '@nestjs/config';
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, Server } from 'node:http';
@@ -14,6 +13,7 @@ import { StatusService } from '../src/operations/status/status.service';
 import { StorageService } from '../src/engine/storage/storage.service';
 import { applyDemoTopology, redisNamespace, RedisNamespace } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
+import { insertObsUnit, insertRawDataFile } from './support/factories';
 
 /**
  * Alerts against real PostgreSQL and Redis, delivered to a real HTTP webhook: each condition once, again
@@ -83,18 +83,16 @@ describe('alerts (PostgreSQL, Redis, a webhook)', () => {
   it('sends each condition once, retries a failed delivery, and re-sends only a condition that came back', async () => {
     await liveWorkers('ccat', 'cologne'); // the US has no worker
     // A file registered 25 hours ago and never packaged.
-    const unit = randomUUID();
-    await ds.query(
-      `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at) SELECT $1, 'late_field', id, now() FROM instrument WHERE name = 'primecam'`,
-      [unit],
-    );
-    await ds.query(
-      `INSERT INTO raw_data_file (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id, created_at)
-       SELECT gen_random_uuid(), 'primecam/late/scan.fits', 10, repeat('a', 64), $1, m.id, l.id, now() - interval '25 hours'
-         FROM instrument_module m, data_location l WHERE m.name = 'pcam_280' AND l.name = 'telescope_computer'`,
-      [unit],
-    );
-    // A transfer that failed for good.
+    const unit = await insertObsUnit(ds, { obsUnit: 'late_field', finished: false });
+    await insertRawDataFile(ds, {
+      unit,
+      path: 'primecam/late/scan.fits',
+      size: 10,
+      sha256: 'a'.repeat(64),
+      createdAt: new Date(Date.now() - 25 * 3_600_000),
+    });
+    // A transfer that failed for good (bundle and transfer rows as they stand after it: no factory makes
+    // a failed transfer).
     const [dtp] = await ds.query(
       `INSERT INTO data_transfer_package (name, relative_path, origin_location_id, status, size, sha256, package_count)
        SELECT 'b1', 'transfer/b1.tar', id, 'completed', 1, repeat('a', 64), 1 FROM data_location WHERE name = 'buffer' LIMIT 1 RETURNING id`,

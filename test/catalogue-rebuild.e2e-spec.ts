@@ -122,64 +122,76 @@ describe('catalogue rebuild from the long-term archives (real processes, Postgre
     expect(noSource.err).toMatch(/give --from-lta/);
   });
 
-  it('rebuilds obs units, files, packages and archive copies equal to the original, field by field; a re-run changes nothing', async () => {
-    expect(original.files).toHaveLength(22);
-    expect(original.archiveCopies).toHaveLength(12);
-    const { db, ds } = await emptyCatalogue();
+  describe('a rebuild into an empty catalogue holding the topology', () => {
+    let db: TestDatabase;
+    let ds: DataSource;
+    let first: Awaited<ReturnType<typeof rebuild>>;
+    let rebuilt: Snapshot;
 
-    const first = await rebuild(db);
-    expect(first.err).not.toMatch(/ccat-dt:/);
-    expect(first.status).toBe(0);
-    expect(first.out).toContain(
-      'catalogue rebuild: 12 sidecars read (12 used), created 6 packages (0 already there), 3 obs units, 22 files, 12 archive copies (0 already there)',
-    );
-    const rate = /time: ([\d.]+) s, ([\d.]+) sidecars\/s/.exec(first.out)!;
-    console.log(
-      `catalogue rebuild of 12 sidecars (6 packages, 2 archives on s3rver): ${rate[1]} s, ${rate[2]} sidecars/s`,
-    );
+    // One rebuild; the tests below read what it wrote, then run it again over it.
+    beforeAll(async () => {
+      ({ db, ds } = await emptyCatalogue());
+      first = await rebuild(db);
+      rebuilt = await snapshot(ds);
+    }, 120_000);
 
-    const rebuilt = await snapshot(ds);
-    expect(rebuilt.obsUnits).toEqual(original.obsUnits);
-    expect(rebuilt.files).toEqual(original.files);
-    expect(rebuilt.packages).toEqual(original.packages);
-    expect(rebuilt.archiveCopies).toEqual(original.archiveCopies);
-    // No source or buffer copies invented; every archive copy audited as the rebuild's.
-    expect(await ds.query(`SELECT count(*)::int AS n FROM physical_copy`)).toEqual([{ n: 12 }]);
-    const events = await ds.query(`SELECT actor, to_status FROM physical_copy_event`);
-    expect(events).toHaveLength(12);
-    expect(
-      events.every(
-        (e: { actor: string; to_status: string }) =>
-          e.actor === 'catalogue-rebuild' && e.to_status === 'present',
-      ),
-    ).toBe(true);
+    it('exits 0 and says what it read and created: 12 sidecars, 6 packages, 3 obs units, 22 files, 12 copies', () => {
+      expect(first.err).not.toMatch(/ccat-dt:/);
+      expect(first.status).toBe(0);
+      expect(first.out).toContain(
+        'catalogue rebuild: 12 sidecars read (12 used), created 6 packages (0 already there), 3 obs units, 22 files, 12 archive copies (0 already there)',
+      );
+      const rate = /time: ([\d.]+) s, ([\d.]+) sidecars\/s/.exec(first.out)!;
+      console.log(
+        `catalogue rebuild of 12 sidecars (6 packages, 2 archives on s3rver): ${rate[1]} s, ${rate[2]} sidecars/s`,
+      );
+    });
 
-    // Again: refused into a catalogue that holds files; with --merge (and every object hashed) nothing is added.
-    const again = await rebuild(db);
-    expect(again.status).toBe(2);
-    expect(again.err).toMatch(/already holds raw data files.*--merge/s);
-    const merged = await rebuild(db, '--merge', '--verify');
-    expect(merged.status).toBe(0);
-    expect(merged.out).toContain(
-      'created 0 packages (6 already there), 0 obs units, 0 files, 0 archive copies (12 already there)',
-    );
-    expect(merged.out).toMatch(/[1-9]\d* bytes verified/);
-    expect(await snapshot(ds)).toEqual(rebuilt);
-    expect(await ds.query(`SELECT count(*)::int AS n FROM physical_copy_event`)).toEqual([{ n: 12 }]);
+    it('rebuilds obs units, files, packages and archive copies equal to the original, field by field', () => {
+      expect(original.files).toHaveLength(22);
+      expect(original.archiveCopies).toHaveLength(12);
+      expect(rebuilt.obsUnits).toEqual(original.obsUnits);
+      expect(rebuilt.files).toEqual(original.files);
+      expect(rebuilt.packages).toEqual(original.packages);
+      expect(rebuilt.archiveCopies).toEqual(original.archiveCopies);
+    });
 
-    // A catalogue that says otherwise than the archives is not overwritten: the package is a conflict.
-    const [file] = rebuilt.files as { id: string; relative_path: string; raw_data_package_id: string }[];
-    await ds.query(`UPDATE raw_data_file SET sha256 = $2 WHERE id = $1`, [file.id, 'f'.repeat(64)]);
-    const disagreeing = await rebuild(db, '--merge');
-    expect(disagreeing.status).toBe(3);
-    expect(disagreeing.out).toMatch(
-      new RegExp(
-        `^! conflict \\S+: file ${file.id} in the catalogue is ${file.relative_path} .*sha256 f{64}\\), the archive says`,
-        'm',
-      ),
-    );
-    expect(disagreeing.out).toContain('created 0 packages (5 already there)');
-    expect(await ds.query(`SELECT count(*)::int AS n FROM physical_copy_event`)).toEqual([{ n: 12 }]);
+    it('invents no source or buffer copy, and records every archive copy as present by the rebuild', async () => {
+      expect(await ds.query(`SELECT count(*)::int AS n FROM physical_copy`)).toEqual([{ n: 12 }]);
+      const events: { actor: string; to_status: string }[] = await ds.query(
+        `SELECT actor, to_status FROM physical_copy_event`,
+      );
+      expect(events).toEqual(Array(12).fill({ actor: 'catalogue-rebuild', to_status: 'present' }));
+    });
+
+    it('a re-run is refused (exit 2) into a catalogue that holds files; with --merge --verify it hashes every object and adds nothing', async () => {
+      const again = await rebuild(db);
+      expect(again.status).toBe(2);
+      expect(again.err).toMatch(/already holds raw data files.*--merge/s);
+      const merged = await rebuild(db, '--merge', '--verify');
+      expect(merged.status).toBe(0);
+      expect(merged.out).toContain(
+        'created 0 packages (6 already there), 0 obs units, 0 files, 0 archive copies (12 already there)',
+      );
+      expect(merged.out).toMatch(/[1-9]\d* bytes verified/);
+      expect(await snapshot(ds)).toEqual(rebuilt);
+      expect(await ds.query(`SELECT count(*)::int AS n FROM physical_copy_event`)).toEqual([{ n: 12 }]);
+    });
+
+    it('does not overwrite a catalogue that says otherwise than the archives: the package is a conflict (exit 3)', async () => {
+      const [file] = rebuilt.files as { id: string; relative_path: string; raw_data_package_id: string }[];
+      await ds.query(`UPDATE raw_data_file SET sha256 = $2 WHERE id = $1`, [file.id, 'f'.repeat(64)]);
+      const disagreeing = await rebuild(db, '--merge');
+      expect(disagreeing.status).toBe(3);
+      expect(disagreeing.out).toMatch(
+        new RegExp(
+          `^! conflict \\S+: file ${file.id} in the catalogue is ${file.relative_path} .*sha256 f{64}\\), the archive says`,
+          'm',
+        ),
+      );
+      expect(disagreeing.out).toContain('created 0 packages (5 already there)');
+      expect(await ds.query(`SELECT count(*)::int AS n FROM physical_copy_event`)).toEqual([{ n: 12 }]);
+    });
   });
 
   it('a dry run counts what it would create and writes nothing', async () => {

@@ -1,6 +1,6 @@
 import { ConfigService } from '@nestjs/config';
 import { Queue } from 'bullmq';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -26,6 +26,12 @@ import { RouteService } from '../src/catalog/routing/route.service';
 import { tarMembers } from './support/tar';
 import { applyDemoTopology, redisNamespace, RedisNamespace } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
+import {
+  insertObsUnit,
+  insertRawDataFile,
+  insertRawDataPackage,
+  insertSourceCopies,
+} from './support/factories';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -50,43 +56,16 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
 
   /** A raw data package of `count` real files, packed by the stage 1 processor into the ccat buffer. */
   const packedPackage = async (count: number): Promise<{ id: string; relativePath: string }> => {
-    const unit = randomUUID();
-    await ds.query(
-      `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at, finished_at)
-       SELECT $1, 'bundle', id, now(), now() FROM instrument WHERE name = 'primecam'`,
-      [unit],
-    );
-    const [{ module, source }] = await ds.query(
-      `SELECT m.id AS module, l.id AS source FROM instrument_module m, data_location l
-        WHERE m.name = 'pcam_280' AND l.name = 'telescope_computer'`,
-    );
-    const relativePath = `primecam/${unit}/pcam_280_001.tar`;
-    const [{ id }] = await ds.query(
-      `INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id, source_location_id, sequence, status)
-       VALUES ($1, $2, $3, $4, $5, 1, 'scheduled') RETURNING id`,
-      [`${unit}_pcam_280_001`, relativePath, unit, module, source],
-    );
+    const unit = await insertObsUnit(ds, { obsUnit: 'bundle' });
+    const { id, relativePath, sourceLocationId: source } = await insertRawDataPackage(ds, unit);
     mkdirSync(join(dataRoot, 'ccat', 'telescope_computer', unit), { recursive: true });
     for (let i = 0; i < count; i++) {
       const path = `${unit}/scan_${i}.fits`;
       const bytes = randomBytes(2000 + i);
       writeFileSync(join(dataRoot, 'ccat', 'telescope_computer', path), bytes);
-      await ds.query(
-        `INSERT INTO raw_data_file (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id, raw_data_package_id)
-         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)`,
-        [path, bytes.length, sha256(bytes), unit, module, source, id],
-      );
+      await insertRawDataFile(ds, { unit, path, bytes, packageId: id });
     }
-    // Each file's copy at the source, as its registration records it.
-    await ds.transaction(async (m) => {
-      await m.query(`SELECT set_config('ccat.actor', 'test-registration', true)`);
-      await m.query(
-        `INSERT INTO physical_copy (kind, raw_data_file_id, location_id, relative_path, status, size, sha256, verified_at)
-         SELECT 'raw_data_file', id, source_location_id, relative_path, 'present', size, sha256, now()
-           FROM raw_data_file WHERE raw_data_package_id = $1`,
-        [id],
-      );
-    });
+    await insertSourceCopies(ds, id);
     await packaging.handle({
       operation: OperationType.RAW_DATA_PACKAGE_CREATION,
       entityId: id,
@@ -287,7 +266,8 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
       `SELECT id, relative_path, sha256 FROM raw_data_package WHERE data_transfer_package_id = $1 ORDER BY relative_path`,
       [done[0].bundle],
     );
-    expect(packages.length).toBeGreaterThan(1);
+    // The first bundle's three packages: one fetched again, the other two unpacked from the bundle.
+    expect(packages).toHaveLength(3);
     expect(first).toEqual({ unpacked: packages.length, refetched: [packages[0].relative_path] });
     for (const p of packages) {
       const file = readFileSync(join(dataRoot, done[0].site, 'buffer', p.relative_path));

@@ -15,7 +15,7 @@ import {
 import { declareCopyAuthor, PhysicalCopyService } from '../src/catalog/physical-copies/physical-copy.service';
 import { CopyKind, CopyStatus } from '../src/catalog/physical-copies/physical-copy.states';
 import { LIVE_COPY_TOTALS_SQL } from '../src/catalog/physical-copies/location-copy-totals.entity';
-import { seedSmallTopology, SmallTopology } from './support/factories';
+import { insertObsUnit, insertRawDataFile, seedSmallTopology, SmallTopology } from './support/factories';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
 describe('migrations', () => {
@@ -112,15 +112,16 @@ describe('state machines and the audit trail (real PostgreSQL)', () => {
   const newFileCopy = async (): Promise<string> => {
     const unitId = randomUUID();
     const fileId = randomUUID();
-    await ds.query(
-      `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at) VALUES ($1, 'u', $2, now())`,
-      [unitId, topo.instrument.id],
-    );
-    await ds.query(
-      `INSERT INTO raw_data_file (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id)
-       VALUES ($1, $2, 10, $3, $4, $5, $6)`,
-      [fileId, `f/${fileId}`, 'a'.repeat(64), unitId, topo.modules[0].id, topo.source.id],
-    );
+    await insertObsUnit(ds, { id: unitId, obsUnit: 'u', finished: false });
+    await insertRawDataFile(ds, {
+      id: fileId,
+      unit: unitId,
+      path: `f/${fileId}`,
+      size: 10,
+      sha256: 'a'.repeat(64),
+      module: topo.modules[0].id,
+      source: topo.source.id,
+    });
     const [id] = await ds.transaction((m) =>
       copies.createCopies(
         m,
@@ -297,10 +298,7 @@ describe('state machines and the audit trail (real PostgreSQL)', () => {
   });
 
   it('enforces the package status and lifecycle machines, leaving an illegally updated row untouched', async () => {
-    const [{ id: unitId }] = await ds.query(
-      `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at) VALUES (gen_random_uuid(), 'p', $1, now()) RETURNING id`,
-      [topo.instrument.id],
-    );
+    const unitId = await insertObsUnit(ds, { obsUnit: 'p', finished: false });
     const pkg = await ds.getRepository(RawDataPackage).save({
       name: `pkg-${unitId}`,
       relativePath: `pkg-${unitId}.tar`,

@@ -12,6 +12,9 @@ import {
 import { lockCountedArchiveCopies } from '../src/catalog/physical-copies/package-safety';
 import { applyDemoTopology } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
+import { insertObsUnit, insertRawDataFile, insertRawDataPackage } from './support/factories';
+import { OperationStatus } from '../src/engine/work/operation-status';
+import { PackageState } from '../src/pipeline/packaging/raw-data-package.states';
 
 /**
  * The deletion rules against an oracle written apart from them, in plain TypeScript, on random
@@ -109,27 +112,38 @@ describe('deletion rules vs. an oracle of "safe at N sites" (property, PostgreSQ
   /** Builds the case in `m`; returns the source file copy and the buffer package copy. */
   async function build(m: EntityManager, c: Case): Promise<{ sourceCopy: string; bufferCopy: string }> {
     await m.query(`SELECT set_config('ccat.actor', 'property-test', true)`);
-    const unit = randomUUID();
-    await m.query(
-      `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at, finished_at) VALUES ($1, 'p', $2, now(), now())`,
-      [unit, base.instrument],
-    );
+    const unit = await insertObsUnit(m, { obsUnit: 'p' });
     const [bundle] = await m.query(
       `INSERT INTO data_transfer_package (name, relative_path, origin_location_id, status, size, sha256, package_count, distributed_at)
        VALUES ($1, $1, $2, 'completed', 1, $3, 1, now()) RETURNING id`,
       [`bundle_${unit}`, base.buffer, 'd'.repeat(64)],
     );
-    const [pkg] = await m.query(
-      `INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id, source_location_id,
-                                     sequence, status, state, size, sha256, file_count, data_transfer_package_id)
-       VALUES ($1, $1, $2, $3, $4, 1, 'completed', $5, 10, $6, 1, $7) RETURNING id`,
-      [`p_${unit}`, unit, base.module, base.source, c.archived ? 'archived' : 'waiting', SHA, bundle.id],
-    );
-    const [file] = await m.query(
-      `INSERT INTO raw_data_file (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id, raw_data_package_id)
-       VALUES (gen_random_uuid(), $1, 1, $2, $3, $4, $5, $6) RETURNING id`,
-      [`f_${unit}`, 'e'.repeat(64), unit, base.module, base.source, pkg.id],
-    );
+    const pkg = await insertRawDataPackage(m, unit, {
+      name: `p_${unit}`,
+      relativePath: `p_${unit}`,
+      module: base.module,
+      source: base.source,
+      status: OperationStatus.COMPLETED,
+      state: c.archived ? PackageState.ARCHIVED : PackageState.WAITING,
+      size: 10,
+      sha256: SHA,
+      fileCount: 1,
+      dataTransferPackageId: bundle.id,
+    });
+    const file = {
+      id: await insertRawDataFile(m, {
+        unit,
+        path: `f_${unit}`,
+        size: 1,
+        sha256: 'e'.repeat(64),
+        module: base.module,
+        source: base.source,
+        packageId: pkg.id,
+      }),
+    };
+    // The copies, and the archive sites and locations below, stay SQL: they are the cases' odd rows
+    // (another checksum, a stale witness, an inactive location, copies in every status) that no factory
+    // makes.
     const copy = async (cols: Record<string, unknown>): Promise<string> => {
       const [row] = await m.query(
         `INSERT INTO physical_copy (kind, raw_data_file_id, raw_data_package_id, location_id, relative_path, status, size, sha256, verified_at)

@@ -15,6 +15,9 @@ import { TaskQueueService } from '../src/engine/queues/task-queue.service';
 import { StorageService } from '../src/engine/storage/storage.service';
 import { applyDemoTopology, cli, redisNamespace, RedisNamespace } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
+import { insertObsUnit, insertRawDataFile, insertRawDataPackage } from './support/factories';
+import { OperationStatus } from '../src/engine/work/operation-status';
+import { PackageState } from '../src/pipeline/packaging/raw-data-package.states';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -69,25 +72,16 @@ describe('deletion rules (PostgreSQL, Redis, disk)', () => {
     mkdirSync(dirname(full), { recursive: true });
     writeFileSync(full, bytes);
     return ds.transaction(async (m) => {
-      await m.query(
-        `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at, finished_at)
-         SELECT $1, 'field', id, now(), now() FROM instrument WHERE name = 'primecam'`,
-        [unit],
-      );
-      const [{ module }] = await m.query(
-        `SELECT id AS module FROM instrument_module WHERE name = 'pcam_280'`,
-      );
+      await insertObsUnit(m, { id: unit });
       const source = await loc('ccat', 'telescope_computer');
-      const [pkg] = await m.query(
-        `INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id, source_location_id, sequence, status, state, size, sha256, file_count)
-         VALUES ($1, $2, $3, $4, $5, 1, 'completed', 'archived', 10240, $6, 1) RETURNING id`,
-        [`${unit}_pcam_280_001`, `primecam/${unit}/pcam_280_001.tar`, unit, module, source, 'b'.repeat(64)],
-      );
-      const [file] = await m.query(
-        `INSERT INTO raw_data_file (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id, raw_data_package_id)
-         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-        [path, bytes.length, sha256(bytes), unit, module, source, pkg.id],
-      );
+      const pkg = await insertRawDataPackage(m, unit, {
+        status: OperationStatus.COMPLETED,
+        state: PackageState.ARCHIVED,
+        size: 10240,
+        sha256: 'b'.repeat(64),
+        fileCount: 1,
+      });
+      const file = { id: await insertRawDataFile(m, { unit, path, bytes, packageId: pkg.id }) };
       const [sourceCopy] = await record(m, [
         {
           kind: CopyKind.RAW_DATA_FILE,

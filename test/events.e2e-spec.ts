@@ -190,6 +190,15 @@ describe('file events on the Redis Stream (real processes, PostgreSQL, Redis, s3
       staging: `SELECT raw_data_package_id AS id FROM staging_job_package WHERE staging_job_id = $1`,
     };
     packagesOf.unpack = packagesOf.transfer;
+    // How many packages each kind of work concerns: one, or every package its bundle or job holds.
+    const countOf: Record<string, string> = {
+      package: `SELECT 1 AS n WHERE $1::text IS NOT NULL`,
+      archive: `SELECT 1 AS n WHERE $1::text IS NOT NULL`,
+      bundle: `SELECT package_count AS n FROM data_transfer_package WHERE id = $1`,
+      transfer: `SELECT d.package_count AS n FROM data_transfer t JOIN data_transfer_package d ON d.id = t.data_transfer_package_id WHERE t.id = $1`,
+      staging: `SELECT count(*)::int AS n FROM staging_job_package WHERE staging_job_id = $1`,
+    };
+    countOf.unpack = countOf.transfer;
     const rollback = new Error('rolled back');
     await expect(
       h.db.transaction(async (tx) => {
@@ -212,7 +221,13 @@ describe('file events on the Redis Stream (real processes, PostgreSQL, Redis, s3
           const expected = (await tx.query(packagesOf[kind.name], [work.id])).map(
             (p: { id: string }) => p.id,
           );
-          expect(expected.length).toBeGreaterThan(0);
+          const [{ n }] = await tx.query(countOf[kind.name], [work.id]);
+          // (And never none: the comparison below would say nothing.)
+          expect({ kind: kind.name, packages: expected.length, some: expected.length >= 1 }).toEqual({
+            kind: kind.name,
+            packages: n,
+            some: true,
+          });
           expect(outbox).toHaveLength(1);
           expect([...outbox[0].packages].sort()).toEqual(expected.sort());
           expect(outbox[0]).toMatchObject({ location: work.location, details: { reason: 'by hand' } });

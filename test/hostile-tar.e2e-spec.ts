@@ -14,6 +14,9 @@ import { DataTransferUnpackProcessor } from '../src/pipeline/transfer/data-trans
 import { MemberRefetch } from '../src/pipeline/transfer/member-refetch';
 import { applyDemoTopology } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
+import { insertObsUnit, insertRawDataFile, insertRawDataPackage } from './support/factories';
+import { OperationStatus } from '../src/engine/work/operation-status';
+import { PackageState } from '../src/pipeline/packaging/raw-data-package.states';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -64,19 +67,12 @@ describe('hostile tars at the destination buffer (real unpack processor, Postgre
       new MemberRefetch(ds, new StorageService(new ConfigService({})), {} as never),
     );
     const [ids] = await ds.query(
-      `SELECT (SELECT id FROM instrument_module WHERE name = 'pcam_280') AS module,
-              (SELECT l.id FROM data_location l JOIN site s ON s.id = l.site_id WHERE s.short_name = 'ccat' AND l.name = 'telescope_computer') AS source,
-              (SELECT l.id FROM data_location l JOIN site s ON s.id = l.site_id WHERE s.short_name = 'ccat' AND l.name = 'buffer') AS origin,
+      `SELECT (SELECT l.id FROM data_location l JOIN site s ON s.id = l.site_id WHERE s.short_name = 'ccat' AND l.name = 'buffer') AS origin,
               (SELECT l.id FROM data_location l JOIN site s ON s.id = l.site_id WHERE s.short_name = 'cologne' AND l.name = 'buffer') AS destination`,
     );
     buffer = { id: ids.destination, root: join(dataRoot, 'cologne', 'buffer') };
     mkdirSync(buffer.root, { recursive: true });
-    const unit = randomUUID();
-    await ds.query(
-      `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at, finished_at)
-       SELECT $1, 'hostile', id, now(), now() FROM instrument WHERE name = 'primecam'`,
-      [unit],
-    );
+    const unit = await insertObsUnit(ds, { obsUnit: 'hostile' });
     bundle = { id: randomUUID(), relativePath: `bundles/${unit}.tar` };
     await ds.query(
       `INSERT INTO data_transfer_package (id, name, relative_path, origin_location_id, status, size, sha256, package_count)
@@ -91,19 +87,20 @@ describe('hostile tars at the destination buffer (real unpack processor, Postgre
       const tar = await tarOf(entries);
       const path = `primecam/${unit}/pcam_280_00${n}.tar`;
       packages.set(path, tar);
-      const [{ id }] = await ds.query(
-        `INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id, source_location_id,
-                                       sequence, status, state, size, sha256, file_count, data_transfer_package_id)
-         VALUES ($1, $2, $3, $4, $5, $6, 'completed', 'transferring', $7, $8, 2, $9) RETURNING id`,
-        [`${unit}_${n}`, path, unit, ids.module, ids.source, n, tar.length, sha256(tar), bundle.id],
-      );
+      const { id } = await insertRawDataPackage(ds, unit, {
+        name: `${unit}_${n}`,
+        relativePath: path,
+        sequence: n,
+        status: OperationStatus.COMPLETED,
+        state: PackageState.TRANSFERRING,
+        size: tar.length,
+        sha256: sha256(tar),
+        fileCount: 2,
+        dataTransferPackageId: bundle.id,
+      });
       for (const e of entries) {
         files.set(e.name, e.data);
-        await ds.query(
-          `INSERT INTO raw_data_file (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id, raw_data_package_id)
-           VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)`,
-          [e.name, e.data.length, sha256(e.data), unit, ids.module, ids.source, id],
-        );
+        await insertRawDataFile(ds, { unit, path: e.name, bytes: e.data, packageId: id });
       }
     }
     [{ id: transferId }] = await ds.query(

@@ -1,7 +1,7 @@
 import { CreateBucketCommand, DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ConfigService } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { parseSidecar } from '../src/pipeline/archive/package-sidecar';
@@ -50,113 +50,127 @@ describe('registration to verified copies in both archives, and the deletion tha
     await h?.stop();
   });
 
-  it('archives 50 files over 4 obs units and 2 modules at both archive sites; read back from both S3 archives, they hash to the registrations', async () => {
-    await h.observe('primecam', ['pcam_280', 'pcam_350'], 13, 200_000);
-    await h.observe('primecam', ['pcam_280', 'pcam_350'], 12, 200_000);
-    await h.observe('chai', ['lfa', 'hfa'], 13, 200_000);
-    await h.observe('chai', ['lfa', 'hfa'], 12, 2_000_000);
-    expect(h.registered.size).toBe(50);
+  describe('a night of 50 files over 4 obs units and 2 modules', () => {
+    type Transfer = { dtp: string; origin_site: string; destination_site: string };
+    let archived: Awaited<ReturnType<PipelineHarness['packages']>>;
+    let transfers: Transfer[];
 
-    const archived = await waitFor(
-      'every package to be archived',
-      async () => {
-        const rows = await h.packages();
-        const failed = await h.db.query(
-          `SELECT 'package' AS what, failure_reason FROM raw_data_package WHERE failure_reason IS NOT NULL
-           UNION ALL SELECT 'transfer', failure_reason FROM data_transfer WHERE status = 'failed' OR unpack_status = 'failed'
-           UNION ALL SELECT 'archive', failure_reason FROM long_term_archive_transfer WHERE status = 'failed'`,
-        );
-        if (failed.length) throw new Error(`failed: ${JSON.stringify(failed)}`);
-        return rows.length === 8 && rows.every((p) => p.state === 'archived' && p.lta_site_count === 2)
-          ? rows
-          : null;
-      },
-      90_000,
-    );
+    // The night runs once; each test below reads what it left.
+    beforeAll(async () => {
+      await h.observe('primecam', ['pcam_280', 'pcam_350'], 13, 200_000);
+      await h.observe('primecam', ['pcam_280', 'pcam_350'], 12, 200_000);
+      await h.observe('chai', ['lfa', 'hfa'], 13, 200_000);
+      await h.observe('chai', ['lfa', 'hfa'], 12, 2_000_000);
+      expect(h.registered.size).toBe(50);
 
-    const seen = new Map<string, number>();
-    for (const p of archived) {
-      const archiveCopies = await h.db.query(
-        `SELECT s.short_name AS site, c.relative_path, c.sha256, c.status FROM physical_copy c
+      archived = await waitFor(
+        'every package to be archived',
+        async () => {
+          const rows = await h.packages();
+          const failed = await h.db.query(
+            `SELECT 'package' AS what, failure_reason FROM raw_data_package WHERE failure_reason IS NOT NULL
+             UNION ALL SELECT 'transfer', failure_reason FROM data_transfer WHERE status = 'failed' OR unpack_status = 'failed'
+             UNION ALL SELECT 'archive', failure_reason FROM long_term_archive_transfer WHERE status = 'failed'`,
+          );
+          if (failed.length) throw new Error(`failed: ${JSON.stringify(failed)}`);
+          return rows.length === 8 && rows.every((p) => p.state === 'archived' && p.lta_site_count === 2)
+            ? rows
+            : null;
+        },
+        90_000,
+      );
+
+      transfers = await h.db.query(
+        `SELECT t.data_transfer_package_id AS dtp, os.short_name AS origin_site, ds.short_name AS destination_site
+             FROM data_transfer t
+             JOIN data_location o ON o.id = t.origin_location_id JOIN site os ON os.id = o.site_id
+             JOIN data_location d ON d.id = t.destination_location_id JOIN site ds ON ds.id = d.site_id`,
+      );
+    }, 100_000);
+
+    it('archives every package at both archive sites; read back from both S3 archives, they hash to the registrations', async () => {
+      const seen = new Map<string, number>();
+      for (const p of archived) {
+        const archiveCopies = await h.db.query(
+          `SELECT s.short_name AS site, c.relative_path, c.sha256, c.status FROM physical_copy c
            JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
           WHERE c.raw_data_package_id = $1 AND l.location_type = 'long_term_archive' ORDER BY s.short_name`,
-        [p.id],
-      );
-      expect(archiveCopies.map((c: { site: string }) => c.site)).toEqual(['cologne', 'us']);
-      for (const copy of archiveCopies) {
-        expect(copy).toMatchObject({ status: 'present', sha256: p.sha256 });
-        const key = `archive/${p.relative_path}`;
-        const tar = await h.getObject(BUCKETS[copy.site], key);
-        expect(sha256(tar)).toBe(p.sha256);
-        const sidecar = parseSidecar(await h.getObject(BUCKETS[copy.site], `${key}.json`));
-        expect(sidecar.package).toMatchObject({ id: p.id, sha256: p.sha256 });
-        expect(sidecar.archive).toEqual({ site: copy.site, location: 'lta' });
-        for (const [path, digest] of await tarMembers(tar)) {
-          expect(h.registered.get(path)?.sha256).toBe(digest);
-          expect(sidecar.files.find((f) => f.path === path)?.sha256).toBe(digest);
-          seen.set(path, (seen.get(path) ?? 0) + 1);
-        }
-        const [transfer] = await h.db.query(
-          `SELECT t.status, t.sidecar_sha256 FROM long_term_archive_transfer t
+          [p.id],
+        );
+        expect(archiveCopies.map((c: { site: string }) => c.site)).toEqual(['cologne', 'us']);
+        for (const copy of archiveCopies) {
+          expect(copy).toMatchObject({ status: 'present', sha256: p.sha256 });
+          const key = `archive/${p.relative_path}`;
+          const tar = await h.getObject(BUCKETS[copy.site], key);
+          expect(sha256(tar)).toBe(p.sha256);
+          const sidecar = parseSidecar(await h.getObject(BUCKETS[copy.site], `${key}.json`));
+          expect(sidecar.package).toMatchObject({ id: p.id, sha256: p.sha256 });
+          expect(sidecar.archive).toEqual({ site: copy.site, location: 'lta' });
+          for (const [path, digest] of await tarMembers(tar)) {
+            expect(h.registered.get(path)?.sha256).toBe(digest);
+            expect(sidecar.files.find((f) => f.path === path)?.sha256).toBe(digest);
+            seen.set(path, (seen.get(path) ?? 0) + 1);
+          }
+          const [transfer] = await h.db.query(
+            `SELECT t.status, t.sidecar_sha256 FROM long_term_archive_transfer t
            JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id
           WHERE t.raw_data_package_id = $1 AND s.short_name = $2`,
-          [p.id, copy.site],
-        );
-        expect(transfer.status).toBe('completed');
-        expect(transfer.sidecar_sha256).toBe(sha256(await h.getObject(BUCKETS[copy.site], `${key}.json`)));
+            [p.id, copy.site],
+          );
+          expect(transfer.status).toBe('completed');
+          expect(transfer.sidecar_sha256).toBe(sha256(await h.getObject(BUCKETS[copy.site], `${key}.json`)));
+        }
       }
-    }
-    // Every file, read back from both archives.
-    expect(seen.size).toBe(50);
-    expect([...seen.values()].every((n) => n === 2)).toBe(true);
+      // Every file, read back from both archives.
+      expect(seen.size).toBe(50);
+      expect([...seen.values()].every((n) => n === 2)).toBe(true);
+    });
 
-    // Each bundle left the observatory once, and reached the second site from the first one's buffer,
-    // every time pulled over http from the origin worker's data port.
-    const methods = await h.db.query(`SELECT DISTINCT method FROM data_transfer`);
-    expect(methods).toEqual([{ method: 'http' }]);
-    const transfers: { dtp: string; origin_site: string; destination_site: string }[] = await h.db.query(
-      `SELECT t.data_transfer_package_id AS dtp, os.short_name AS origin_site, ds.short_name AS destination_site
-           FROM data_transfer t
-           JOIN data_location o ON o.id = t.origin_location_id JOIN site os ON os.id = o.site_id
-           JOIN data_location d ON d.id = t.destination_location_id JOIN site ds ON ds.id = d.site_id`,
-    );
-    for (const dtp of new Set(transfers.map((t) => t.dtp))) {
-      const mine = transfers.filter((t) => t.dtp === dtp);
-      expect(mine.filter((t) => t.origin_site === 'ccat')).toHaveLength(1);
-      const first = mine.find((t) => t.origin_site === 'ccat')!.destination_site;
-      expect(mine.filter((t) => t.origin_site !== 'ccat')).toEqual([
-        { dtp, origin_site: first, destination_site: first === 'cologne' ? 'us' : 'cologne' },
-      ]);
-    }
+    it("sends each bundle out of the observatory once, over http, and on to the second site from the first one's buffer", async () => {
+      // Each bundle left the observatory once, and reached the second site from the first one's buffer,
+      // every time pulled over http from the origin worker's data port.
+      const methods = await h.db.query(`SELECT DISTINCT method FROM data_transfer`);
+      expect(methods).toEqual([{ method: 'http' }]);
+      for (const dtp of new Set(transfers.map((t) => t.dtp))) {
+        const mine = transfers.filter((t) => t.dtp === dtp);
+        expect(mine.filter((t) => t.origin_site === 'ccat')).toHaveLength(1);
+        const first = mine.find((t) => t.origin_site === 'ccat')!.destination_site;
+        expect(mine.filter((t) => t.origin_site !== 'ccat')).toEqual([
+          { dtp, origin_site: first, destination_site: first === 'cologne' ? 'us' : 'cologne' },
+        ]);
+      }
+    });
 
-    // Then the bundles are deleted from every buffer, and only once no transfer read them any more.
-    const deletions = await waitFor(
-      'the bundles to be deleted from the buffers',
-      async () => {
-        const rows: { status: string; scheduled_at: Date; last_transfer_done: Date }[] = await h.db.query(
-          `SELECT c.status,
+    it('deletes the bundles from every buffer, and only once no transfer read them any more', async () => {
+      const deletions = await waitFor(
+        'the bundles to be deleted from the buffers',
+        async () => {
+          const rows: { status: string; scheduled_at: Date; last_transfer_done: Date }[] = await h.db.query(
+            `SELECT c.status,
                     (SELECT min(e.at) FROM physical_copy_event e WHERE e.physical_copy_id = c.id
                         AND e.to_status = 'deletion_scheduled') AS scheduled_at,
                     (SELECT max(t.updated_at) FROM data_transfer t WHERE t.data_transfer_package_id = c.data_transfer_package_id)
                       AS last_transfer_done
                FROM physical_copy c WHERE c.kind = 'data_transfer_package'`,
-        );
-        return rows.every((r) => r.status === 'deleted') ? rows : null;
-      },
-      30_000,
-    );
-    expect(deletions.length).toBe(new Set(transfers.map((t) => t.dtp)).size * 3);
-    for (const d of deletions)
-      expect(d.scheduled_at.getTime()).toBeGreaterThanOrEqual(d.last_transfer_done.getTime());
+          );
+          return rows.every((r) => r.status === 'deleted') ? rows : null;
+        },
+        30_000,
+      );
+      expect(deletions.length).toBe(new Set(transfers.map((t) => t.dtp)).size * 3);
+      for (const d of deletions)
+        expect(d.scheduled_at.getTime()).toBeGreaterThanOrEqual(d.last_transfer_done.getTime());
+    });
 
-    // Stage 7: the instrument disk and the buffers are emptied, and only after both archives held the
-    // package verified (DELETION_MIN_LTA_SITES = 2).
-    const sourceGone = await waitFor(
-      'the source files and the buffer packages to be deleted',
-      async () => {
-        const rows: { kind: string; status: string; scheduled_at: Date; second_lta_copy_at: Date }[] =
-          await h.db.query(
-            `SELECT c.kind, c.status,
+    it('empties the instrument disk and the buffers only after both archives held the package verified; the archives keep everything', async () => {
+      // Stage 7: the instrument disk and the buffers are emptied, and only after both archives held the
+      // package verified (DELETION_MIN_LTA_SITES = 2).
+      const sourceGone = await waitFor(
+        'the source files and the buffer packages to be deleted',
+        async () => {
+          const rows: { kind: string; status: string; scheduled_at: Date; second_lta_copy_at: Date }[] =
+            await h.db.query(
+              `SELECT c.kind, c.status,
                     (SELECT min(e.at) FROM physical_copy_event e WHERE e.physical_copy_id = c.id
                         AND e.to_status = 'deletion_scheduled') AS scheduled_at,
                     (SELECT max(a.created_at) FROM physical_copy a JOIN data_location al ON al.id = a.location_id
@@ -165,87 +179,112 @@ describe('registration to verified copies in both archives, and the deletion tha
                       AS second_lta_copy_at
                FROM physical_copy c JOIN data_location l ON l.id = c.location_id
               WHERE l.location_type IN ('source', 'buffer') AND c.kind <> 'data_transfer_package'`,
-          );
-        return rows.every((r) => r.status === 'deleted') ? rows : null;
-      },
-      30_000,
-    );
-    expect(sourceGone.filter((r) => r.kind === 'raw_data_file')).toHaveLength(50);
-    expect(sourceGone.filter((r) => r.kind === 'raw_data_package')).toHaveLength(8 * 3);
-    for (const r of sourceGone)
-      expect(r.scheduled_at.getTime()).toBeGreaterThanOrEqual(r.second_lta_copy_at.getTime());
-    for (const path of h.registered.keys())
-      expect(existsSync(join(h.dataRoot, 'ccat', 'telescope_computer', path))).toBe(false);
-    // The archives keep everything.
-    const [{ lta }] = await h.db.query(
-      `SELECT count(*)::int AS lta FROM physical_copy c JOIN data_location l ON l.id = c.location_id
+            );
+          return rows.every((r) => r.status === 'deleted') ? rows : null;
+        },
+        30_000,
+      );
+      expect(sourceGone.filter((r) => r.kind === 'raw_data_file')).toHaveLength(50);
+      expect(sourceGone.filter((r) => r.kind === 'raw_data_package')).toHaveLength(8 * 3);
+      for (const r of sourceGone)
+        expect(r.scheduled_at.getTime()).toBeGreaterThanOrEqual(r.second_lta_copy_at.getTime());
+      for (const path of h.registered.keys())
+        expect(existsSync(join(h.dataRoot, 'ccat', 'telescope_computer', path))).toBe(false);
+      // The archives keep everything.
+      const [{ lta }] = await h.db.query(
+        `SELECT count(*)::int AS lta FROM physical_copy c JOIN data_location l ON l.id = c.location_id
         WHERE l.location_type = 'long_term_archive' AND c.status = 'present'`,
-    );
-    expect(lta).toBe(16);
+      );
+      expect(lta).toBe(16);
+    });
 
-    // Every location was measured by the worker that serves it: disks by size, archives by our bytes.
-    const usage = await waitFor(
-      'every location of the sites to be measured',
-      async () => {
-        const rows: { location: string; total: number | null; bytes: number }[] = await h.db.query(
-          `SELECT s.short_name || '/' || l.name AS location, u.total_bytes::float8 AS total, u.copies_bytes::float8 AS bytes
+    it('measures every location by the worker that serves it: disks by size, archives by our bytes', async () => {
+      // The US archive holds the eight packages; nothing leaves an archive.
+      const [{ archived: ltaBytes }]: { archived: number }[] = await h.db.query(
+        `SELECT sum(c.size)::float8 AS archived FROM physical_copy c
+           JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
+          WHERE s.short_name = 'us' AND l.name = 'lta' AND c.status = 'present'`,
+      );
+      const usage = await waitFor(
+        'every location of the sites to be measured, the US archive after its last copy',
+        async () => {
+          const rows: { location: string; total: number | null; bytes: number }[] = await h.db.query(
+            `SELECT s.short_name || '/' || l.name AS location, u.total_bytes::float8 AS total, u.copies_bytes::float8 AS bytes
              FROM location_usage u JOIN data_location l ON l.id = u.location_id JOIN site s ON s.id = l.site_id`,
-        );
-        return rows.some((r) => r.location === 'us/lta') &&
-          rows.some((r) => r.location === 'ccat/telescope_computer')
-          ? rows
-          : null;
-      },
-      15_000,
-    );
-    const at = (name: string) => usage.find((u) => u.location === name)!;
-    expect(at('ccat/telescope_computer').total).toBeGreaterThan(0);
-    expect(at('us/lta')).toMatchObject({ total: null, bytes: expect.any(Number) });
-    expect(at('us/lta').bytes).toBeGreaterThan(0);
+          );
+          return rows.some((r) => r.location === 'us/lta' && r.bytes === ltaBytes) &&
+            rows.some((r) => r.location === 'ccat/telescope_computer')
+            ? rows
+            : null;
+        },
+        15_000,
+      );
+      const at = (name: string) => usage.find((u) => u.location === name)!;
+      // The instrument disk is this machine's, as statfs sees it.
+      const disk = statfsSync(join(h.dataRoot, 'ccat', 'telescope_computer'));
+      expect(at('ccat/telescope_computer').total).toBe(disk.blocks * disk.bsize);
+      expect(at('us/lta')).toEqual({ location: 'us/lta', total: null, bytes: ltaBytes });
+      // Which holds at least every registered byte (in tars, with their headers).
+      expect(ltaBytes).toBeGreaterThan([...h.registered.values()].reduce((n, f) => n + f.size, 0));
+    });
 
-    // Asked why a file is where it is, the API says it is safe, and since when its source copy is gone.
-    const [{ id: fileId }] = await h.db.query(`SELECT id FROM raw_data_file LIMIT 1`);
-    const http = request(h.api.app.getHttpServer());
-    const explained = await http
-      .get(`/raw-data-files/${fileId}/explain`)
-      .set({ Authorization: `Bearer ${h.token}` })
-      .expect(200);
-    expect(explained.body).toMatchObject({ stage: 'safe', safe: true });
-    expect(explained.body.verdict).toMatch(
-      /^Safe at cologne, us \(verified, 2 sites needed\); source copy deleted on \d{4}-\d\d-\d\d \d\d:\d\d UTC by rule "source file whose package is safe at enough archive sites"\.$/,
-    );
-    expect(
-      explained.body.copies.map(
-        (c: { site: string; location: string; status: string }) => `${c.site}/${c.location} ${c.status}`,
-      ),
-    ).toEqual(
-      expect.arrayContaining(['ccat/telescope_computer deleted', 'cologne/lta present', 'us/lta present']),
-    );
-    // The CLI sums up an obs unit: the first one observed above, 13 files.
-    expect(cli(['explain', 'field_0'], { DATABASE_URL: h.api.db.url })).toContain(
-      'field_0: 13 files, 13 safe.',
-    );
-    // By its id and by its path, each through its own index; a reference longer than 512 characters is
-    // refused before any lookup.
-    const [{ relative_path: filePath }] = await h.db.query(
-      `SELECT relative_path FROM raw_data_file WHERE id = $1`,
-      [fileId],
-    );
-    expect(cli(['explain', fileId], { DATABASE_URL: h.api.db.url })).toContain(filePath);
-    expect(cli(['explain', filePath], { DATABASE_URL: h.api.db.url })).toContain(filePath);
-    expect(() => cli(['explain', 'x'.repeat(513)], { DATABASE_URL: h.api.db.url })).toThrow(
-      /at most 512 characters/,
-    );
-    await http.get(`/raw-data-files/${fileId}/explain`).expect(401);
-    await http
-      .get('/raw-data-files/nope/explain')
-      .set({ Authorization: `Bearer ${h.token}` })
-      .expect(400);
-    await http
-      .get('/raw-data-files/00000000-0000-4000-8000-000000000000/explain')
-      .set({ Authorization: `Bearer ${h.token}` })
-      .expect(404);
-  }, 120_000);
+    it('explains a file as safe, since when its source copy is gone, over the API and the CLI', async () => {
+      // Asked why a file is where it is, the API says it is safe, and since when its source copy is gone.
+      const [{ id: fileId }] = await h.db.query(`SELECT id FROM raw_data_file LIMIT 1`);
+      await waitFor(
+        'its source copy to be deleted',
+        async () =>
+          (
+            await h.db.query(
+              `SELECT 1 FROM physical_copy c JOIN data_location l ON l.id = c.location_id
+                WHERE c.raw_data_file_id = $1 AND l.location_type = 'source' AND c.status = 'deleted'`,
+              [fileId],
+            )
+          ).length === 1,
+        30_000,
+      );
+      const http = request(h.api.app.getHttpServer());
+      const explained = await http
+        .get(`/raw-data-files/${fileId}/explain`)
+        .set({ Authorization: `Bearer ${h.token}` })
+        .expect(200);
+      expect(explained.body).toMatchObject({ stage: 'safe', safe: true });
+      expect(explained.body.verdict).toMatch(
+        /^Safe at cologne, us \(verified, 2 sites needed\); source copy deleted on \d{4}-\d\d-\d\d \d\d:\d\d UTC by rule "source file whose package is safe at enough archive sites"\.$/,
+      );
+      expect(
+        explained.body.copies.map(
+          (c: { site: string; location: string; status: string }) => `${c.site}/${c.location} ${c.status}`,
+        ),
+      ).toEqual(
+        expect.arrayContaining(['ccat/telescope_computer deleted', 'cologne/lta present', 'us/lta present']),
+      );
+      // The CLI sums up an obs unit: the first one observed above, 13 files.
+      expect(cli(['explain', 'field_0'], { DATABASE_URL: h.api.db.url })).toContain(
+        'field_0: 13 files, 13 safe.',
+      );
+      // By its id and by its path, each through its own index; a reference longer than 512 characters is
+      // refused before any lookup.
+      const [{ relative_path: filePath }] = await h.db.query(
+        `SELECT relative_path FROM raw_data_file WHERE id = $1`,
+        [fileId],
+      );
+      expect(cli(['explain', fileId], { DATABASE_URL: h.api.db.url })).toContain(filePath);
+      expect(cli(['explain', filePath], { DATABASE_URL: h.api.db.url })).toContain(filePath);
+      expect(() => cli(['explain', 'x'.repeat(513)], { DATABASE_URL: h.api.db.url })).toThrow(
+        /at most 512 characters/,
+      );
+      await http.get(`/raw-data-files/${fileId}/explain`).expect(401);
+      await http
+        .get('/raw-data-files/nope/explain')
+        .set({ Authorization: `Bearer ${h.token}` })
+        .expect(400);
+      await http
+        .get('/raw-data-files/00000000-0000-4000-8000-000000000000/explain')
+        .set({ Authorization: `Bearer ${h.token}` })
+        .expect(404);
+    });
+  });
 
   it("two archive locations at Cologne are one site: with the US worker down the source stays for 15 deletion cycles, and the bundle waits in Cologne's buffer for the secondary transfer", async () => {
     // Cologne gets a second archive (a tape-backed bucket, as archive centres have); it counts once.
@@ -330,7 +369,8 @@ describe('registration to verified copies in both archives, and the deletion tha
         WHERE p.data_transfer_package_id = $1 AND l.location_type = 'source'`,
       [bundle.dtp],
     );
-    expect(onDisk.length).toBeGreaterThan(0);
+    // The bundle holds the obs unit's three files: all still on the instrument disk.
+    expect(onDisk).toHaveLength(3);
     for (const f of onDisk as { path: string; status: string }[]) {
       expect({ path: f.path, status: f.status }).toEqual({ path: f.path, status: 'present' });
       expect(existsSync(join(h.dataRoot, 'ccat', 'telescope_computer', f.path))).toBe(true);
@@ -347,7 +387,7 @@ describe('registration to verified copies in both archives, and the deletion tha
       { site: 'cologne', status: 'present' },
     ]);
     const waiting = await sourceCopies();
-    expect(waiting.length).toBeGreaterThan(0);
+    expect(waiting).toHaveLength(3);
     expect(waiting.every((c) => c.status === 'present' && c.lta_site_count === 1)).toBe(true);
     const [secondary] = await h.db.query(
       `SELECT os.short_name AS origin, t.status FROM data_transfer t

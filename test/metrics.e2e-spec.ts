@@ -1,3 +1,5 @@
+import { statfsSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { PipelineHarness, SITES } from './support/pipeline-harness';
 import { Sample, samplesIn, sumOf } from './support/metrics-text';
@@ -35,16 +37,78 @@ describe('metrics after a pipeline run (real processes, PostgreSQL, Redis, s3rve
   }, 150_000);
   afterAll(() => h?.stop());
 
+  /**
+   * What each operation wrote and verified at `site`, by the catalogue: the tasks its worker must have
+   * timed as completed, and the bytes and files they counted (recordMoved in each processor).
+   */
+  type Moved = { tasks: number; bytes: number; files: number };
+  const movedAt = async (site: string): Promise<Record<string, Moved>> => {
+    const rows: { operation: string; tasks: number; bytes: string; files: number }[] = await h.db.query(
+      `WITH dest AS (SELECT l.id, s.short_name AS site FROM data_location l JOIN site s ON s.id = l.site_id)
+       SELECT 'raw_data_package_creation' AS operation, count(*)::int AS tasks, coalesce(sum(p.size), 0) AS bytes,
+              coalesce(sum(p.file_count), 0)::int AS files
+         FROM raw_data_package p WHERE $1 = 'ccat'
+       UNION ALL
+       SELECT 'data_transfer_package_creation', count(*)::int, coalesce(sum(b.size), 0), coalesce(sum(b.package_count), 0)::int
+         FROM data_transfer_package b WHERE $1 = 'ccat'
+       UNION ALL
+       SELECT 'data_transfer', count(*)::int, coalesce(sum(b.size), 0), count(*)::int
+         FROM data_transfer t JOIN data_transfer_package b ON b.id = t.data_transfer_package_id
+         JOIN dest d ON d.id = t.destination_location_id WHERE d.site = $1 AND t.status = 'completed'
+       UNION ALL
+       SELECT 'data_transfer_unpacking', count(DISTINCT t.id)::int, coalesce(sum(p.size), 0), count(*)::int
+         FROM data_transfer t JOIN raw_data_package p ON p.data_transfer_package_id = t.data_transfer_package_id
+         JOIN dest d ON d.id = t.destination_location_id WHERE d.site = $1 AND t.unpack_status = 'completed'
+       UNION ALL
+       SELECT 'long_term_archive_transfer', count(*)::int, coalesce(sum(p.size + a.sidecar_size), 0),
+              2 * count(*)::int
+         FROM long_term_archive_transfer a JOIN raw_data_package p ON p.id = a.raw_data_package_id
+         JOIN dest d ON d.id = a.destination_location_id WHERE d.site = $1 AND a.status = 'completed'`,
+      [site],
+    );
+    return Object.fromEntries(
+      rows
+        .filter((r) => OPERATIONS_AT[site].includes(r.operation))
+        .map((r) => [r.operation, { tasks: r.tasks, bytes: Number(r.bytes), files: r.files }]),
+    );
+  };
+  const countedAt = (samples: Sample[], site: string) =>
+    Object.fromEntries(
+      OPERATIONS_AT[site].map((operation) => [
+        operation,
+        {
+          tasks: sumOf(samples, 'ccat_task_duration_seconds_count', {
+            site,
+            operation,
+            outcome: 'completed',
+          }),
+          bytes: sumOf(samples, 'ccat_bytes_moved_total', { site, operation }),
+          files: sumOf(samples, 'ccat_files_moved_total', { site, operation }),
+        },
+      ]),
+    );
+
   it.each(SITES)(
-    'the %s worker counted non-zero bytes and files for each operation that ran there',
+    'the %s worker timed each task that ran there and counted the bytes and files it wrote, as the catalogue records them',
     async (site) => {
-      const samples = await scrape(h.workers.get(site)!);
-      const none = (metric: string) =>
-        OPERATIONS_AT[site].filter((operation) => !(sumOf(samples, metric, { site, operation }) > 0));
-      expect(none('ccat_bytes_moved_total')).toEqual([]);
-      expect(none('ccat_files_moved_total')).toEqual([]);
-      // Every task observed in the duration histogram.
-      expect(none('ccat_task_duration_seconds_count')).toEqual([]);
+      const expected = await movedAt(site);
+      // The catalogue has what the run did: every registered file packaged at ccat, every package
+      // bundled there and archived once at each archive site.
+      const [{ packages }]: { packages: number }[] = await h.db.query(
+        `SELECT count(*)::int AS packages FROM raw_data_package`,
+      );
+      if (site === 'ccat') {
+        expect(expected.raw_data_package_creation.files).toBe(h.registered.size);
+        expect(expected.data_transfer_package_creation.files).toBe(packages);
+      } else {
+        expect(expected.long_term_archive_transfer.tasks).toBe(packages);
+      }
+      // A task is counted just after its row commits: read until the last one's count is in.
+      const samples = await waitFor(`the ${site} worker's counts to match the catalogue`, async () => {
+        const s = await scrape(h.workers.get(site)!);
+        expect(countedAt(s, site)).toEqual(expected);
+        return s;
+      });
       // And nothing labelled with another site: a worker counts only what its own queues did.
       expect(samples.filter((s) => s.name === 'ccat_bytes_moved_total' && s.labels.site !== site)).toEqual(
         [],
@@ -63,14 +127,27 @@ describe('metrics after a pipeline run (real processes, PostgreSQL, Redis, s3rve
     );
   });
 
-  it('counts the bytes deletion frees at ccat once the files are safe', async () => {
-    const freed = await waitFor(
-      'a deletion at ccat',
-      async () =>
-        sumOf(await scrape(h.workers.get('ccat')!), 'ccat_bytes_moved_total', { operation: 'deletion' }),
+  it('counts the bytes deletion frees at ccat once the files are safe: the sizes of the copies it deleted', async () => {
+    // Deletion goes on after the run is safe; read until the count has caught up with the catalogue.
+    await waitFor(
+      'the bytes freed at ccat to be those of the copies deleted there',
+      async () => {
+        const [{ copies, bytes }]: { copies: number; bytes: string }[] = await h.db.query(
+          `SELECT count(*)::int AS copies, coalesce(sum(c.size), 0) AS bytes FROM physical_copy c
+             JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
+            WHERE s.short_name = 'ccat' AND c.status = 'deleted'`,
+        );
+        if (copies === 0) return null;
+        const samples = await scrape(h.workers.get('ccat')!);
+        const counted = {
+          copies: sumOf(samples, 'ccat_files_moved_total', { operation: 'deletion' }),
+          bytes: sumOf(samples, 'ccat_bytes_moved_total', { operation: 'deletion' }),
+        };
+        expect(counted).toEqual({ copies, bytes: Number(bytes) });
+        return counted;
+      },
       30_000,
     );
-    expect(freed).toBeGreaterThan(0);
   });
 
   it('the managers process timed the cycles of every manager', async () => {
@@ -80,9 +157,11 @@ describe('metrics after a pipeline run (real processes, PostgreSQL, Redis, s3rve
       (manager) => !(sumOf(samples, 'ccat_manager_cycle_duration_seconds_count', { manager }) > 0),
     );
     expect(neverTimed).toEqual([]);
-    expect(
-      sumOf(samples, 'ccat_manager_cycle_duration_seconds_count', { outcome: 'completed' }),
-    ).toBeGreaterThan(0);
+    // A clean run: every cycle timed completed, none failed.
+    expect(sumOf(samples, 'ccat_manager_cycle_duration_seconds_count', { outcome: 'failed' })).toBe(0);
+    expect(sumOf(samples, 'ccat_manager_cycle_duration_seconds_count', { outcome: 'completed' })).toBe(
+      sumOf(samples, 'ccat_manager_cycle_duration_seconds_count'),
+    );
     // The queue depths are the api's alone: a second process reporting them would double every series.
     expect(samples.filter((s) => s.name === 'ccat_queue_jobs')).toEqual([]);
   });
@@ -99,25 +178,53 @@ describe('metrics after a pipeline run (real processes, PostgreSQL, Redis, s3rve
     expect(queues).toContain('ccat_telescope_computer_raw_data_package_creation');
     expect(queues).toContain('cologne_lta_long_term_archive_transfer');
     expect(queues).toContain('us_buffer_data_transfer');
-    expect(sumOf(samples, 'ccat_queue_jobs', { state: 'completed' })).toBeGreaterThan(0);
+    // BullMQ keeps the completed jobs (up to 1000 a queue): one per package packaged, per package archived
+    // at Cologne, per bundle sent to the US.
+    const [done]: { packages: number; cologne: number; us: number }[] = await h.db.query(
+      `SELECT (SELECT count(*) FROM raw_data_package)::int AS packages,
+              (SELECT count(*) FROM long_term_archive_transfer a JOIN data_location l ON l.id = a.destination_location_id
+                 JOIN site s ON s.id = l.site_id WHERE s.short_name = 'cologne' AND l.name = 'lta')::int AS cologne,
+              (SELECT count(*) FROM data_transfer t JOIN data_location l ON l.id = t.destination_location_id
+                 JOIN site s ON s.id = l.site_id WHERE s.short_name = 'us' AND l.name = 'buffer')::int AS us`,
+    );
+    const completed = (queue: string) => sumOf(samples, 'ccat_queue_jobs', { queue, state: 'completed' });
+    expect({
+      packages: completed('ccat_telescope_computer_raw_data_package_creation'),
+      cologne: completed('cologne_lta_long_term_archive_transfer'),
+      us: completed('us_buffer_data_transfer'),
+    }).toEqual(done);
 
     // MONITORING measures on its interval: wait for a measurement of every buffer, and of the US archive
     // taken after its copies were made.
+    // The US archive holds every package once the run is safe; nothing is deleted from an archive.
+    const [{ archived }]: { archived: string }[] = await h.db.query(
+      `SELECT coalesce(sum(c.size), 0) AS archived FROM physical_copy c
+         JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
+        WHERE s.short_name = 'us' AND l.name = 'lta' AND c.status <> 'deleted'`,
+    );
     const disks = await waitFor('a disk measurement of every buffer and of the US archive', async () => {
       const s = await scrapeApi();
       const measured = s.filter((x) => x.name === 'ccat_location_disk_used_percent');
       return ['ccat', 'cologne', 'us'].every((site) =>
         measured.some((x) => x.labels.site === site && x.labels.location === 'buffer'),
-      ) && sumOf(s, 'ccat_location_copies_bytes', { site: 'us', location: 'lta' }) > 0
+      ) && sumOf(s, 'ccat_location_copies_bytes', { site: 'us', location: 'lta' }) === Number(archived)
         ? s
         : null;
     });
+    // The ccat buffer's disk is this machine's, as statfs sees it (others write to it meanwhile: the used
+    // share to within a few percent).
+    const disk = statfsSync(join(h.dataRoot, 'ccat', 'buffer'));
     const ccatBuffer = { site: 'ccat', location: 'buffer' };
-    expect(sumOf(disks, 'ccat_location_disk_used_percent', ccatBuffer)).toBeGreaterThan(0);
+    expect(sumOf(disks, 'ccat_location_disk_total_bytes', ccatBuffer)).toBe(disk.blocks * disk.bsize);
+    expect(sumOf(disks, 'ccat_location_disk_used_percent', ccatBuffer)).toBeCloseTo(
+      (100 * (disk.blocks - disk.bavail)) / disk.blocks,
+      -1,
+    );
     expect(sumOf(disks, 'ccat_location_disk_threshold_percent', ccatBuffer)).toBe(90);
-    expect(sumOf(disks, 'ccat_location_disk_total_bytes', ccatBuffer)).toBeGreaterThan(0);
     // The archives are S3: no disk to measure, but the bytes of the copies they hold.
-    expect(sumOf(disks, 'ccat_location_copies_bytes', { site: 'us', location: 'lta' })).toBeGreaterThan(0);
+    expect(Number(archived)).toBeGreaterThanOrEqual(
+      [...h.registered.values()].reduce((n, f) => n + f.size, 0),
+    );
 
     const oldest = samples.filter((s) => s.name === 'ccat_oldest_unsafe_file_age_seconds');
     expect(oldest.map((s) => s.value)).toEqual([0]);

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import {
   waitFor,
 } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
+import { insertObsUnit, insertRawDataFile, insertRawDataPackage } from './support/factories';
 
 const QUEUE = 'ccat_telescope_computer_raw_data_package_creation';
 const MiB = 1024 * 1024;
@@ -65,31 +66,17 @@ describe('a source worker killed while packaging (real processes, disk, PostgreS
   });
 
   it('leaves no PRESENT copy of a half-written tar, and another worker finishes the package once', async () => {
-    const unit = randomUUID();
-    const [{ module, source }] = await ds.query(
-      `SELECT m.id AS module, l.id AS source FROM instrument_module m, data_location l
-        WHERE m.name = 'pcam_280' AND l.name = 'telescope_computer'`,
-    );
-    await ds.query(
-      `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at, finished_at)
-       SELECT $1, 'crash', id, now(), now() FROM instrument WHERE name = 'primecam'`,
-      [unit],
-    );
-    const [{ id }] = await ds.query(
-      `INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id, source_location_id, sequence, status)
-       VALUES ('crash', $1, $2, $3, $4, 1, 'scheduled') RETURNING id`,
-      [`primecam/${unit}/crash.tar`, unit, module, source],
-    );
+    const unit = await insertObsUnit(ds, { obsUnit: 'crash' });
+    const { id, sourceLocationId: source } = await insertRawDataPackage(ds, unit, {
+      name: 'crash',
+      relativePath: `primecam/${unit}/crash.tar`,
+    });
     const dir = join(dataRoot, 'ccat', 'telescope_computer', 'crash');
     mkdirSync(dir, { recursive: true });
     for (let i = 0; i < 6; i++) {
       const path = `crash/scan_${i}.fits`;
       const sha256 = await writeFile(join(dataRoot, 'ccat', 'telescope_computer', path), 64 * MiB, i + 1);
-      await ds.query(
-        `INSERT INTO raw_data_file (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id, raw_data_package_id)
-         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)`,
-        [path, 64 * MiB, sha256, unit, module, source, id],
-      );
+      await insertRawDataFile(ds, { unit, path, size: 64 * MiB, sha256, packageId: id });
     }
     const bufferDir = join(dataRoot, 'ccat', 'buffer', 'primecam', unit);
     const parts = () =>

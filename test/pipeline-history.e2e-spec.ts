@@ -1,4 +1,3 @@
-import { ConfigService } from '@nestjs/config';
 import { TokenScope } from '../src/engine/auth/api-token.entity';
 import { HistoryManager } from '../src/operations/history/history.manager';
 import { PipelineHistoryService } from '../src/operations/history/pipeline-history.service';
@@ -30,11 +29,10 @@ describe('pipeline history (pipeline_hour, the history query)', () => {
     api = await startApi({ ...ns.env });
     applyDemoTopology(api.db.url);
     token = await createToken(api.dataSource, [TokenScope.READ], 'chart-reader');
-    history = new PipelineHistoryService(
-      api.dataSource,
-      new ConfigService({ DELETION_MIN_LTA_SITES: 2 }) as never,
-    );
-    manager = new HistoryManager(history);
+    // The api app's own: the service the history query reads, and the manager that samples into it
+    // (DELETION_MIN_LTA_SITES at its default, 2).
+    history = api.app.get(PipelineHistoryService);
+    manager = api.app.get(HistoryManager);
   }, 60_000);
 
   afterAll(async () => {

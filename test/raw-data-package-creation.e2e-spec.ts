@@ -1,6 +1,5 @@
-import { ConfigService } from '@nestjs/config';
 import { Job } from 'bullmq';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -12,7 +11,6 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { typeOrmOptions } from '../src/database/typeorm-options';
 import { chooseBuffer } from '../src/catalog/locations/buffer-selection';
 import { RawDataPackageProcessor } from '../src/pipeline/packaging/raw-data-package.processor';
 import { PhysicalCopyService } from '../src/catalog/physical-copies/physical-copy.service';
@@ -20,8 +18,11 @@ import { OperationType } from '../src/engine/queues/operation-type';
 import { TaskPayload } from '../src/engine/queues/queue-descriptor';
 import { StorageService } from '../src/engine/storage/storage.service';
 import { tarMembers } from './support/tar';
-import { applyDemoTopology } from './support/processes';
+import { applyDemoTopology, redisNamespace, RedisNamespace } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
+import { insertObsUnit, insertRawDataFile, insertRawDataPackage } from './support/factories';
+import { StageModuleHarness, startStageModule } from './support/stage-module';
+import { PackagesModule } from '../src/pipeline/packaging/packages.module';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -31,27 +32,16 @@ describe('stage 1: raw data package creation into the buffer (real PostgreSQL an
   let dataRoot: string;
   let processor: RawDataPackageProcessor;
   let storage: StorageService;
+  let stage: StageModuleHarness;
+  let ns: RedisNamespace;
 
   const sourceRoot = () => join(dataRoot, 'ccat', 'telescope_computer');
   const bufferRoot = () => join(dataRoot, 'ccat', 'buffer');
 
   /** Files written to the source disk and registered, grouped into one scheduled package. */
   const packageOf = async (count: number) => {
-    const unit = randomUUID();
-    await ds.query(
-      `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at, finished_at)
-       SELECT $1, 'pkg', id, now(), now() FROM instrument WHERE name = 'primecam'`,
-      [unit],
-    );
-    const [{ module, source }] = await ds.query(
-      `SELECT m.id AS module, l.id AS source FROM instrument_module m, data_location l
-        WHERE m.name = 'pcam_280' AND l.name = 'telescope_computer'`,
-    );
-    const [{ id }] = await ds.query(
-      `INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id, source_location_id, sequence, status)
-       VALUES ($1, $2, $3, $4, $5, 1, 'scheduled') RETURNING id`,
-      [`${unit}_pcam_280_001`, `primecam/${unit}/pcam_280_001.tar`, unit, module, source],
-    );
+    const unit = await insertObsUnit(ds, { obsUnit: 'pkg' });
+    const { id, sourceLocationId: source } = await insertRawDataPackage(ds, unit);
     const files: { path: string; bytes: Buffer }[] = [];
     for (let i = 0; i < count; i++) {
       const path = `primecam/${unit}/pcam_280/scan_${i}.fits`;
@@ -59,11 +49,7 @@ describe('stage 1: raw data package creation into the buffer (real PostgreSQL an
       mkdirSync(join(sourceRoot(), `primecam/${unit}/pcam_280`), { recursive: true });
       writeFileSync(join(sourceRoot(), path), bytes);
       files.push({ path, bytes });
-      await ds.query(
-        `INSERT INTO raw_data_file (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id, raw_data_package_id)
-         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)`,
-        [path, bytes.length, sha256(bytes), unit, module, source, id],
-      );
+      await insertRawDataFile(ds, { unit, path, bytes, packageId: id });
     }
     const payload = {
       operation: OperationType.RAW_DATA_PACKAGE_CREATION,
@@ -85,13 +71,18 @@ describe('stage 1: raw data package creation into the buffer (real PostgreSQL an
   beforeAll(async () => {
     db = await createTestDatabase();
     ({ dataRoot } = applyDemoTopology(db.url));
-    ds = await new DataSource(typeOrmOptions(db.url)).initialize();
-    storage = new StorageService(new ConfigService({}));
-    processor = new RawDataPackageProcessor(ds, storage, new PhysicalCopyService(ds));
+    ns = redisNamespace();
+    // Stage 1's Nest module, wired as the worker wires it.
+    stage = await startStageModule({ DATABASE_URL: db.url, ...ns.env }, [PackagesModule]);
+    const moduleRef = stage.moduleRef;
+    ds = moduleRef.get(DataSource);
+    storage = moduleRef.get(StorageService);
+    processor = moduleRef.get(RawDataPackageProcessor);
   });
   afterAll(async () => {
-    await ds.destroy();
-    await db.drop();
+    await stage?.close();
+    await ns?.cleanup();
+    await db?.drop();
   });
 
   it('writes a tar whose members hash to their registrations, and records it only then', async () => {
@@ -217,7 +208,10 @@ describe('stage 1: raw data package creation into the buffer (real PostgreSQL an
     const secondRoot = () => join(dataRoot, 'ccat', 'buffer_secondary');
     /** Not the last attempt: a failure is left to BullMQ's retry, as a killed worker's job is. */
     const retried = { job: { attemptsMade: 0, opts: { attempts: 3 } } as Job<TaskPayload> };
-    /** A worker killed between the durable tar and the commit that records it. */
+    /**
+     * A worker killed between the durable tar and the commit that records it. Built by hand, as the
+     * take-over below: each replaces one step of the module's processor with a fault.
+     */
     const dying = () => {
       const copies = new PhysicalCopyService(ds);
       copies.createCopies = () => Promise.reject(new Error('worker killed before recording the tar'));

@@ -1,15 +1,18 @@
 import { ConfigService } from '@nestjs/config';
-import type { TestingModule } from '@nestjs/testing';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import { createHash, randomBytes } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { Environment } from '../src/config/environment';
-import type { RawDataPackageManager } from '../src/pipeline/packaging/raw-data-package.manager';
+import { RawDataPackageManager } from '../src/pipeline/packaging/raw-data-package.manager';
+import { PackagesModule } from '../src/pipeline/packaging/packages.module';
 import { findReadyUnpackagedFiles } from '../src/pipeline/ingest/unpackaged-files.queries';
 import { OperationType } from '../src/engine/queues/operation-type';
 import { jobId, queueName } from '../src/engine/queues/queue-name';
-import type { TaskQueueService } from '../src/engine/queues/task-queue.service';
+import { TaskQueueService } from '../src/engine/queues/task-queue.service';
 import { applyDemoTopology, redisNamespace, RedisNamespace } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
+import { insertObsUnit, insertRawDataFile, insertRawDataPackage } from './support/factories';
+import { OperationStatus } from '../src/engine/work/operation-status';
+import { StageModuleHarness, startStageModule } from './support/stage-module';
 
 /** Small, so that a few files of a few hundred bytes exercise the split. */
 const MAX_BYTES = 1000;
@@ -35,7 +38,7 @@ interface PackageRow {
 describe('RawDataPackageManager (real PostgreSQL and Redis)', () => {
   let db: TestDatabase;
   let ns: RedisNamespace;
-  let moduleRef: TestingModule;
+  let stage: StageModuleHarness;
   let ds: DataSource;
   let manager: RawDataPackageManager;
   let queues: TaskQueueService;
@@ -48,13 +51,11 @@ describe('RawDataPackageManager (real PostgreSQL and Redis)', () => {
   const sha256 = () => createHash('sha256').update(randomBytes(16)).digest('hex');
 
   const newUnit = async (finished: boolean): Promise<string> => {
-    const id = randomUUID();
-    await ds.query(
-      `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at, finished_at)
-       VALUES ($1, 'deep_field_3', $2, now() - interval '3 hours', ${finished ? 'now()' : 'NULL'})`,
-      [id, primecam],
-    );
-    return id;
+    return insertObsUnit(ds, {
+      obsUnit: 'deep_field_3',
+      startedAt: new Date(Date.now() - 3 * 3600_000),
+      finished,
+    });
   };
 
   /** Registers files of `sizes` bytes, named `<tag><nn>.fits` so that path order is the order given. */
@@ -66,22 +67,16 @@ describe('RawDataPackageManager (real PostgreSQL and Redis)', () => {
   ): Promise<string[]> => {
     const ids: string[] = [];
     for (const [i, size] of sizes.entries()) {
-      const id = randomUUID();
-      await ds.query(
-        `INSERT INTO raw_data_file
-           (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [
-          id,
-          `primecam/${unitId}/${module}/${tag}${String(i + 1).padStart(2, '0')}.fits`,
+      ids.push(
+        await insertRawDataFile(ds, {
+          unit: unitId,
+          path: `primecam/${unitId}/${module}/${tag}${String(i + 1).padStart(2, '0')}.fits`,
           size,
-          sha256(),
-          unitId,
-          modules[module],
-          location,
-        ],
+          sha256: sha256(),
+          module,
+          source: location,
+        }),
       );
-      ids.push(id);
     }
     return ids;
   };
@@ -119,39 +114,15 @@ describe('RawDataPackageManager (real PostgreSQL and Redis)', () => {
     db = await createTestDatabase();
     applyDemoTopology(db.url);
     ns = redisNamespace();
-    // ConfigModule reads the environment when config.module is first loaded: set it, then require.
-    Object.assign(process.env, {
-      DATABASE_URL: db.url,
-      ...ns.env,
-      LOG_LEVEL: 'warn',
-      OBS_UNIT_GRACE: GRACE,
-      RAW_PACKAGE_MAX_BYTES: String(MAX_BYTES),
-    });
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const { Test } = require('@nestjs/testing') as typeof import('@nestjs/testing');
-    const { AppConfigModule } =
-      require('../src/config/config.module') as typeof import('../src/config/config.module');
-    const { DatabaseModule } =
-      require('../src/database/database.module') as typeof import('../src/database/database.module');
-    const { RedisModule } =
-      require('../src/engine/redis/redis.module') as typeof import('../src/engine/redis/redis.module');
-    const { PackagesModule } =
-      require('../src/pipeline/packaging/packages.module') as typeof import('../src/pipeline/packaging/packages.module');
-    const { RawDataPackageManager: ManagerClass } =
-      require('../src/pipeline/packaging/raw-data-package.manager') as typeof import('../src/pipeline/packaging/raw-data-package.manager');
-    const { TaskQueueService: QueueServiceClass } =
-      require('../src/engine/queues/task-queue.service') as typeof import('../src/engine/queues/task-queue.service');
-    const { DataSource: DataSourceClass } = require('typeorm') as typeof import('typeorm');
-    /* eslint-enable @typescript-eslint/no-require-imports */
-
-    moduleRef = await Test.createTestingModule({
-      imports: [AppConfigModule, DatabaseModule.forRoot({ retryAttempts: 0 }), RedisModule, PackagesModule],
-    }).compile();
-    moduleRef.useLogger(['error', 'warn']);
-    await moduleRef.init();
-    ds = moduleRef.get(DataSourceClass);
-    manager = moduleRef.get(ManagerClass);
-    queues = moduleRef.get(QueueServiceClass);
+    // Stage 1's Nest module as the worker wires it, with this test's grace and package size.
+    stage = await startStageModule(
+      { DATABASE_URL: db.url, ...ns.env, OBS_UNIT_GRACE: GRACE, RAW_PACKAGE_MAX_BYTES: String(MAX_BYTES) },
+      [PackagesModule],
+    );
+    const moduleRef = stage.moduleRef;
+    ds = moduleRef.get(DataSource);
+    manager = moduleRef.get(RawDataPackageManager);
+    queues = moduleRef.get(TaskQueueService);
     const config = moduleRef.get<ConfigService<Environment, true>>(ConfigService);
     graceMs = config.get('OBS_UNIT_GRACE', { infer: true });
     expect(graceMs).toBe(3_600_000);
@@ -171,7 +142,7 @@ describe('RawDataPackageManager (real PostgreSQL and Redis)', () => {
   });
 
   afterAll(async () => {
-    await moduleRef?.close();
+    await stage?.close();
     await ns?.cleanup();
     await db?.drop();
   });
@@ -402,13 +373,14 @@ describe('RawDataPackageManager (real PostgreSQL and Redis)', () => {
   it('finds no work cheaply among 50,000 packaged files: no sequential scan of raw_data_file, a few ms', async () => {
     await manager.runCycle(); // whatever earlier tests left
     const unit = await newUnit(true);
-    const [{ id: pkg }] = await ds.query(
-      `INSERT INTO raw_data_package
-         (name, relative_path, executed_obs_unit_id, instrument_module_id, source_location_id, sequence,
-          status, size, file_count)
-       VALUES ($1, $2, $3, $4, $5, 1, 'completed', 20000000, 50000) RETURNING id`,
-      [`${unit}_pcam_280_001`, `primecam/${unit}/${unit}_pcam_280_001.tar`, unit, modules.pcam_280, sourceId],
-    );
+    const { id: pkg } = await insertRawDataPackage(ds, unit, {
+      relativePath: `primecam/${unit}/${unit}_pcam_280_001.tar`,
+      source: sourceId,
+      status: OperationStatus.COMPLETED,
+      size: 20_000_000,
+      fileCount: 50_000,
+    });
+    // Set-based, as a night's history is: 50,000 rows one by one through a factory would take minutes.
     await ds.query(
       `INSERT INTO raw_data_file
          (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id, source_location_id,
@@ -418,7 +390,8 @@ describe('RawDataPackageManager (real PostgreSQL and Redis)', () => {
          FROM generate_series(1, 50000) g`,
       [unit, modules.pcam_280, sourceId, pkg],
     );
-    // History of finished units with no files left to package, and one unit being observed right now.
+    // History of finished units with no files left to package, and one unit being observed right now
+    // (the 5,000 set-based, as above).
     await ds.query(
       `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at, finished_at)
        SELECT gen_random_uuid(), 'history', $1, now() - interval '30 days', now() - interval '29 days'

@@ -107,7 +107,8 @@ describe(`rolling upgrade: release ${PREVIOUS_RELEASE}'s workers against this re
     await runner.startTransaction();
     try {
       await runner.query(`SELECT set_config('ccat.actor', 'previous-release', true)`);
-      // The smallest rows those statements need.
+      // The smallest rows those statements need, in SQL as the previous release's schema knew them: the
+      // factories write through today's entities, which is what this test must not lean on.
       await runner.query(`INSERT INTO site (name, short_name) VALUES ('s', 's')`);
       await runner.query(
         `INSERT INTO data_location (site_id, name, location_type, storage_type, root_path)

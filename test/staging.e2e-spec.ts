@@ -19,7 +19,15 @@ import { Site } from '../src/catalog/sites/site.entity';
 import { StagingJobService } from '../src/pipeline/staging/staging-job.service';
 import { StagingProcessor } from '../src/pipeline/staging/staging.processor';
 import { StorageService } from '../src/engine/storage/storage.service';
-import { createToken, seedSmallTopology } from './support/factories';
+import {
+  createToken,
+  insertObsUnit,
+  insertRawDataFile,
+  insertRawDataPackage,
+  seedSmallTopology,
+} from './support/factories';
+import { OperationStatus } from '../src/engine/work/operation-status';
+import { PackageState } from '../src/pipeline/packaging/raw-data-package.states';
 import { PipelineHarness, sha256 } from './support/pipeline-harness';
 import { waitFor } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
@@ -167,12 +175,7 @@ describe('staging from two sources, and jobs that fail (real staging processor, 
       chai: await disk(small.source.siteId, 'chai_computer', LocationType.SOURCE),
     };
     moduleId = small.modules[0].id;
-    unit = randomUUID();
-    await ds.query(
-      `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at, finished_at)
-       VALUES ($1, 'two_sources', $2, now(), now())`,
-      [unit, small.instrument.id],
-    );
+    unit = await insertObsUnit(ds, { obsUnit: 'two_sources', instrument: small.instrument.name });
     copyService = new PhysicalCopyService(ds);
     processor = new StagingProcessor(ds, new StorageService(new ConfigService({})), copyService);
   });
@@ -196,19 +199,29 @@ describe('staging from two sources, and jobs that fail (real staging processor, 
     p.finalize();
     const tar = await buffer(p as unknown as Readable);
     writeFileSync(join(dataRoot, 'lta', `${name}.tar`), tar);
-    const [{ id }] = await ds.query(
-      `INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id, source_location_id,
-                                     sequence, status, state, size, sha256, file_count)
-       VALUES ($1, $2, $3, $4, $5, $6, 'completed', 'archived', $7, $8, $9) RETURNING id`,
-      [name, `${name}.tar`, unit, moduleId, source.id, ++sequence, tar.length, sha256(tar), members.length],
-    );
+    const { id } = await insertRawDataPackage(ds, unit, {
+      name,
+      relativePath: `${name}.tar`,
+      module: moduleId,
+      source: source.id,
+      sequence: ++sequence,
+      status: OperationStatus.COMPLETED,
+      state: PackageState.ARCHIVED,
+      size: tar.length,
+      sha256: sha256(tar),
+      fileCount: members.length,
+    });
     for (const m of members)
-      await ds.query(
-        `INSERT INTO raw_data_file (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id,
-                                    source_location_id, raw_data_package_id)
-         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)`,
-        [m.path, m.data.length, sha256(m.registered ?? m.data), unit, moduleId, source.id, id],
-      );
+      // Registered with the checksum of `registered` where given: a file whose bytes changed since.
+      await insertRawDataFile(ds, {
+        unit,
+        path: m.path,
+        size: m.data.length,
+        sha256: sha256(m.registered ?? m.data),
+        module: moduleId,
+        source: source.id,
+        packageId: id,
+      });
     const copy = { kind: CopyKind.RAW_DATA_PACKAGE, rawDataPackageId: id, locationId: archive.id };
     const bytes = { relativePath: `${name}.tar`, size: tar.length, sha256: sha256(tar) };
     await ds.transaction((tx) => copyService.createCopies(tx, [{ ...copy, ...bytes }], { actor: 'test' }));

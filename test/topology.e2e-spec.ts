@@ -10,6 +10,7 @@ import { CopyStatus } from '../src/catalog/physical-copies/physical-copy.states'
 import { parseTopologyFile } from '../src/catalog/topology/topology-file';
 import { TopologyChange, TopologyService } from '../src/catalog/topology/topology.service';
 import { createTestDatabase, TestDatabase } from './support/test-database';
+import { insertObsUnit, insertRawDataFile } from './support/factories';
 
 const ROOT = join(__dirname, '..');
 const DEMO_PATH = join(ROOT, 'config/topology.demo.yaml');
@@ -61,22 +62,20 @@ async function location(site: string, name: string): Promise<Record<string, unkn
 
 /** A raw file registered at the ccat source with one copy in `status` at the given location. */
 async function putCopy(site: string, name: string, status: CopyStatus): Promise<void> {
-  const [{ id: instrumentId }] = await ds.query(`SELECT id FROM instrument WHERE name = 'primecam'`);
-  const [{ id: moduleId }] = await ds.query(`SELECT id FROM instrument_module WHERE name = 'pcam_280'`);
-  const obsUnit = randomUUID();
+  const obsUnit = await insertObsUnit(ds, { obsUnit: 'scan_1', finished: false });
   const file = randomUUID();
   const sha = 'a'.repeat(64);
-  await ds.query(
-    `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at) VALUES ($1, 'scan_1', $2, now())`,
-    [obsUnit, instrumentId],
-  );
-  await ds.query(
-    `INSERT INTO raw_data_file (id, relative_path, size, sha256, executed_obs_unit_id, instrument_module_id,
-       source_location_id) VALUES ($1, $2, 10, $3, $4, $5, $6)`,
-    [file, `obs/${file}.fits`, sha, obsUnit, moduleId, (await location('ccat', 'telescope_computer')).id],
-  );
+  await insertRawDataFile(ds, {
+    id: file,
+    unit: obsUnit,
+    path: `obs/${file}.fits`,
+    size: 10,
+    sha256: sha,
+    source: (await location('ccat', 'telescope_computer')).id as number,
+  });
   const locationId = (await location(site, name)).id;
-  // Set up directly in any status; the audit trigger wants the transaction to say who did it.
+  // Set up directly in any status (SQL: no factory makes a copy in an arbitrary status); the audit trigger
+  // wants the transaction to say who did it.
   await ds.transaction(async (m) => {
     await m.query(`SELECT set_config('ccat.actor', 'topology-test', true)`);
     await m.query(

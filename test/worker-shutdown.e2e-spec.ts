@@ -1,5 +1,4 @@
 import { Queue } from 'bullmq';
-import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { redisOptionsFromUrl } from '../src/engine/redis/redis-options';
 import { typeOrmOptions } from '../src/database/typeorm-options';
@@ -14,6 +13,7 @@ import {
   waitFor,
 } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
+import { insertObsUnit, insertRawDataPackage } from './support/factories';
 
 const QUEUE = 'ccat_telescope_computer_raw_data_package_creation';
 
@@ -51,19 +51,11 @@ describe('a worker stopping with a job in flight (real processes)', () => {
   });
 
   it('hands the job back to the queue within the shutdown timeout, exits 0, and another worker finishes it', async () => {
-    const unit = randomUUID();
-    await ds.query(
-      `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at, finished_at)
-       SELECT $1, 'stop', id, now(), now() FROM instrument WHERE name = 'primecam'`,
-      [unit],
-    );
-    const [{ id, location }] = await ds.query(
-      `INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id, source_location_id, sequence, status)
-       SELECT 'stop', 'stop.tar', $1, m.id, l.id, 1, 'scheduled'
-         FROM instrument_module m, data_location l WHERE m.name = 'pcam_280' AND l.name = 'telescope_computer'
-       RETURNING id, source_location_id AS location`,
-      [unit],
-    );
+    const unit = await insertObsUnit(ds, { obsUnit: 'stop' });
+    const { id, sourceLocationId: location } = await insertRawDataPackage(ds, unit, {
+      name: 'stop',
+      relativePath: 'stop.tar',
+    });
     const first = await startWorker(['--site', 'ccat'], env());
     running.push(first);
     await waitFor('the first worker to bind', async () => (await first.health()).body.status === 'ok');

@@ -10,6 +10,7 @@ import {
   symlinkSync,
   utimesSync,
   writeFileSync,
+  statfsSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -204,8 +205,12 @@ describe('DiskStorage (real filesystem)', () => {
 
   it('reports free and total space', async () => {
     const space = await storage.space();
-    expect(space.totalBytes).toBeGreaterThan(0);
+    // The disk the root is on, as statfs sees it: its size, and the free bytes a user may write.
+    const disk = statfsSync(root);
+    expect(space.totalBytes).toBe(disk.blocks * disk.bsize);
     expect(space.freeBytes).toBeLessThanOrEqual(space.totalBytes);
+    // Others write to this disk meanwhile: free space to within 1 GiB.
+    expect(Math.abs(space.freeBytes - disk.bavail * disk.bsize)).toBeLessThan(2 ** 30);
   });
 
   it('lists the regular files below a prefix with their sizes, never following links', async () => {
