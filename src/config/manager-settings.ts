@@ -28,6 +28,21 @@ export function ManagerSettings<B extends SettingsClass>(Base: B) {
     @Duration(100)
     DELETION_MANAGER_INTERVAL = 30_000;
 
+    /** How often the reconciler looks for archived packages missing at an active archive site. */
+    @Duration(100)
+    ARCHIVE_REPLICATION_MANAGER_INTERVAL = 30_000;
+
+    /**
+     * Bytes each archive site receives per day at most by archive-to-archive replication (backfill of a
+     * new site, a package missing at one); 0 means no limit. The night's data comes by the bundle path.
+     */
+    @Transform(toBytes)
+    @IsInt({
+      message: 'REPLICATION_BYTES_PER_DAY must be a size such as 2TB or a number of bytes (0: no limit)',
+    })
+    @Min(0)
+    REPLICATION_BYTES_PER_DAY = 0;
+
     @Duration(100)
     STAGING_MANAGER_INTERVAL = 10_000;
 

@@ -46,8 +46,12 @@ export class PipelineHarness {
   readonly workers = new Map<string, RunningProcess>();
   readonly registered = new Map<string, Registered>();
 
-  static async start(): Promise<PipelineHarness> {
+  /** Settings of this run's processes on top of the test-speed ones (`env()`). */
+  private settings: NodeJS.ProcessEnv = {};
+
+  static async start(options: { env?: NodeJS.ProcessEnv } = {}): Promise<PipelineHarness> {
     const h = new PipelineHarness();
+    h.settings = options.env ?? {};
     h.s3 = await startS3Server(Object.values(BUCKETS));
     h.client = new S3Client({
       endpoint: h.s3.endpoint,
@@ -59,12 +63,15 @@ export class PipelineHarness {
     // The page is opened over plain http on this host: its session cookie must travel without https.
     h.api = await startApi({ ...h.ns.env, ADMIN_COOKIE_INSECURE: 'true' });
     for (const site of SITES) h.ports.set(site, await freePort());
-    const dataUrl = (site: string) => `http://127.0.0.1:${h.ports.get(site)}/data/${site}/buffer`;
+    const dataUrl = (site: string, location = 'buffer') =>
+      `http://127.0.0.1:${h.ports.get(site)}/data/${site}/${location}`;
     ({ dataRoot: h.dataRoot } = applyDemoTopology(h.api.db.url, {
       CCAT_S3_ENDPOINT: h.s3.endpoint,
       CCAT_BUFFER_DATA_URL: dataUrl('ccat'),
       COLOGNE_BUFFER_DATA_URL: dataUrl('cologne'),
       US_BUFFER_DATA_URL: dataUrl('us'),
+      COLOGNE_LTA_DATA_URL: dataUrl('cologne', 'lta'),
+      US_LTA_DATA_URL: dataUrl('us', 'lta'),
     }));
     h.token = await createToken(h.api.dataSource, [TokenScope.INGEST, TokenScope.READ]);
     h.transferToken = await createToken(h.api.dataSource, [TokenScope.TRANSFER]);
@@ -110,6 +117,8 @@ export class PipelineHarness {
       MANAGER_SCHEDULER_REFRESH: '1s',
       HEARTBEAT_INTERVAL: '1s',
       HEARTBEAT_TTL: '3s',
+      ARCHIVE_REPLICATION_MANAGER_INTERVAL: '500ms',
+      ...this.settings,
     };
   }
 

@@ -70,6 +70,14 @@ export const unsafePackagesSql = (minSites: string) => `
 export const safeFileCountSql = (minSites: string) =>
   `(SELECT coalesce(sum(file_count), 0) FROM raw_data_package p WHERE ${isSafeSql('p', minSites)})`;
 
+/**
+ * Archived packages held safely at fewer than `sites` (SQL) archive sites, as a FROM item: the partial
+ * index ix_raw_data_package_archived_sites serves it, so its cost is that of the packages still missing
+ * somewhere, not the history's.
+ */
+export const archivedAtFewerSitesThan = (sites: string) =>
+  `(SELECT * FROM raw_data_package WHERE state = 'archived' AND lta_site_count < ${sites})`;
+
 /** Recounts the sites that hold the package safely, in the caller's transaction; returns the count. */
 export async function refreshSafeSiteCount(tx: EntityManager, packageId: string): Promise<number> {
   // TypeORM returns [rows, count] for an UPDATE.

@@ -36,8 +36,21 @@ export class LtaRoutingService {
 
   async nextPrimary(sourceSite: string, sites: LtaSite[]): Promise<LtaSite> {
     if (sites.length === 0) throw new Error(`no long-term archive site to send ${sourceSite}'s data to`);
+    return this.nextInTurn(`round_robin:${sourceSite}`, sites);
+  }
+
+  /**
+   * The archive site that a package missing at `destinationSite` is copied from, in turn among `holders`
+   * (`round_robin:replication:{destinationSite}`): a backfill reads every holding site, not one.
+   */
+  async nextReplicationSource<T>(destinationSite: string, holders: T[]): Promise<T> {
+    if (holders.length === 0) throw new Error(`no archive site holds what ${destinationSite} is missing`);
+    return this.nextInTurn(`round_robin:replication:${destinationSite}`, holders);
+  }
+
+  private async nextInTurn<T>(key: string, items: T[]): Promise<T> {
     const prefix = this.config.get('REDIS_KEY_PREFIX', { infer: true });
-    const turn = await this.redis.incr(`${prefix}round_robin:${sourceSite}`);
-    return sites[(turn - 1) % sites.length];
+    const turn = await this.redis.incr(`${prefix}${key}`);
+    return items[(turn - 1) % items.length];
   }
 }

@@ -3,13 +3,18 @@ import { PhysicalCopiesModule } from '../../catalog/physical-copies/physical-cop
 import { QueuesModule } from '../../engine/queues/queues.module';
 import { StorageModule } from '../../engine/storage/storage.module';
 import { TransfersModule } from '../transfer/transfers.module';
+import { RoutingModule } from '../../catalog/routing/routing.module';
+import { ArchiveReplicationManager } from './archive-replication.manager';
 import { LongTermArchiveManager } from './long-term-archive.manager';
 import { LongTermArchiveProcessor } from './long-term-archive.processor';
 
-/** Stage 5: package tars and their sidecars into each archive site's long-term storage. */
+/**
+ * Stage 5: package tars and their sidecars into each archive site's long-term storage, from the buffers
+ * and, for what the buffers no longer hold, from another archive site (ArchiveReplicationManager).
+ */
 @Module({
-  imports: [QueuesModule, StorageModule, PhysicalCopiesModule, TransfersModule],
-  providers: [LongTermArchiveManager, LongTermArchiveProcessor],
-  exports: [LongTermArchiveManager, LongTermArchiveProcessor],
+  imports: [QueuesModule, StorageModule, PhysicalCopiesModule, TransfersModule, RoutingModule],
+  providers: [LongTermArchiveManager, ArchiveReplicationManager, LongTermArchiveProcessor],
+  exports: [LongTermArchiveManager, ArchiveReplicationManager, LongTermArchiveProcessor],
 })
 export class LongTermArchiveModule {}

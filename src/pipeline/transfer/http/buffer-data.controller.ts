@@ -23,6 +23,7 @@ import { RequireScope } from '../../../engine/auth/scopes.decorator';
 import { DataLocation } from '../../../catalog/locations/data-location.entity';
 import { LocationType, StorageType } from '../../../catalog/locations/location-type';
 import { StorageService } from '../../../engine/storage/storage.service';
+import { CopyKind, CopyStatus } from '../../../catalog/physical-copies/physical-copy.states';
 import { confirmLoss } from '../../../operations/consistency/lost-copies';
 import { ORIGIN_CHECK_DETECTORS, OriginCheckAnswer } from './origin-check';
 import { WORKER_OPTIONS, WorkerOptions } from '../../../engine/workers/worker-options';
@@ -36,11 +37,13 @@ import {
 } from '../../../engine/release/release';
 
 /**
- * A worker's buffers, served read-only to the workers of other sites (transfer method `http`):
- * `GET /data/<site>/<location>/<path>`, a transfer-scoped token required, one byte range per request
- * (`Range: bytes=a-b`, 206), so a destination pulls in parallel streams and resumes where a cut left it.
- * Only buffers this worker serves; nothing else of the disk is reachable (the storage refuses paths that
- * leave the root). Both sides name their protocol (common/release): a puller this build cannot serve gets
+ * A worker's buffers, and the package objects of its archives, served read-only to the workers of other
+ * sites (transfer method `http`): `GET /data/<site>/<location>/<path>`, a transfer-scoped token required,
+ * one byte range per request (`Range: bytes=a-b`, 206), so a destination pulls in parallel streams and
+ * resumes where a cut left it. Only locations this worker serves; nothing else of the disk is reachable
+ * (the storage refuses paths that leave the root). Of an archive, only a package copy recorded PRESENT
+ * there is served (what archive-to-archive replication reads): the archive's credentials never leave its
+ * site, and nothing else of the bucket is reachable through this port. Both sides name their protocol (common/release): a puller this build cannot serve gets
  * a 409 naming both versions.
  *
  * `POST` on a file's address asks this worker to look at its own copy, because a puller read it in full and
@@ -74,7 +77,9 @@ export class BufferDataController {
     const mismatch = protocolMismatch(peerProtocol(protocol), 'the pulling worker', peerRelease);
     if (mismatch) throw new DomainError('CONFLICT', mismatch);
     const relativePath = Array.isArray(path) ? path.join('/') : path;
-    const location = await this.servedBuffer(site, name);
+    const location = await this.servedLocation(site, name);
+    if (location.locationType === LocationType.LONG_TERM_ARCHIVE)
+      await this.assertArchivedPackage(location, relativePath);
     const backend = this.storage.backendFor(location);
     const info = await backend.stat(relativePath).catch(() => null);
     if (!info) throw new DomainError('NOT_FOUND', `${site}/${name} has no file ${relativePath}`);
@@ -121,7 +126,7 @@ export class BufferDataController {
     if (!detector)
       throw new DomainError('VALIDATION', `detectedBy must be one of: ${ORIGIN_CHECK_DETECTORS.join(', ')}`);
     const relativePath = Array.isArray(path) ? path.join('/') : path;
-    const location = await this.servedBuffer(site, name);
+    const location = await this.servedLocation(site, name);
     const found = await confirmLoss(
       this.dataSource,
       this.storage.backendFor(location),
@@ -138,19 +143,37 @@ export class BufferDataController {
     return { loss };
   }
 
-  private async servedBuffer(site: string, name: string): Promise<DataLocation> {
+  private async servedLocation(site: string, name: string): Promise<DataLocation> {
     const location = await this.dataSource
       .getRepository(DataLocation)
       .createQueryBuilder('l')
       .innerJoin('l.site', 's')
       .where('s.short_name = :site AND l.name = :name', { site, name })
       .getOne();
+    const servable =
+      (location?.locationType === LocationType.BUFFER && location.storageType === StorageType.DISK) ||
+      (location?.locationType === LocationType.LONG_TERM_ARCHIVE &&
+        location.storageType !== StorageType.TAPE);
     const served =
       location &&
-      location.locationType === LocationType.BUFFER &&
-      location.storageType === StorageType.DISK &&
+      servable &&
       (this.options.site === site || this.options.locations?.includes(`${site}_${name}`));
-    if (!served) throw new DomainError('NOT_FOUND', `this worker serves no buffer ${site}/${name}`);
+    if (!served)
+      throw new DomainError('NOT_FOUND', `this worker serves no buffer or archive ${site}/${name}`);
     return location;
+  }
+
+  /** An archive serves only package copies it holds PRESENT: never a sidecar, a temporary or anything else. */
+  private async assertArchivedPackage(location: DataLocation, relativePath: string): Promise<void> {
+    const [copy] = await this.dataSource.query(
+      `SELECT 1 FROM physical_copy WHERE location_id = $1 AND relative_path = $2
+          AND kind = '${CopyKind.RAW_DATA_PACKAGE}' AND status = '${CopyStatus.PRESENT}'`,
+      [location.id, relativePath],
+    );
+    if (!copy)
+      throw new DomainError(
+        'NOT_FOUND',
+        `${location.name} has no file ${relativePath} among its archived packages`,
+      );
   }
 }

@@ -1,0 +1,114 @@
+import { BUCKETS, PipelineHarness, sha256 } from './support/pipeline-harness';
+import { waitFor } from './support/processes';
+
+/**
+ * Archive-to-archive replication with real processes: a night archived at Cologne alone while the US
+ * archive is out of service, its sources and buffers freed (one site is enough here), then the US archive
+ * back in service. Nothing of that night is left anywhere but in Cologne's bucket, so every package the US
+ * archive receives can only come from there, through Cologne's worker.
+ */
+describe('an archive site that missed a night is filled from another archive (real processes, PostgreSQL, Redis, s3rver)', () => {
+  let h: PipelineHarness;
+  let usLta: number;
+  let cologneLta: number;
+
+  beforeAll(async () => {
+    h = await PipelineHarness.start({ env: { DELETION_MIN_LTA_SITES: '1' } });
+    const archiveOf = async (site: string): Promise<number> =>
+      (
+        await h.db.query(
+          `SELECT l.id FROM data_location l JOIN site s ON s.id = l.site_id WHERE s.short_name = $1 AND l.name = 'lta'`,
+          [site],
+        )
+      )[0].id;
+    usLta = await archiveOf('us');
+    cologneLta = await archiveOf('cologne');
+    await h.db.query(`UPDATE data_location SET active = false WHERE id = $1`, [usLta]);
+    await h.observe('primecam', ['pcam_280', 'pcam_350'], 8, 100_000);
+    await h.observe('chai', ['lfa', 'hfa'], 6, 100_000);
+    // The night is archived at Cologne, and every copy outside an archive is gone.
+    await waitFor(
+      'every package archived at cologne and every source and buffer copy deleted',
+      async () => {
+        if ((await h.failures()).length) throw new Error(JSON.stringify(await h.failures()));
+        const [row] = await h.db.query(
+          `SELECT (SELECT count(*) FROM raw_data_package WHERE state <> 'archived')::int AS unarchived,
+                  (SELECT count(*) FROM raw_data_package)::int AS packages,
+                  (SELECT count(*) FROM physical_copy c JOIN data_location l ON l.id = c.location_id
+                    WHERE l.location_type <> 'long_term_archive' AND c.status <> 'deleted')::int AS outside`,
+        );
+        return row.packages > 0 && row.unarchived === 0 && row.outside === 0;
+      },
+      180_000,
+    );
+  }, 240_000);
+  afterAll(() => h?.stop());
+
+  it('leaves the night at one archive site while the other is out of service', async () => {
+    const packages = await h.packages();
+    expect(packages.every((p) => p.lta_site_count === 1)).toBe(true);
+    const [{ n }] = await h.db.query(`SELECT count(*)::int AS n FROM physical_copy WHERE location_id = $1`, [
+      usLta,
+    ]);
+    expect(n).toBe(0);
+  });
+
+  it('copies every package into the US archive from Cologne’s, verified, once that archive is back in service', async () => {
+    await h.db.query(`UPDATE data_location SET active = true WHERE id = $1`, [usLta]);
+    await waitFor(
+      'every package at both archive sites',
+      async () => {
+        const failed = await h.failures();
+        if (failed.length) throw new Error(JSON.stringify(failed));
+        return (await h.packages()).every((p) => p.lta_site_count === 2);
+      },
+      180_000,
+    ).catch(async (err) => {
+      const cycles = await h.db.query(
+        `SELECT outcome, summary, error FROM manager_cycle WHERE kind = 'archive_replication' ORDER BY started_at DESC LIMIT 3`,
+      );
+      const diag = await h.db.query(
+        `SELECT (SELECT json_agg(l) FROM (SELECT id, name, site_id, active, storage_type, location_type FROM data_location WHERE location_type = 'long_term_archive') l) AS archives,
+                (SELECT json_agg(p) FROM (SELECT id, state, lta_site_count, data_transfer_package_id FROM raw_data_package) p) AS packages,
+                (SELECT json_agg(d) FROM (SELECT id, status, distributed_at FROM data_transfer_package) d) AS bundles`,
+      );
+      console.log(JSON.stringify(diag));
+      const transfers = await h.db.query(
+        `SELECT * FROM long_term_archive_transfer WHERE destination_location_id = $1`,
+        [usLta],
+      );
+      throw new Error(
+        `${err}: last replication cycles ${JSON.stringify(cycles)}; transfers into us ${JSON.stringify(transfers)}`,
+      );
+    });
+    const transfers: { origin: number; status: string }[] = await h.db.query(
+      `SELECT origin_location_id AS origin, status FROM long_term_archive_transfer WHERE destination_location_id = $1`,
+      [usLta],
+    );
+    const packages = await h.packages();
+    expect(transfers).toHaveLength(packages.length);
+    expect(transfers.every((t) => t.origin === cologneLta && t.status === 'completed')).toBe(true);
+  }, 200_000);
+
+  it('holds in the US bucket the bytes each package was packed with, read back by the test itself', async () => {
+    for (const p of await h.packages()) {
+      const bytes = await h.getObject(BUCKETS.us, `archive/${p.relative_path}`);
+      expect(sha256(bytes)).toBe(p.sha256);
+      const sidecar = await h.getObject(BUCKETS.us, `archive/${p.relative_path}.json`);
+      expect(JSON.parse(sidecar.toString()).package.sha256).toBe(p.sha256);
+    }
+  });
+
+  it('read nothing from the freed sources and buffers: no copy outside the archives came back', async () => {
+    const [{ outside }] = await h.db.query(
+      `SELECT count(*)::int AS outside FROM physical_copy c JOIN data_location l ON l.id = c.location_id
+        WHERE l.location_type <> 'long_term_archive' AND c.status <> 'deleted'`,
+    );
+    expect(outside).toBe(0);
+    const [{ bundleTransfers }] = await h.db.query(
+      `SELECT count(*)::int AS "bundleTransfers" FROM data_transfer t JOIN data_location d ON d.id = t.destination_location_id
+        JOIN site s ON s.id = d.site_id WHERE s.short_name = 'us'`,
+    );
+    expect(bundleTransfers).toBe(0);
+  });
+});
