@@ -20,6 +20,7 @@ import { ManagerRegistry } from '../../src/engine/managers/manager.registry';
 import { PipelineGaugesService } from '../../src/engine/metrics/pipeline-gauges.service';
 import { MonitoringModule } from '../../src/operations/monitoring/monitoring.module';
 import { PackagesModule } from '../../src/pipeline/packaging/packages.module';
+import { BundlingModule } from '../../src/pipeline/bundling/bundling.module';
 import { QueuesModule } from '../../src/engine/queues/queues.module';
 import { RawDataFilesModule } from '../../src/pipeline/ingest/raw-data-files.module';
 import { RecoveryModule } from '../../src/operations/recovery/recovery.module';
@@ -43,6 +44,7 @@ import { TransfersModule } from '../../src/pipeline/transfer/transfers.module';
     HeartbeatsModule,
     QueuesModule,
     PackagesModule,
+    BundlingModule,
     TransfersModule,
     LongTermArchiveModule,
     DeletionModule,
