@@ -1,3 +1,4 @@
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { BUCKETS, PipelineHarness, sha256 } from './support/pipeline-harness';
 import { waitFor } from './support/processes';
 
@@ -12,15 +13,33 @@ describe('an archive site that missed a night is filled from another archive (re
   let usLta: number;
   let cologneLta: number;
 
+  const archiveOf = async (site: string): Promise<number> =>
+    (
+      await h.db.query(
+        `SELECT l.id FROM data_location l JOIN site s ON s.id = l.site_id WHERE s.short_name = $1 AND l.name = 'lta'`,
+        [site],
+      )
+    )[0].id;
+  const outsideTheArchives = async (): Promise<number> =>
+    (
+      await h.db.query(
+        `SELECT count(*)::int AS n FROM physical_copy c JOIN data_location l ON l.id = c.location_id
+          WHERE l.location_type <> 'long_term_archive' AND c.status <> 'deleted'`,
+      )
+    )[0].n;
+  const everyPackageAt = (sites: number) =>
+    waitFor(
+      `every package at ${sites} archive sites`,
+      async () => {
+        const failed = await h.failures();
+        if (failed.length) throw new Error(JSON.stringify(failed));
+        return (await h.packages()).every((p) => p.lta_site_count === sites);
+      },
+      180_000,
+    );
+
   beforeAll(async () => {
     h = await PipelineHarness.start({ env: { DELETION_MIN_LTA_SITES: '1' } });
-    const archiveOf = async (site: string): Promise<number> =>
-      (
-        await h.db.query(
-          `SELECT l.id FROM data_location l JOIN site s ON s.id = l.site_id WHERE s.short_name = $1 AND l.name = 'lta'`,
-          [site],
-        )
-      )[0].id;
     usLta = await archiveOf('us');
     cologneLta = await archiveOf('cologne');
     await h.db.query(`UPDATE data_location SET active = false WHERE id = $1`, [usLta]);
@@ -55,15 +74,7 @@ describe('an archive site that missed a night is filled from another archive (re
 
   it('copies every package into the US archive from Cologne’s, verified, once that archive is back in service', async () => {
     await h.db.query(`UPDATE data_location SET active = true WHERE id = $1`, [usLta]);
-    await waitFor(
-      'every package at both archive sites',
-      async () => {
-        const failed = await h.failures();
-        if (failed.length) throw new Error(JSON.stringify(failed));
-        return (await h.packages()).every((p) => p.lta_site_count === 2);
-      },
-      180_000,
-    ).catch(async (err) => {
+    await everyPackageAt(2).catch(async (err) => {
       const cycles = await h.db.query(
         `SELECT outcome, summary, error FROM manager_cycle WHERE kind = 'archive_replication' ORDER BY started_at DESC LIMIT 3`,
       );
@@ -100,15 +111,52 @@ describe('an archive site that missed a night is filled from another archive (re
   });
 
   it('read nothing from the freed sources and buffers: no copy outside the archives came back', async () => {
-    const [{ outside }] = await h.db.query(
-      `SELECT count(*)::int AS outside FROM physical_copy c JOIN data_location l ON l.id = c.location_id
-        WHERE l.location_type <> 'long_term_archive' AND c.status <> 'deleted'`,
-    );
-    expect(outside).toBe(0);
+    expect(await outsideTheArchives()).toBe(0);
     const [{ bundleTransfers }] = await h.db.query(
       `SELECT count(*)::int AS "bundleTransfers" FROM data_transfer t JOIN data_location d ON d.id = t.destination_location_id
         JOIN site s ON s.id = d.site_id WHERE s.short_name = 'us'`,
     );
     expect(bundleTransfers).toBe(0);
   });
+
+  it('fills a third archive site added by topology apply from both archives in turn, each object read back by the test', async () => {
+    await h.client.send(new CreateBucketCommand({ Bucket: BONN_BUCKET }));
+    h.applyDemoTopologyWith(BONN_SITE);
+    await h.startWorker('bonn', {
+      BONN_S3_ACCESS_KEY: h.s3.credentials.accessKeyId,
+      BONN_S3_SECRET_KEY: h.s3.credentials.secretAccessKey,
+    });
+    await everyPackageAt(3);
+    const bonnLta = await archiveOf('bonn');
+    const origins: { origin: number }[] = await h.db.query(
+      `SELECT origin_location_id AS origin FROM long_term_archive_transfer WHERE destination_location_id = $1`,
+      [bonnLta],
+    );
+    // Taken in turn: both archives that hold the night gave some of it.
+    expect(new Set(origins.map((o) => o.origin))).toEqual(new Set([cologneLta, usLta]));
+    for (const p of await h.packages()) {
+      expect(sha256(await h.getObject(BONN_BUCKET, `archive/${p.relative_path}`))).toBe(p.sha256);
+    }
+    expect(await outsideTheArchives()).toBe(0);
+  }, 240_000);
 });
+
+const BONN_BUCKET = 'ccat-bonn-lta';
+/** A third archive site, as an operator would add it to the topology file. */
+const BONN_SITE = `
+  - name: Max Planck Institute for Radio Astronomy
+    shortName: bonn
+    location: Bonn, Germany
+    locations:
+      - name: lta
+        type: long_term_archive
+        storage: s3
+        s3:
+          endpoint: \${CCAT_S3_ENDPOINT}
+          region: us-east-1
+          bucket: ${BONN_BUCKET}
+          prefix: archive/
+          accessKeyEnv: BONN_S3_ACCESS_KEY
+          secretKeyEnv: BONN_S3_SECRET_KEY
+          allowInsecureHttp: true
+`;

@@ -1,6 +1,6 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import request from 'supertest';
 import { S3Server, startS3Server } from '../../scripts/lib/s3-server';
@@ -9,6 +9,7 @@ import { ApiHarness, startApi } from './api-app';
 import { createToken, obsUnitStart } from './factories';
 import {
   applyDemoTopology,
+  cli,
   freePort,
   redisNamespace,
   RedisNamespace,
@@ -20,6 +21,7 @@ import {
 export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 export const BUCKETS: Record<string, string> = { cologne: 'ccat-cologne-lta', us: 'ccat-us-lta' };
 export const SITES = ['ccat', 'cologne', 'us'];
+const DEMO_TOPOLOGY = join(__dirname, '..', '..', 'config', 'topology.demo.yaml');
 
 export interface Registered {
   path: string;
@@ -46,6 +48,8 @@ export class PipelineHarness {
   readonly workers = new Map<string, RunningProcess>();
   readonly registered = new Map<string, Registered>();
 
+  /** What the demo topology file was applied with (its ${...} variables): an apply of it again needs them. */
+  topologyEnv: NodeJS.ProcessEnv = {};
   /** Settings of this run's processes on top of the test-speed ones (`env()`). */
   private settings: NodeJS.ProcessEnv = {};
 
@@ -65,14 +69,15 @@ export class PipelineHarness {
     for (const site of SITES) h.ports.set(site, await freePort());
     const dataUrl = (site: string, location = 'buffer') =>
       `http://127.0.0.1:${h.ports.get(site)}/data/${site}/${location}`;
-    ({ dataRoot: h.dataRoot } = applyDemoTopology(h.api.db.url, {
+    h.topologyEnv = {
       CCAT_S3_ENDPOINT: h.s3.endpoint,
       CCAT_BUFFER_DATA_URL: dataUrl('ccat'),
       COLOGNE_BUFFER_DATA_URL: dataUrl('cologne'),
       US_BUFFER_DATA_URL: dataUrl('us'),
       COLOGNE_LTA_DATA_URL: dataUrl('cologne', 'lta'),
       US_LTA_DATA_URL: dataUrl('us', 'lta'),
-    }));
+    };
+    ({ dataRoot: h.dataRoot } = applyDemoTopology(h.api.db.url, h.topologyEnv));
     h.token = await createToken(h.api.dataSource, [TokenScope.INGEST, TokenScope.READ]);
     h.transferToken = await createToken(h.api.dataSource, [TokenScope.TRANSFER]);
     for (const site of SITES) await h.startWorker(site);
@@ -197,6 +202,17 @@ export class PipelineHarness {
       },
       timeoutMs,
     );
+  }
+
+  /** `ccat-dt topology apply` of the demo topology with `extraSites` (YAML list items) appended to its sites. */
+  applyDemoTopologyWith(extraSites: string): string {
+    const file = join(this.dataRoot, `topology-${randomBytes(3).toString('hex')}.yaml`);
+    writeFileSync(file, `${readFileSync(DEMO_TOPOLOGY, 'utf8')}\n${extraSites}`);
+    return cli(['topology', 'apply', file], {
+      ...this.topologyEnv,
+      DATABASE_URL: this.api.db.url,
+      CCAT_DATA_ROOT: this.dataRoot,
+    });
   }
 
   async getObject(bucket: string, key: string): Promise<Buffer> {
