@@ -99,7 +99,8 @@ function siteLine(p: Omit<SiteReplicationProgress, 'summary'>): string {
     : p.etaSeconds === null
       ? 'no progress in the last hour'
       : roughly(p.etaSeconds);
-  const work = [p.open ? `${count(p.open)} transfers open` : '', p.failed ? `${count(p.failed)} FAILED` : '']
+  const transfers = (n: number) => `${count(n)} transfer${n === 1 ? '' : 's'}`;
+  const work = [p.open ? `${transfers(p.open)} open` : '', p.failed ? `${count(p.failed)} FAILED` : '']
     .filter(Boolean)
     .join(', ');
   return (

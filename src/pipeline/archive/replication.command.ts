@@ -8,26 +8,25 @@ interface SiteOptions {
   reason?: string;
 }
 
-/** The options the subcommands share: the destination site, and why. */
-abstract class ReplicationSubCommand extends CommandRunner {
-  constructor(protected readonly replication: ReplicationSwitchService) {
-    super();
-  }
-
-  @Option({
-    flags: '--site <short name>',
-    description: 'Only replication into this archive site (default: every site)',
-  })
-  parseSite(value: string): string {
-    return value;
-  }
-}
+const SITE_OPTION = {
+  flags: '--site <short name>',
+  description: 'Only replication into this archive site (default: every site)',
+};
 
 @SubCommand({
   name: 'pause',
   description: 'Plan no new replication into a site (or all); transfers already planned finish',
 })
-export class ReplicationPauseCommand extends ReplicationSubCommand {
+export class ReplicationPauseCommand extends CommandRunner {
+  constructor(private readonly replication: ReplicationSwitchService) {
+    super();
+  }
+
+  @Option(SITE_OPTION)
+  parseSite(value: string): string {
+    return value;
+  }
+
   async run(_args: string[], options: SiteOptions): Promise<void> {
     await this.replication.pause(options.site, cliActor(), options.reason);
     console.log(
@@ -43,7 +42,16 @@ export class ReplicationPauseCommand extends ReplicationSubCommand {
 }
 
 @SubCommand({ name: 'resume', description: 'Plan replication into a site (or every site) again' })
-export class ReplicationResumeCommand extends ReplicationSubCommand {
+export class ReplicationResumeCommand extends CommandRunner {
+  constructor(private readonly replication: ReplicationSwitchService) {
+    super();
+  }
+
+  @Option(SITE_OPTION)
+  parseSite(value: string): string {
+    return value;
+  }
+
   async run(_args: string[], options: SiteOptions): Promise<void> {
     await this.replication.resume(options.site, cliActor());
     const allPaused = (await this.replication.pauses()).find((p) => p.site === null);
@@ -62,7 +70,16 @@ export class ReplicationResumeCommand extends ReplicationSubCommand {
   name: 'status',
   description: 'The backfill of each archive site: packages held, bytes to go, time to go, pauses',
 })
-export class ReplicationStatusCommand extends ReplicationSubCommand {
+export class ReplicationStatusCommand extends CommandRunner {
+  constructor(private readonly replication: ReplicationSwitchService) {
+    super();
+  }
+
+  @Option(SITE_OPTION)
+  parseSite(value: string): string {
+    return value;
+  }
+
   async run(_args: string[], options: SiteOptions): Promise<void> {
     const site = options.site;
     if (site !== undefined) await this.replication.checkSite(site);
