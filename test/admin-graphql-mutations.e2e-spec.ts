@@ -296,6 +296,26 @@ describe('admin GraphQL mutations', () => {
     expect((await one(`SELECT paused FROM deletion_switch WHERE id = 1`)).paused).toBe(false);
   });
 
+  it('pauses and resumes replication into one archive site, naming who did it, and refuses an unknown site', async () => {
+    const paused = await ok(
+      `mutation { pauseReplication(site: "us", reason: "tape library migration") { pauses { site by reason } } }`,
+    );
+    expect(paused.pauseReplication.pauses).toEqual([
+      { site: 'us', by: 'token:console-admin', reason: 'tape library migration' },
+    ]);
+    expect(
+      (await ok(`{ overview { replication { pauses { site } summary } } }`)).overview.replication,
+    ).toEqual({
+      pauses: [{ site: 'us' }],
+      summary: expect.any(Array),
+    });
+    const unknown = await gql(`mutation { pauseReplication(site: "mars") { summary } }`);
+    expect(codeOf(unknown)).toBe('NOT_FOUND');
+    expect(unknown.errors?.[0].message).toMatch(/no archive site "mars"/);
+    const resumed = await ok(`mutation { resumeReplication(site: "us") { pauses { site } } }`);
+    expect(resumed.resumeReplication.pauses).toEqual([]);
+  });
+
   it('creates a token that works at once, and revokes it so it stops working', async () => {
     const create = `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token record { name scopes } } }`;
     const made = (await ok(create, { input: { name: 'grafana-reader', scopes: ['READ'] } })).createApiToken;

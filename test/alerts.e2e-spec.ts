@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { typeOrmOptions } from '../src/database/typeorm-options';
 import { AlertConditions } from '../src/operations/alerts/alert-conditions';
 import { AlertManager, AlertNotification } from '../src/operations/alerts/alert.manager';
+import { ReplicationSwitchService } from '../src/pipeline/archive/replication-switch.service';
 import { DeletionSwitchService } from '../src/pipeline/deletion/deletion-switch.service';
 import { ExplainService } from '../src/operations/explain/explain.service';
 import { heartbeatKey } from '../src/engine/heartbeats/heartbeat';
@@ -55,7 +56,7 @@ describe('alerts (PostgreSQL, Redis, a webhook)', () => {
     const conditions = new AlertConditions(
       ds,
       config,
-      new StatusService(ds, ns.redis, config, sw),
+      new StatusService(ds, ns.redis, config, sw, new ReplicationSwitchService(ds, config)),
       new ExplainService(ds, config, storage, sw),
       storage,
     );

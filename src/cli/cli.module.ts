@@ -14,6 +14,7 @@ import { ExplainModule } from '../operations/explain/explain.module';
 import { WorkResetModule } from '../operations/recovery/work-reset.module';
 import { StatusModule } from '../operations/status/status.module';
 import { DeletionSwitchModule } from '../pipeline/deletion/deletion-switch.module';
+import { ReplicationModule } from '../pipeline/archive/replication.module';
 import { FileAmendmentModule } from '../pipeline/ingest/file-amendment.module';
 import { MigrateCommand } from './migrate.command';
 
@@ -40,6 +41,7 @@ const connectsLater = (args: string[]) => asksForHelpOnly(args) || args[0] === '
     QueuesModule,
     ServicesModule,
     DeletionSwitchModule,
+    ReplicationModule,
     WorkResetModule,
     ExplainModule,
     StatusModule,

@@ -6,6 +6,7 @@ import { DataTransferRoute } from '../catalog/routing/data-transfer-route.entity
 import { Alert } from '../operations/alerts/alert.entity';
 import { EventOutbox } from '../operations/events/event-outbox.entity';
 import { DeletionSwitch } from '../pipeline/deletion/deletion-switch.entity';
+import { ReplicationSwitch } from '../pipeline/archive/replication-switch.entity';
 import { LongTermArchiveTransfer } from '../pipeline/archive/long-term-archive-transfer.entity';
 import { ApiToken } from '../engine/auth/api-token.entity';
 import { AdminSession } from '../engine/auth/admin-session.entity';
@@ -46,6 +47,7 @@ export const ENTITIES = [
   DataTransfer,
   LongTermArchiveTransfer,
   DeletionSwitch,
+  ReplicationSwitch,
   Alert,
   StagingJob,
   StagingJobPackage,

@@ -25,6 +25,7 @@ import { LocationCopyTotals1795586000000 } from './migrations/1795586000000-Loca
 import { S3InsecureHttp1795587000000 } from './migrations/1795587000000-S3InsecureHttp';
 import { AdminSessions1795588000000 } from './migrations/1795588000000-AdminSessions';
 import { IngestTokenBindings1795589000000 } from './migrations/1795589000000-IngestTokenBindings';
+import { ReplicationSwitch1795590000000 } from './migrations/1795590000000-ReplicationSwitch';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -56,4 +57,5 @@ export const MIGRATIONS: Function[] = [
   S3InsecureHttp1795587000000,
   AdminSessions1795588000000,
   IngestTokenBindings1795589000000,
+  ReplicationSwitch1795590000000,
 ];

@@ -15,6 +15,7 @@ const OWNER: Record<string, string> = {
   staging_job: 'src/pipeline/staging/',
   staging_job_package: 'src/pipeline/staging/',
   deletion_switch: 'src/pipeline/deletion/',
+  replication_switch: 'src/pipeline/archive/',
 };
 
 /**

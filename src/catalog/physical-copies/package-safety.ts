@@ -78,6 +78,9 @@ export const safeFileCountSql = (minSites: string) =>
 export const archivedAtFewerSitesThan = (sites: string) =>
   `(SELECT * FROM raw_data_package WHERE state = 'archived' AND lta_site_count < ${sites})`;
 
+/** The number of archived packages, as a scalar subquery: an index-only scan of ix_raw_data_package_archived_sites. */
+export const ARCHIVED_PACKAGE_COUNT = `(SELECT count(*) FROM raw_data_package WHERE state = 'archived')`;
+
 /** Recounts the sites that hold the package safely, in the caller's transaction; returns the count. */
 export async function refreshSafeSiteCount(tx: EntityManager, packageId: string): Promise<number> {
   // TypeORM returns [rows, count] for an UPDATE.

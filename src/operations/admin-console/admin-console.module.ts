@@ -17,6 +17,7 @@ import { queryLimits } from '../../engine/graphql/query-limits';
 import { ServicesModule } from '../../engine/heartbeats/heartbeats.module';
 import { QueuesModule } from '../../engine/queues/queues.module';
 import { DeletionSwitchModule } from '../../pipeline/deletion/deletion-switch.module';
+import { ReplicationModule } from '../../pipeline/archive/replication.module';
 import { FileAmendmentModule } from '../../pipeline/ingest/file-amendment.module';
 import { RawDataFilesModule } from '../../pipeline/ingest/raw-data-files.module';
 import { PackagesApiModule } from '../../pipeline/packaging/packages.module';
@@ -61,6 +62,7 @@ const MAX_QUERY_TOKENS = 2000;
     HistoryModule,
     WorkResetModule,
     DeletionSwitchModule,
+    ReplicationModule,
     AuthModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,

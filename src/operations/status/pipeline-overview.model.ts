@@ -1,4 +1,5 @@
 import { Field, Float, GraphQLISODateTime, Int, ObjectType } from '@nestjs/graphql';
+import { ReplicationProgressModel } from '../../pipeline/archive/replication.model';
 
 @ObjectType('FileTotals')
 export class FileTotalsModel {
@@ -123,6 +124,9 @@ export class PipelineOverviewModel {
 
   @Field(() => DeletionPauseModel, { nullable: true })
   deletionPaused!: DeletionPauseModel | null;
+
+  @Field(() => ReplicationProgressModel, { description: 'The archive sites’ backfill by replication.' })
+  replication!: ReplicationProgressModel;
 
   @Field(() => [String])
   sitesWithoutWorker!: string[];

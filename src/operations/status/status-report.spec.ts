@@ -39,6 +39,7 @@ describe('ccat-dt status and check read as reports', () => {
       ],
       failed: 0,
       deletionPaused: null,
+      replication: { sites: [], pauses: [], summary: ['every archive site holds every archived package'] },
       services: [service('worker'), service('worker'), service('manager'), service('api')],
       sitesWithoutWorker: [],
     };
@@ -50,6 +51,7 @@ describe('ccat-dt status and check read as reports', () => {
     expect(text).toMatch(/^us\/lta +long_term_archive +20 +5\.0 MiB +0 +-$/m);
     expect(text).toContain('[####......] 42% (threshold 90%)');
     expect(text).toContain('services alive: 2 worker(s), 1 manager process(es), 1 api');
+    expect(text).toContain('  every archive site holds every archived package');
     expect(text).not.toMatch(/['"]|\(index\)/);
   });
 

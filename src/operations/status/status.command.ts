@@ -1,6 +1,7 @@
 import { Command, CommandRunner } from 'nest-commander';
 import { renderTable } from '../../engine/report/report-table';
 import { ExplainService } from '../explain/explain.service';
+import { pauseLine } from '../../pipeline/archive/replication-progress';
 import { PipelineStatus, StatusService } from './status.service';
 
 const human = (n: number) =>
@@ -57,6 +58,9 @@ export function formatStatus(s: PipelineStatus, oldestVerdict?: string): string 
       })),
     ),
   );
+  lines.push('', 'replication (archived packages each archive site holds):');
+  lines.push(...s.replication.pauses.map((p) => `  ${pauseLine(p)}`));
+  lines.push(...s.replication.summary.map((l) => `  ${l}`));
   lines.push('');
   if (s.deletionPaused)
     lines.push(

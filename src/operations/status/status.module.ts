@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DeletionSwitchModule } from '../../pipeline/deletion/deletion-switch.module';
+import { ReplicationModule } from '../../pipeline/archive/replication.module';
 import { ExplainModule } from '../explain/explain.module';
 import { OverviewResolver } from './overview.resolver';
 import { PipelineOverviewService } from './pipeline-overview.service';
@@ -8,7 +9,7 @@ import { StatusService } from './status.service';
 
 /** The pipeline at a glance: `ccat-dt status`, the console's overview, and what the alerts read. */
 @Module({
-  imports: [DeletionSwitchModule, ExplainModule],
+  imports: [DeletionSwitchModule, ReplicationModule, ExplainModule],
   providers: [StatusService, PipelineOverviewService, OverviewResolver, StatusCommand],
   exports: [StatusService, PipelineOverviewService],
 })

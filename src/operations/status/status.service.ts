@@ -15,6 +15,8 @@ import { BUNDLE_WORK } from '../../pipeline/bundling/data-transfer-package.work'
 import { PACKAGE_WORK } from '../../pipeline/packaging/raw-data-package.work';
 import { TRANSFER_WORK, UNPACK_WORK } from '../../pipeline/transfer/data-transfer.work';
 import { DeletionSwitchService } from '../../pipeline/deletion/deletion-switch.service';
+import { ReplicationProgress } from '../../pipeline/archive/replication-progress';
+import { ReplicationSwitchService } from '../../pipeline/archive/replication-switch.service';
 import { Heartbeat, readHeartbeats } from '../../engine/heartbeats/heartbeat';
 import { OldestNotSafe, oldestNotSafe } from './oldest-not-safe.query';
 
@@ -39,6 +41,8 @@ export interface PipelineStatus {
   }[];
   failed: number;
   deletionPaused: { since: Date | null; by: string | null; reason: string | null } | null;
+  /** The archive sites' backfill by replication, and its pauses. */
+  replication: ReplicationProgress;
   services: LiveService[];
   /** Sites with active locations and no live worker serving any of them. */
   sitesWithoutWorker: string[];
@@ -67,6 +71,7 @@ export class StatusService {
     @Inject(REDIS) private readonly redis: Redis,
     private readonly config: ConfigService<Environment, true>,
     private readonly deletionSwitch: DeletionSwitchService,
+    private readonly replication: ReplicationSwitchService,
   ) {}
 
   async status(): Promise<PipelineStatus> {
@@ -117,6 +122,7 @@ export class StatusService {
       copies,
       failed,
       deletionPaused: sw.paused ? { since: sw.changedAt, by: sw.changedBy, reason: sw.reason } : null,
+      replication: await this.replication.progress(),
       services,
       sitesWithoutWorker,
     };

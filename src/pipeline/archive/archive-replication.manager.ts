@@ -14,6 +14,7 @@ import {
   planReplications,
   replicatedBytesToday,
 } from './archive-replication.queries';
+import { ReplicationSwitchService } from './replication-switch.service';
 
 const PER_CYCLE = 200;
 
@@ -35,11 +36,16 @@ export class ArchiveReplicationManager implements Manager {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly routing: LtaRoutingService,
     private readonly config: ConfigService<Environment, true>,
+    private readonly replicationSwitch: ReplicationSwitchService,
   ) {}
 
   async runCycle(): Promise<Record<string, unknown>> {
-    const missing = await findMissingArchiveCopies(this.dataSource.manager, PER_CYCLE);
-    if (missing.length === 0) return { missing: 0, planned: 0 };
+    // A paused site gets nothing new (what is planned finishes); it is left out of the search, so that
+    // its backlog does not fill the cycle's share of the others'.
+    const held = await this.replicationSwitch.held();
+    if (held.all) return { paused: true };
+    const missing = await findMissingArchiveCopies(this.dataSource.manager, PER_CYCLE, held.siteIds);
+    if (missing.length === 0) return { missing: 0, planned: 0, pausedSites: held.siteIds.length };
     const withinBudget = await this.withinDailyBudget(missing);
     const holders = await archiveHolders(
       this.dataSource.manager,
@@ -62,7 +68,13 @@ export class ArchiveReplicationManager implements Manager {
       this.logger.warn(
         `${unreachable} archive copies wait: no other site's archive that holds them publishes a dataUrl`,
       );
-    return { missing: missing.length, planned, heldBack: missing.length - withinBudget.length, unreachable };
+    return {
+      missing: missing.length,
+      planned,
+      heldBack: missing.length - withinBudget.length,
+      unreachable,
+      pausedSites: held.siteIds.length,
+    };
   }
 
   /**

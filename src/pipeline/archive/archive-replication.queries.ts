@@ -1,8 +1,10 @@
 import { EntityManager } from 'typeorm';
 import {
+  ARCHIVED_PACKAGE_COUNT,
   archivedAtFewerSitesThan,
   countedArchiveCopiesOf,
 } from '../../catalog/physical-copies/package-safety';
+import { OperationStatus } from '../../engine/work/operation-status';
 import { bundleDistributed } from '../bundling/data-transfer-package.queries';
 import { sizeOfPackage } from '../packaging/package-bundle.queries';
 
@@ -26,32 +28,102 @@ export interface ArchiveHolder {
 }
 
 /** Active archive locations that a backend can write (tape is modelled, not written yet). */
-const ACTIVE_ARCHIVES = `SELECT l.id, l.site_id, s.short_name FROM data_location l JOIN site s ON s.id = l.site_id
+const ACTIVE_ARCHIVES = `SELECT l.id, l.site_id, s.short_name, l.name FROM data_location l JOIN site s ON s.id = l.site_id
   WHERE l.location_type = 'long_term_archive' AND l.active AND l.storage_type <> 'tape'`;
 
 /**
- * Up to `limit` (package, archive location) pairs to fill, oldest package first: the package is ARCHIVED
- * at fewer sites than have an active archive, its bundle (if it had one) is distributed, so the night's
- * buffer path is done with it, the location's site holds no copy of it in any state (a LOST one is the
- * repair's), and no archive transfer into that location was ever planned (one that failed waits for an
- * operator's reset). Only packages below the count of active sites are read: the backlog, not the history.
+ * The replication backlog, written once for the planner and every view of it, as two CTEs: `archives`
+ * (the active archive locations) and `backlog`: the packages ARCHIVED at fewer sites than have an active
+ * archive (only those are read: the backlog, not the history), with `settled` when their bundle (if they
+ * had one) is distributed, so that the night's buffer path is done with them and what is still missing
+ * is replication's to fill.
  */
-export function findMissingArchiveCopies(m: EntityManager, limit: number): Promise<MissingArchiveCopy[]> {
+const BACKLOG_CTES = `archives AS (${ACTIVE_ARCHIVES}),
+  backlog AS (SELECT p.id, p.size::float8 AS size, p.created_at,
+                     (p.data_transfer_package_id IS NULL OR ${bundleDistributed('p.data_transfer_package_id')}) AS settled
+                FROM ${archivedAtFewerSitesThan('(SELECT count(DISTINCT site_id) FROM archives)')} p)`;
+
+/** Site `site` (SQL for its id) holds no archive copy of package `pkg` in any state (a LOST one is the repair's). */
+const lacksAt = (site: string, pkg: string) =>
+  `NOT EXISTS (SELECT 1 FROM physical_copy c JOIN data_location cl ON cl.id = c.location_id
+                WHERE c.raw_data_package_id = ${pkg} AND cl.site_id = ${site}
+                  AND cl.location_type = 'long_term_archive' AND c.status <> 'deleted')`;
+
+/** Archive transfers whose origin is an archive location: replication, not the buffer path. */
+const REPLICATION_TRANSFERS = `long_term_archive_transfer t
+  JOIN data_location o ON o.id = t.origin_location_id AND o.location_type = 'long_term_archive'
+  JOIN data_location d ON d.id = t.destination_location_id`;
+
+/**
+ * Up to `limit` (package, archive location) pairs to fill, oldest package first: a settled backlog package
+ * that the location's site lacks, and no archive transfer into that location was ever planned (one that
+ * failed waits for an operator's reset). Sites in `pausedSiteIds` get nothing new.
+ */
+export function findMissingArchiveCopies(
+  m: EntityManager,
+  limit: number,
+  pausedSiteIds: number[] = [],
+): Promise<MissingArchiveCopy[]> {
   return m.query(
-    `WITH archives AS (${ACTIVE_ARCHIVES})
-     SELECT p.id AS "packageId", p.size::float8 AS size, a.id AS "destinationId",
+    `WITH ${BACKLOG_CTES}
+     SELECT p.id AS "packageId", p.size, a.id AS "destinationId",
             a.site_id AS "destinationSiteId", a.short_name AS "destinationSite"
-       FROM ${archivedAtFewerSitesThan('(SELECT count(DISTINCT site_id) FROM archives)')} p
-      CROSS JOIN archives a
-      WHERE (p.data_transfer_package_id IS NULL OR ${bundleDistributed('p.data_transfer_package_id')})
-        AND NOT EXISTS (SELECT 1 FROM physical_copy c JOIN data_location cl ON cl.id = c.location_id
-                         WHERE c.raw_data_package_id = p.id AND cl.site_id = a.site_id
-                           AND cl.location_type = 'long_term_archive' AND c.status <> 'deleted')
+       FROM backlog p CROSS JOIN archives a
+      WHERE p.settled AND a.site_id <> ALL($2::int[]) AND ${lacksAt('a.site_id', 'p.id')}
         AND NOT EXISTS (SELECT 1 FROM long_term_archive_transfer t
                          WHERE t.raw_data_package_id = p.id AND t.destination_location_id = a.id)
       ORDER BY p.created_at, a.id
       LIMIT $1`,
-    [limit],
+    [limit, pausedSiteIds],
+  );
+}
+
+/** One active archive site's share of the backlog. */
+export interface SiteBacklog {
+  siteId: number;
+  site: string;
+  /** Its active archive locations' names. */
+  locations: string[];
+  /** Archived packages whose bundle is settled: what every archive site should hold. */
+  total: number;
+  /** Of those, how many it lacks (the planner's candidates, planned or not). */
+  lacking: number;
+  bytesToGo: number;
+  /** Replication transfers into it waiting or running, and failed ones (they wait for a reset). */
+  open: number;
+  failed: number;
+  /** Bytes that replication brought to it in the last hour. */
+  bytesLastHour: number;
+}
+
+/**
+ * The backlog per active archive site, by the planner's own definition. Its cost is the backlog's: the
+ * total is an index-only count of the archived packages, less the unsettled ones of the backlog.
+ */
+export function replicationBacklog(m: EntityManager): Promise<SiteBacklog[]> {
+  // Literal statuses (constants of the code), so that the partial indexes on open and failed work serve them.
+  const S = OperationStatus;
+  const open = `'${S.PENDING}', '${S.SCHEDULED}', '${S.IN_PROGRESS}'`;
+  return m.query(
+    `WITH ${BACKLOG_CTES},
+          sites AS (SELECT site_id, short_name, array_agg(name ORDER BY name) AS locations
+                      FROM archives GROUP BY site_id, short_name)
+     SELECT s.site_id AS "siteId", s.short_name AS site, s.locations,
+            (${ARCHIVED_PACKAGE_COUNT} - (SELECT count(*) FROM backlog WHERE NOT settled))::int AS total,
+            m.lacking, m."bytesToGo", w.open, w.failed, h.bytes AS "bytesLastHour"
+       FROM sites s
+      CROSS JOIN LATERAL (SELECT count(*)::int AS lacking, coalesce(sum(p.size), 0)::float8 AS "bytesToGo"
+                            FROM backlog p WHERE p.settled AND ${lacksAt('s.site_id', 'p.id')}) m
+      CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE t.status IN (${open}))::int AS open,
+                                 count(*) FILTER (WHERE t.status = '${S.FAILED}')::int AS failed
+                            FROM ${REPLICATION_TRANSFERS}
+                           WHERE d.site_id = s.site_id
+                             AND (t.status IN (${open}) OR t.status = '${S.FAILED}')) w
+      CROSS JOIN LATERAL (SELECT coalesce(sum(${sizeOfPackage('t.raw_data_package_id')}), 0)::float8 AS bytes
+                            FROM ${REPLICATION_TRANSFERS}
+                           WHERE d.site_id = s.site_id AND t.status = '${S.COMPLETED}'
+                             AND t.updated_at > now() - interval '1 hour') h
+      ORDER BY s.short_name`,
   );
 }
 
@@ -95,4 +167,12 @@ export async function planReplications(
     [plans.map((p) => p.packageId), plans.map((p) => p.originId), plans.map((p) => p.destinationId)],
   );
   return created.length;
+}
+
+/** The sites with an active archive location that replication writes to, by short name: id. */
+export async function activeArchiveSites(m: EntityManager): Promise<Map<string, number>> {
+  const rows: { site: string; id: number }[] = await m.query(
+    `SELECT DISTINCT short_name AS site, site_id AS id FROM (${ACTIVE_ARCHIVES}) a ORDER BY 1`,
+  );
+  return new Map(rows.map((r) => [r.site, r.id]));
 }

@@ -16,6 +16,8 @@ import { RawDataPackage } from '../packaging/raw-data-package.entity';
   'ck_long_term_archive_transfer_sidecar_sha256',
   `sidecar_sha256 IS NULL OR sidecar_sha256 ~ '^[0-9a-f]{64}$'`,
 )
+// What replication brought to each site in the last hour (its progress and ETA) reads recent completions.
+@Index('ix_long_term_archive_transfer_completed', ['updatedAt'], { where: `status = 'completed'` })
 @Index('ix_long_term_archive_transfer_failed', ['updatedAt'], { where: `status = 'failed'` })
 @Index('ix_long_term_archive_transfer_open_work', ['status', 'updatedAt'], {
   where: `status IN ('pending', 'scheduled', 'in_progress')`,

@@ -12,6 +12,7 @@ const QUERY = `{
     work { stage status count }
     failed
     deletionPaused { by reason since }
+    replication { summary pauses { site by reason since } sites { site summary failed paused { site } } }
     sitesWithoutWorker
   }
 }`;
@@ -25,6 +26,7 @@ export async function refreshOverview() {
   renderCards(overview);
   renderBanners(overview);
   renderWork(overview.work);
+  renderReplication(overview.replication);
   return overview;
 }
 
@@ -96,4 +98,30 @@ function renderWork(work) {
       ),
     ),
   );
+}
+
+// One line per archive site still being filled by replication (the server words them), and its pauses.
+function renderReplication(r) {
+  const paused = byTestId('replication-paused');
+  paused.hidden = r.pauses.length === 0;
+  paused.textContent = r.pauses
+    .map(
+      (p) =>
+        `Replication into ${p.site ?? 'every archive site'} is paused${p.by ? ` by ${p.by}` : ''}` +
+        ` since ${formatTime(p.since)}${p.reason ? `: ${p.reason}` : ''}.`,
+    )
+    .join(' ');
+  const lines = r.sites.length
+    ? r.sites.map((site) =>
+        el(
+          'li',
+          {
+            class: site.failed > 0 ? 'bad' : site.paused ? 'busy' : '',
+            dataset: { testid: `replication-${site.site}` },
+          },
+          site.summary,
+        ),
+      )
+    : r.summary.map((line) => el('li', { class: 'muted', dataset: { testid: 'replication-none' } }, line));
+  fill(byTestId('replication'), lines);
 }
