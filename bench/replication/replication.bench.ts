@@ -38,13 +38,18 @@ import { SdkCopyJob } from './sdk-copy';
  *       d. the clock runs from the first GetObject to the last upload done (the child's start excluded).
  *     That is the pipeline's byte work minus its checks: no database, no queue, no http hop between two
  *     workers, no per-file verification of the tar, no sidecar, no read-back.
- * Printed per run and as min / median / max, with the ratio pipeline / baseline (seconds over seconds).
+ *  4. a second yardstick (timed), to tell what the read-back costs: steps 3a-d again into the bucket
+ *     'replication-baseline-readback', each object then read back with GetObjectCommand and hashed (the
+ *     clock runs to the last read-back done).
+ * Printed per run and as min / median / max, with the ratio pipeline / baseline (seconds over seconds), the
+ * figure of record, and pipeline / second yardstick.
  */
 const GIB = Number(process.env.BENCH_REPLICATION_GIB ?? 1);
 const FILES = Number(process.env.BENCH_REPLICATION_FILES ?? 200);
 const RUNS = Number(process.env.BENCH_REPLICATION_RUNS ?? 3);
 const UNITS = 4;
 const SCRATCH = 'replication-baseline';
+const SCRATCH_READBACK = 'replication-baseline-readback';
 const COLOGNE_BUCKET = 'ccat-cologne-lta';
 const HISTORY_TIMEOUT_MS = 30 * 60_000;
 const BACKFILL_TIMEOUT_MS = 30 * 60_000;
@@ -55,6 +60,8 @@ interface Run {
   bytes: number;
   pipelineS: number;
   baselineS: number;
+  /** The second yardstick: the baseline and a read-back of every object written. */
+  readBackS: number;
   /** From the activation: the first transfer into the US archive planned, claimed, and the last one done. */
   firstPlannedS: number;
   firstClaimedS: number;
@@ -140,7 +147,7 @@ async function oneRun(): Promise<Run> {
   try {
     const units = await writeNight(base, UNITS, FILES, Math.floor((GIB * 1024 ** 3) / FILES));
     p = await startPipeline('replication', base, {
-      buckets: [SCRATCH],
+      buckets: [SCRATCH, SCRATCH_READBACK],
       publishArchives: true,
       env: { DELETION_MIN_LTA_SITES: '1', ARCHIVE_REPLICATION_MANAGER_INTERVAL: '200ms' },
     });
@@ -180,23 +187,26 @@ async function oneRun(): Promise<Run> {
         `only ${proof.verified} of ${all.length} files verified at both archives: ${proof.problems.slice(0, 3).join('; ')}`,
       );
 
-    // 3. The baseline, on the same s3rver.
-    const baseline = await baselineInChild({
+    // 3. The baseline, on the same s3rver; 4. the second yardstick.
+    const job: SdkCopyJob = {
       endpoint: p.s3.endpoint,
       credentials: p.s3.credentials,
       fromBucket: COLOGNE_BUCKET,
       toBucket: SCRATCH,
       objects: packages.map((r: { key: string; sha256: string }) => ({ key: r.key, sha256: r.sha256 })),
       concurrency: OPERATION_SETTINGS[OperationType.LONG_TERM_ARCHIVE_TRANSFER].concurrency,
-    });
-    if (baseline.bytes !== bytes)
-      throw new Error(`the baseline copied ${baseline.bytes} bytes, not ${bytes}`);
+    };
+    const baseline = await baselineInChild(job);
+    const readBack = await baselineInChild({ ...job, toBucket: SCRATCH_READBACK, readBack: true });
+    for (const copied of [baseline.bytes, readBack.bytes])
+      if (copied !== bytes) throw new Error(`a baseline copied ${copied} bytes, not ${bytes}`);
     return {
       historyS,
       packages: packages.length,
       bytes,
       pipelineS,
       baselineS: baseline.seconds,
+      readBackS: readBack.seconds,
       firstPlannedS: times.firstPlannedS,
       firstClaimedS: times.firstClaimedS,
       lastDoneS: times.lastDoneS,
@@ -209,12 +219,14 @@ async function oneRun(): Promise<Run> {
 }
 
 const mib = (run: Run) => run.bytes / 1024 ** 2;
+const rate = (run: Run, seconds: number) =>
+  `${seconds.toFixed(1)} s (${(mib(run) / seconds).toFixed(1)} MiB/s)`;
 
 function describe(run: Run): string {
   return (
-    `pipeline ${run.pipelineS.toFixed(1)} s (${(mib(run) / run.pipelineS).toFixed(1)} MiB/s, ` +
-    `${(run.packages / run.pipelineS).toFixed(2)} packages/s), baseline ${run.baselineS.toFixed(1)} s ` +
-    `(${(mib(run) / run.baselineS).toFixed(1)} MiB/s), ratio ${(run.pipelineS / run.baselineS).toFixed(2)}; ` +
+    `pipeline ${rate(run, run.pipelineS)}, ${(run.packages / run.pipelineS).toFixed(2)} packages/s; ` +
+    `baseline ${rate(run, run.baselineS)}; ratio ${(run.pipelineS / run.baselineS).toFixed(2)}; ` +
+    `baseline + read-back ${rate(run, run.readBackS)}, ratio ${(run.pipelineS / run.readBackS).toFixed(2)}; ` +
     `history made in ${run.historyS.toFixed(1)} s; transfers into us: first planned ${run.firstPlannedS.toFixed(1)} s, ` +
     `first claimed ${run.firstClaimedS.toFixed(1)} s, last done ${run.lastDoneS.toFixed(1)} s, busy ${run.busyS.toFixed(1)} s`
   );
@@ -231,54 +243,22 @@ async function main(): Promise<void> {
     console.log(`run ${i + 1} of ${RUNS}: ${describe(runs.at(-1)!)}`);
   }
   const { bytes, packages } = runs[0];
+  const line = (label: string, values: (r: Run) => number, digits: number, unit = '') =>
+    console.log(`  ${label}: ${spread(runs.map(values), digits, unit)}`);
   console.log(
-    `\nbench/replication results: ${(bytes / 1024 ** 2).toFixed(0)} MiB in ${packages} packages; min / median / max of ${RUNS} run(s)`,
+    `\nbench/replication results: ${(bytes / 1024 ** 2).toFixed(0)} MiB in ${packages} packages; ` +
+      `min / median / max of ${RUNS} run(s)`,
   );
-  console.log(
-    `  pipeline, activation -> every package verified at both sites: ${spread(
-      runs.map((r) => r.pipelineS),
-      1,
-      ' s',
-    )}`,
-  );
-  console.log(
-    `    rate: ${spread(
-      runs.map((r) => mib(r) / r.pipelineS),
-      1,
-      ' MiB/s',
-    )}, ${spread(
-      runs.map((r) => r.packages / r.pipelineS),
-      2,
-      ' packages/s',
-    )}`,
-  );
-  console.log(
-    `  baseline, GetObject piped to Upload with SHA-256 (sdk-copy.ts): ${spread(
-      runs.map((r) => r.baselineS),
-      1,
-      ' s',
-    )}`,
-  );
-  console.log(
-    `    rate: ${spread(
-      runs.map((r) => mib(r) / r.baselineS),
-      1,
-      ' MiB/s',
-    )}`,
-  );
-  console.log(
-    `  ratio pipeline / baseline (seconds): ${spread(
-      runs.map((r) => r.pipelineS / r.baselineS),
-      2,
-    )}`,
-  );
-  console.log(
-    `  history made (not timed in the ratio): ${spread(
-      runs.map((r) => r.historyS),
-      1,
-      ' s',
-    )}`,
-  );
+  line('pipeline, activation -> every package verified at both sites', (r) => r.pipelineS, 1, ' s');
+  line('  MiB/s', (r) => mib(r) / r.pipelineS, 1);
+  line('  packages/s', (r) => r.packages / r.pipelineS, 2);
+  line('baseline, GetObject piped through SHA-256 into Upload (sdk-copy.ts)', (r) => r.baselineS, 1, ' s');
+  line('  MiB/s', (r) => mib(r) / r.baselineS, 1);
+  line('ratio pipeline / baseline (seconds)', (r) => r.pipelineS / r.baselineS, 2);
+  line('second yardstick, the baseline + read-back of every object', (r) => r.readBackS, 1, ' s');
+  line('  MiB/s', (r) => mib(r) / r.readBackS, 1);
+  line('ratio pipeline / second yardstick', (r) => r.pipelineS / r.readBackS, 2);
+  line('history made (not in the ratios)', (r) => r.historyS, 1, ' s');
   const m = runs.find((r) => r.pipelineS === median(runs.map((x) => x.pipelineS)))!;
   console.log(`  median run: ${describe(m)}`);
 }

@@ -2,6 +2,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { forEachConcurrently } from '../../src/engine/work/for-each-concurrently';
 
 /** What the baseline copies, and where: given to the child process as JSON (its one argument). */
@@ -12,13 +13,16 @@ export interface SdkCopyJob {
   toBucket: string;
   objects: { key: string; sha256: string }[];
   concurrency: number;
+  /** Then read each written object back with GetObject and hash it (what the pipeline does after its write). */
+  readBack?: boolean;
 }
 
 /**
  * The baseline's copy (frozen steps in replication.bench.ts): each object read with GetObjectCommand,
  * piped through a SHA-256 into lib-storage's Upload (its defaults), `concurrency` objects at a time; the
- * digest is compared with the expected one after the upload. Returns the seconds from the first request
- * to the last upload done, and the bytes copied.
+ * digest is compared with the expected one after the upload (with `readBack`, the written object is then
+ * read back and hashed too: the second yardstick). Returns the seconds from the first request to the
+ * last object done, and the bytes copied.
  */
 export async function sdkCopy(job: SdkCopyJob): Promise<{ seconds: number; bytes: number }> {
   const client = new S3Client({
@@ -46,6 +50,12 @@ export async function sdkCopy(job: SdkCopyJob): Promise<{ seconds: number; bytes
       const digest = hash.digest('hex');
       if (digest !== sha256)
         throw new Error(`${key}: read ${digest.slice(0, 12)}…, expected ${sha256.slice(0, 12)}…`);
+      if (job.readBack) {
+        const back = await client.send(new GetObjectCommand({ Bucket: job.toBucket, Key: key }));
+        const again = createHash('sha256');
+        await pipeline(back.Body as Readable, again);
+        if (again.digest('hex') !== sha256) throw new Error(`${key}: read back differs`);
+      }
     });
     return { seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes };
   } finally {
