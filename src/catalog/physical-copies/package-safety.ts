@@ -2,6 +2,8 @@ import { setting } from '../../config/setting';
 import { ConfigService } from '@nestjs/config';
 import { EntityManager } from 'typeorm';
 import { Environment } from '../../config/environment';
+import { CopyKind, CopyStatus } from './physical-copy.states';
+import { PackageState } from '../../pipeline/packaging/raw-data-package.states';
 
 /**
  * What "safe" means, written once. A package is SAFE when it is ARCHIVED and copies of it that are PRESENT
@@ -17,7 +19,7 @@ import { Environment } from '../../config/environment';
 
 /** The condition on an archive copy `a` (at location `al`, of package `p`) that makes it count. */
 export const countedArchiveCopy = (a: string, al: string, p: string) =>
-  `${a}.kind = 'raw_data_package' AND ${a}.status = 'present' AND ${a}.sha256 = ${p}.sha256
+  `${a}.kind = '${CopyKind.RAW_DATA_PACKAGE}' AND ${a}.status = '${CopyStatus.PRESENT}' AND ${a}.sha256 = ${p}.sha256
    AND ${al}.location_type = 'long_term_archive'`;
 
 /**
@@ -42,7 +44,7 @@ export function safeSiteCountSql(pkg: string, confirmedWithinSeconds?: string): 
 /** Package `pkg` (an SQL expression for its id) is safe, recounted from its copies now. */
 export function isSafeNowSql(pkg: string, minSites: number, confirmedWithinSeconds?: string): string {
   assertMinSites(minSites);
-  return `EXISTS (SELECT 1 FROM raw_data_package sq WHERE sq.id = ${pkg} AND sq.state = 'archived'
+  return `EXISTS (SELECT 1 FROM raw_data_package sq WHERE sq.id = ${pkg} AND sq.state = '${PackageState.ARCHIVED}'
                     AND ${safeSiteCountSql('sq.id', confirmedWithinSeconds)} >= ${minSites})`;
 }
 
@@ -52,11 +54,11 @@ export function isSafeNowSql(pkg: string, minSites: number, confirmedWithinSecon
  * `minSites` is SQL (a parameter such as `$1`, or a number).
  */
 export const isSafeSql = (p: string, minSites: string) =>
-  `(${p}.state = 'archived' AND ${p}.lta_site_count >= ${minSites})`;
+  `(${p}.state = '${PackageState.ARCHIVED}' AND ${p}.lta_site_count >= ${minSites})`;
 
 /** Package row `p` is not safe: the negation of isSafeSql, written so the same partial indexes serve it. */
 export const isUnsafeSql = (p: string, minSites: string) =>
-  `(${p}.state <> 'archived' OR (${p}.state = 'archived' AND ${p}.lta_site_count < ${minSites}))`;
+  `(${p}.state <> '${PackageState.ARCHIVED}' OR (${p}.state = '${PackageState.ARCHIVED}' AND ${p}.lta_site_count < ${minSites}))`;
 
 /**
  * The ids of the packages not yet safe, as a SELECT: found by the partial indexes
@@ -76,10 +78,10 @@ export const safeFileCountSql = (minSites: string) =>
  * somewhere, not the history's.
  */
 export const archivedAtFewerSitesThan = (sites: string) =>
-  `(SELECT * FROM raw_data_package WHERE state = 'archived' AND lta_site_count < ${sites})`;
+  `(SELECT * FROM raw_data_package WHERE state = '${PackageState.ARCHIVED}' AND lta_site_count < ${sites})`;
 
 /** The number of archived packages, as a scalar subquery: an index-only scan of ix_raw_data_package_archived_sites. */
-export const ARCHIVED_PACKAGE_COUNT = `(SELECT count(*) FROM raw_data_package WHERE state = 'archived')`;
+export const ARCHIVED_PACKAGE_COUNT = `(SELECT count(*) FROM raw_data_package WHERE state = '${PackageState.ARCHIVED}')`;
 
 /** Recounts the sites that hold the package safely, in the caller's transaction; returns the count. */
 export async function refreshSafeSiteCount(tx: EntityManager, packageId: string): Promise<number> {
@@ -125,7 +127,7 @@ export interface SafeSites {
 /** The sites that hold package `packageId` safely, and whether that makes it safe (explain, deletion plan). */
 export async function safeSitesOf(m: EntityManager, packageId: string, minSites: number): Promise<SafeSites> {
   const rows: { site: string; archived: boolean }[] = await m.query(
-    `SELECT DISTINCT s.short_name AS site, p.state = 'archived' AS archived
+    `SELECT DISTINCT s.short_name AS site, p.state = '${PackageState.ARCHIVED}' AS archived
        FROM physical_copy a JOIN data_location al ON al.id = a.location_id JOIN site s ON s.id = al.site_id
        JOIN raw_data_package p ON p.id = a.raw_data_package_id
       WHERE a.raw_data_package_id = $1 AND ${countedArchiveCopy('a', 'al', 'p')}

@@ -1,6 +1,12 @@
 import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export type CycleOutcome = 'running' | 'completed' | 'failed' | 'skipped';
+/** What became of a manager cycle (manager_cycle.outcome): running until it finishes, or skipped for the lock. */
+export enum CycleOutcome {
+  RUNNING = 'running',
+  COMPLETED = 'completed',
+  FAILED = 'failed',
+  SKIPPED = 'skipped',
+}
 
 /**
  * One attempt of a manager cycle: which process ran it, when, and what it did, or that it skipped because

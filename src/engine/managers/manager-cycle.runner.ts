@@ -32,20 +32,20 @@ export class ManagerCycleRunner {
         `manager:${kind}`,
       ]);
       if (!locked) {
-        await this.record(kind, 'skipped', null, null, true);
-        return 'skipped';
+        await this.record(kind, CycleOutcome.SKIPPED, null, null, true);
+        return CycleOutcome.SKIPPED;
       }
-      const cycleId = await this.record(kind, 'running', null, null, false);
+      const cycleId = await this.record(kind, CycleOutcome.RUNNING, null, null, false);
       const observeCycle = startManagerCycleTimer(kind);
       try {
         const summary = await manager.runCycle();
         observeCycle('completed');
-        await this.finish(cycleId, 'completed', summary, null);
+        await this.finish(cycleId, CycleOutcome.COMPLETED, summary, null);
         await this.pruneHourly(kind);
-        return 'completed';
+        return CycleOutcome.COMPLETED;
       } catch (err) {
         observeCycle('failed');
-        await this.finish(cycleId, 'failed', null, (err as Error).message).catch(() => undefined);
+        await this.finish(cycleId, CycleOutcome.FAILED, null, (err as Error).message).catch(() => undefined);
         this.logger.warn(`${kind} cycle failed: ${(err as Error).message}`);
         throw err;
       }

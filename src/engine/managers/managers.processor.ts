@@ -2,6 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { ManagerCycleRunner } from './manager-cycle.runner';
+import { CycleOutcome } from './manager-cycle.entity';
 import { MANAGERS_QUEUE, ManagerCycleJob } from './managers.constants';
 
 /**
@@ -18,7 +19,8 @@ export class ManagersProcessor extends WorkerHost {
 
   async process(job: Job<ManagerCycleJob>): Promise<string> {
     const outcome = await this.runner.run(job.data.kind);
-    if (outcome === 'skipped') this.logger.debug(`${job.data.kind}: another cycle holds the lock; skipped`);
+    if (outcome === CycleOutcome.SKIPPED)
+      this.logger.debug(`${job.data.kind}: another cycle holds the lock; skipped`);
     return outcome;
   }
 }

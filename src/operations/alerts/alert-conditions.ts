@@ -13,6 +13,7 @@ import { StatusService } from '../status/status.service';
 import { disksFillingUp } from './disk-full-soon';
 import { stalledWork } from './stalled-work';
 import { StorageService } from '../../engine/storage/storage.service';
+import { OperationStatus } from '../../engine/work/operation-status';
 
 export interface Condition {
   key: string;
@@ -82,7 +83,7 @@ export class AlertConditions {
     const found: Condition[] = [];
     for (const kind of WORK_KINDS) {
       const rows: { id: string; reason: string | null }[] = await this.dataSource.query(
-        `SELECT id, failure_reason AS reason FROM ${kind.table} WHERE ${kind.statusColumn.sql} = 'failed' LIMIT 100`,
+        `SELECT id, failure_reason AS reason FROM ${kind.table} WHERE ${kind.statusColumn.sql} = '${OperationStatus.FAILED}' LIMIT 100`,
       );
       for (const r of rows)
         found.push({
@@ -114,7 +115,7 @@ export class AlertConditions {
               r.status, r.failure_reason AS reason, r.detected_by AS "detectedBy", r.loss_reason AS "lossReason"
          FROM copy_repair r JOIN physical_copy c ON c.id = r.lost_copy_id
          JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
-        WHERE r.status <> 'completed'
+        WHERE r.status <> '${OperationStatus.COMPLETED}'
         ORDER BY r.created_at LIMIT 100`,
     );
     return rows.map((r) => ({
@@ -123,7 +124,7 @@ export class AlertConditions {
       severity: 'critical' as const,
       message:
         `${r.path} at ${r.location} was found ${r.lossReason === 'missing' ? 'missing' : `with the wrong ${r.lossReason}`} by ${r.detectedBy}; ` +
-        (r.status === 'failed'
+        (r.status === OperationStatus.FAILED
           ? `it cannot be re-replicated: ${r.reason ?? 'no reason recorded'}`
           : `re-replication from a good copy is ${r.status}`),
       details: { copyId: r.copyId, path: r.path, location: r.location, repair: r.status, reason: r.reason },

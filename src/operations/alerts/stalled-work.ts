@@ -1,5 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { WORK_KINDS } from '../recovery/work-kinds';
+import { OperationStatus } from '../../engine/work/operation-status';
 
 export interface StalledWork {
   /** The kind of work (`ccat-dt reset <kind>`): package, bundle, transfer, unpack, archive, … */
@@ -11,7 +12,7 @@ export interface StalledWork {
   idleSince: Date;
 }
 
-const OPEN = `('pending', 'scheduled', 'in_progress')`;
+const OPEN = `('${OperationStatus.PENDING}', '${OperationStatus.SCHEDULED}', '${OperationStatus.IN_PROGRESS}')`;
 
 /**
  * Where a stage has stalled at a site: work is open there, none of it changed state for `afterSeconds`,
@@ -27,7 +28,7 @@ export async function stalledWork(
   for (const kind of WORK_KINDS) {
     const status = `w.${kind.statusColumn.sql}`;
     // An unpack waits for its transfer: it is open work only once the bytes are there.
-    const ready = kind.name === 'unpack' ? `AND w.status = 'completed'` : '';
+    const ready = kind.name === 'unpack' ? `AND w.status = '${OperationStatus.COMPLETED}'` : '';
     const candidates: { site: string; open: number; idleSince: Date; locations: number[] }[] = await db.query(
       `SELECT s.short_name AS site, count(*)::int AS open, max(w.updated_at) AS "idleSince",
               array_agg(DISTINCT l.id) AS locations
@@ -40,7 +41,7 @@ export async function stalledWork(
     for (const c of candidates) {
       const [done] = await db.query(
         `SELECT 1 FROM ${kind.table} w
-          WHERE w.${kind.locationColumn} = ANY($1::int[]) AND ${status} = 'completed'
+          WHERE w.${kind.locationColumn} = ANY($1::int[]) AND ${status} = '${OperationStatus.COMPLETED}'
             AND w.updated_at >= now() - make_interval(secs => $2::float8) LIMIT 1`,
         [c.locations, afterSeconds],
       );

@@ -3,8 +3,9 @@ import { markPackageArchived } from '../../pipeline/packaging/package-bundle.que
 import { refreshSafeSiteCount } from '../../catalog/physical-copies/package-safety';
 import { PackageState } from '../../pipeline/packaging/raw-data-package.states';
 import { PhysicalCopyService } from '../../catalog/physical-copies/physical-copy.service';
-import { CopyKind } from '../../catalog/physical-copies/physical-copy.states';
+import { CopyKind, CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
 import { MergedPackage } from './sidecar-merge';
+import { OperationStatus } from '../../engine/work/operation-status';
 
 /** The actor of every copy a rebuild records, in the audit trail. */
 export const REBUILD_ACTOR = 'catalogue-rebuild';
@@ -80,7 +81,7 @@ export async function writeMergedPackage(
 
   const existing: { location_id: number; sha256: string; size: number }[] = await tx.query(
     `SELECT location_id, sha256, size::float8 AS size FROM physical_copy
-      WHERE raw_data_package_id = $1 AND status <> 'deleted'`,
+      WHERE raw_data_package_id = $1 AND status <> '${CopyStatus.DELETED}'`,
     [p.package.id],
   );
   const outcome = {
@@ -167,7 +168,7 @@ async function writePackage(
   const created = await tx.query(
     `INSERT INTO raw_data_package (id, name, relative_path, executed_obs_unit_id, instrument_module_id, source_location_id,
                                    sequence, status, state, size, sha256, file_count)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'completed', 'waiting', $8, $9, $10) ON CONFLICT (id) DO NOTHING RETURNING id`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, '${OperationStatus.COMPLETED}', '${PackageState.WAITING}', $8, $9, $10) ON CONFLICT (id) DO NOTHING RETURNING id`,
     [
       k.id,
       k.name,

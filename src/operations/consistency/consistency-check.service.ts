@@ -7,7 +7,7 @@ import { DomainError } from '../../engine/errors/domain-error';
 import { DataLocation } from '../../catalog/locations/data-location.entity';
 import { LocationType, StorageType } from '../../catalog/locations/location-type';
 import { sidecarPath } from '../../pipeline/archive/package-sidecar';
-import { LIVE_COPY_STATUSES } from '../../catalog/physical-copies/physical-copy.states';
+import { LIVE_COPY_STATUSES, CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
 import { ListedObject, StorageBackend } from '../../engine/storage/storage-backend';
 import { StorageService } from '../../engine/storage/storage.service';
 import { DarkObject, LocationReport } from './check-report';
@@ -225,7 +225,7 @@ export class ConsistencyCheckService {
     paths: string[],
   ): Promise<Map<string, { kind: string; live: boolean }>> {
     const rows: { path: string; kind: string; live: boolean }[] = await this.dataSource.query(
-      `SELECT relative_path AS path, min(kind::text) AS kind, bool_or(status <> 'deleted') AS live
+      `SELECT relative_path AS path, min(kind::text) AS kind, bool_or(status <> '${CopyStatus.DELETED}') AS live
          FROM physical_copy WHERE location_id = $1 AND relative_path = ANY($2::text[])
         GROUP BY relative_path`,
       [locationId, paths],

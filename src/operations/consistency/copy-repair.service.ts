@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { LostCopy, RepairOutcome } from './check-report';
 import { markLost } from './lost-copies';
+import { OperationStatus } from '../../engine/work/operation-status';
 
 interface RepairRow {
   id: string;
@@ -43,16 +44,18 @@ export class CopyRepairService {
     while (open.length > 0) {
       const rows = await this.rows(open);
       for (const r of rows) {
-        if (r.status === 'completed')
+        if (r.status === OperationStatus.COMPLETED)
           outcomes.set(r.copyId, {
             copyId: r.copyId,
             newCopyId: r.newCopyId,
             action: `replaced from ${r.source}`,
           });
-        else if (r.status === 'failed')
+        else if (r.status === OperationStatus.FAILED)
           outcomes.set(r.copyId, { copyId: r.copyId, newCopyId: null, action: r.failureReason ?? 'failed' });
       }
-      open = rows.filter((r) => r.status !== 'completed' && r.status !== 'failed').map((r) => r.id);
+      open = rows
+        .filter((r) => r.status !== OperationStatus.COMPLETED && r.status !== OperationStatus.FAILED)
+        .map((r) => r.id);
       if (open.length === 0) break;
       if (Date.now() >= deadline) {
         for (const r of rows.filter((x) => open.includes(x.id)))

@@ -8,6 +8,8 @@ import { Environment } from '../../config/environment';
 import { Manager, PipelineManager } from '../../engine/managers/pipeline-manager';
 import { schedulePending } from '../../engine/queues/schedule-work';
 import { TaskQueueService } from '../../engine/queues/task-queue.service';
+import { CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
+import { OperationStatus } from '../../engine/work/operation-status';
 
 const DAY_MS = 86_400_000;
 /**
@@ -106,9 +108,9 @@ export class FixityManager implements Manager {
       for (let limit = FIRST_CANDIDATES; limit <= MAX_CANDIDATES; limit *= 4) {
         const candidates: { id: string; size: number }[] = await tx.query(
           `SELECT c.id, c.size::float8 AS size FROM physical_copy c
-            WHERE c.location_id = $1 AND c.status = 'present'
+            WHERE c.location_id = $1 AND c.status = '${CopyStatus.PRESENT}'
               AND NOT EXISTS (SELECT 1 FROM fixity_check f WHERE f.copy_id = c.id
-                                AND f.status IN ('pending', 'scheduled', 'in_progress'))
+                                AND f.status IN ('${OperationStatus.PENDING}', '${OperationStatus.SCHEDULED}', '${OperationStatus.IN_PROGRESS}'))
             ORDER BY c.last_fixity_at ASC NULLS FIRST, c.created_at
             LIMIT $2`,
           [locationId, limit],

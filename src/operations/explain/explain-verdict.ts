@@ -1,5 +1,8 @@
 import { describeSafety } from '../../catalog/physical-copies/package-safety';
 import { ExplainFacts } from './explain-facts';
+import { CopyKind, CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
+import { LocationType } from '../../catalog/locations/location-type';
+import { OperationStatus } from '../../engine/work/operation-status';
 
 const minutes = (ms: number) =>
   ms >= 2 * 3_600_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${Math.max(0, Math.round(ms / 60_000))} min`;
@@ -51,12 +54,13 @@ function packaging(f: ExplainFacts): Verdict | null {
       `Waiting to be packaged: obs unit ${f.file.obsUnit} is ready, the packaging manager takes it next.`,
     );
   }
-  if (p.status === 'failed')
+  if (p.status === OperationStatus.FAILED)
     return wait(
       'packaging',
       `Packaging into ${p.name} failed (${retry(f, p.retries)}): ${p.failureReason ?? 'no reason recorded'}.`,
     );
-  if (p.status !== 'completed') return wait('packaging', `Being packaged into ${p.name} (${p.status}).`);
+  if (p.status !== OperationStatus.COMPLETED)
+    return wait('packaging', `Being packaged into ${p.name} (${p.status}).`);
   return null;
 }
 
@@ -68,7 +72,7 @@ function bundling(f: ExplainFacts): Verdict | null {
   if (!b && h)
     return wait(
       'bundling',
-      h.status === 'failed'
+      h.status === OperationStatus.FAILED
         ? `Packaged in ${p.name}, but its tar at ${h.location} was found bad (by ${h.detectedBy}) and could not be healed: ${h.failureReason ?? 'no reason recorded'}.`
         : `Packaged in ${p.name}; its tar at ${h.location} was found bad (by ${h.detectedBy}) and is being healed (${h.status}): from another good copy, or packed again from its source files.`,
     );
@@ -80,12 +84,13 @@ function bundling(f: ExplainFacts): Verdict | null {
         `waited ${minutes(f.settings.bundleMaxWaitMs)} (this one: ${minutes(waited)}).`,
     );
   }
-  if (b.status === 'failed')
+  if (b.status === OperationStatus.FAILED)
     return wait(
       'bundling',
       `Bundling into ${b.name} failed (${retry(f, b.retries)}): ${b.failureReason ?? 'no reason recorded'}.`,
     );
-  if (b.status !== 'completed') return wait('bundling', `Being bundled into ${b.name} (${b.status}).`);
+  if (b.status !== OperationStatus.COMPLETED)
+    return wait('bundling', `Being bundled into ${b.name} (${b.status}).`);
   return null;
 }
 
@@ -106,9 +111,9 @@ function transfer(f: ExplainFacts): Verdict | null {
       `Bundled in ${b.name}; its transfer is created on the transfer manager's next cycle.`,
     );
   }
-  const first = f.transfers.find((t) => t.status !== 'completed');
+  const first = f.transfers.find((t) => t.status !== OperationStatus.COMPLETED);
   if (!first) return null;
-  if (first.status === 'failed')
+  if (first.status === OperationStatus.FAILED)
     return wait(
       'transfer',
       `Transfer of ${b.name} from ${first.from} to ${first.to} failed (${retry(f, first.retries)}): ${first.failureReason ?? 'no reason recorded'}.`,
@@ -123,13 +128,13 @@ function transfer(f: ExplainFacts): Verdict | null {
 
 /** Transferred: being unpacked and verified at a destination, or its unpack failed. */
 function unpack(f: ExplainFacts): Verdict | null {
-  const u = f.transfers.find((t) => t.unpackStatus !== 'completed');
+  const u = f.transfers.find((t) => t.unpackStatus !== OperationStatus.COMPLETED);
   if (!u) return null;
-  if (u.unpackStatus === 'failed' || u.unpackRetries > 0)
+  if (u.unpackStatus === OperationStatus.FAILED || u.unpackRetries > 0)
     return wait(
       'unpack',
       `Unpack at ${u.to} failed with ${u.failureReason ?? 'no reason recorded'} (${retry(f, u.unpackRetries)})` +
-        (u.unpackStatus === 'failed'
+        (u.unpackStatus === OperationStatus.FAILED
           ? '; no retries are left: reset it once the cause is fixed.'
           : '; it is tried again.'),
     );
@@ -157,14 +162,14 @@ function missingArchiveSite(f: ExplainFacts, s: string): string {
   const t = f.transfers.find((x) => x.toSite === s);
   const lost = f.copies.some(
     (c) =>
-      c.kind === 'raw_data_package' &&
-      c.locationType === 'long_term_archive' &&
+      c.kind === CopyKind.RAW_DATA_PACKAGE &&
+      c.locationType === LocationType.LONG_TERM_ARCHIVE &&
       c.site === s &&
-      c.status === 'lost',
+      c.status === CopyStatus.LOST,
   );
   if (lost)
     return `${s}: its archive copy was found lost (ccat-dt check or the fixity audit) and is re-replicated`;
-  if (a?.status === 'failed')
+  if (a?.status === OperationStatus.FAILED)
     return `${s}: archive upload failed (${retry(f, a.retries)}): ${a.failureReason ?? 'no reason recorded'}`;
   if (a) return `${s}: archive upload ${a.status}`;
   if (t) return `${s}: in its buffer, the archive upload is created next`;
@@ -180,9 +185,11 @@ function safe(f: ExplainFacts): Verdict {
   const done = (verdict: string): Verdict => ({ stage: 'safe', safe: true, verdict });
   const source = f.copies.find((c) => c.kind === 'raw_data_file' && c.locationType === 'source');
   if (!source) return done(`${safeAt}.`);
-  if (source.status === 'deleted') {
-    const deleted = source.history.find((e) => e.to === 'deleted');
-    const rule = source.history.find((e) => e.to === 'deletion_scheduled')?.reason?.replace(/^rule: /, '');
+  if (source.status === CopyStatus.DELETED) {
+    const deleted = source.history.find((e) => e.to === CopyStatus.DELETED);
+    const rule = source.history
+      .find((e) => e.to === CopyStatus.DELETION_SCHEDULED)
+      ?.reason?.replace(/^rule: /, '');
     return done(
       `${safeAt}; source copy deleted on ${deleted ? day(deleted.at) : 'an unknown date'} by rule "${rule ?? 'unknown'}".`,
     );

@@ -13,6 +13,7 @@ import { OperationType } from '../../engine/queues/operation-type';
 import { StorageService } from '../../engine/storage/storage.service';
 import { ExplainedCopy, ExplainFacts, Explanation } from './explain-facts';
 import { verdictOf } from './explain-verdict';
+import { OperationStatus } from '../../engine/work/operation-status';
 
 /**
  * "Why is this file not safe yet?": the facts about one file (its package, bundle, transfers, archive
@@ -98,7 +99,7 @@ export class ExplainService {
       maxRetries: OPERATION_SETTINGS[OperationType.DATA_TRANSFER].attempts - 1,
     };
     const blockedSites =
-      bundle?.status === 'completed'
+      bundle?.status === OperationStatus.COMPLETED
         ? await this.blockedSites(
             archiveSites,
             transfers.map((t) => t.toSite),
@@ -196,7 +197,7 @@ export class ExplainService {
                   r.failure_reason AS "failureReason"
              FROM copy_repair r JOIN physical_copy c ON c.id = r.lost_copy_id
              JOIN data_location l ON l.id = r.location_id JOIN site s ON s.id = l.site_id
-            WHERE c.raw_data_package_id = $1 AND r.status <> 'completed' ORDER BY r.created_at DESC LIMIT 1`,
+            WHERE c.raw_data_package_id = $1 AND r.status <> '${OperationStatus.COMPLETED}' ORDER BY r.created_at DESC LIMIT 1`,
           [pkg.id],
         )
       : [];

@@ -72,7 +72,7 @@ export class RecoveryManager implements Manager {
               w.claimed_by AS "claimedBy", (extract(epoch FROM now() - w.updated_at) * 1000)::float8 AS "idleMs",
               s.short_name AS site, l.name AS location
          FROM ${kind.table} w JOIN data_location l ON l.id = w.${kind.locationColumn} JOIN site s ON s.id = l.site_id
-        WHERE w.${kind.statusColumn.sql} IN ('scheduled', 'in_progress')
+        WHERE w.${kind.statusColumn.sql} IN ('${OperationStatus.SCHEDULED}', '${OperationStatus.IN_PROGRESS}')
           AND w.updated_at < now() - make_interval(secs => $1::float8)
         ORDER BY w.updated_at LIMIT $2`,
       [this.config.get('RECOVERY_GRACE', { infer: true }) / 1000, PER_CYCLE],
@@ -126,7 +126,7 @@ export class RecoveryManager implements Manager {
       await this.dataSource.query(
         `SELECT c.id, c.status, s.short_name AS site, l.name AS location
          FROM physical_copy c JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
-        WHERE c.status IN ('deletion_scheduled', 'deletion_in_progress')
+        WHERE c.status IN ('${CopyStatus.DELETION_SCHEDULED}', '${CopyStatus.DELETION_IN_PROGRESS}')
           AND c.updated_at < now() - make_interval(secs => $1::float8)
         ORDER BY c.updated_at LIMIT $2`,
         [this.config.get('RECOVERY_GRACE', { infer: true }) / 1000, PER_CYCLE],

@@ -11,6 +11,7 @@ import { changedSourceFile } from '../../pipeline/packaging/package-archive';
 import { FailedWorkModel, ResetOutcomeModel, ResettableWork } from './reset-outcome.model';
 import { WORK_KINDS, workKind } from './work-kinds';
 import { ResetOutcome, WorkResetService } from './work-reset.service';
+import { OperationStatus } from '../../engine/work/operation-status';
 
 const MAX_FAILURES = 500;
 
@@ -37,7 +38,7 @@ export class ResetResolver {
         `SELECT '${k.name}' AS kind, w.id::text AS id, s.short_name || '_' || l.name AS location,
                 w.failure_reason AS "failureReason", w.${k.retryColumn.sql} AS retries, w.updated_at AS "failedAt"
            FROM ${k.table} w JOIN data_location l ON l.id = w.${k.locationColumn} JOIN site s ON s.id = l.site_id
-          WHERE w.${k.statusColumn.sql} = 'failed'`,
+          WHERE w.${k.statusColumn.sql} = '${OperationStatus.FAILED}'`,
     ).join(' UNION ALL ');
     const rows: Omit<FailedWorkModel, 'changedFile'>[] = await this.dataSource.query(
       `${union} ORDER BY "failedAt" DESC, id LIMIT $1`,

@@ -19,6 +19,8 @@ import { ReplicationProgress } from '../../pipeline/archive/replication-progress
 import { ReplicationSwitchService } from '../../pipeline/archive/replication-switch.service';
 import { Heartbeat, readHeartbeats } from '../../engine/heartbeats/heartbeat';
 import { OldestNotSafe, oldestNotSafe } from './oldest-not-safe.query';
+import { CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
+import { OperationStatus } from '../../engine/work/operation-status';
 
 export type LiveService = Heartbeat & { ttlMs: number };
 
@@ -91,16 +93,16 @@ export class StatusService {
     const work = await this.dataSource.query(
       `${byStage}
        UNION ALL SELECT 'deletion', status::text, count(*)::int FROM physical_copy
-                  WHERE status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_failed') GROUP BY 2
+                  WHERE status IN ('${CopyStatus.DELETION_SCHEDULED}', '${CopyStatus.DELETION_IN_PROGRESS}', '${CopyStatus.DELETION_FAILED}') GROUP BY 2
        ORDER BY 1, 2`,
     );
     // Live copies from the totals the database keeps per location and status: a few rows per location,
     // not every copy the archive holds.
     const copies = await this.dataSource.query(
       `SELECT s.short_name AS site, l.name AS location, l.location_type::text AS type,
-              coalesce(sum(c.copies) FILTER (WHERE c.status IN ('present', 'staged', 'deletion_possible')), 0)::int AS present,
-              coalesce(sum(c.bytes) FILTER (WHERE c.status IN ('present', 'staged', 'deletion_possible')), 0)::float8 AS bytes,
-              coalesce(sum(c.copies) FILTER (WHERE c.status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_failed')), 0)::int AS deleting,
+              coalesce(sum(c.copies) FILTER (WHERE c.status IN ('${CopyStatus.PRESENT}', '${CopyStatus.STAGED}', '${CopyStatus.DELETION_POSSIBLE}')), 0)::int AS present,
+              coalesce(sum(c.bytes) FILTER (WHERE c.status IN ('${CopyStatus.PRESENT}', '${CopyStatus.STAGED}', '${CopyStatus.DELETION_POSSIBLE}')), 0)::float8 AS bytes,
+              coalesce(sum(c.copies) FILTER (WHERE c.status IN ('${CopyStatus.DELETION_SCHEDULED}', '${CopyStatus.DELETION_IN_PROGRESS}', '${CopyStatus.DELETION_FAILED}')), 0)::int AS deleting,
               max(CASE WHEN u.total_bytes > 0 THEN 100.0 * (u.total_bytes - u.free_bytes) / u.total_bytes END)::float8 AS "usedPercent",
               max(l.disk_usage_threshold_percent)::float8 AS threshold
          FROM data_location l JOIN site s ON s.id = l.site_id
@@ -109,7 +111,10 @@ export class StatusService {
         GROUP BY s.short_name, l.name, l.location_type ORDER BY 1, 2`,
     );
     const failed = work
-      .filter((w: { status: string }) => w.status === 'failed' || w.status === 'deletion_failed')
+      .filter(
+        (w: { status: string }) =>
+          w.status === OperationStatus.FAILED || w.status === CopyStatus.DELETION_FAILED,
+      )
       .reduce((n: number, w: { count: number }) => n + w.count, 0);
     const sw = await this.deletionSwitch.state();
     const services = await this.services();

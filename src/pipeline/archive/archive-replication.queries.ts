@@ -7,6 +7,8 @@ import {
 import { OperationStatus } from '../../engine/work/operation-status';
 import { bundleDistributed } from '../bundling/data-transfer-package.queries';
 import { sizeOfPackage } from '../packaging/package-bundle.queries';
+import { CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
+import { LocationType } from '../../catalog/locations/location-type';
 
 /** An archived package missing at an active archive location's site. */
 export interface MissingArchiveCopy {
@@ -47,7 +49,7 @@ const BACKLOG_CTES = `archives AS (${ACTIVE_ARCHIVES}),
 const lacksAt = (site: string, pkg: string) =>
   `NOT EXISTS (SELECT 1 FROM physical_copy c JOIN data_location cl ON cl.id = c.location_id
                 WHERE c.raw_data_package_id = ${pkg} AND cl.site_id = ${site}
-                  AND cl.location_type = 'long_term_archive' AND c.status <> 'deleted')`;
+                  AND cl.location_type = '${LocationType.LONG_TERM_ARCHIVE}' AND c.status <> '${CopyStatus.DELETED}')`;
 
 /** Archive transfers whose origin is an archive location: replication, not the buffer path. */
 const REPLICATION_TRANSFERS = `long_term_archive_transfer t

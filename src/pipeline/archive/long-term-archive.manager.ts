@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { Manager, PipelineManager } from '../../engine/managers/pipeline-manager';
 import { schedulePending } from '../../engine/queues/schedule-work';
 import { TaskQueueService } from '../../engine/queues/task-queue.service';
+import { CopyKind, CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
 
 const PER_CYCLE = 200;
 
@@ -44,7 +45,7 @@ export class LongTermArchiveManager implements Manager {
          JOIN data_location buffer ON buffer.id = c.location_id AND buffer.location_type = 'buffer'
          JOIN data_location lta ON lta.site_id = buffer.site_id AND lta.location_type = 'long_term_archive'
                                AND lta.active AND lta.storage_type <> 'tape'
-        WHERE c.kind = 'raw_data_package' AND c.status = 'present'
+        WHERE c.kind = '${CopyKind.RAW_DATA_PACKAGE}' AND c.status = '${CopyStatus.PRESENT}'
           AND NOT EXISTS (SELECT 1 FROM long_term_archive_transfer t
                            WHERE t.raw_data_package_id = c.raw_data_package_id AND t.destination_location_id = lta.id)
         ORDER BY c.raw_data_package_id, lta.id, buffer.priority, c.created_at
@@ -69,7 +70,7 @@ export class LongTermArchiveManager implements Manager {
          JOIN data_transfer_route r ON r.route_type = 'direct' AND r.active AND r.from_site_id = buffer.site_id
          JOIN data_location lta ON lta.site_id = r.to_site_id AND lta.location_type = 'long_term_archive'
                                AND lta.active AND lta.storage_type <> 'tape'
-        WHERE c.kind = 'raw_data_package' AND c.status = 'present'
+        WHERE c.kind = '${CopyKind.RAW_DATA_PACKAGE}' AND c.status = '${CopyStatus.PRESENT}'
           AND NOT EXISTS (SELECT 1 FROM long_term_archive_transfer t
                            WHERE t.raw_data_package_id = c.raw_data_package_id AND t.destination_location_id = lta.id)
         ORDER BY c.raw_data_package_id, lta.id, buffer.priority, c.created_at

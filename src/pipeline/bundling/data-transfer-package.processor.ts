@@ -10,7 +10,7 @@ import { markLost } from '../../operations/consistency/lost-copies';
 import { ArchiveMember, SourceFileError, writeTar } from '../packaging/package-archive';
 import { Digest } from '../../engine/storage/verifying-stream';
 import { PhysicalCopyService } from '../../catalog/physical-copies/physical-copy.service';
-import { CopyKind } from '../../catalog/physical-copies/physical-copy.states';
+import { CopyKind, CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
 import { HandlesOperation, OperationHandler } from '../../engine/queues/operation-handler';
 import { runClaimedWork } from '../../engine/queues/run-claimed-work';
 import { OperationType } from '../../engine/queues/operation-type';
@@ -20,7 +20,12 @@ import { recordMoved } from '../../engine/metrics/task-metrics';
 import { DataTransferPackage } from './data-transfer-package.entity';
 import { dataTransferPackageStatusMachine } from './data-transfer-package.states';
 import { bundleMembers } from './data-transfer-package.queries';
-import { giveBackFromBundle, packagesOfBundle, setAsideFromBundle, sizeOfPackage } from '../packaging/package-bundle.queries';
+import {
+  giveBackFromBundle,
+  packagesOfBundle,
+  setAsideFromBundle,
+  sizeOfPackage,
+} from '../packaging/package-bundle.queries';
 
 type Outcome = { bundled: string; size: number; sha256: string } | { skipped: string };
 
@@ -133,7 +138,7 @@ export class DataTransferPackageProcessor implements OperationHandler {
     const left = await this.dataSource.transaction(async (m) => {
       const [bad] = await m.query(
         `SELECT p.id, c.id AS "copyId" FROM ${packagesOfBundle('$1')} p
-           JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.location_id = $3 AND c.status = 'present'
+           JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.location_id = $3 AND c.status = '${CopyStatus.PRESENT}'
           WHERE c.relative_path = $2 FOR UPDATE OF p`,
         [dtp.id, err.path, buffer.id],
       );

@@ -3,6 +3,7 @@ import { OperationStatus } from '../../engine/work/operation-status';
 import { PACKAGES_WAITING_FOR_BUNDLE, packagesOfBundle } from '../packaging/package-bundle.queries';
 import { ArchiveMember } from '../packaging/package-archive';
 import { WaitingPackage } from './bundling';
+import { CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
 
 /**
  * Raw packages packed and waiting at a buffer, not yet in a bundle: the partial index
@@ -13,7 +14,7 @@ export async function findWaitingPackages(m: EntityManager, limit: number): Prom
   const rows: { id: string; size: string; location_id: number; ready_at: Date }[] = await m.query(
     `SELECT p.id, p.size, c.location_id, p.updated_at AS ready_at
        FROM ${PACKAGES_WAITING_FOR_BUNDLE} p
-       JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.status = 'present'
+       JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.status = '${CopyStatus.PRESENT}'
        JOIN data_location l ON l.id = c.location_id AND l.location_type = 'buffer'
       ORDER BY p.created_at
       LIMIT $1`,
@@ -42,7 +43,7 @@ export async function bundleMembers(
     `SELECT c.relative_path AS path, c.size, c.sha256, d.created_at AS mtime
        FROM ${packagesOfBundle('$1')} p
        JOIN data_transfer_package d ON d.id = p.data_transfer_package_id
-       JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.location_id = $2 AND c.status = 'present'
+       JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.location_id = $2 AND c.status = '${CopyStatus.PRESENT}'
       ORDER BY c.relative_path`,
     [bundleId, locationId],
   );

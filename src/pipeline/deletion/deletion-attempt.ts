@@ -4,7 +4,7 @@ import { CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
 /** Which try at deleting a copy this is (its failed tries so far), so each try has its own job id. */
 export async function deletionAttempt(m: EntityManager, copyId: string): Promise<number> {
   const [{ n }] = await m.query(
-    `SELECT count(*)::int AS n FROM physical_copy_event WHERE physical_copy_id = $1 AND to_status = 'deletion_failed'`,
+    `SELECT count(*)::int AS n FROM physical_copy_event WHERE physical_copy_id = $1 AND to_status = '${CopyStatus.DELETION_FAILED}'`,
     [copyId],
   );
   return n;
@@ -13,7 +13,7 @@ export async function deletionAttempt(m: EntityManager, copyId: string): Promise
 /** What a scheduled copy was before it was scheduled: where it returns when its deletion is called off. */
 export async function statusBeforeScheduling(m: EntityManager, copyId: string): Promise<CopyStatus> {
   const [last] = await m.query(
-    `SELECT from_status FROM physical_copy_event WHERE physical_copy_id = $1 AND to_status = 'deletion_scheduled'
+    `SELECT from_status FROM physical_copy_event WHERE physical_copy_id = $1 AND to_status = '${CopyStatus.DELETION_SCHEDULED}'
       ORDER BY at DESC, id DESC LIMIT 1`,
     [copyId],
   );

@@ -8,6 +8,7 @@ import { bundleDistributed } from '../bundling/data-transfer-package.queries';
 import { bundleStillRead } from '../transfer/data-transfer.queries';
 import { archiveUploadOpen } from '../archive/long-term-archive.queries';
 import { stagingStillNeeds } from '../staging/staging-job.queries';
+import { CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
 
 /**
  * The rules that let a copy go, written once: the manager finds copies by them, `ccat-dt deletion plan`
@@ -65,7 +66,7 @@ interface Rule {
 const copiesAt = (locationType: string, kind: string) => `
   data_location cl CROSS JOIN LATERAL (
     SELECT * FROM physical_copy lc
-     WHERE lc.location_id = cl.id AND lc.kind = '${kind}' AND lc.status IN ('present', 'staged', 'deletion_possible')
+     WHERE lc.location_id = cl.id AND lc.kind = '${kind}' AND lc.status IN ('${CopyStatus.PRESENT}', '${CopyStatus.STAGED}', '${CopyStatus.DELETION_POSSIBLE}')
     OFFSET 0) c
  WHERE cl.location_type = '${locationType}'`;
 
@@ -132,9 +133,9 @@ export const RULES: Rule[] = [
     sql: (p, w) => `
       c.kind = 'raw_data_file' AND l.location_type = 'buffer' AND ${safe(FILE_PACKAGE, p, w)}
       AND NOT EXISTS (SELECT 1 FROM physical_copy pc WHERE pc.raw_data_package_id = ${FILE_PACKAGE}
-                        AND pc.location_id = c.location_id AND pc.status <> 'deleted')
+                        AND pc.location_id = c.location_id AND pc.status <> '${CopyStatus.DELETED}')
       AND EXISTS (SELECT 1 FROM physical_copy pc WHERE pc.raw_data_package_id = ${FILE_PACKAGE}
-                    AND pc.location_id = c.location_id AND pc.status = 'deleted')`,
+                    AND pc.location_id = c.location_id AND pc.status = '${CopyStatus.DELETED}')`,
   },
   {
     // Staged files stay while a staging job at that location needs them: not released, within its
@@ -174,7 +175,7 @@ export async function findDeletable(
               ${rule.safePackage ?? 'NULL::uuid'} AS "packageId"
          FROM (SELECT c.* FROM ${rule.candidates ?? 'physical_copy c'}) c
          JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
-        WHERE c.status IN ('present', 'staged', 'deletion_possible') AND (${rule.sql(policy, witnessing)})
+        WHERE c.status IN ('${CopyStatus.PRESENT}', '${CopyStatus.STAGED}', '${CopyStatus.DELETION_POSSIBLE}') AND (${rule.sql(policy, witnessing)})
           AND (l.id = ANY($2::int[]) OR ${RETAINED})
           AND ($3::int IS NULL OR l.id = $3)
         ORDER BY (l.id = ANY($2::int[])) DESC, c.created_at LIMIT $1`,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
 
 export interface DeletionSwitchState {
   paused: boolean;
@@ -44,7 +45,7 @@ export class DeletionSwitchService {
 
   private async inProgress(m: EntityManager = this.dataSource.manager): Promise<number> {
     const [{ n }] = await m.query(
-      `SELECT count(*)::int AS n FROM physical_copy WHERE status = 'deletion_in_progress'`,
+      `SELECT count(*)::int AS n FROM physical_copy WHERE status = '${CopyStatus.DELETION_IN_PROGRESS}'`,
     );
     return n;
   }

@@ -94,7 +94,7 @@ export class DeletionManager implements Manager {
       await this.dataSource.query(
         `SELECT c.id AS "copyId", s.short_name AS site, l.name AS location, l.id AS "locationId"
            FROM physical_copy c JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
-          WHERE c.status = 'deletion_failed' ORDER BY c.updated_at LIMIT $1`,
+          WHERE c.status = '${CopyStatus.DELETION_FAILED}' ORDER BY c.updated_at LIMIT $1`,
         [PER_CYCLE],
       );
     for (const f of failed)

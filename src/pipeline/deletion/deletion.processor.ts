@@ -139,7 +139,7 @@ export class DeletionProcessor implements OperationHandler {
   /** The files of a package whose copy at this location was just deleted: DELETION_POSSIBLE there. */
   private async filesMayGo(m: EntityManager, packageId: string, locationId: number): Promise<void> {
     const files: { id: string }[] = await m.query(
-      `SELECT c.id FROM (${fileCopiesOfPackage('$1')}) c WHERE c.location_id = $2 AND c.status = 'present'`,
+      `SELECT c.id FROM (${fileCopiesOfPackage('$1')}) c WHERE c.location_id = $2 AND c.status = '${CopyStatus.PRESENT}'`,
       [packageId, locationId],
     );
     for (const f of files)

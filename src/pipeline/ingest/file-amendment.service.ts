@@ -11,11 +11,12 @@ import { DomainError } from '../../engine/errors/domain-error';
 import { OperationStatus } from '../../engine/work/operation-status';
 import { DataLocation } from '../../catalog/locations/data-location.entity';
 import { declareCopyAuthor, PhysicalCopyService } from '../../catalog/physical-copies/physical-copy.service';
-import { CopyKind } from '../../catalog/physical-copies/physical-copy.states';
+import { CopyKind, CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
 import { WorkResetService } from '../../operations/recovery/work-reset.service';
 import { workKind } from '../../operations/recovery/work-kinds';
 import { ObjectNotFoundError, StorageError } from '../../engine/storage/storage-errors';
 import { StorageService } from '../../engine/storage/storage.service';
+import { LocationType } from '../../catalog/locations/location-type';
 
 export type Amendment = 'accepted' | 'withdrawn';
 
@@ -87,7 +88,7 @@ export class FileAmendmentService {
       await declareCopyAuthor(m, author);
       const [, updated] = await m.query(
         `UPDATE physical_copy SET size = $2, sha256 = $3, verified_at = now(), updated_at = now()
-          WHERE raw_data_file_id = $1 AND location_id = $4 AND status = 'present'`,
+          WHERE raw_data_file_id = $1 AND location_id = $4 AND status = '${CopyStatus.PRESENT}'`,
         [f.id, now.size, now.sha256, f.sourceId],
       );
       if (!updated)
@@ -157,7 +158,7 @@ export class FileAmendmentService {
     // it is tried again, and now closes as superseded (accepted) or not needed (withdrawn).
     const failedRepairs: { id: string }[] = await this.dataSource.query(
       `SELECT r.id FROM copy_repair r JOIN physical_copy c ON c.id = r.lost_copy_id
-        WHERE c.raw_data_file_id = $1 AND r.status = 'failed'`,
+        WHERE c.raw_data_file_id = $1 AND r.status = '${OperationStatus.FAILED}'`,
       [file.id],
     );
     for (const r of failedRepairs)
@@ -209,7 +210,7 @@ export class FileAmendmentService {
     const [archived] = await m.query(
       `SELECT s.short_name || '/' || l.name AS at FROM physical_copy c
          JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
-        WHERE c.raw_data_package_id = $1 AND l.location_type = 'long_term_archive' AND c.status = 'present' LIMIT 1`,
+        WHERE c.raw_data_package_id = $1 AND l.location_type = '${LocationType.LONG_TERM_ARCHIVE}' AND c.status = '${CopyStatus.PRESENT}' LIMIT 1`,
       [f.packageId],
     );
     if (archived)

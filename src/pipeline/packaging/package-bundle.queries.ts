@@ -2,6 +2,7 @@ import { EntityManager } from 'typeorm';
 import { transitionRow } from '../../engine/work/transition-row';
 import { RawDataPackage } from './raw-data-package.entity';
 import { PackageState, packageStateMachine } from './raw-data-package.states';
+import { OperationStatus } from '../../engine/work/operation-status';
 
 /*
  * A package's place in a bundle, written only here: bundling takes waiting packages into a bundle and
@@ -57,7 +58,7 @@ export const packagesOfBundle = (bundle: string) =>
 
 /** Packed packages waiting for a bundle, as a FROM item (served by the partial index on waiting packages). */
 export const PACKAGES_WAITING_FOR_BUNDLE = `(SELECT * FROM raw_data_package
-   WHERE state = '${S.WAITING}' AND status = 'completed' AND data_transfer_package_id IS NULL)`;
+   WHERE state = '${S.WAITING}' AND status = '${OperationStatus.COMPLETED}' AND data_transfer_package_id IS NULL)`;
 
 /** The size of package `pkg` (SQL for its id), as a scalar subquery. */
 export const sizeOfPackage = (pkg: string) =>

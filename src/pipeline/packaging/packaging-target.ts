@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { DataLocation } from '../../catalog/locations/data-location.entity';
 import { StorageService } from '../../engine/storage/storage.service';
 import { RawDataPackage } from './raw-data-package.entity';
+import { CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
 
 const logger = new Logger('PackagingTarget');
 
@@ -46,7 +47,7 @@ async function removeUnrecordedTar(
   const location = await dataSource.manager.findOneByOrFail(DataLocation, { id: locationId });
   const recorded = await dataSource.query(
     `SELECT 1 FROM physical_copy
-      WHERE raw_data_package_id = $1 AND location_id = $2 AND status <> 'deleted' LIMIT 1`,
+      WHERE raw_data_package_id = $1 AND location_id = $2 AND status <> '${CopyStatus.DELETED}' LIMIT 1`,
     [pkg.id, locationId],
   );
   if (recorded.length) {

@@ -2,6 +2,8 @@ import { EntityManager } from 'typeorm';
 import { ArchiveMember } from './package-archive';
 import { fileCopiesOfPackage, filesOfPackage, obsUnitsNamed } from '../ingest/raw-data-file.queries';
 import { PackageState } from './raw-data-package.states';
+import { CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
+import { LocationType } from '../../catalog/locations/location-type';
 
 /**
  * The members of a package's tar, in tar order, with the header fields the tar takes from the database
@@ -44,7 +46,7 @@ export async function releaseSourcePackages(m: EntityManager): Promise<number> {
     `UPDATE raw_data_package p SET source_released_at = now()
       WHERE p.state = '${PackageState.ARCHIVED}' AND p.source_released_at IS NULL
         AND NOT EXISTS (SELECT 1 FROM (${fileCopiesOfPackage('p.id')}) c JOIN data_location l ON l.id = c.location_id
-                         WHERE l.location_type = 'source' AND c.status <> 'deleted')`,
+                         WHERE l.location_type = '${LocationType.SOURCE}' AND c.status <> '${CopyStatus.DELETED}')`,
   );
   return released;
 }
@@ -75,7 +77,7 @@ export async function packagesNotInAnArchive(
   const rows: { name: string }[] = await m.query(
     `SELECT p.name FROM raw_data_package p WHERE p.id = ANY($1::uuid[]) AND NOT EXISTS (
        SELECT 1 FROM physical_copy c JOIN data_location l ON l.id = c.location_id
-        WHERE c.raw_data_package_id = p.id AND c.status = 'present' AND l.location_type = 'long_term_archive')
+        WHERE c.raw_data_package_id = p.id AND c.status = '${CopyStatus.PRESENT}' AND l.location_type = '${LocationType.LONG_TERM_ARCHIVE}')
      ORDER BY p.name LIMIT $2`,
     [packageIds, limit],
   );

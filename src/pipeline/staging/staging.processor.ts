@@ -23,6 +23,7 @@ import { StagedFile, unpackPackageTo } from './staged-unpack';
 import { StagingJob } from './staging-job.entity';
 import { stagingJobStatusMachine } from './staging-job.states';
 import { recordFileEvent } from '../../operations/events/record-file-event';
+import { LocationType } from '../../catalog/locations/location-type';
 
 type Outcome = { staged: number; files: number; bytes: number } | { skipped: string };
 
@@ -166,7 +167,7 @@ export class StagingProcessor implements OperationHandler {
       await this.dataSource.manager.query(
         `SELECT c.raw_data_file_id AS "fileId", c.status, c.relative_path AS path
            FROM (${fileCopiesOfPackage('$1')}) c
-          WHERE c.location_id = $2 AND c.status NOT IN ('deleted', 'lost')`,
+          WHERE c.location_id = $2 AND c.status NOT IN ('${CopyStatus.DELETED}', '${CopyStatus.LOST}')`,
         [packageId, destination.id],
       );
     // A staged copy on its way out is the deletion's to finish (or to call off, now that this job needs
@@ -254,7 +255,7 @@ export class StagingProcessor implements OperationHandler {
     const [row] = await this.dataSource.query(
       `SELECT c.relative_path AS path, l.id AS "locationId", s.short_name AS site
          FROM physical_copy c JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
-        WHERE c.raw_data_package_id = $1 AND c.status = 'present' AND l.location_type = 'long_term_archive' AND l.active
+        WHERE c.raw_data_package_id = $1 AND c.status = '${CopyStatus.PRESENT}' AND l.location_type = '${LocationType.LONG_TERM_ARCHIVE}' AND l.active
         ORDER BY (l.site_id = $2) DESC, l.priority, l.id LIMIT 1`,
       [packageId, siteId],
     );

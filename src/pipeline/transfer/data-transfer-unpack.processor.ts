@@ -245,7 +245,7 @@ export class DataTransferUnpackProcessor implements OperationHandler {
     const outOfRetries = t.retryCount + 1 >= attempts;
     await this.dataSource.transaction(async (tx) => {
       const [copy] = await tx.query(
-        `SELECT id FROM physical_copy WHERE data_transfer_package_id = $1 AND location_id = $2 AND status = 'present'`,
+        `SELECT id FROM physical_copy WHERE data_transfer_package_id = $1 AND location_id = $2 AND status = '${CopyStatus.PRESENT}'`,
         [bundle.id, at.id],
       );
       if (copy) {
@@ -288,7 +288,7 @@ export class DataTransferUnpackProcessor implements OperationHandler {
   /** Package tars this failed unpack wrote before it stopped, and that no copy row claims. */
   private async removeUnrecorded(at: DataLocation, paths: string[]): Promise<void> {
     const recorded: { relative_path: string }[] = await this.dataSource.query(
-      `SELECT relative_path FROM physical_copy WHERE location_id = $1 AND relative_path = ANY($2::text[]) AND status <> 'deleted'`,
+      `SELECT relative_path FROM physical_copy WHERE location_id = $1 AND relative_path = ANY($2::text[]) AND status <> '${CopyStatus.DELETED}'`,
       [at.id, paths],
     );
     const keep = new Set(recorded.map((r) => r.relative_path));

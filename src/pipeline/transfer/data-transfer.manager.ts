@@ -19,6 +19,7 @@ import { transferMethod } from './transfer-method';
 import { StorageService } from '../../engine/storage/storage.service';
 import { DataTransfer } from './data-transfer.entity';
 import { directRouteJoins } from '../../catalog/routing/data-transfer-route.entity';
+import { OperationStatus } from '../../engine/work/operation-status';
 
 const PER_CYCLE = 200;
 
@@ -87,13 +88,13 @@ export class DataTransferManager implements Manager {
          FROM ${UNDISTRIBUTED_BUNDLES} d
          JOIN data_location o ON o.id = d.origin_location_id
          JOIN data_transfer t ON t.data_transfer_package_id = d.id AND t.origin_location_id = d.origin_location_id
-                             AND t.unpack_status = 'completed'
+                             AND t.unpack_status = '${OperationStatus.COMPLETED}'
          JOIN data_location first ON first.id = t.destination_location_id
          JOIN site s ON s.id <> o.site_id AND s.id <> first.site_id
         -- Not while the first site's copy of the bundle is being healed: it is what the others read.
         WHERE NOT EXISTS (SELECT 1 FROM copy_repair r JOIN physical_copy c ON c.id = r.lost_copy_id
                            WHERE c.data_transfer_package_id = d.id AND r.location_id = t.destination_location_id
-                             AND r.status IN ('pending', 'scheduled', 'in_progress'))
+                             AND r.status IN ('${OperationStatus.PENDING}', '${OperationStatus.SCHEDULED}', '${OperationStatus.IN_PROGRESS}'))
           AND EXISTS (SELECT 1 FROM data_location l
                        WHERE l.site_id = s.id AND l.location_type = 'long_term_archive' AND l.active)
           AND NOT EXISTS (SELECT 1 FROM data_transfer x JOIN data_location xl ON xl.id = x.destination_location_id

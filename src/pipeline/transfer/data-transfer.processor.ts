@@ -97,7 +97,7 @@ export class DataTransferProcessor implements OperationHandler {
           // Progress for status and explain: the bytes the destination holds so far.
           this.dataSource
             .query(
-              `UPDATE data_transfer SET bytes_transferred = $2 WHERE id = $1 AND status = 'in_progress'`,
+              `UPDATE data_transfer SET bytes_transferred = $2 WHERE id = $1 AND status = '${OperationStatus.IN_PROGRESS}'`,
               [t.id, held],
             )
             .then(() => undefined),
