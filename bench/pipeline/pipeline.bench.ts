@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/lib/processes';
+import { spread } from './figures';
 import { benchLongLink } from './long-link';
 import { PipelineRun, timePipeline, writeNight } from './run-pipeline';
 import { sdkBaseline } from './sdk-baseline';
@@ -30,13 +31,6 @@ const report = (line: string) => {
   lines.push(line);
   console.log(line);
 };
-
-/** min / median / max, as every figure of this benchmark is given (the machine is noisy). */
-function spread(values: number[], digits = 1, unit = ''): string {
-  const sorted = [...values].sort((a, b) => a - b);
-  const f = (v: number) => `${v.toFixed(digits)}${unit}`;
-  return `${f(sorted[0])} / ${f(sorted[Math.floor(sorted.length / 2)])} / ${f(sorted.at(-1)!)}`;
-}
 
 const medianRun = (runs: PipelineRun[]) =>
   [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)];

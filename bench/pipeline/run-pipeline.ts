@@ -1,5 +1,6 @@
 import { isSafeSql } from '../../src/catalog/physical-copies/package-safety';
-import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -7,14 +8,15 @@ import { readBackFromArchives } from '../../scripts/lib/archive-proof';
 import { IngestClient, WrittenFile, writeFile } from '../../scripts/lib/instrument';
 import { readFailures } from '../../scripts/lib/pipeline-progress';
 import { stop } from '../../scripts/lib/processes';
-import { startS3Server } from '../../scripts/lib/s3-server';
+import { S3Server, startS3Server } from '../../scripts/lib/s3-server';
 import {
   allocateSitePorts,
+  archiveDataUrlEnv,
   createTransferToken,
   dataUrlEnv,
   startSiteWorkers,
 } from '../../scripts/lib/site-workers';
-import { startStack } from '../../scripts/lib/stack';
+import { Stack, startStack } from '../../scripts/lib/stack';
 
 export interface Unit {
   id: string;
@@ -98,14 +100,44 @@ async function storageBytes(ports: Map<string, number>): Promise<Record<string, 
   return totals;
 }
 
-export async function timePipeline(name: string, base: string, units: Unit[]): Promise<PipelineRun> {
-  const s3 = await startS3Server(['ccat-cologne-lta', 'ccat-us-lta']);
+/** The whole pipeline running on a fresh database and s3rver: what timePipeline and bench/replication start from. */
+export interface RunningPipeline {
+  s3: S3Server;
+  /** The data port of each site's worker. */
+  ports: Map<string, number>;
+  stack: Stack;
+  db: Client;
+  client: IngestClient;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts s3rver (both archive buckets and `buckets`), a fresh database `ccat_bench_<name>` with the demo
+ * topology (with `publishArchives`, each archive's dataUrl set), the API, one worker per site (transfers between sites over http) and the managers, all cycles
+ * at benchmark speed (`env` on top), and waits until the queues are bound.
+ */
+export async function startPipeline(
+  name: string,
+  base: string,
+  options: {
+    env?: NodeJS.ProcessEnv;
+    buckets?: string[];
+    /** Each archive's worker serves its packages to the other archive site (for replication). */
+    publishArchives?: boolean;
+  } = {},
+): Promise<RunningPipeline> {
+  const s3 = await startS3Server(['ccat-cologne-lta', 'ccat-us-lta', ...(options.buckets ?? [])]);
+  // Queues and keys of their own in the shared Redis: another benchmark or test suite running beside this
+  // one must never take this run's jobs (nor this run theirs). Deleted when the run stops.
+  const namespace = `bench${process.pid}${randomBytes(3).toString('hex')}`;
+  const redisEnv = { QUEUE_PREFIX: `bull-${namespace}`, REDIS_KEY_PREFIX: `${namespace}:` };
   const ports = await allocateSitePorts();
   const stack = await startStack({
     database: `ccat_bench_${name}`,
     dataRoot: base,
     keepDataRoot: true,
     env: {
+      ...redisEnv,
       LOG_LEVEL: 'warn',
       RAW_DATA_PACKAGE_MANAGER_INTERVAL: '200ms',
       DATA_TRANSFER_PACKAGE_MANAGER_INTERVAL: '200ms',
@@ -120,17 +152,63 @@ export async function timePipeline(name: string, base: string, units: Unit[]): P
       US_S3_ACCESS_KEY: s3.credentials.accessKeyId,
       US_S3_SECRET_KEY: s3.credentials.secretAccessKey,
       ...dataUrlEnv(ports),
+      ...(options.publishArchives ? archiveDataUrlEnv(ports) : {}),
+      ...options.env,
     },
   });
   const db = new Client({ connectionString: stack.databaseUrl });
   await db.connect();
-  const workers = await startSiteWorkers(stack.env, ports, createTransferToken(stack.env));
+  const workers = await startSiteWorkers(stack.env, ports, createTransferToken(stack.env)).catch(
+    async (err) => {
+      await db.end();
+      await stack.stop();
+      await s3.stop();
+      throw err;
+    },
+  );
+  await new Promise((r) => setTimeout(r, 1500)); // queues bound
+  return {
+    s3,
+    ports,
+    stack,
+    db,
+    client: new IngestClient(stack.baseUrl, stack.token),
+    stop: async () => {
+      await Promise.all(workers.map((w) => stop(w)));
+      await db.end();
+      await stack.stop();
+      await s3.stop();
+      await deleteRedisKeys(stack.env.REDIS_URL ?? 'redis://127.0.0.1:6379', [
+        `${redisEnv.QUEUE_PREFIX}:*`,
+        `${redisEnv.REDIS_KEY_PREFIX}*`,
+      ]);
+    },
+  };
+}
+
+async function deleteRedisKeys(url: string, patterns: string[]): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 3 });
   try {
-    await new Promise((r) => setTimeout(r, 1500)); // queues bound
-    const client = new IngestClient(stack.baseUrl, stack.token);
+    for (const pattern of patterns) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        if (keys.length) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function timePipeline(name: string, base: string, units: Unit[]): Promise<PipelineRun> {
+  const running = await startPipeline(name, base);
+  const { db, s3, ports } = running;
+  try {
     const [{ now: clockStart }] = (await db.query(`SELECT clock_timestamp() AS now`)).rows;
     const started = process.hrtime.bigint();
-    for (const unit of units) await register(client, unit);
+    for (const unit of units) await register(running.client, unit);
     const all = units.flatMap((u) => u.files);
     for (;;) {
       const { rows } = await db.query(
@@ -152,14 +230,12 @@ export async function timePipeline(name: string, base: string, units: Unit[]): P
       throw new Error(`only ${proof.verified} of ${all.length} files verified at both archives`);
     return { seconds, stages, storage };
   } finally {
-    await Promise.all(workers.map((w) => stop(w)));
-    await db.end();
-    await stack.stop();
-    await s3.stop();
+    await running.stop();
   }
 }
 
-async function register(client: IngestClient, unit: Unit): Promise<void> {
+/** Registers an obs unit's files (in bulk requests of 1,000) and finishes the unit, as the instrument does. */
+export async function register(client: IngestClient, unit: Unit): Promise<void> {
   await client.call('POST', '/executed-obs-units/start', {
     id: unit.id,
     obsUnit: `bench_${unit.id.slice(0, 8)}`,

@@ -24,6 +24,19 @@ export function dataUrlEnv(ports: Map<string, number>): Record<string, string> {
   );
 }
 
+/**
+ * COLOGNE_LTA_DATA_URL and US_LTA_DATA_URL: each archive site's worker serves its archived packages to the
+ * other archive site (archive-to-archive replication), on the same data port as its buffer.
+ */
+export function archiveDataUrlEnv(ports: Map<string, number>): Record<string, string> {
+  return Object.fromEntries(
+    ['cologne', 'us'].map((site) => [
+      `${site.toUpperCase()}_LTA_DATA_URL`,
+      `http://127.0.0.1:${ports.get(site)}/data/${site}/lta`,
+    ]),
+  );
+}
+
 /** A token with the transfer scope only: what the workers present to each other's data ports. */
 export function createTransferToken(env: NodeJS.ProcessEnv): string {
   return cli(['token', 'create', '--name', 'site-workers', '--scopes', 'transfer', '--quiet'], env).trim();
