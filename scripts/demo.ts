@@ -11,7 +11,13 @@ import { INSTRUMENTS, playNight } from './lib/night';
 import { human, ProgressDisplay, readCounts, readFailures, renderStages } from './lib/pipeline-progress';
 import { cli, cliAsync, ROOT, stop } from './lib/processes';
 import { startS3Server } from './lib/s3-server';
-import { allocateSitePorts, createTransferToken, dataUrlEnv, startSiteWorkers } from './lib/site-workers';
+import {
+  allocateSitePorts,
+  createTransferToken,
+  dataUrlEnv,
+  INSECURE_ON_ONE_HOST,
+  startSiteWorkers,
+} from './lib/site-workers';
 import { startStack } from './lib/stack';
 
 /**
@@ -138,6 +144,9 @@ async function main(): Promise<void> {
       // The demo's API is plain http on this host: its /admin session cookie must travel without https.
       // Never in production.
       ADMIN_COOKIE_INSECURE: 'true',
+      // Likewise the workers' data ports: plain http on 127.0.0.1, so the transfer token may travel in
+      // clear here (a worker refuses that otherwise). Never in production: give the workers TLS.
+      ...INSECURE_ON_ONE_HOST,
     },
   });
   const transferToken = createTransferToken(stack.env);
@@ -152,6 +161,9 @@ async function main(): Promise<void> {
     mkdirSync(root, { recursive: true });
   await roots.end();
   console.log(`created transfer token site-workers (scope transfer): ${transferToken.slice(0, 18)}…`);
+  console.log(
+    'TRANSFER_ALLOW_INSECURE=true: the workers send it over plain http, as every data port is on this host (never in production)',
+  );
   const workers = [];
   const db = new Client({ connectionString: stack.databaseUrl });
   await db.connect();
@@ -206,6 +218,7 @@ async function main(): Promise<void> {
       const doctor = await cliAsync(['doctor', '--site', site], {
         ...stack.env,
         TRANSFER_TOKEN: transferToken,
+        ...INSECURE_ON_ONE_HOST,
       });
       console.log(
         `-- ${site}\n${doctor.stdout.trimEnd()}${doctor.stderr ? `\n${doctor.stderr.trimEnd()}` : ''}`,

@@ -37,6 +37,12 @@ export function archiveDataUrlEnv(ports: Map<string, number>): Record<string, st
   );
 }
 
+/**
+ * Every worker here is on this one host and its data port is plain http on 127.0.0.1: nothing crosses a
+ * network, so the workers may send their transfer token in clear (refused otherwise; see operations.md).
+ */
+export const INSECURE_ON_ONE_HOST = { TRANSFER_ALLOW_INSECURE: 'true' };
+
 /** A token with the transfer scope only: what the workers present to each other's data ports. */
 export function createTransferToken(env: NodeJS.ProcessEnv): string {
   return cli(['token', 'create', '--name', 'site-workers', '--scopes', 'transfer', '--quiet'], env).trim();
@@ -57,7 +63,7 @@ export function startWorkerProcess(
   const log = logDir && join(logDir, `worker-${name}.log`);
   return startApp(
     'worker',
-    { ...env, WORKER_HTTP_PORT: String(port), TRANSFER_TOKEN: transferToken },
+    { ...env, WORKER_HTTP_PORT: String(port), TRANSFER_TOKEN: transferToken, ...INSECURE_ON_ONE_HOST },
     args,
     log,
   );
