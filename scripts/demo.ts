@@ -11,7 +11,13 @@ import { INSTRUMENTS, playNight } from './lib/night';
 import { human, ProgressDisplay, readCounts, readFailures, renderStages } from './lib/pipeline-progress';
 import { cli, cliAsync, ROOT, stop } from './lib/processes';
 import { startS3Server } from './lib/s3-server';
-import { allocateSitePorts, createTransferToken, dataUrlEnv, startSiteWorkers } from './lib/site-workers';
+import {
+  allocateSitePorts,
+  createTransferTokens,
+  dataUrlEnv,
+  INSECURE_ON_ONE_HOST,
+  startSiteWorkers,
+} from './lib/site-workers';
 import { startStack } from './lib/stack';
 
 /**
@@ -138,9 +144,12 @@ async function main(): Promise<void> {
       // The demo's API is plain http on this host: its /admin session cookie must travel without https.
       // Never in production.
       ADMIN_COOKIE_INSECURE: 'true',
+      // Likewise the workers' data ports: plain http on 127.0.0.1, so the transfer token may travel in
+      // clear here (a worker refuses that otherwise). Never in production: give the workers TLS.
+      ...INSECURE_ON_ONE_HOST,
     },
   });
-  const transferToken = createTransferToken(stack.env);
+  const transferTokens = createTransferTokens(stack.env);
   // What an operator does once per host: the disk locations' roots exist before their workers start.
   const roots = new Client({ connectionString: stack.databaseUrl });
   await roots.connect();
@@ -151,7 +160,12 @@ async function main(): Promise<void> {
   ).rows as { root_path: string }[])
     mkdirSync(root, { recursive: true });
   await roots.end();
-  console.log(`created transfer token site-workers (scope transfer): ${transferToken.slice(0, 18)}…`);
+  console.log(
+    `created one transfer token per site, bound to it (--site): ${[...transferTokens.keys()].map((s) => `transfer-${s}`).join(', ')}`,
+  );
+  console.log(
+    'TRANSFER_ALLOW_INSECURE=true: the workers send their tokens over plain http, as every data port is on this host (never in production)',
+  );
   const workers = [];
   const db = new Client({ connectionString: stack.databaseUrl });
   await db.connect();
@@ -196,7 +210,7 @@ async function main(): Promise<void> {
     );
 
     step('Workers: one per site, each serving its buffer on its data port, and the managers');
-    workers.push(...(await startSiteWorkers(stack.env, ports, transferToken, LOG_DIR)));
+    workers.push(...(await startSiteWorkers(stack.env, ports, transferTokens, LOG_DIR)));
     for (const [site, port] of ports)
       console.log(`  ${site} worker: http://127.0.0.1:${port} (buffer at /data/${site}/buffer)`);
     console.log(`  logs in ${LOG_DIR}`);
@@ -205,7 +219,8 @@ async function main(): Promise<void> {
     for (const site of ports.keys()) {
       const doctor = await cliAsync(['doctor', '--site', site], {
         ...stack.env,
-        TRANSFER_TOKEN: transferToken,
+        TRANSFER_TOKEN: transferTokens.get(site),
+        ...INSECURE_ON_ONE_HOST,
       });
       console.log(
         `-- ${site}\n${doctor.stdout.trimEnd()}${doctor.stderr ? `\n${doctor.stderr.trimEnd()}` : ''}`,

@@ -340,6 +340,17 @@ describe('admin GraphQL mutations', () => {
     expect(codeOf(await gql(`mutation { revokeApiToken(name: "grafana-reader") }`))).toBe('NOT_FOUND');
   });
 
+  it('binds a transfer token to a site, and refuses a site that does not exist by its name', async () => {
+    const create = `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { record { name scopes site } } }`;
+    const made = await ok(create, { input: { name: 'transfer-us', scopes: ['TRANSFER'], site: 'us' } });
+    expect(made.createApiToken.record).toEqual({ name: 'transfer-us', scopes: ['TRANSFER'], site: 'us' });
+    const nowhere = await gql(create, {
+      input: { name: 'transfer-x', scopes: ['TRANSFER'], site: 'nowhere' },
+    });
+    expect(codeOf(nowhere)).toBe('BAD_USER_INPUT');
+    expect(nowhere.errors?.[0].message).toBe('cannot bind the token to site nowhere: no such site');
+  });
+
   it('answers malformed requests with their reason, never an internal error', async () => {
     const tooMany = await gql('{ rawDataFiles(first: 5000) { nodes { id } } }');
     expect(tooMany.errors?.[0].extensions).toMatchObject({

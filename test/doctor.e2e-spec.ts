@@ -70,6 +70,8 @@ describe('ccat-dt doctor (PostgreSQL, Redis, s3rver, a worker process)', () => {
       COLOGNE_S3_ACCESS_KEY: s3.credentials.accessKeyId,
       COLOGNE_S3_SECRET_KEY: s3.credentials.secretAccessKey,
       TRANSFER_TOKEN: await createToken(ds, [TokenScope.TRANSFER]),
+      // The worker's data port is plain http on this host: the token may travel in clear here.
+      TRANSFER_ALLOW_INSECURE: 'true',
       HEARTBEAT_INTERVAL: '1s',
     };
     Object.assign(process.env, {
@@ -201,6 +203,12 @@ describe('ccat-dt doctor (PostgreSQL, Redis, s3rver, a worker process)', () => {
   });
 
   it('fails a wrong transfer token, a worker of an incompatible release, and then a stopped worker', async () => {
+    const inClear = await doctor({ env: { TRANSFER_ALLOW_INSECURE: 'false' } }).run({ site: 'cologne' });
+    expect(row(inClear, 'data port of cologne/buffer')).toMatchObject({
+      status: 'FAIL',
+      detail: expect.stringMatching(/plain http: workers will not send TRANSFER_TOKEN/),
+    });
+
     const wrongToken = await doctor({
       env: { TRANSFER_TOKEN: await createToken(ds, [TokenScope.READ]) },
     }).run({ site: 'cologne' });

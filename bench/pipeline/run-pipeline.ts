@@ -12,7 +12,7 @@ import { S3Server, startS3Server } from '../../scripts/lib/s3-server';
 import {
   allocateSitePorts,
   archiveDataUrlEnv,
-  createTransferToken,
+  createTransferTokens,
   dataUrlEnv,
   startSiteWorkers,
 } from '../../scripts/lib/site-workers';
@@ -158,7 +158,7 @@ export async function startPipeline(
   });
   const db = new Client({ connectionString: stack.databaseUrl });
   await db.connect();
-  const workers = await startSiteWorkers(stack.env, ports, createTransferToken(stack.env)).catch(
+  const workers = await startSiteWorkers(stack.env, ports, createTransferTokens(stack.env)).catch(
     async (err) => {
       await db.end();
       await stack.stop();

@@ -37,9 +37,34 @@ export function archiveDataUrlEnv(ports: Map<string, number>): Record<string, st
   );
 }
 
-/** A token with the transfer scope only: what the workers present to each other's data ports. */
+/**
+ * Every worker here is on this one host and its data port is plain http on 127.0.0.1: nothing crosses a
+ * network, so the workers may send their transfer token in clear (refused otherwise; see operations.md).
+ */
+export const INSECURE_ON_ONE_HOST = { TRANSFER_ALLOW_INSECURE: 'true' };
+
+/** A token with the transfer scope only, bound to no site (a bench that pulls a path no work names). */
 export function createTransferToken(env: NodeJS.ProcessEnv): string {
   return cli(['token', 'create', '--name', 'site-workers', '--scopes', 'transfer', '--quiet'], env).trim();
+}
+
+/** Each site's transfer token, by site: what that site's workers present to the others' data ports. */
+export type TransferTokens = Map<string, string>;
+
+/**
+ * One transfer token per site, bound to it (`--site`), as a deployment gives them: a site's workers read
+ * from the others' data ports only what open work bound for their own site reads.
+ */
+export function createTransferTokens(env: NodeJS.ProcessEnv): TransferTokens {
+  return new Map(
+    SITES.map((site) => [
+      site,
+      cli(
+        ['token', 'create', '--name', `transfer-${site}`, '--scopes', 'transfer', '--site', site, '--quiet'],
+        env,
+      ).trim(),
+    ]),
+  );
 }
 
 /**
@@ -50,14 +75,21 @@ export function startWorkerProcess(
   env: NodeJS.ProcessEnv,
   name: string,
   port: number,
-  transferToken: string,
+  transferTokens: TransferTokens,
   logDir?: string,
 ): ChildProcess {
+  // A site's worker sends its own site's token; the managers pull nothing.
+  const token = transferTokens.get(name);
   const args = name.startsWith('managers') ? ['--role', 'managers'] : ['--site', name];
   const log = logDir && join(logDir, `worker-${name}.log`);
   return startApp(
     'worker',
-    { ...env, WORKER_HTTP_PORT: String(port), TRANSFER_TOKEN: transferToken },
+    {
+      ...env,
+      WORKER_HTTP_PORT: String(port),
+      ...(token ? { TRANSFER_TOKEN: token } : {}),
+      ...INSECURE_ON_ONE_HOST,
+    },
     args,
     log,
   );
@@ -70,11 +102,11 @@ export function startWorkerProcess(
 export async function startSiteWorkers(
   env: NodeJS.ProcessEnv,
   ports: Map<string, number>,
-  transferToken: string,
+  transferTokens: TransferTokens,
   logDir?: string,
 ): Promise<ChildProcess[]> {
   const all = new Map([...ports, ['managers', await freePort()]]);
-  const started = [...all].map(([name, port]) => startWorkerProcess(env, name, port, transferToken, logDir));
+  const started = [...all].map(([name, port]) => startWorkerProcess(env, name, port, transferTokens, logDir));
   try {
     await Promise.all([...all.values()].map((p) => waitForHttp(`http://127.0.0.1:${p}/health`)));
   } catch (err) {

@@ -74,6 +74,14 @@ export function SecuritySettings<B extends SettingsClass>(Base: B) {
     @IsString()
     TRANSFER_TOKEN?: string;
 
+    /**
+     * `true` lets a worker send TRANSFER_TOKEN to a data port over plain `http://` (one host, a demo or a
+     * test, where nothing travels a network); otherwise it sends it over https only, and a pull from an
+     * http dataUrl is refused with a message naming the URL and this setting.
+     */
+    @Flag()
+    TRANSFER_ALLOW_INSECURE = false;
+
     /** TLS for the worker's port (data and /health): certificate and key files. Both or neither. */
     @ValidateIf((e: SecuritySettings) => e.WORKER_TLS_CERT !== undefined || e.WORKER_TLS_KEY !== undefined)
     @IsString({ message: 'WORKER_TLS_CERT and WORKER_TLS_KEY go together: set both or neither' })

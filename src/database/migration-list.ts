@@ -26,6 +26,7 @@ import { S3InsecureHttp1795587000000 } from './migrations/1795587000000-S3Insecu
 import { AdminSessions1795588000000 } from './migrations/1795588000000-AdminSessions';
 import { IngestTokenBindings1795589000000 } from './migrations/1795589000000-IngestTokenBindings';
 import { ReplicationSwitch1795590000000 } from './migrations/1795590000000-ReplicationSwitch';
+import { TransferTokenSites1795591000000 } from './migrations/1795591000000-TransferTokenSites';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -58,4 +59,5 @@ export const MIGRATIONS: Function[] = [
   AdminSessions1795588000000,
   IngestTokenBindings1795589000000,
   ReplicationSwitch1795590000000,
+  TransferTokenSites1795591000000,
 ];

@@ -43,7 +43,10 @@ export class PipelineHarness {
   dataRoot!: string;
   /** Ingest and read scopes: what an instrument holds. */
   token!: string;
+  /** Unbound: for what runs in the test process itself and the managers (env()). */
   transferToken!: string;
+  /** Bound to each site: what that site's worker sends. */
+  readonly siteTransferTokens = new Map<string, string>();
   readonly ports = new Map<string, number>();
   readonly workers = new Map<string, RunningProcess>();
   readonly registered = new Map<string, Registered>();
@@ -80,6 +83,13 @@ export class PipelineHarness {
     ({ dataRoot: h.dataRoot } = applyDemoTopology(h.api.db.url, h.topologyEnv));
     h.token = await createToken(h.api.dataSource, [TokenScope.INGEST, TokenScope.READ]);
     h.transferToken = await createToken(h.api.dataSource, [TokenScope.TRANSFER]);
+    // Each site's worker pulls with a token bound to its site, as a deployment does (operations.md): the
+    // whole pipeline runs with bound tokens, so a data port that refused what open work reads shows here.
+    for (const site of SITES)
+      h.siteTransferTokens.set(
+        site,
+        await createToken(h.api.dataSource, [TokenScope.TRANSFER], `transfer-${site}`, { site }),
+      );
     for (const site of SITES) await h.startWorker(site);
     await h.startWorker('managers');
     return h;
@@ -116,6 +126,8 @@ export class PipelineHarness {
       WORKER_DISCOVERY_INTERVAL: '1s',
       JOB_LOCK_DURATION: '2s',
       TRANSFER_TOKEN: this.transferToken,
+      // Every data port is plain http on 127.0.0.1: the token may travel in clear on this one host.
+      TRANSFER_ALLOW_INSECURE: 'true',
       // Recovery at test speed: lost jobs are found within seconds.
       RECOVERY_MANAGER_INTERVAL: '500ms',
       RECOVERY_GRACE: '2s',
@@ -131,8 +143,10 @@ export class PipelineHarness {
   async startWorker(name: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<RunningProcess> {
     const args = name === 'managers' ? ['--role', 'managers'] : ['--site', name];
     const port = this.ports.get(name);
+    const siteToken = this.siteTransferTokens.get(name);
     const worker = await startWorker(args, {
       ...this.env(),
+      ...(siteToken ? { TRANSFER_TOKEN: siteToken } : {}),
       ...extraEnv,
       ...(port ? { WORKER_HTTP_PORT: String(port) } : {}),
     });

@@ -1,6 +1,6 @@
 import { ChildProcess } from 'node:child_process';
 import { freePort, stop, waitForHttp } from '../processes';
-import { startWorkerProcess } from '../site-workers';
+import { startWorkerProcess, TransferTokens } from '../site-workers';
 
 /**
  * The worker processes of a chaos run by name (`ccat`, `cologne`, `us`, `managers-1`, ...), each on a port
@@ -18,7 +18,7 @@ export class Fleet {
   private constructor(
     private readonly env: NodeJS.ProcessEnv,
     private readonly ports: Map<string, number>,
-    private readonly transferToken: string,
+    private readonly transferTokens: TransferTokens,
     private readonly logDir: string,
   ) {}
 
@@ -27,12 +27,12 @@ export class Fleet {
     env: NodeJS.ProcessEnv,
     sitePorts: Map<string, number>,
     managers: number,
-    transferToken: string,
+    transferTokens: TransferTokens,
     logDir: string,
   ): Promise<Fleet> {
     const ports = new Map(sitePorts);
     for (let i = 1; i <= managers; i++) ports.set(`managers-${i}`, await freePort());
-    const fleet = new Fleet(env, ports, transferToken, logDir);
+    const fleet = new Fleet(env, ports, transferTokens, logDir);
     for (const name of ports.keys()) fleet.launch(name);
     await Promise.all([...ports.values()].map((p) => waitForHttp(`http://127.0.0.1:${p}/health`, 120_000)));
     return fleet;
@@ -78,7 +78,7 @@ export class Fleet {
   }
 
   private launch(name: string): void {
-    const child = startWorkerProcess(this.env, name, this.ports.get(name)!, this.transferToken, this.logDir);
+    const child = startWorkerProcess(this.env, name, this.ports.get(name)!, this.transferTokens, this.logDir);
     this.running.set(name, child);
     // A supervisor's part (systemd's Restart=always): note the crash, start it again a second later.
     child.once('exit', (code, signal) => {

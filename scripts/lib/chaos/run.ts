@@ -5,7 +5,7 @@ import { readBackFromArchives } from '../archive-proof';
 import { IngestClient } from '../instrument';
 import { cli } from '../processes';
 import { S3Server, startS3Server } from '../s3-server';
-import { allocateSitePorts, createTransferToken, dataUrlEnv } from '../site-workers';
+import { allocateSitePorts, createTransferTokens, dataUrlEnv } from '../site-workers';
 import { startStack } from '../stack';
 import { awaitConvergence, describeOpenWork, readRetries } from './convergence';
 import { playFaults } from './faults';
@@ -96,7 +96,7 @@ export async function runChaos(
       stack.env,
       ports,
       settings.managers,
-      createTransferToken(stack.env),
+      createTransferTokens(stack.env),
       settings.logDir,
     );
     cleanup.unshift(() => fleet.stop());

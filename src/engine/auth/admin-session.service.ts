@@ -42,11 +42,11 @@ export class AdminSessionService {
   /** The principal a session secret stands for, or null if it is unknown, idle too long, too old, or its token gone. */
   async principalOf(secret: string): Promise<Principal | null> {
     const idleMs = this.config.get('ADMIN_SESSION_IDLE', { infer: true });
-    const [row]: (Pick<ApiToken, 'id' | 'name' | 'scopes' | 'instruments' | 'sources'> & {
+    const [row]: (Pick<ApiToken, 'id' | 'name' | 'scopes' | 'instruments' | 'sources' | 'site'> & {
       session: string;
       touch: boolean;
     })[] = await this.dataSource.query(
-      `SELECT s.id AS session, t.id, t.name, t.scopes, t.instruments, t.sources, s.last_seen_at < now() - make_interval(secs => $3) AS touch
+      `SELECT s.id AS session, t.id, t.name, t.scopes, t.instruments, t.sources, t.site, s.last_seen_at < now() - make_interval(secs => $3) AS touch
            FROM admin_session s JOIN api_token t ON t.id = s.api_token_id
           WHERE s.secret_hash = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2)
             AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())`,

@@ -37,6 +37,13 @@ export class ApiToken {
   @Column({ type: 'text', array: true, nullable: true })
   sources!: string[] | null;
 
+  /**
+   * Transfer tokens only: the site (short name) whose workers pull with it. A data port answers such a
+   * token only for what open work to that site reads (transfer-binding.ts); null for any, as before.
+   */
+  @Column({ type: 'text', nullable: true })
+  site!: string | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 

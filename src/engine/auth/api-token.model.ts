@@ -31,6 +31,13 @@ export class ApiTokenModel {
   })
   sources!: string[] | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'A transfer token bound to this site (short name) reads only what open work bound for that site reads.',
+  })
+  site!: string | null;
+
   @Field(() => GraphQLISODateTime)
   createdAt!: Date;
 
@@ -84,4 +91,12 @@ export class CreateApiTokenInput {
   @IsArray()
   @Matches(/^[^/\s]+\/[^/\s]+$/, { each: true, message: 'each source must be site/location' })
   sources?: string[];
+
+  @Field(() => String, {
+    nullable: true,
+    description: "Bind a transfer token to this site (short name): its workers' pulls only.",
+  })
+  @IsOptional()
+  @IsString()
+  site?: string;
 }

@@ -11,6 +11,7 @@ import { LocationType } from '../../catalog/locations/location-type';
 import { ApiToken, TokenScope } from './api-token.entity';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { bindingOf, IngestBinding } from './ingest-binding';
+import { checkedTransferSite } from './transfer-binding';
 
 /** `ccat_<prefix>_<secret>`: the prefix finds the row, the whole string is hashed and compared. */
 const TOKEN_PATTERN = /^ccat_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
@@ -26,13 +27,21 @@ export interface Principal {
   scopes: TokenScope[];
   /** What an ingest token may register for; null for a token bound to nothing. */
   binding: IngestBinding | null;
+  /** The site a transfer token pulls for; null for a token bound to none (transfer-binding.ts). */
+  site: string | null;
 }
 
 /** The principal a token row stands for. */
 export function principalOfToken(
-  t: Pick<ApiToken, 'id' | 'name' | 'scopes' | 'instruments' | 'sources'>,
+  t: Pick<ApiToken, 'id' | 'name' | 'scopes' | 'instruments' | 'sources' | 'site'>,
 ): Principal {
-  return { tokenId: t.id, name: t.name, scopes: t.scopes, binding: bindingOf(t.instruments, t.sources) };
+  return {
+    tokenId: t.id,
+    name: t.name,
+    scopes: t.scopes,
+    binding: bindingOf(t.instruments, t.sources),
+    site: t.site ?? null,
+  };
 }
 
 export interface TokenOptions {
@@ -41,6 +50,8 @@ export interface TokenOptions {
   instruments?: string[];
   /** Bind an ingest token to these source locations (`site/location`). */
   sources?: string[];
+  /** Bind a transfer token to this site (short name). */
+  site?: string;
 }
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -84,6 +95,7 @@ export class ApiTokenService {
       );
     }
     const binding = await this.checkedBinding(scopes, options);
+    const site = await checkedTransferSite(this.tokens.manager, scopes, options.site);
     if (await this.tokens.existsBy({ name })) {
       throw new DomainError('CONFLICT', `a token named ${name} already exists`);
     }
@@ -98,6 +110,7 @@ export class ApiTokenService {
         expiresAt: options.expiresAt ?? null,
         instruments: binding?.instruments ?? null,
         sources: binding?.sources ?? null,
+        site,
       }),
     );
     return { token, record };

@@ -17,8 +17,8 @@ export class ApiTokensResolver {
 
   @Mutation(() => CreatedApiTokenModel)
   createApiToken(@Args('input') input: CreateApiTokenInput): Promise<CreatedToken> {
-    const { name, scopes, expiresAt, instruments, sources } = input;
-    return this.tokens.create(name, scopes, { expiresAt, instruments, sources });
+    const { name, scopes, expiresAt, instruments, sources, site } = input;
+    return this.tokens.create(name, scopes, { expiresAt, instruments, sources, site });
   }
 
   @Mutation(() => String, { description: 'Revokes the active token of this name; answers the name.' })

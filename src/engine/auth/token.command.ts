@@ -1,8 +1,16 @@
 import { printTable } from '../report/report-table';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import { TokenScope } from './api-token.entity';
+import { ApiToken, TokenScope } from './api-token.entity';
 import { ApiTokenService } from './api-token.service';
 import { bindingOf, describeBinding } from './ingest-binding';
+import { describeSiteBinding } from './transfer-binding';
+
+/** What a token is bound to, ingest and transfer bindings alike: "instrument primecam", "site us" or "-". */
+function boundTo(t: Pick<ApiToken, 'instruments' | 'sources' | 'site'>): string {
+  const binding = bindingOf(t.instruments, t.sources);
+  const parts = [binding ? describeBinding(binding) : null, describeSiteBinding(t.site)];
+  return parts.filter((p) => p !== null).join('; ') || '-';
+}
 
 @SubCommand({
   name: 'create',
@@ -21,21 +29,23 @@ export class TokenCreateCommand extends CommandRunner {
       quiet?: boolean;
       instrument?: string[];
       source?: string[];
+      site?: string;
     },
   ): Promise<void> {
     if (!options.name) throw new Error('--name is required');
     const { token, record } = await this.tokens.create(options.name, options.scopes ?? [], {
       instruments: options.instrument,
       sources: options.source,
+      site: options.site,
     });
     if (options.quiet) {
       console.log(token);
       return;
     }
-    const binding = bindingOf(record.instruments, record.sources);
+    const bound = boundTo(record);
     console.log(
       `Created token ${record.name} with scopes ${record.scopes.join(',')}` +
-        (binding ? `, bound to ${describeBinding(binding)}.` : '.'),
+        (bound !== '-' ? `, bound to ${bound}.` : '.'),
     );
     console.log('Store it now; it cannot be shown again:');
     console.log(token);
@@ -73,6 +83,15 @@ export class TokenCreateCommand extends CommandRunner {
     return value.split(',');
   }
 
+  @Option({
+    flags: '--site <site>',
+    description:
+      "Transfer tokens: pull only what open work bound for this site reads (each site's workers get their own)",
+  })
+  parseSite(value: string): string {
+    return value;
+  }
+
   @Option({ flags: '--quiet', description: 'Print only the token (for scripts)' })
   parseQuiet(): boolean {
     return true;
@@ -108,7 +127,7 @@ export class TokenListCommand extends CommandRunner {
         name: t.name,
         prefix: t.prefix,
         scopes: t.scopes.join(','),
-        bound: describeBinding(bindingOf(t.instruments, t.sources)),
+        bound: boundTo(t),
         created: t.createdAt.toISOString(),
         lastUsed: t.lastUsedAt?.toISOString() ?? '-',
         revoked: t.revokedAt?.toISOString() ?? '-',

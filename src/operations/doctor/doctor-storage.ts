@@ -1,3 +1,4 @@
+import { insecureUrl } from '../../pipeline/transfer/http/http-pull';
 import { createHash, randomBytes } from 'node:crypto';
 import { access, constants, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -88,7 +89,11 @@ async function probe(storage: StorageService, l: DataLocation): Promise<string> 
  * Whether a buffer's data port answers the transfer token as other sites' workers will use it: a probe
  * path that does not exist must come back 404 "has no file" from the worker that serves the buffer.
  */
-export async function checkDataUrl(l: DataLocation, token: string | undefined): Promise<DoctorCheck> {
+export async function checkDataUrl(
+  l: DataLocation,
+  token: string | undefined,
+  allowInsecure = false,
+): Promise<DoctorCheck> {
   const check = `data port of ${name(l)}`;
   if (!l.dataUrl)
     return ok(check, 'no dataUrl: other sites cannot pull from it over http (transfers use the disk)');
@@ -97,6 +102,13 @@ export async function checkDataUrl(l: DataLocation, token: string | undefined): 
       check,
       'TRANSFER_TOKEN is not set',
       'ccat-dt token create --scopes transfer; set TRANSFER_TOKEN',
+    );
+  // The workers would refuse to send the token in clear (http-transfer.service.ts): so does the probe.
+  if (insecureUrl(l.dataUrl) && !allowInsecure)
+    return fail(
+      check,
+      `${l.dataUrl} is plain http: workers will not send TRANSFER_TOKEN to it`,
+      "give that buffer's worker TLS and an https dataUrl (or TRANSFER_ALLOW_INSECURE=true on one host only)",
     );
   const url = `${l.dataUrl.replace(/\/$/, '')}/${PROBE_PREFIX}probe`;
   let res: Response;

@@ -61,8 +61,9 @@ export class DoctorService {
       );
     for (const l of locations) checks.push(await checkLocation(this.storage, l));
     const token = this.config.get('TRANSFER_TOKEN', { infer: true });
+    const allowInsecure = this.config.get('TRANSFER_ALLOW_INSECURE', { infer: true });
     for (const l of locations.filter((x) => x.locationType === LocationType.BUFFER))
-      checks.push(await checkDataUrl(l, token));
+      checks.push(await checkDataUrl(l, token, allowInsecure));
     if (redis.status === 'OK') checks.push(...(await this.workers(locations)));
     else checks.push(skip('live workers', 'need Redis'));
     return checks;

@@ -11,6 +11,17 @@ export const archiveUploadOpen = (pkg: string) =>
   `EXISTS (SELECT 1 FROM long_term_archive_transfer t
             WHERE t.raw_data_package_id = ${pkg} AND t.status <> '${OperationStatus.COMPLETED}')`;
 
+/**
+ * An upload of package `pkg` from `origin` into an archive at the site named `site` (SQL each) is not
+ * completed: a DIRECT route's upload from another site's buffer, or replication from another site's
+ * archive, reads the package at the origin (and asks the origin to check it when it reads wrong).
+ */
+export const archiveUploadReadsForSite = (pkg: string, origin: string, site: string) =>
+  `EXISTS (SELECT 1 FROM long_term_archive_transfer t
+             JOIN data_location al ON al.id = t.destination_location_id JOIN site asite ON asite.id = al.site_id
+            WHERE t.raw_data_package_id = ${pkg} AND t.origin_location_id = ${origin}
+              AND asite.short_name = ${site} AND t.status <> '${OperationStatus.COMPLETED}')`;
+
 /** Completed archive uploads (each wrote a package copy and its sidecar), as a FROM item the planner pulls up. */
 export const COMPLETED_ARCHIVE_UPLOADS = `(SELECT * FROM long_term_archive_transfer WHERE status = '${OperationStatus.COMPLETED}')`;
 

@@ -60,6 +60,10 @@ export const packagesOfBundle = (bundle: string) =>
 export const PACKAGES_WAITING_FOR_BUNDLE = `(SELECT * FROM raw_data_package
    WHERE state = '${S.WAITING}' AND status = '${OperationStatus.COMPLETED}' AND data_transfer_package_id IS NULL)`;
 
+/** The bundle package `pkg` (SQL for its id) went into, as a scalar subquery (null before bundling). */
+export const bundleOfPackage = (pkg: string) =>
+  `(SELECT pb.data_transfer_package_id FROM raw_data_package pb WHERE pb.id = ${pkg})`;
+
 /** The size of package `pkg` (SQL for its id), as a scalar subquery. */
 export const sizeOfPackage = (pkg: string) =>
   `(SELECT ps.size FROM raw_data_package ps WHERE ps.id = ${pkg})`;

@@ -8,6 +8,7 @@ import {
   Param,
   Post,
   Query,
+  Req,
   Res,
   UseFilters,
   UseGuards,
@@ -18,7 +19,7 @@ import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../../../engine/errors/domain-error';
 import { TokenScope } from '../../../engine/auth/api-token.entity';
-import { BearerTokenGuard } from '../../../engine/auth/bearer-token.guard';
+import { AuthenticatedRequest, BearerTokenGuard } from '../../../engine/auth/bearer-token.guard';
 import { RequireScope } from '../../../engine/auth/scopes.decorator';
 import { DataLocation } from '../../../catalog/locations/data-location.entity';
 import { LocationType, StorageType } from '../../../catalog/locations/location-type';
@@ -28,6 +29,7 @@ import { confirmLoss } from '../../../operations/consistency/lost-copies';
 import { ORIGIN_CHECK_DETECTORS, OriginCheckAnswer } from './origin-check';
 import { WORKER_OPTIONS, WorkerOptions } from '../../../engine/workers/worker-options';
 import { parseRange } from './byte-range';
+import { isTemporaryPath, readByOpenWorkForSite } from './site-reads';
 import {
   PROTOCOL_HEADER,
   PROTOCOL_HEADERS,
@@ -43,8 +45,11 @@ import {
  * resumes where a cut left it. Only locations this worker serves; nothing else of the disk is reachable
  * (the storage refuses paths that leave the root). Of an archive, only a package copy recorded PRESENT
  * there is served (what archive-to-archive replication reads): the archive's credentials never leave its
- * site, and nothing else of the bucket is reachable through this port. Both sides name their protocol (common/release): a puller this build cannot serve gets
- * a 409 naming both versions.
+ * site, and nothing else of the bucket is reachable through this port. Temporaries (`.part`, `.resume`,
+ * any dot-file) are never served. A transfer token bound to a site reads only what open work bound for
+ * that site reads here (site-reads.ts); anything else is "no file", so it learns nothing of what exists.
+ * Both sides name their protocol (common/release): a puller this build cannot serve gets a 409 naming
+ * both versions.
  *
  * `POST` on a file's address asks this worker to look at its own copy, because a puller read it in full and
  * its bytes were not what was recorded: a copy found bad here is marked LOST and healed (origin-check.ts).
@@ -70,6 +75,7 @@ export class BufferDataController {
     @Headers('range') range: string | undefined,
     @Headers(PROTOCOL_HEADER) protocol: string | undefined,
     @Headers(RELEASE_HEADER) peerRelease: string | undefined,
+    @Req() req: AuthenticatedRequest,
     @Res() res: Response,
   ): Promise<void> {
     // Said on every answer, refusals included: the puller checks it before it reads a byte.
@@ -78,6 +84,7 @@ export class BufferDataController {
     if (mismatch) throw new DomainError('CONFLICT', mismatch);
     const relativePath = Array.isArray(path) ? path.join('/') : path;
     const location = await this.servedLocation(site, name);
+    await this.assertReadable(req, `${site}/${name}`, location, relativePath);
     if (location.locationType === LocationType.LONG_TERM_ARCHIVE)
       await this.assertArchivedPackage(location, relativePath);
     const backend = this.storage.backendFor(location);
@@ -117,6 +124,7 @@ export class BufferDataController {
     @Query('details') details: string | undefined,
     @Headers(PROTOCOL_HEADER) protocol: string | undefined,
     @Headers(RELEASE_HEADER) peerRelease: string | undefined,
+    @Req() req: AuthenticatedRequest,
     @Res({ passthrough: true }) res: Response,
   ): Promise<OriginCheckAnswer> {
     for (const [header, value] of Object.entries(PROTOCOL_HEADERS)) res.setHeader(header, value);
@@ -127,6 +135,7 @@ export class BufferDataController {
       throw new DomainError('VALIDATION', `detectedBy must be one of: ${ORIGIN_CHECK_DETECTORS.join(', ')}`);
     const relativePath = Array.isArray(path) ? path.join('/') : path;
     const location = await this.servedLocation(site, name);
+    await this.assertReadable(req, `${site}/${name}`, location, relativePath);
     const found = await confirmLoss(
       this.dataSource,
       this.storage.backendFor(location),
@@ -161,6 +170,23 @@ export class BufferDataController {
     if (!served)
       throw new DomainError('NOT_FOUND', `this worker serves no buffer or archive ${site}/${name}`);
     return location;
+  }
+
+  /**
+   * Never a temporary; and for a token bound to a site, only what open work bound for that site reads here.
+   * Refused as "no file", the wording of a path that does not exist, so a refusal reveals nothing.
+   */
+  private async assertReadable(
+    req: AuthenticatedRequest,
+    where: string,
+    location: DataLocation,
+    relativePath: string,
+  ): Promise<void> {
+    const boundTo = req.principal?.site;
+    const readable =
+      !isTemporaryPath(relativePath) &&
+      (!boundTo || (await readByOpenWorkForSite(this.dataSource, location.id, relativePath, boundTo)));
+    if (!readable) throw new DomainError('NOT_FOUND', `${where} has no file ${relativePath}`);
   }
 
   /** An archive serves only package copies it holds PRESENT: never a sidecar, a temporary or anything else. */

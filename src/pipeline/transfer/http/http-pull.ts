@@ -11,6 +11,9 @@ export class TransferRefusedError extends TaskError {
   readonly retryable = false;
 }
 
+/** A data port URL that would carry the token in clear (TRANSFER_ALLOW_INSECURE). */
+export const insecureUrl = (url: string): boolean => /^http:\/\//i.test(url);
+
 export interface PullRequest {
   /** The file's URL on the origin worker's data port. */
   url: string;

@@ -11,7 +11,7 @@ import { StorageService } from '../../../engine/storage/storage.service';
 import { Digest } from '../../../engine/storage/verifying-stream';
 import { DataTransfer } from '../data-transfer.entity';
 import { Bandwidth } from './bandwidth';
-import { pullInRanges, requestRange, TransferRefusedError } from './http-pull';
+import { insecureUrl, pullInRanges, requestRange, TransferRefusedError } from './http-pull';
 import { RouteSlots } from './route-slots';
 import { askOriginToCheck, OriginCheckAnswer, OriginCheckDetector } from './origin-check';
 
@@ -46,14 +46,31 @@ export class HttpTransferService {
   }
 
   /**
+   * The token to send to `origin`'s data port: refused when there is none, when the origin has no dataUrl,
+   * and when the dataUrl is plain http and TRANSFER_ALLOW_INSECURE is not true (a token on the wire in
+   * clear reads every copy its site may read).
+   */
+  private tokenFor(origin: DataLocation, doing: string): string {
+    const token = this.config.get('TRANSFER_TOKEN', { infer: true });
+    if (!token)
+      throw new TransferRefusedError(
+        `TRANSFER_TOKEN is not set: this worker cannot ${doing} ${origin.name} over http`,
+      );
+    if (!origin.dataUrl) throw new TransferRefusedError(`${origin.name} has no dataUrl to ${doing}`);
+    if (insecureUrl(origin.dataUrl) && !this.config.get('TRANSFER_ALLOW_INSECURE', { infer: true }))
+      throw new TransferRefusedError(
+        `refusing to send TRANSFER_TOKEN over plain http to ${origin.dataUrl} (to ${doing} ${origin.name}): ` +
+          'give that worker TLS (WORKER_TLS_CERT/KEY) and an https dataUrl, or set TRANSFER_ALLOW_INSECURE=true where nothing crosses a network',
+      );
+    return token;
+  }
+
+  /**
    * The whole of a file on another site's buffer, as a stream from that worker's data port (for a DIRECT
    * route's archive upload, which verifies it as it passes; a failure starts the upload again).
    */
   async open(origin: DataLocation, path: string, size: number): Promise<Readable> {
-    const token = this.config.get('TRANSFER_TOKEN', { infer: true });
-    if (!token)
-      throw new TransferRefusedError('TRANSFER_TOKEN is not set: this worker cannot read over http');
-    if (!origin.dataUrl) throw new TransferRefusedError(`${origin.name} has no dataUrl to read from`);
+    const token = this.tokenFor(origin, 'read from');
     const url = dataPortUrl(origin, path);
     if (size === 0) return Readable.from([]);
     return requestRange({ url, token, ca: this.ca }, 0, size - 1);
@@ -69,11 +86,7 @@ export class HttpTransferService {
     detectedBy: OriginCheckDetector,
     details: string,
   ): Promise<OriginCheckAnswer> {
-    const token = this.config.get('TRANSFER_TOKEN', { infer: true });
-    if (!token || !origin.dataUrl)
-      throw new TransferRefusedError(
-        `cannot ask ${origin.name} to check ${path}: no TRANSFER_TOKEN or dataUrl`,
-      );
+    const token = this.tokenFor(origin, `ask to check ${path}`);
     return askOriginToCheck({ url: dataPortUrl(origin, path), token, ca: this.ca }, detectedBy, details);
   }
 
@@ -85,10 +98,7 @@ export class HttpTransferService {
     expected: { size: number; sha256: string },
     onProgress?: (bytesHeld: number) => Promise<void>,
   ): Promise<Digest> {
-    const token = this.config.get('TRANSFER_TOKEN', { infer: true });
-    if (!token)
-      throw new TransferRefusedError('TRANSFER_TOKEN is not set: this worker cannot pull over http');
-    if (!origin.dataUrl) throw new TransferRefusedError(`${origin.name} has no dataUrl to pull from`);
+    const token = this.tokenFor(origin, 'pull from');
     const target = this.storage.backendFor(destination);
     if (!(target instanceof DiskStorage))
       throw new TransferRefusedError(`${destination.name}: http pulls land on disk buffers only`);
