@@ -17,10 +17,10 @@ import { startLinkProxy } from '../scripts/lib/link-proxy';
 import { createToken } from './support/factories';
 import {
   applyDemoTopology,
-  cli,
   redisNamespace,
   RedisNamespace,
   RunningProcess,
+  startCcatBufferWorker,
   startWorker,
   waitFor,
 } from './support/processes';
@@ -51,18 +51,8 @@ describe('http transfers from a worker data port (real process, PostgreSQL, Redi
     destination = mkdtempSync(join(tmpdir(), 'ccat-dest-'));
     mkdirSync(join(dataRoot, 'ccat', 'buffer', 'transfer'), { recursive: true });
     writeFileSync(join(dataRoot, 'ccat', 'buffer', PATH), bytes);
-    worker = await startWorker(['--site', 'ccat'], {
-      DATABASE_URL: db.url,
-      ...ns.env,
-      CCAT_DATA_ROOT: dataRoot,
-    });
-    await waitFor('the worker to answer', () => worker.health().then(() => true), 20_000);
     // The buffer is published at the worker's port: the topology says so, and transfers become http.
-    cli(['topology', 'apply', join(__dirname, '..', 'config', 'topology.demo.yaml')], {
-      DATABASE_URL: db.url,
-      CCAT_DATA_ROOT: dataRoot,
-      CCAT_BUFFER_DATA_URL: `http://127.0.0.1:${worker.port}/data/ccat/buffer`,
-    });
+    worker = await startCcatBufferWorker(db.url, dataRoot, ns.env);
     transferToken = await createToken(ds, [TokenScope.TRANSFER]);
     readToken = await createToken(ds, [TokenScope.READ]);
   }, 60_000);

@@ -18,8 +18,7 @@ import {
   redisNamespace,
   RedisNamespace,
   RunningProcess,
-  startWorker,
-  waitFor,
+  startCcatBufferWorker,
 } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
@@ -102,17 +101,8 @@ describe('transfer tokens bound to sites (real worker, PostgreSQL, Redis, disk)'
     ({ dataRoot } = applyDemoTopology(db.url));
     ds = await new DataSource(typeOrmOptions(db.url)).initialize();
     ns = redisNamespace();
-    worker = await startWorker(['--site', 'ccat'], {
-      DATABASE_URL: db.url,
-      ...ns.env,
-      CCAT_DATA_ROOT: dataRoot,
-    });
-    await waitFor('the worker to answer', () => worker.health().then(() => true), 20_000);
-    cli(['topology', 'apply', join(__dirname, '..', 'config', 'topology.demo.yaml')], {
-      DATABASE_URL: db.url,
-      CCAT_DATA_ROOT: dataRoot,
-      CCAT_BUFFER_DATA_URL: `http://127.0.0.1:${worker.port}/data/ccat/buffer`,
-    });
+    // The buffer is published at the worker's port: the topology says so, and transfers become http.
+    worker = await startCcatBufferWorker(db.url, dataRoot, ns.env);
     tokens.us = await createToken(ds, [TokenScope.TRANSFER], 'transfer-us', { site: 'us' });
     tokens.cologne = await createToken(ds, [TokenScope.TRANSFER], 'transfer-cologne', { site: 'cologne' });
     tokens.unbound = await createToken(ds, [TokenScope.TRANSFER], 'transfer-any');

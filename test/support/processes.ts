@@ -87,6 +87,29 @@ export function applyDemoTopology(
   return { dataRoot };
 }
 
+/**
+ * The ccat site's worker, its buffer then published at the worker's data port by applying the demo
+ * topology again with that URL: transfers from ccat's buffer become http.
+ */
+export async function startCcatBufferWorker(
+  databaseUrl: string,
+  dataRoot: string,
+  redisEnv: NodeJS.ProcessEnv,
+): Promise<RunningProcess> {
+  const worker = await startWorker(['--site', 'ccat'], {
+    DATABASE_URL: databaseUrl,
+    ...redisEnv,
+    CCAT_DATA_ROOT: dataRoot,
+  });
+  await waitFor('the worker to answer', () => worker.health().then(() => true), 20_000);
+  cli(['topology', 'apply', join(ROOT, 'config', 'topology.demo.yaml')], {
+    DATABASE_URL: databaseUrl,
+    CCAT_DATA_ROOT: dataRoot,
+    CCAT_BUFFER_DATA_URL: `http://127.0.0.1:${worker.port}/data/ccat/buffer`,
+  });
+  return worker;
+}
+
 export interface RunningProcess {
   child: ChildProcess;
   port: number;
