@@ -6,7 +6,7 @@ import {
 } from '../../catalog/physical-copies/package-safety';
 import { OperationStatus } from '../../engine/work/operation-status';
 import { bundleDistributed } from '../bundling/data-transfer-package.queries';
-import { sizeOfPackage } from '../packaging/package-bundle.queries';
+import { sizeOfPackage } from '../packaging/raw-data-package.queries';
 import { CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
 import { LocationType } from '../../catalog/locations/location-type';
 
@@ -144,12 +144,9 @@ export function archiveHolders(m: EntityManager, packageIds: string[]): Promise<
 /** Bytes planned by replication into each archive site over the last day, by site id. */
 export async function replicatedBytesToday(m: EntityManager): Promise<Map<number, number>> {
   const rows: { siteId: number; bytes: number }[] = await m.query(
-    `SELECT d.site_id AS "siteId", coalesce(sum(t.bytes_planned), 0)::float8 AS bytes
-       FROM (SELECT destination_location_id, origin_location_id,
-                    ${sizeOfPackage('raw_data_package_id')} AS bytes_planned
-               FROM long_term_archive_transfer WHERE created_at > now() - interval '1 day') t
-       JOIN data_location o ON o.id = t.origin_location_id AND o.location_type = 'long_term_archive'
-       JOIN data_location d ON d.id = t.destination_location_id
+    `SELECT d.site_id AS "siteId", coalesce(sum(${sizeOfPackage('t.raw_data_package_id')}), 0)::float8 AS bytes
+       FROM ${REPLICATION_TRANSFERS}
+      WHERE t.created_at > now() - interval '1 day'
       GROUP BY d.site_id`,
   );
   return new Map(rows.map((r) => [r.siteId, r.bytes]));

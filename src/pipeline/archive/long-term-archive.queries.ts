@@ -1,5 +1,5 @@
 import { OperationStatus } from '../../engine/work/operation-status';
-import { sizeOfPackage } from '../packaging/package-bundle.queries';
+import { sizeOfPackage } from '../packaging/raw-data-package.queries';
 
 /*
  * Fragments other stages compose into their statements, so that only this stage names its tables.

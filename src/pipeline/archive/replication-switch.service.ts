@@ -38,6 +38,8 @@ export class ReplicationSwitchService {
   /** What the manager may not plan into: every site, or the ids of the paused ones. */
   async held(): Promise<{ all: boolean; siteIds: number[] }> {
     const pauses = await this.pauses();
+    // The idle cycle's usual answer, without a look at the sites.
+    if (pauses.length === 0) return { all: false, siteIds: [] };
     if (pauses.some((p) => p.site === null)) return { all: true, siteIds: [] };
     const sites = await activeArchiveSites(this.dataSource.manager);
     const siteIds = pauses.flatMap((p) => {

@@ -24,8 +24,8 @@ import {
   giveBackFromBundle,
   packagesOfBundle,
   setAsideFromBundle,
-  sizeOfPackage,
 } from '../packaging/package-bundle.queries';
+import { sizeOfPackage } from '../packaging/raw-data-package.queries';
 
 type Outcome = { bundled: string; size: number; sha256: string } | { skipped: string };
 

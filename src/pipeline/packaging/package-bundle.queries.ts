@@ -63,7 +63,3 @@ export const PACKAGES_WAITING_FOR_BUNDLE = `(SELECT * FROM raw_data_package
 /** The bundle package `pkg` (SQL for its id) went into, as a scalar subquery (null before bundling). */
 export const bundleOfPackage = (pkg: string) =>
   `(SELECT pb.data_transfer_package_id FROM raw_data_package pb WHERE pb.id = ${pkg})`;
-
-/** The size of package `pkg` (SQL for its id), as a scalar subquery. */
-export const sizeOfPackage = (pkg: string) =>
-  `(SELECT ps.size FROM raw_data_package ps WHERE ps.id = ${pkg})`;

@@ -159,6 +159,10 @@ export async function packageFilesAtSource(
 export const fileCountOfPackages = (packageIds: string) =>
   `(SELECT coalesce(sum(fp.file_count), 0) FROM raw_data_package fp WHERE fp.id = ANY(${packageIds}))`;
 
+/** The size of package `pkg` (SQL for its id), as a scalar subquery. */
+export const sizeOfPackage = (pkg: string) =>
+  `(SELECT ps.size FROM raw_data_package ps WHERE ps.id = ${pkg})`;
+
 /** The name of package `pkg` (SQL for its id), as a scalar subquery. */
 export const nameOfPackage = (pkg: string) =>
   `(SELECT pn.name FROM raw_data_package pn WHERE pn.id = ${pkg})`;
