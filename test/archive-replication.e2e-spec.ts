@@ -126,7 +126,20 @@ describe('an archive site that missed a night is filled from another archive (re
       BONN_S3_ACCESS_KEY: h.s3.credentials.accessKeyId,
       BONN_S3_SECRET_KEY: h.s3.credentials.secretAccessKey,
     });
-    await everyPackageAt(3);
+    await everyPackageAt(3).catch(async (err) => {
+      const cycles = await h.db.query(
+        `SELECT outcome, summary, error FROM manager_cycle WHERE kind = 'archive_replication' ORDER BY started_at DESC LIMIT 3`,
+      );
+      const transfers = await h.db.query(
+        `SELECT t.status, t.failure_reason, t.retry_count FROM long_term_archive_transfer t
+           JOIN data_location d ON d.id = t.destination_location_id JOIN site s ON s.id = d.site_id
+          WHERE s.short_name = 'bonn'`,
+      );
+      throw new Error(
+        `${err}: last replication cycles ${JSON.stringify(cycles)}; transfers into bonn ${JSON.stringify(transfers)}; ` +
+          `bonn worker: ${h.workers.get('bonn')?.output().slice(-3000)}`,
+      );
+    });
     const bonnLta = await archiveOf('bonn');
     const origins: { origin: number }[] = await h.db.query(
       `SELECT origin_location_id AS origin FROM long_term_archive_transfer WHERE destination_location_id = $1`,
