@@ -305,7 +305,7 @@ describe('deletion rules (PostgreSQL, Redis, disk)', () => {
       copies().transition(lta.id, CopyStatus.DELETION_SCHEDULED, { actor: 'test' }, m),
     );
     await expect(deleteNow(lta.id, lta.location_id)).resolves.toEqual({
-      keptBecause: 'the pipeline never deletes from a long-term archive',
+      keptBecause: 'a long-term archive is deleted from only when it is retiring and being emptied',
     });
     expect(await status(lta.id)).toBe('present');
   });

@@ -15,6 +15,7 @@ import { WorkResetModule } from '../operations/recovery/work-reset.module';
 import { StatusModule } from '../operations/status/status.module';
 import { DeletionSwitchModule } from '../pipeline/deletion/deletion-switch.module';
 import { ReplicationModule } from '../pipeline/archive/replication.module';
+import { ArchiveRetirementModule } from '../pipeline/archive/retirement/archive-retirement.module';
 import { FileAmendmentModule } from '../pipeline/ingest/file-amendment.module';
 import { MigrateCommand } from './migrate.command';
 
@@ -51,6 +52,7 @@ const connectsLater = (args: string[]) => asksForHelpOnly(args) || args[0] === '
     DoctorModule,
     AuthModule,
     TopologyModule,
+    ArchiveRetirementModule,
     CatalogueModule,
   ],
   providers: [MigrateCommand],

@@ -27,6 +27,7 @@ import { AdminSessions1795588000000 } from './migrations/1795588000000-AdminSess
 import { IngestTokenBindings1795589000000 } from './migrations/1795589000000-IngestTokenBindings';
 import { ReplicationSwitch1795590000000 } from './migrations/1795590000000-ReplicationSwitch';
 import { TransferTokenSites1795591000000 } from './migrations/1795591000000-TransferTokenSites';
+import { ArchiveRetirement1795592000000 } from './migrations/1795592000000-ArchiveRetirement';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -60,4 +61,5 @@ export const MIGRATIONS: Function[] = [
   IngestTokenBindings1795589000000,
   ReplicationSwitch1795590000000,
   TransferTokenSites1795591000000,
+  ArchiveRetirement1795592000000,
 ];

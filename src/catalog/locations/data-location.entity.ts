@@ -21,6 +21,10 @@ import { LocationType, StorageType } from './location-type';
 @Check('ck_data_location_disk_root', `storage_type <> 'disk' OR root_path IS NOT NULL`)
 @Check('ck_data_location_s3_bucket', `storage_type <> 's3' OR s3_bucket IS NOT NULL`)
 @Check(
+  'ck_data_location_emptying_retiring',
+  `emptying_requested_at IS NULL OR (retiring AND location_type = 'long_term_archive')`,
+)
+@Check(
   'ck_data_location_threshold',
   `disk_usage_threshold_percent IS NULL OR (disk_usage_threshold_percent > 0 AND disk_usage_threshold_percent <= 100)`,
 )
@@ -49,6 +53,20 @@ export class DataLocation {
 
   @Column({ type: 'boolean', default: true })
   active!: boolean;
+
+  /**
+   * An archive being retired: it takes no new copies, the archive reconciler re-homes what it holds, and
+   * only then may `ccat-dt location empty` remove its objects (src/operations/retirement).
+   */
+  @Column({ type: 'boolean', default: false })
+  retiring!: boolean;
+
+  /** Set by `ccat-dt location empty --confirm`: from then on its copies that are safe elsewhere go. */
+  @Column({ type: 'timestamptz', nullable: true })
+  emptyingRequestedAt!: Date | null;
+
+  @Column({ type: 'text', nullable: true })
+  emptyingRequestedBy!: string | null;
 
   @Column({ type: 'text', nullable: true })
   rootPath!: string | null;

@@ -7,9 +7,10 @@ import { PackageState } from '../../pipeline/packaging/raw-data-package.states';
 
 /**
  * What "safe" means, written once. A package is SAFE when it is ARCHIVED and copies of it that are PRESENT
- * and carry the package's own SHA-256 exist at long-term-archive locations (active or offline) of at least
- * `DELETION_MIN_LTA_SITES` distinct *sites*: two archive locations at one site count once, a LOST, deleted
- * or differing copy not at all.
+ * and carry the package's own SHA-256 exist at long-term-archive locations (active or offline, retiring or
+ * not: a retiring archive's copy is still there and verified) of at least `DELETION_MIN_LTA_SITES` distinct
+ * *sites*: two archive locations at one site count once, a LOST, deleted or differing copy not at all.
+ * Emptying a retiring archive asks the same question with that archive left out (`withoutLocation`).
  *
  * Everything that asks uses this file: the deletion rules and the worker's claim recount the copies
  * (`safeSiteCountSql`, under `lockCountedArchiveCopies`); status, alerts, metrics and the pipeline progress
@@ -31,21 +32,32 @@ export const confirmedWithin = (a: string, maxAgeSeconds: string) =>
 
 /**
  * The number of distinct sites holding a counted copy of package `pkg` (an SQL expression for its id),
- * recounted from the copies; `confirmedWithinSeconds` (SQL) also requires a recent witness of each.
+ * recounted from the copies; `confirmedWithinSeconds` (SQL) also requires a recent witness of each, and
+ * `withoutLocation` (SQL for a location id, or NULL) leaves that location's copy out: is the package safe
+ * without it (an archive being emptied)?
  */
-export function safeSiteCountSql(pkg: string, confirmedWithinSeconds?: string): string {
+export function safeSiteCountSql(pkg: string, confirmedWithinSeconds?: string, withoutLocation?: string): string {
   return `(SELECT count(DISTINCT sl.site_id) FROM physical_copy sa
              JOIN data_location sl ON sl.id = sa.location_id
              JOIN raw_data_package sp ON sp.id = sa.raw_data_package_id
             WHERE sa.raw_data_package_id = ${pkg} AND ${countedArchiveCopy('sa', 'sl', 'sp')}
-              ${confirmedWithinSeconds ? `AND ${confirmedWithin('sa', confirmedWithinSeconds)}` : ''})`;
+              ${confirmedWithinSeconds ? `AND ${confirmedWithin('sa', confirmedWithinSeconds)}` : ''}
+              ${withoutLocation ? `AND sa.location_id IS DISTINCT FROM ${withoutLocation}` : ''})`;
 }
 
-/** Package `pkg` (an SQL expression for its id) is safe, recounted from its copies now. */
-export function isSafeNowSql(pkg: string, minSites: number, confirmedWithinSeconds?: string): string {
+/**
+ * Package `pkg` (an SQL expression for its id) is safe, recounted from its copies now; with
+ * `withoutLocation`, safe without that location's copy (see safeSiteCountSql).
+ */
+export function isSafeNowSql(
+  pkg: string,
+  minSites: number,
+  confirmedWithinSeconds?: string,
+  withoutLocation?: string,
+): string {
   assertMinSites(minSites);
   return `EXISTS (SELECT 1 FROM raw_data_package sq WHERE sq.id = ${pkg} AND sq.state = '${PackageState.ARCHIVED}'
-                    AND ${safeSiteCountSql('sq.id', confirmedWithinSeconds)} >= ${minSites})`;
+                    AND ${safeSiteCountSql('sq.id', confirmedWithinSeconds, withoutLocation)} >= ${minSites})`;
 }
 
 /**
@@ -93,6 +105,16 @@ export async function refreshSafeSiteCount(tx: EntityManager, packageId: string)
   );
   return sites;
 }
+
+/**
+ * Package `pkg` has a counted copy at site `site` at an archive location other than `except` that is not
+ * retiring (SQL each): where a retiring archive's copy is re-homed.
+ */
+export const countedAtSiteOutside = (pkg: string, site: string, except: string) =>
+  `EXISTS (SELECT 1 FROM physical_copy h JOIN data_location hl ON hl.id = h.location_id
+             JOIN raw_data_package hp ON hp.id = h.raw_data_package_id
+            WHERE h.raw_data_package_id = ${pkg} AND hl.site_id = ${site} AND hl.id <> ${except}
+              AND NOT hl.retiring AND ${countedArchiveCopy('h', 'hl', 'hp')})`;
 
 /**
  * A FROM item of the counted archive copies `a` (at location `al`, of package `p`) of the packages whose ids

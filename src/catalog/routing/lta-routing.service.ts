@@ -5,6 +5,7 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { REDIS } from '../../engine/redis/redis.module';
 import { Environment } from '../../config/environment';
+import { siteTakesNewArchiveCopies } from '../locations/location.queries';
 
 export interface LtaSite {
   id: number;
@@ -24,12 +25,11 @@ export class LtaRoutingService {
     private readonly config: ConfigService<Environment, true>,
   ) {}
 
-  /** Sites with an active long-term archive, other than `excludeSiteId`, in a stable order. */
+  /** Sites with an archive that takes new copies, other than `excludeSiteId`, in a stable order. */
   async ltaSites(excludeSiteId: number): Promise<LtaSite[]> {
     return this.dataSource.query(
-      `SELECT DISTINCT s.id, s.short_name AS "shortName" FROM site s
-         JOIN data_location l ON l.site_id = s.id AND l.location_type = 'long_term_archive' AND l.active
-        WHERE s.id <> $1 ORDER BY s.short_name`,
+      `SELECT s.id, s.short_name AS "shortName" FROM site s
+        WHERE s.id <> $1 AND ${siteTakesNewArchiveCopies('s.id')} ORDER BY s.short_name`,
       [excludeSiteId],
     );
   }

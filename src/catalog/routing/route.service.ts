@@ -5,6 +5,7 @@ import { DomainError } from '../../engine/errors/domain-error';
 import { DataLocation } from '../locations/data-location.entity';
 import { LocationType } from '../locations/location-type';
 import { DataTransferRoute, RouteType } from './data-transfer-route.entity';
+import { siteTakesNewArchiveCopies } from '../locations/location.queries';
 
 export interface RouteView {
   id: number;
@@ -70,11 +71,11 @@ export class RouteService {
     const [f, t] = [await this.site(from), await this.site(to)];
     if (f === t) throw new DomainError('VALIDATION', 'a direct route joins two different sites');
     const [lta] = await this.dataSource.query(
-      `SELECT 1 FROM data_location WHERE site_id = $1 AND location_type = 'long_term_archive' AND active`,
+      `SELECT ${siteTakesNewArchiveCopies('$1::int')} AS ok`,
       [t],
     );
-    if (!lta)
-      throw new DomainError('VALIDATION', `${to} has no active long-term archive to send to directly`);
+    if (!lta.ok)
+      throw new DomainError('VALIDATION', `${to} has no long-term archive that takes new data to send to directly`);
     const [origin] = await this.dataSource.query(
       `SELECT 1 FROM data_location WHERE site_id = $1 AND location_type = 'buffer' AND data_url IS NOT NULL AND data_url <> ''`,
       [f],

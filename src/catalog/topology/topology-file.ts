@@ -18,6 +18,7 @@ import {
   ValidateNested,
   ValidationError,
   validateSync,
+  ValidateBy,
 } from 'class-validator';
 import { load, YAMLException } from 'js-yaml';
 import { DomainError } from '../../engine/errors/domain-error';
@@ -96,6 +97,20 @@ export class TopologyLocation {
 
   @IsBoolean({ message: 'must be true or false' })
   active: boolean = true;
+
+  /**
+   * A long-term archive being retired: it takes no new copies, the archive reconciler re-homes what it
+   * holds, and `ccat-dt location empty` may then remove its objects.
+   */
+  @IsBoolean({ message: 'must be true or false' })
+  @ValidateBy({
+    name: 'onlyArchivesRetire',
+    validator: {
+      validate: (v, args) => v !== true || (args?.object as TopologyLocation).type === LocationType.LONG_TERM_ARCHIVE,
+      defaultMessage: () => 'only a long_term_archive location can retire',
+    },
+  })
+  retiring: boolean = false;
 
   @ValidateIf((l: TopologyLocation) => l.storage === StorageType.DISK || l.rootPath !== undefined)
   @IsDefined({ message: 'is required for disk storage' })

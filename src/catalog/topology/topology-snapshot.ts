@@ -30,6 +30,7 @@ export interface TopologyLocationDocument {
   storage: string;
   priority: number;
   active: boolean;
+  retiring?: boolean;
   rootPath?: string;
   dataUrl?: string;
   diskUsageThresholdPercent?: number;
@@ -92,6 +93,7 @@ function locationDocument(l: DataLocation): TopologyLocationDocument {
     storage: l.storageType,
     priority: l.priority,
     active: l.active,
+    retiring: l.retiring || undefined,
     rootPath: given(l.rootPath),
     dataUrl: given(l.dataUrl),
     diskUsageThresholdPercent: given(l.diskUsageThresholdPercent),

@@ -179,10 +179,19 @@ class TopologyApply {
       for (const loc of site.locations) {
         const row = locations.find((x) => x.siteId === siteId && x.name === loc.name);
         const key = `${site.shortName}_${loc.name}`;
+        if (row?.emptyingRequestedAt && !loc.retiring) await this.callOffEmptying(row.id);
         const spec = locationFields(siteId, loc);
         await this.reconcile(DataLocation, 'location', key, row, spec, describeLocation(loc));
       }
     }
+  }
+
+  /** A location no longer retiring is no longer being emptied either: what is left of it stays. */
+  private async callOffEmptying(locationId: number): Promise<void> {
+    await this.m.query(
+      `UPDATE data_location SET emptying_requested_at = NULL, emptying_requested_by = NULL WHERE id = $1`,
+      [locationId],
+    );
   }
 
   /** Inserts the row or updates the fields that differ; returns its id. */
@@ -259,6 +268,7 @@ function locationFields(siteId: number, loc: TopologyLocation): Record<string, F
     storage: field('storageType', loc.storage),
     priority: field('priority', loc.priority),
     active: field('active', loc.active),
+    retiring: field('retiring', loc.retiring === true),
     rootPath: field('rootPath', loc.rootPath),
     dataUrl: field('dataUrl', loc.dataUrl ? loc.dataUrl.replace(/\/+$/, '') : null),
     diskUsageThresholdPercent: field('diskUsageThresholdPercent', loc.diskUsageThresholdPercent),
@@ -276,6 +286,10 @@ function describeLocation(loc: TopologyLocation): string {
   const where = loc.s3
     ? `s3://${loc.s3.bucket}/${loc.s3.prefix ?? ''}`
     : [loc.storage, loc.rootPath].join(' ').trim();
-  const extra = [loc.priority !== 1 ? `priority ${loc.priority}` : '', loc.active ? '' : 'inactive'];
+  const extra = [
+    loc.priority !== 1 ? `priority ${loc.priority}` : '',
+    loc.active ? '' : 'inactive',
+    loc.retiring ? 'retiring' : '',
+  ];
   return [`${loc.type} on ${where}`, ...extra].filter(Boolean).join(', ');
 }

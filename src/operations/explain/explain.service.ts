@@ -14,6 +14,7 @@ import { StorageService } from '../../engine/storage/storage.service';
 import { ExplainedCopy, ExplainFacts, Explanation } from './explain-facts';
 import { verdictOf } from './explain-verdict';
 import { OperationStatus } from '../../engine/work/operation-status';
+import { siteTakesNewArchiveCopies } from '../../catalog/locations/location.queries';
 
 /**
  * "Why is this file not safe yet?": the facts about one file (its package, bundle, transfers, archive
@@ -179,8 +180,8 @@ export class ExplainService {
   /** The archive sites the package should reach, its uploads to them, and its open heal if a copy was lost. */
   private async archiveWork(pkg: PackageRow | undefined, bundle: BundleRow | undefined) {
     const archiveSites = await this.q<{ site: string; id: number }>(
-      `SELECT DISTINCT s.short_name AS site, s.id FROM site s JOIN data_location l ON l.site_id = s.id
-        WHERE l.location_type = 'long_term_archive' AND l.active AND s.id <> $1 ORDER BY 1`,
+      `SELECT s.short_name AS site, s.id FROM site s
+        WHERE ${siteTakesNewArchiveCopies('s.id')} AND s.id <> $1 ORDER BY 1`,
       [bundle?.originSiteId ?? -1],
     );
     const archives = pkg

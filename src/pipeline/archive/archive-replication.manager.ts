@@ -21,7 +21,8 @@ const PER_CYCLE = 200;
 /**
  * The reconciler of the archives: every archived package at every active archive site. The night's data
  * reaches them by the buffer path (bundles); this fills what that path cannot: an archive site added
- * after the data left the buffers, or a package that missed a site. A missing copy becomes an archive
+ * after the data left the buffers, a package that missed a site, or what a retiring archive holds (its
+ * copies do not count as its site's, so they are re-homed: at the site's other archive if it has one). A missing copy becomes an archive
  * transfer on the destination's queue whose origin is a verified archive copy at another site, taken in
  * turn among the sites that hold it; the destination's worker reads it through the holding site's data
  * port (no site holds another's archive credentials), checking every file and the SHA-256 as it streams,
@@ -95,10 +96,18 @@ export class ArchiveReplicationManager implements Manager {
   }
 
   /**
-   * Where the copy is made from: a holding site in turn (round robin per destination site), and there the
-   * first archive location by priority whose worker serves it to other sites.
+   * Where the copy is made from. A copy at the destination's own site (a retiring archive being re-homed)
+   * is read locally, with no long link crossed; otherwise a holding site in turn (round robin per
+   * destination site), and there the first archive location by priority whose worker serves it to others.
    */
   private async originFor(copy: MissingArchiveCopy, holders: ArchiveHolder[]): Promise<ArchiveHolder | null> {
+    const local = holders.find(
+      (h) =>
+        h.packageId === copy.packageId &&
+        h.siteId === copy.destinationSiteId &&
+        h.locationId !== copy.destinationId,
+    );
+    if (local) return local;
     const reachable = holders.filter(
       (h) => h.packageId === copy.packageId && h.siteId !== copy.destinationSiteId && h.dataUrl,
     );

@@ -6,9 +6,10 @@ import {
 } from '../../catalog/physical-copies/package-safety';
 import { OperationStatus } from '../../engine/work/operation-status';
 import { bundleDistributed } from '../bundling/data-transfer-package.queries';
-import { sizeOfPackage } from '../packaging/raw-data-package.queries';
-import { CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
+import { archivedPackagesAmong, sizeOfPackage } from '../packaging/raw-data-package.queries';
+import { CopyKind, CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
 import { LocationType } from '../../catalog/locations/location-type';
+import { takesNewArchiveCopies } from '../../catalog/locations/location.queries';
 
 /** An archived package missing at an active archive location's site. */
 export interface MissingArchiveCopy {
@@ -29,26 +30,39 @@ export interface ArchiveHolder {
   dataUrl: string | null;
 }
 
-/** Active archive locations that a backend can write (tape is modelled, not written yet). */
+/** The archive locations that take new copies (active, not retiring, not tape): replication's destinations. */
 const ACTIVE_ARCHIVES = `SELECT l.id, l.site_id, s.short_name, l.name FROM data_location l JOIN site s ON s.id = l.site_id
-  WHERE l.location_type = 'long_term_archive' AND l.active AND l.storage_type <> 'tape'`;
+  WHERE ${takesNewArchiveCopies('l')}`;
+
+/**
+ * Archived packages with a copy (in any state but deleted) at a retiring archive: each must be re-homed,
+ * at that site if it has another archive, before the retiring one may be emptied. Read from the retiring
+ * locations' copies (few locations, by the index on location), so it costs nothing while none retires.
+ */
+const HELD_AT_RETIRING = `SELECT rc.raw_data_package_id FROM data_location rl
+  JOIN physical_copy rc ON rc.location_id = rl.id AND rc.kind = '${CopyKind.RAW_DATA_PACKAGE}' AND rc.status <> '${CopyStatus.DELETED}'
+ WHERE rl.retiring AND rl.location_type = '${LocationType.LONG_TERM_ARCHIVE}'`;
 
 /**
  * The replication backlog, written once for the planner and every view of it, as two CTEs: `archives`
- * (the active archive locations) and `backlog`: the packages ARCHIVED at fewer sites than have an active
- * archive (only those are read: the backlog, not the history), with `settled` when their bundle (if they
- * had one) is distributed, so that the night's buffer path is done with them and what is still missing
- * is replication's to fill.
+ * (the archive locations that take new copies) and `backlog`: the packages ARCHIVED at fewer sites than
+ * have such an archive, and those held at a retiring archive (only those are read: the backlog, not the
+ * history), with `settled` when their bundle (if they had one) is distributed, so that the night's buffer
+ * path is done with them and what is still missing is replication's to fill.
  */
 const BACKLOG_CTES = `archives AS (${ACTIVE_ARCHIVES}),
   backlog AS (SELECT p.id, p.size::float8 AS size, p.created_at,
                      (p.data_transfer_package_id IS NULL OR ${bundleDistributed('p.data_transfer_package_id')}) AS settled
-                FROM ${archivedAtFewerSitesThan('(SELECT count(DISTINCT site_id) FROM archives)')} p)`;
+                FROM ${archivedPackagesAmong(`SELECT id FROM ${archivedAtFewerSitesThan('(SELECT count(DISTINCT site_id) FROM archives)')} f
+                                                UNION ${HELD_AT_RETIRING}`)} p)`;
 
-/** Site `site` (SQL for its id) holds no archive copy of package `pkg` in any state (a LOST one is the repair's). */
+/**
+ * Site `site` (SQL for its id) holds no archive copy of package `pkg` in any state (a LOST one is the
+ * repair's) outside a retiring archive: a copy at a retiring one is about to go, so it does not count.
+ */
 const lacksAt = (site: string, pkg: string) =>
   `NOT EXISTS (SELECT 1 FROM physical_copy c JOIN data_location cl ON cl.id = c.location_id
-                WHERE c.raw_data_package_id = ${pkg} AND cl.site_id = ${site}
+                WHERE c.raw_data_package_id = ${pkg} AND cl.site_id = ${site} AND NOT cl.retiring
                   AND cl.location_type = '${LocationType.LONG_TERM_ARCHIVE}' AND c.status <> '${CopyStatus.DELETED}')`;
 
 /** Archive transfers whose origin is an archive location: replication, not the buffer path. */
@@ -129,7 +143,10 @@ export function replicationBacklog(m: EntityManager): Promise<SiteBacklog[]> {
   );
 }
 
-/** The verified archive copies of `packageIds` at active archive locations, by location priority. */
+/**
+ * The verified archive copies of `packageIds` at active archive locations (a retiring one included: its
+ * copies are what re-homing reads), by location priority.
+ */
 export function archiveHolders(m: EntityManager, packageIds: string[]): Promise<ArchiveHolder[]> {
   if (packageIds.length === 0) return Promise.resolve([]);
   return m.query(
@@ -168,7 +185,7 @@ export async function planReplications(
   return created.length;
 }
 
-/** The sites with an active archive location that replication writes to, by short name: id. */
+/** The sites with an archive location that replication writes to, by short name: id. */
 export async function activeArchiveSites(m: EntityManager): Promise<Map<string, number>> {
   const rows: { site: string; id: number }[] = await m.query(
     `SELECT DISTINCT short_name AS site, site_id AS id FROM (${ACTIVE_ARCHIVES}) a ORDER BY 1`,

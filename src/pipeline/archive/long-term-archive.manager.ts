@@ -6,6 +6,7 @@ import { Manager, PipelineManager } from '../../engine/managers/pipeline-manager
 import { schedulePending } from '../../engine/queues/schedule-work';
 import { TaskQueueService } from '../../engine/queues/task-queue.service';
 import { CopyKind, CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
+import { takesNewArchiveCopies } from '../../catalog/locations/location.queries';
 
 const PER_CYCLE = 200;
 
@@ -29,8 +30,8 @@ export class LongTermArchiveManager implements Manager {
   }
 
   /**
-   * One row per (package, archive location) not yet planned. Tape locations are modelled but no backend
-   * writes them yet, so they get nothing rather than work that can only fail. A package on two buffers of
+   * One row per (package, archive location that takes new copies) not yet planned: a retiring archive, or
+   * a tape one (modelled, no backend writes it yet), gets nothing. A package on two buffers of
    * the same site is archived once, from the first buffer by priority.
    */
   async createArchiveTransfers(): Promise<number> {
@@ -43,8 +44,7 @@ export class LongTermArchiveManager implements Manager {
        SELECT DISTINCT ON (c.raw_data_package_id, lta.id) c.raw_data_package_id, c.location_id, lta.id
          FROM physical_copy c
          JOIN data_location buffer ON buffer.id = c.location_id AND buffer.location_type = 'buffer'
-         JOIN data_location lta ON lta.site_id = buffer.site_id AND lta.location_type = 'long_term_archive'
-                               AND lta.active AND lta.storage_type <> 'tape'
+         JOIN data_location lta ON lta.site_id = buffer.site_id AND ${takesNewArchiveCopies('lta')}
         WHERE c.kind = '${CopyKind.RAW_DATA_PACKAGE}' AND c.status = '${CopyStatus.PRESENT}'
           AND NOT EXISTS (SELECT 1 FROM long_term_archive_transfer t
                            WHERE t.raw_data_package_id = c.raw_data_package_id AND t.destination_location_id = lta.id)
@@ -68,8 +68,7 @@ export class LongTermArchiveManager implements Manager {
          FROM physical_copy c
          JOIN data_location buffer ON buffer.id = c.location_id AND buffer.location_type = 'buffer'
          JOIN data_transfer_route r ON r.route_type = 'direct' AND r.active AND r.from_site_id = buffer.site_id
-         JOIN data_location lta ON lta.site_id = r.to_site_id AND lta.location_type = 'long_term_archive'
-                               AND lta.active AND lta.storage_type <> 'tape'
+         JOIN data_location lta ON lta.site_id = r.to_site_id AND ${takesNewArchiveCopies('lta')}
         WHERE c.kind = '${CopyKind.RAW_DATA_PACKAGE}' AND c.status = '${CopyStatus.PRESENT}'
           AND NOT EXISTS (SELECT 1 FROM long_term_archive_transfer t
                            WHERE t.raw_data_package_id = c.raw_data_package_id AND t.destination_location_id = lta.id)

@@ -36,6 +36,7 @@ import { serializeSidecar, sidecarDigest, sidecarPath } from './package-sidecar'
 import { loadPackageSidecar } from './package-sidecar.queries';
 import { directRouteJoins } from '../../catalog/routing/data-transfer-route.entity';
 import { recordFileEvent } from '../../operations/events/record-file-event';
+import { takesNewArchiveCopies } from '../../catalog/locations/location.queries';
 
 type Outcome = { archived: string; bytes: number; ltaSites: number } | { skipped: string };
 
@@ -224,7 +225,7 @@ export class LongTermArchiveProcessor implements OperationHandler {
   private async stillToBundle(tx: EntityManager, packageId: string): Promise<boolean> {
     const [row] = await tx.query(
       `SELECT 1 FROM data_location src
-         JOIN data_location a ON a.location_type = 'long_term_archive' AND a.active AND a.site_id <> src.site_id
+         JOIN data_location a ON ${takesNewArchiveCopies('a')} AND a.site_id <> src.site_id
         WHERE src.id = ${sourceLocationOfPackage('$1')} AND ${bundleOfPackage('$1')} IS NULL
           AND NOT ${directRouteJoins('src.site_id', 'a.site_id')}
         LIMIT 1`,

@@ -28,3 +28,12 @@ export const COMPLETED_ARCHIVE_UPLOADS = `(SELECT * FROM long_term_archive_trans
 /** Bytes of the packages being uploaded to an archive now (an upload reports no progress), as a scalar subquery. */
 export const ARCHIVE_BYTES_IN_FLIGHT = `(SELECT coalesce(sum(${sizeOfPackage('a.raw_data_package_id')}), 0)
    FROM long_term_archive_transfer a WHERE a.status = '${OperationStatus.IN_PROGRESS}')`;
+
+/**
+ * An archive transfer reads package `pkg` from location `origin` (SQL each) and is not completed (a failed
+ * one may be reset and read again): a retiring archive's copy stays while replication reads it.
+ */
+export const archiveUploadReadsFrom = (pkg: string, origin: string) =>
+  `EXISTS (SELECT 1 FROM long_term_archive_transfer t
+            WHERE t.raw_data_package_id = ${pkg} AND t.origin_location_id = ${origin}
+              AND t.status <> '${OperationStatus.COMPLETED}')`;

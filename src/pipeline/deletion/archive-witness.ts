@@ -19,22 +19,39 @@ import { DeletionPolicy, witnessSeconds } from './deletion-rules';
  * which starts its repair and takes the copy out of the count; the deletion's claim asks again.
  */
 
-/** Of `packageIds`, those that are safe by their copies but not by recently witnessed ones. */
+/** What a deletion relies on: a package's safety, without one archive location's copy if it is that copy. */
+export interface SafetyNeed {
+  packageId: string | null;
+  /** The location left out of the count (an archive being emptied), or null. */
+  safeWithout: number | null;
+}
+
+const needKey = (n: SafetyNeed) => `${n.packageId}/${n.safeWithout ?? ''}`;
+
+/**
+ * Of `needs`, those whose package is safe by its copies but not by recently witnessed ones (each without
+ * its left-out location): a set that `waitsForWitness` asks.
+ */
 export async function awaitingWitness(
   m: EntityManager | DataSource,
   policy: DeletionPolicy,
-  packageIds: string[],
+  needs: SafetyNeed[],
 ): Promise<Set<string>> {
-  if (packageIds.length === 0) return new Set();
+  const wanted = [...new Map(needs.filter((n) => n.packageId).map((n) => [needKey(n), n])).values()];
+  if (wanted.length === 0) return new Set();
   const seconds = witnessSeconds(policy);
-  const rows: { id: string }[] = await m.query(
-    `SELECT pkg.id FROM unnest($1::uuid[]) AS pkg(id)
-      WHERE ${isSafeNowSql('pkg.id', policy.minLtaSites)}
-        AND NOT ${isSafeNowSql('pkg.id', policy.minLtaSites, seconds)}`,
-    [[...new Set(packageIds)]],
+  const rows: { id: string; without: number | null }[] = await m.query(
+    `SELECT w.id, w.without FROM unnest($1::uuid[], $2::int[]) AS w(id, without)
+      WHERE ${isSafeNowSql('w.id', policy.minLtaSites, undefined, 'w.without')}
+        AND NOT ${isSafeNowSql('w.id', policy.minLtaSites, seconds, 'w.without')}`,
+    [wanted.map((n) => n.packageId), wanted.map((n) => n.safeWithout)],
   );
-  return new Set(rows.map((r) => r.id));
+  return new Set(rows.map((r) => needKey({ packageId: r.id, safeWithout: r.without })));
 }
+
+/** Whether `need` is among those awaitingWitness found waiting. */
+export const waitsForWitness = (waiting: Set<string>, need: SafetyNeed) =>
+  need.packageId !== null && waiting.has(needKey(need));
 
 /**
  * Plans presence checks of the counted archive copies of `packageIds` not witnessed within half the

@@ -9,12 +9,13 @@ import { bundleStillRead } from '../transfer/data-transfer.queries';
 import { archiveUploadOpen } from '../archive/long-term-archive.queries';
 import { stagingStillNeeds } from '../staging/staging-job.queries';
 import { CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
+import { beingEmptied, mayLeaveRetiringArchive } from '../archive/retirement/retirement.queries';
 
 /**
  * The rules that let a copy go, written once: the manager finds copies by them, `ccat-dt deletion plan`
  * shows them, and the worker asks again in the transaction that claims the deletion, so a copy is never
- * deleted on a decision that no longer holds. A copy that no rule names stays. No rule names a copy in a
- * long-term archive: nothing is ever deleted from an LTA by the pipeline. Staged data at a PROCESSING
+ * deleted on a decision that no longer holds. A copy that no rule names stays. Only one rule names a copy
+ * in a long-term archive: emptying an archive that an operator retired. Staged data at a PROCESSING
  * location goes with the last staging job that needs it. Rules that let a copy go because its package is
  * safe ask package-safety.ts, and (`witnessed`) want each archive copy they count recently shown by its
  * storage. What another stage knows (a bundle distributed, a transfer or upload still reading, a staging
@@ -40,6 +41,8 @@ export interface DeletionCandidate {
   rule: string;
   /** The package whose safety the rule relies on; null for rules that do not (bundles, staged files). */
   packageId: string | null;
+  /** The location whose copy that safety is counted without (the archive being emptied), or null. */
+  safeWithout: number | null;
 }
 
 /** Whether a rule's safety condition also wants recent storage witnesses of the archive copies it counts. */
@@ -51,6 +54,8 @@ interface Rule {
   sql: (policy: DeletionPolicy, witnessing: Witnessing) => string;
   /** SQL for the id of the package whose safety lets `c` go, if the rule relies on one. */
   safePackage?: string;
+  /** SQL for the location left out of that safety's count, if any. */
+  safeWithout?: string;
   /**
    * Where findDeletable looks for such copies (a FROM that yields `c`), when reading every live copy would
    * cost the backlog or the history: it only narrows the search, `sql` still decides.
@@ -77,6 +82,13 @@ const copiesAt = (locationType: string, kind: string) => `
  * live copy: right after many packages were released, and before ANALYZE sees it, it guesses that
  * hundreds are still held and would read the whole SOURCE backlog (130 ms instead of 3 on a million files).
  */
+const EMPTYING_ARCHIVE_COPIES = `
+  data_location cl CROSS JOIN LATERAL (
+    SELECT * FROM physical_copy lc
+     WHERE lc.location_id = cl.id AND lc.kind = 'raw_data_package' AND lc.status = '${CopyStatus.PRESENT}'
+    OFFSET 0) c
+ WHERE ${beingEmptied('cl')}`;
+
 const HELD_SOURCE_COPIES = `
   ${PACKAGES_HELD_AT_SOURCE} held CROSS JOIN LATERAL (${fileCopiesOfPackage('held.id')} OFFSET 0) c`;
 
@@ -138,6 +150,18 @@ export const RULES: Rule[] = [
                     AND pc.location_id = c.location_id AND pc.status = '${CopyStatus.DELETED}')`,
   },
   {
+    // The one way bytes ever leave a long-term archive: an operator retired it and asked for it to be
+    // emptied (`ccat-dt location empty`). Each copy goes only once its package is safe without it,
+    // re-homed at its site, and read by no transfer (retirement.queries.ts).
+    name: 'copy at a retiring archive being emptied, safe and re-homed without it',
+    candidates: EMPTYING_ARCHIVE_COPIES,
+    safePackage: 'c.raw_data_package_id',
+    safeWithout: 'c.location_id',
+    sql: (p, w) => `
+      c.kind = 'raw_data_package' AND ${beingEmptied('l')}
+      AND ${mayLeaveRetiringArchive('c', 'l', p.minLtaSites, w === 'witnessed' ? witnessSeconds(p) : undefined)}`,
+  },
+  {
     // Staged files stay while a staging job at that location needs them: not released, within its
     // retention, not failed.
     name: 'staged file no staging job needs any more',
@@ -172,7 +196,7 @@ export async function findDeletable(
     const rows: Omit<DeletionCandidate, 'rule'>[] = await m.query(
       `SELECT c.id AS "copyId", l.id AS "locationId", s.short_name AS site, l.name AS location,
               c.relative_path AS "relativePath", c.size::float8 AS size, c.created_at AS "createdAt",
-              ${rule.safePackage ?? 'NULL::uuid'} AS "packageId"
+              ${rule.safePackage ?? 'NULL::uuid'} AS "packageId", ${rule.safeWithout ?? 'NULL::int'} AS "safeWithout"
          FROM (SELECT c.* FROM ${rule.candidates ?? 'physical_copy c'}) c
          JOIN data_location l ON l.id = c.location_id JOIN site s ON s.id = l.site_id
         WHERE c.status IN ('${CopyStatus.PRESENT}', '${CopyStatus.STAGED}', '${CopyStatus.DELETION_POSSIBLE}') AND (${rule.sql(policy, witnessing)})
@@ -218,7 +242,7 @@ export async function deletableUnder(
   for (const rule of RULES) {
     const [hit] = await m.query(
       `SELECT 1 FROM physical_copy c JOIN data_location l ON l.id = c.location_id
-        WHERE c.id = $1 AND l.location_type <> 'long_term_archive' AND (${rule.sql(policy, 'witnessed')})`,
+        WHERE c.id = $1 AND (${rule.sql(policy, 'witnessed')})`,
       [copyId],
     );
     if (hit) return rule.name;

@@ -5,7 +5,7 @@ import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { DataSource } from 'typeorm';
 import { Environment } from '../../config/environment';
 import { safeSitesOfPackages } from '../../catalog/physical-copies/package-safety';
-import { awaitingWitness } from './archive-witness';
+import { awaitingWitness, waitsForWitness } from './archive-witness';
 import { deletionPolicyFrom, findDeletable } from './deletion-rules';
 import { DeletionSwitchService } from './deletion-switch.service';
 import { cliActor } from '../../config/process-environment';
@@ -93,7 +93,7 @@ export class DeletionPlanCommand extends CommandRunner {
     });
     const packageIds = candidates.flatMap((c) => (c.packageId ? [c.packageId] : []));
     const sites = await safeSitesOfPackages(this.dataSource.manager, packageIds);
-    const unwitnessed = await awaitingWitness(this.dataSource, policy, packageIds);
+    const unwitnessed = await awaitingWitness(this.dataSource, policy, candidates);
     if ((await this.deletionSwitch.state()).paused)
       console.log('Deletion is PAUSED: nothing below goes until `ccat-dt deletion resume`.');
     if (candidates.length === 0) {
@@ -108,7 +108,7 @@ export class DeletionPlanCommand extends CommandRunner {
         since: c.createdAt.toISOString(),
         rule: c.rule,
         'package safe at': c.packageId ? (sites.get(c.packageId) ?? []).join(', ') : '-',
-        'waits for': c.packageId && unwitnessed.has(c.packageId) ? 'archive presence checks' : '-',
+        'waits for': waitsForWitness(unwitnessed, c) ? 'archive presence checks' : '-',
       })),
     );
     console.log(

@@ -12,7 +12,7 @@ import { OperationType } from '../../engine/queues/operation-type';
 import { queueName } from '../../engine/queues/queue-name';
 import { TaskQueueService } from '../../engine/queues/task-queue.service';
 import { StorageService } from '../../engine/storage/storage.service';
-import { awaitingWitness, requestWitnesses } from './archive-witness';
+import { awaitingWitness, requestWitnesses, waitsForWitness } from './archive-witness';
 import { deletionAttempt } from './deletion-attempt';
 import { deletionPolicyFrom, findDeletable } from './deletion-rules';
 import { releaseSourcePackages } from '../packaging/raw-data-package.queries';
@@ -57,15 +57,13 @@ export class DeletionManager implements Manager {
     });
     // Copies whose package is safe but whose archive copies were not shown by their storage recently
     // wait for presence checks at the archives (archive-witness.ts), and go in a later cycle.
-    const unwitnessed = await awaitingWitness(
-      this.dataSource,
-      policy,
-      candidates.flatMap((c) => (c.packageId ? [c.packageId] : [])),
-    );
-    const witnessChecks = await requestWitnesses(this.dataSource, this.queues, policy, [...unwitnessed]);
+    const unwitnessed = await awaitingWitness(this.dataSource, policy, candidates);
+    const witnessChecks = await requestWitnesses(this.dataSource, this.queues, policy, [
+      ...new Set(candidates.filter((c) => waitsForWitness(unwitnessed, c)).map((c) => c.packageId!)),
+    ]);
     let scheduled = 0;
     for (const c of candidates) {
-      if (c.packageId && unwitnessed.has(c.packageId)) continue;
+      if (waitsForWitness(unwitnessed, c)) continue;
       if (await this.schedule(c.copyId, c.site, c.location, c.locationId, `rule: ${c.rule}`)) scheduled++;
     }
     const retried = await this.retryFailed();

@@ -21,6 +21,7 @@ import { deletableUnder, deletionPolicyFrom, packageOf } from './deletion-rules'
 import { fileCopiesOfPackage } from '../ingest/raw-data-file.queries';
 import { lockCountedArchiveCopies } from '../../catalog/physical-copies/package-safety';
 import { DeletionSwitchService } from './deletion-switch.service';
+import { sidecarPath } from '../archive/package-sidecar';
 
 type Outcome = { deleted: string; rule: string } | { skipped: string } | { keptBecause: string };
 type Claim =
@@ -53,7 +54,7 @@ export class DeletionProcessor implements OperationHandler {
     if (!('copy' in claimed)) return claimed;
     const { copy, location, rule } = claimed;
     try {
-      await this.storage.backendFor(location).delete(copy.relativePath);
+      await this.removeBytes(copy, location);
     } catch (err) {
       await this.copies.transition(copy.id, CopyStatus.DELETION_FAILED, {
         actor,
@@ -119,12 +120,20 @@ export class DeletionProcessor implements OperationHandler {
     const paused = await this.deletionSwitch.state(m, true);
     if (paused.paused)
       return { keptBecause: `deletion is paused${paused.reason ? ` (${paused.reason})` : ''}` };
-    if (location.locationType === LocationType.LONG_TERM_ARCHIVE)
-      return { keptBecause: 'the pipeline never deletes from a long-term archive' };
+    if (location.locationType === LocationType.LONG_TERM_ARCHIVE && !(location.retiring && location.emptyingRequestedAt))
+      return { keptBecause: 'a long-term archive is deleted from only when it is retiring and being emptied' };
     const packageId = await packageOf(m, copy.id);
     if (packageId) await lockCountedArchiveCopies(m, packageId);
     const rule = await deletableUnder(m, deletionPolicyFrom(this.config), copy.id);
     return rule ? { rule } : { keptBecause: 'no deletion rule holds any more' };
+  }
+
+  /** The copy's bytes; in an archive, its sidecar too (after the package, so a retry finds what is left). */
+  private async removeBytes(copy: PhysicalCopy, location: DataLocation): Promise<void> {
+    const backend = this.storage.backendFor(location);
+    await backend.delete(copy.relativePath);
+    if (location.locationType === LocationType.LONG_TERM_ARCHIVE)
+      await backend.delete(sidecarPath(copy.relativePath));
   }
 
   private async recordDeleted(copy: PhysicalCopy, reason: string): Promise<void> {

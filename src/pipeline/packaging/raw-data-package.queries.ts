@@ -170,3 +170,7 @@ export const nameOfPackage = (pkg: string) =>
 /** The number of files of package `pkg` (SQL for its id), as a scalar subquery. */
 export const fileCountOfPackage = (pkg: string) =>
   `(SELECT pc.file_count FROM raw_data_package pc WHERE pc.id = ${pkg})`;
+
+/** The ARCHIVED packages among those whose ids `ids` (an SQL SELECT of ids) yields, as a FROM item. */
+export const archivedPackagesAmong = (ids: string) =>
+  `(SELECT * FROM raw_data_package WHERE state = '${PackageState.ARCHIVED}' AND id IN (${ids}))`;

@@ -20,6 +20,7 @@ import { StorageService } from '../../engine/storage/storage.service';
 import { DataTransfer } from './data-transfer.entity';
 import { directRouteJoins } from '../../catalog/routing/data-transfer-route.entity';
 import { OperationStatus } from '../../engine/work/operation-status';
+import { siteTakesNewArchiveCopies, takesNewArchiveCopies } from '../../catalog/locations/location.queries';
 
 const PER_CYCLE = 200;
 
@@ -95,8 +96,7 @@ export class DataTransferManager implements Manager {
         WHERE NOT EXISTS (SELECT 1 FROM copy_repair r JOIN physical_copy c ON c.id = r.lost_copy_id
                            WHERE c.data_transfer_package_id = d.id AND r.location_id = t.destination_location_id
                              AND r.status IN ('${OperationStatus.PENDING}', '${OperationStatus.SCHEDULED}', '${OperationStatus.IN_PROGRESS}'))
-          AND EXISTS (SELECT 1 FROM data_location l
-                       WHERE l.site_id = s.id AND l.location_type = 'long_term_archive' AND l.active)
+          AND ${siteTakesNewArchiveCopies('s.id')}
           AND NOT EXISTS (SELECT 1 FROM data_transfer x JOIN data_location xl ON xl.id = x.destination_location_id
                            WHERE x.data_transfer_package_id = d.id AND xl.site_id = s.id)
           AND NOT ${directRouteJoins('o.site_id', 's.id')}
@@ -119,12 +119,11 @@ export class DataTransferManager implements Manager {
   async markDistributed(): Promise<number> {
     const marked = await markBundlesDistributed(
       this.dataSource.manager,
-      `EXISTS (SELECT 1 FROM data_location a WHERE a.location_type = 'long_term_archive' AND a.active
-                 AND a.site_id <> o.site_id)
+      `EXISTS (SELECT 1 FROM data_location a WHERE ${takesNewArchiveCopies('a')} AND a.site_id <> o.site_id)
        AND NOT ${bundleStillRead('d.id')}
        AND NOT EXISTS (
              SELECT 1 FROM data_location lta
-              WHERE lta.location_type = 'long_term_archive' AND lta.active AND lta.site_id <> o.site_id
+              WHERE ${takesNewArchiveCopies('lta')} AND lta.site_id <> o.site_id
                 AND NOT ${directRouteJoins('o.site_id', 'lta.site_id')}
                 AND NOT EXISTS (SELECT 1 FROM data_transfer t JOIN data_location tl ON tl.id = t.destination_location_id
                                  WHERE t.data_transfer_package_id = d.id AND tl.site_id = lta.site_id))`,

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TopologyModule } from '../../../catalog/topology/topology.module';
+import { ArchiveRetirementService } from './archive-retirement.service';
+import { LocationCommand, LocationEmptyCommand, LocationRetireCommand } from './location.command';
+
+/** Retiring and emptying an archive location: the plan, the operator's steps, their CLI. */
+@Module({
+  imports: [TopologyModule],
+  providers: [ArchiveRetirementService, LocationCommand, LocationRetireCommand, LocationEmptyCommand],
+  exports: [ArchiveRetirementService],
+})
+export class ArchiveRetirementModule {}
