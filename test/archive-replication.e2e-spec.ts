@@ -152,9 +152,84 @@ describe('an archive site that missed a night is filled from another archive (re
     }
     expect(await outsideTheArchives()).toBe(0);
   }, 240_000);
+
+  it('retires Cologne’s archive for new storage: re-homed there from the old one, then emptied, object by object', async () => {
+    await h.client.send(new CreateBucketCommand({ Bucket: NEW_COLOGNE_BUCKET }));
+    h.applyDemoTopologyWith(BONN_SITE, withNewCologneArchive);
+    const retired = h.cli(['location', 'retire', 'cologne/lta']);
+    expect(retired).toContain('cologne/lta is retiring');
+    const lta2 = (
+      await h.db.query(
+        `SELECT l.id FROM data_location l JOIN site s ON s.id = l.site_id WHERE s.short_name = 'cologne' AND l.name = 'lta2'`,
+      )
+    )[0].id;
+    const packages = await h.packages();
+    await waitFor(
+      'every package re-homed at cologne/lta2',
+      async () => {
+        if ((await h.failures()).length) throw new Error(JSON.stringify(await h.failures()));
+        const [{ n }] = await h.db.query(
+          `SELECT count(*)::int AS n FROM physical_copy WHERE location_id = $1 AND status = 'present'`,
+          [lta2],
+        );
+        return n === packages.length;
+      },
+      180_000,
+    );
+    // Read locally at Cologne, from the old storage: no long link crossed.
+    const origins: { origin: number }[] = await h.db.query(
+      `SELECT DISTINCT origin_location_id AS origin FROM long_term_archive_transfer WHERE destination_location_id = $1`,
+      [lta2],
+    );
+    expect(origins).toEqual([{ origin: cologneLta }]);
+    for (const p of packages)
+      expect(sha256(await h.getObject(NEW_COLOGNE_BUCKET, `archive/${p.relative_path}`))).toBe(p.sha256);
+    expect(h.cli(['location', 'retire', 'cologne/lta', '--plan'])).toContain('Nothing depends on it');
+
+    expect(h.cli(['location', 'empty', 'cologne/lta', '--confirm'])).toContain('cologne/lta is being emptied');
+    await waitFor(
+      'every copy at the retired cologne/lta deleted',
+      async () => {
+        const [{ left }] = await h.db.query(
+          `SELECT count(*)::int AS left FROM physical_copy WHERE location_id = $1 AND status <> 'deleted'`,
+          [cologneLta],
+        );
+        return left === 0;
+      },
+      120_000,
+    );
+    for (const p of packages) {
+      await expect(h.getObject(BUCKETS.cologne, `archive/${p.relative_path}`)).rejects.toThrow(/NoSuchKey|not exist/);
+      await expect(h.getObject(BUCKETS.cologne, `archive/${p.relative_path}.json`)).rejects.toThrow(/NoSuchKey|not exist/);
+    }
+    // Still at three sites: Cologne now holds each package in its new storage.
+    expect((await h.packages()).every((p) => p.lta_site_count === 3)).toBe(true);
+    expect(h.cli(['location', 'retire', 'cologne/lta', '--plan'])).toContain('Nothing is held there any more');
+  }, 400_000);
 });
 
 const BONN_BUCKET = 'ccat-bonn-lta';
+const NEW_COLOGNE_BUCKET = 'ccat-cologne-lta2';
+/** Cologne's new archive storage, as an operator would add it beside the old one in the topology file. */
+const withNewCologneArchive = (yaml: string): string => {
+  const anchor = '      # Scratch space where archived data is staged for analysis';
+  if (!yaml.includes(anchor)) throw new Error('the demo topology changed: place lta2 under cologne again');
+  return yaml.replace(
+    anchor,
+    `      - name: lta2
+        type: long_term_archive
+        storage: s3
+        s3:
+          endpoint: \${CCAT_S3_ENDPOINT}
+          region: us-east-1
+          bucket: ${NEW_COLOGNE_BUCKET}
+          prefix: archive/
+          accessKeyEnv: COLOGNE_S3_ACCESS_KEY
+          secretKeyEnv: COLOGNE_S3_SECRET_KEY
+          allowInsecureHttp: true
+${anchor}`,
+  );
+};
 /** A third archive site, as an operator would add it to the topology file. */
 const BONN_SITE = `
   - name: Max Planck Institute for Radio Astronomy

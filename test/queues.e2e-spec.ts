@@ -39,8 +39,8 @@ describe('queue discovery and list-queues on the demo topology', () => {
     const found = await new QueueDiscoveryService(ds).discoverAll();
     const names = found.map((q) => q.name).sort();
     expect(names).toEqual((await expectedQueues()).sort());
-    // Active locations of the demo: 1 source (5 ops), 4 buffers (7 each), 2 LTAs (4 each), 1 processing (4).
-    expect(names).toHaveLength(5 + 4 * 7 + 2 * 4 + 4);
+    // Active locations of the demo: 1 source (5 ops), 4 buffers (7 each), 2 LTAs (5 each), 1 processing (4).
+    expect(names).toHaveLength(5 + 4 * 7 + 2 * 5 + 4);
     expect(names).toContain('ccat_telescope_computer_raw_data_package_creation');
     expect(names).toContain('cologne_lta_long_term_archive_transfer');
     expect(names).toContain('cologne_ramses_processing_staging');

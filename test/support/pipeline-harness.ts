@@ -219,14 +219,16 @@ export class PipelineHarness {
   }
 
   /** `ccat-dt topology apply` of the demo topology with `extraSites` (YAML list items) appended to its sites. */
-  applyDemoTopologyWith(extraSites: string): string {
+  /** The demo topology with `extraSites` appended and `edit` applied to its text, applied by the CLI. */
+  applyDemoTopologyWith(extraSites: string, edit: (yaml: string) => string = (y) => y): string {
     const file = join(this.dataRoot, `topology-${randomBytes(3).toString('hex')}.yaml`);
-    writeFileSync(file, `${readFileSync(DEMO_TOPOLOGY, 'utf8')}\n${extraSites}`);
-    return cli(['topology', 'apply', file], {
-      ...this.topologyEnv,
-      DATABASE_URL: this.api.db.url,
-      CCAT_DATA_ROOT: this.dataRoot,
-    });
+    writeFileSync(file, `${edit(readFileSync(DEMO_TOPOLOGY, 'utf8'))}\n${extraSites}`);
+    return this.cli(['topology', 'apply', file]);
+  }
+
+  /** `ccat-dt` against this pipeline's database; its standard output. */
+  cli(args: string[]): string {
+    return cli(args, { ...this.topologyEnv, DATABASE_URL: this.api.db.url, CCAT_DATA_ROOT: this.dataRoot });
   }
 
   async getObject(bucket: string, key: string): Promise<Buffer> {

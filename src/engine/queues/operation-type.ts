@@ -30,6 +30,13 @@ export const QUEUE_OPERATIONS_BY_LOCATION_TYPE: Readonly<Record<LocationType, re
     O.COPY_REPAIR,
     O.FIXITY,
   ],
-  [LocationType.LONG_TERM_ARCHIVE]: [O.LONG_TERM_ARCHIVE_TRANSFER, O.MONITORING, O.COPY_REPAIR, O.FIXITY],
+  // DELETION at an archive runs only when an operator empties a retiring one (deletion-rules.ts).
+  [LocationType.LONG_TERM_ARCHIVE]: [
+    O.LONG_TERM_ARCHIVE_TRANSFER,
+    O.DELETION,
+    O.MONITORING,
+    O.COPY_REPAIR,
+    O.FIXITY,
+  ],
   [LocationType.PROCESSING]: [O.STAGING, O.DELETION, O.MONITORING, O.COPY_REPAIR],
 };
