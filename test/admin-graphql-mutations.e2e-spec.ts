@@ -316,6 +316,38 @@ describe('admin GraphQL mutations', () => {
     expect(resumed.resumeReplication.pauses).toEqual([]);
   });
 
+  it('plans and retires an archive location, and refuses to empty it while packages depend on it', async () => {
+    const plan = `{ retirementPlan(location: "us/lta") { location retiring copies dependentCount dependents { reasons } } }`;
+    const before = (await ok(plan)).retirementPlan;
+    expect(before).toMatchObject({ location: 'us/lta', retiring: false });
+    // The seeded history is at two sites, and needs two: each of its copies at us still counts.
+    expect(before.copies).toBeGreaterThan(0);
+    expect(before.dependentCount).toBe(before.copies);
+    expect(before.dependents[0].reasons).toEqual(['held safely at 1 site(s) without it, 2 needed']);
+    const early = await gql(`mutation { emptyLocation(location: "us/lta") { removed } }`);
+    expect(codeOf(early)).toBe('CONFLICT');
+    expect(early.errors?.[0].message).toMatch(/us\/lta is not retiring: retire it first/);
+    const notArchive = await gql(`{ retirementPlan(location: "cologne/buffer") { copies } }`);
+    expect(codeOf(notArchive)).toBe('BAD_USER_INPUT');
+    expect(notArchive.errors?.[0].message).toMatch(/only a long-term archive retires/);
+
+    expect((await ok(`mutation { retireLocation(location: "us/lta") { retiring } }`)).retireLocation).toEqual(
+      {
+        retiring: true,
+      },
+    );
+    const refused = await gql(`mutation { emptyLocation(location: "us/lta") { removed } }`);
+    expect(codeOf(refused)).toBe('CONFLICT');
+    expect(refused.errors?.[0].message).toMatch(/still depend on it/);
+    expect(
+      await one(`SELECT count(*)::int AS n FROM data_location WHERE emptying_requested_at IS NOT NULL`),
+    ).toEqual({ n: 0 });
+    // Back as it was for the other tests.
+    await api.dataSource.query(
+      `UPDATE data_location SET retiring = false WHERE name = 'lta' AND site_id = (SELECT id FROM site WHERE short_name = 'us')`,
+    );
+  });
+
   it('creates a token that works at once, and revokes it so it stops working', async () => {
     const create = `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token record { name scopes } } }`;
     const made = (await ok(create, { input: { name: 'grafana-reader', scopes: ['READ'] } })).createApiToken;

@@ -186,7 +186,9 @@ describe('an archive site that missed a night is filled from another archive (re
       expect(sha256(await h.getObject(NEW_COLOGNE_BUCKET, `archive/${p.relative_path}`))).toBe(p.sha256);
     expect(h.cli(['location', 'retire', 'cologne/lta', '--plan'])).toContain('Nothing depends on it');
 
-    expect(h.cli(['location', 'empty', 'cologne/lta', '--confirm'])).toContain('cologne/lta is being emptied');
+    expect(h.cli(['location', 'empty', 'cologne/lta', '--confirm'])).toContain(
+      'cologne/lta is being emptied',
+    );
     await waitFor(
       'every copy at the retired cologne/lta deleted',
       async () => {
@@ -199,12 +201,18 @@ describe('an archive site that missed a night is filled from another archive (re
       120_000,
     );
     for (const p of packages) {
-      await expect(h.getObject(BUCKETS.cologne, `archive/${p.relative_path}`)).rejects.toThrow(/NoSuchKey|not exist/);
-      await expect(h.getObject(BUCKETS.cologne, `archive/${p.relative_path}.json`)).rejects.toThrow(/NoSuchKey|not exist/);
+      await expect(h.getObject(BUCKETS.cologne, `archive/${p.relative_path}`)).rejects.toThrow(
+        /NoSuchKey|not exist/,
+      );
+      await expect(h.getObject(BUCKETS.cologne, `archive/${p.relative_path}.json`)).rejects.toThrow(
+        /NoSuchKey|not exist/,
+      );
     }
     // Still at three sites: Cologne now holds each package in its new storage.
     expect((await h.packages()).every((p) => p.lta_site_count === 3)).toBe(true);
-    expect(h.cli(['location', 'retire', 'cologne/lta', '--plan'])).toContain('Nothing is held there any more');
+    expect(h.cli(['location', 'retire', 'cologne/lta', '--plan'])).toContain(
+      'Nothing is held there any more',
+    );
   }, 400_000);
 });
 

@@ -93,7 +93,12 @@ describe('retiring and emptying an archive location (PostgreSQL, Redis, disk)', 
       ])
     )[0].id;
   const deleteNow = (copyId: string) =>
-    processor().handle({ operation: OperationType.DELETION, entityId: copyId, locationId: oldLta, attempt: 0 });
+    processor().handle({
+      operation: OperationType.DELETION,
+      entityId: copyId,
+      locationId: oldLta,
+      attempt: 0,
+    });
   /** Runs the deletion manager, then the worker on every copy it scheduled at old_lta. */
   const emptyingCycle = async () => {
     await manager().runCycle();
@@ -121,10 +126,16 @@ describe('retiring and emptying an archive location (PostgreSQL, Redis, disk)', 
        SELECT id, 'old_lta', 'long_term_archive', 'disk', $1 FROM site WHERE short_name = 'cologne' RETURNING id`,
       [join(dataRoot, 'cologne', 'old_lta')],
     );
-    everywhere = await heldAtOldLta([['cologne', 'lta'], ['us', 'lta']]);
+    everywhere = await heldAtOldLta([
+      ['cologne', 'lta'],
+      ['us', 'lta'],
+    ]);
     notRehomed = await heldAtOldLta([['us', 'lta']]);
     oneSiteWithout = await heldAtOldLta([['cologne', 'lta']]);
-    read = await heldAtOldLta([['cologne', 'lta'], ['us', 'lta']]);
+    read = await heldAtOldLta([
+      ['cologne', 'lta'],
+      ['us', 'lta'],
+    ]);
     await ds.query(
       `INSERT INTO long_term_archive_transfer (raw_data_package_id, origin_location_id, destination_location_id)
        VALUES ($1, $2, $3)`,
@@ -161,14 +172,18 @@ describe('retiring and emptying an archive location (PostgreSQL, Redis, disk)', 
     ]);
     expect(why.get(oneSiteWithout.path)).toEqual(['held safely at 1 site(s) without it, 2 needed']);
     expect(why.get(read.path)).toEqual(['an archive transfer reads it']);
-    await expect(retirement().empty('cologne/old_lta', 'test')).rejects.toThrow(/not retiring: retire it first/);
+    await expect(retirement().empty('cologne/old_lta', 'test')).rejects.toThrow(
+      /not retiring: retire it first/,
+    );
     await expect(retirement().plan('cologne/buffer')).rejects.toThrow(/only a long-term archive retires/);
   });
 
   it('retires through the topology, then refuses to empty while anything depends on it, writing nothing', async () => {
     const plan = await retirement().retire('cologne/old_lta');
     expect(plan.retiring).toBe(true);
-    await expect(retirement().empty('cologne/old_lta', 'test')).rejects.toThrow(/3 package copies .* still depend on it/);
+    await expect(retirement().empty('cologne/old_lta', 'test')).rejects.toThrow(
+      /3 package copies .* still depend on it/,
+    );
     const [row] = await ds.query(`SELECT emptying_requested_at FROM data_location WHERE id = $1`, [oldLta]);
     expect(row.emptying_requested_at).toBeNull();
     expect(await emptyingCycle()).toBe(0);
@@ -187,7 +202,8 @@ describe('retiring and emptying an archive location (PostgreSQL, Redis, disk)', 
               locationId: await loc(site, 'lta'),
               relativePath: pkg.path,
               size: 4096,
-              sha256: (await m.query(`SELECT sha256 FROM physical_copy WHERE id = $1`, [pkg.copyId]))[0].sha256,
+              sha256: (await m.query(`SELECT sha256 FROM physical_copy WHERE id = $1`, [pkg.copyId]))[0]
+                .sha256,
             },
           ],
           { actor: 'test' },
@@ -195,9 +211,10 @@ describe('retiring and emptying an archive location (PostgreSQL, Redis, disk)', 
       await to(notRehomed, 'cologne');
       await to(oneSiteWithout, 'us');
     });
-    await ds.query(`UPDATE long_term_archive_transfer SET status = 'completed' WHERE origin_location_id = $1`, [
-      oldLta,
-    ]);
+    await ds.query(
+      `UPDATE long_term_archive_transfer SET status = 'completed' WHERE origin_location_id = $1`,
+      [oldLta],
+    );
     const requested = await retirement().empty('cologne/old_lta', 'cli:test');
     expect(requested).toMatchObject({ dependentCount: 0, emptyingRequestedBy: 'cli:test' });
 
@@ -206,7 +223,9 @@ describe('retiring and emptying an archive location (PostgreSQL, Redis, disk)', 
     expect(await status(everywhere.copyId)).toBe('deletion_scheduled');
     const usCopy = await archiveCopyAt(everywhere.packageId, 'us', 'lta');
     await ds.transaction((m) => markLost(m, { copyId: usCopy, reason: 'missing', detectedBy: 'check' }));
-    await expect(deleteNow(everywhere.copyId)).resolves.toEqual({ keptBecause: 'no deletion rule holds any more' });
+    await expect(deleteNow(everywhere.copyId)).resolves.toEqual({
+      keptBecause: 'no deletion rule holds any more',
+    });
     expect(await status(everywhere.copyId)).toBe('present');
     expect(existsSync(everywhere.object)).toBe(true);
 
@@ -223,7 +242,9 @@ describe('retiring and emptying an archive location (PostgreSQL, Redis, disk)', 
     );
     expect(events[0].reason).toMatch(/rule: copy at a retiring archive being emptied/);
     // The archive copies elsewhere, and the count of sites, are untouched.
-    const [pkg] = await ds.query(`SELECT lta_site_count FROM raw_data_package WHERE id = $1`, [read.packageId]);
+    const [pkg] = await ds.query(`SELECT lta_site_count FROM raw_data_package WHERE id = $1`, [
+      read.packageId,
+    ]);
     expect(pkg.lta_site_count).toBe(2);
     const plan = await retirement().plan('cologne/old_lta');
     expect(plan).toMatchObject({ copies: 1, removed: 3, dependentCount: 1 });
@@ -252,7 +273,9 @@ describe('retiring and emptying an archive location (PostgreSQL, Redis, disk)', 
       const cologne = doc.sites.find((s) => s.shortName === 'cologne')!;
       cologne.locations.find((l) => l.name === 'old_lta')!.retiring = false;
     });
-    const [row] = await ds.query(`SELECT retiring, emptying_requested_at FROM data_location WHERE id = $1`, [oldLta]);
+    const [row] = await ds.query(`SELECT retiring, emptying_requested_at FROM data_location WHERE id = $1`, [
+      oldLta,
+    ]);
     expect(row).toEqual({ retiring: false, emptying_requested_at: null });
   });
 });

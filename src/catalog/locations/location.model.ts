@@ -63,6 +63,15 @@ export class LocationModel {
   @Field()
   active!: boolean;
 
+  @Field({ description: 'A long-term archive being retired: no new copies; what it holds is re-homed.' })
+  retiring!: boolean;
+
+  @Field(() => GraphQLISODateTime, {
+    nullable: true,
+    description: 'When an operator asked for this retiring archive to be emptied.',
+  })
+  emptyingRequestedAt!: Date | null;
+
   @Field(() => String, { nullable: true })
   rootPath!: string | null;
 

@@ -18,6 +18,7 @@ import { ServicesModule } from '../../engine/heartbeats/heartbeats.module';
 import { QueuesModule } from '../../engine/queues/queues.module';
 import { DeletionSwitchModule } from '../../pipeline/deletion/deletion-switch.module';
 import { ReplicationModule } from '../../pipeline/archive/replication.module';
+import { ArchiveRetirementModule } from '../../pipeline/archive/retirement/archive-retirement.module';
 import { FileAmendmentModule } from '../../pipeline/ingest/file-amendment.module';
 import { RawDataFilesModule } from '../../pipeline/ingest/raw-data-files.module';
 import { PackagesApiModule } from '../../pipeline/packaging/packages.module';
@@ -63,6 +64,7 @@ const MAX_QUERY_TOKENS = 2000;
     WorkResetModule,
     DeletionSwitchModule,
     ReplicationModule,
+    ArchiveRetirementModule,
     AuthModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,

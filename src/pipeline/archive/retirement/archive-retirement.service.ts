@@ -6,7 +6,11 @@ import { Environment } from '../../../config/environment';
 import { DataLocation } from '../../../catalog/locations/data-location.entity';
 import { LocationType } from '../../../catalog/locations/location-type';
 import { minSafeSites, safeSiteCountSql } from '../../../catalog/physical-copies/package-safety';
-import { CopyKind, CopyStatus, LIVE_COPY_STATUSES } from '../../../catalog/physical-copies/physical-copy.states';
+import {
+  CopyKind,
+  CopyStatus,
+  LIVE_COPY_STATUSES,
+} from '../../../catalog/physical-copies/physical-copy.states';
 import { TopologyService } from '../../../catalog/topology/topology.service';
 import { DomainError } from '../../../engine/errors/domain-error';
 import { readByNoTransfer, rehomedAtItsSite, safeWithoutIt } from './retirement.queries';
@@ -75,7 +79,10 @@ export class ArchiveRetirementService {
     await this.dataSource.transaction(async (m) => {
       const row = await this.archive(m, ref, true);
       if (!row.retiring)
-        throw new DomainError('CONFLICT', `${ref} is not retiring: retire it first (ccat-dt location retire ${ref})`);
+        throw new DomainError(
+          'CONFLICT',
+          `${ref} is not retiring: retire it first (ccat-dt location retire ${ref})`,
+        );
       if (!row.active)
         throw new DomainError(
           'CONFLICT',
@@ -160,7 +167,10 @@ export class ArchiveRetirementService {
       ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
     });
     if (row.locationType !== LocationType.LONG_TERM_ARCHIVE)
-      throw new DomainError('VALIDATION', `${ref} is a ${row.locationType} location: only a long-term archive retires`);
+      throw new DomainError(
+        'VALIDATION',
+        `${ref} is a ${row.locationType} location: only a long-term archive retires`,
+      );
     return row;
   }
 }
