@@ -36,7 +36,11 @@ export const confirmedWithin = (a: string, maxAgeSeconds: string) =>
  * `withoutLocation` (SQL for a location id, or NULL) leaves that location's copy out: is the package safe
  * without it (an archive being emptied)?
  */
-export function safeSiteCountSql(pkg: string, confirmedWithinSeconds?: string, withoutLocation?: string): string {
+export function safeSiteCountSql(
+  pkg: string,
+  confirmedWithinSeconds?: string,
+  withoutLocation?: string,
+): string {
   return `(SELECT count(DISTINCT sl.site_id) FROM physical_copy sa
              JOIN data_location sl ON sl.id = sa.location_id
              JOIN raw_data_package sp ON sp.id = sa.raw_data_package_id

@@ -70,12 +70,12 @@ export class RouteService {
   async addDirect(from: string, to: string): Promise<RouteView> {
     const [f, t] = [await this.site(from), await this.site(to)];
     if (f === t) throw new DomainError('VALIDATION', 'a direct route joins two different sites');
-    const [lta] = await this.dataSource.query(
-      `SELECT ${siteTakesNewArchiveCopies('$1::int')} AS ok`,
-      [t],
-    );
+    const [lta] = await this.dataSource.query(`SELECT ${siteTakesNewArchiveCopies('$1::int')} AS ok`, [t]);
     if (!lta.ok)
-      throw new DomainError('VALIDATION', `${to} has no long-term archive that takes new data to send to directly`);
+      throw new DomainError(
+        'VALIDATION',
+        `${to} has no long-term archive that takes new data to send to directly`,
+      );
     const [origin] = await this.dataSource.query(
       `SELECT 1 FROM data_location WHERE site_id = $1 AND location_type = 'buffer' AND data_url IS NOT NULL AND data_url <> ''`,
       [f],

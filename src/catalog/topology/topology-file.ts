@@ -106,7 +106,8 @@ export class TopologyLocation {
   @ValidateBy({
     name: 'onlyArchivesRetire',
     validator: {
-      validate: (v, args) => v !== true || (args?.object as TopologyLocation).type === LocationType.LONG_TERM_ARCHIVE,
+      validate: (v, args) =>
+        v !== true || (args?.object as TopologyLocation).type === LocationType.LONG_TERM_ARCHIVE,
       defaultMessage: () => 'only a long_term_archive location can retire',
     },
   })

@@ -9,7 +9,9 @@ export class ArchiveRetirement1795592000000 implements MigrationInterface {
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE "data_location" ADD "retiring" boolean NOT NULL DEFAULT false`);
-    await queryRunner.query(`ALTER TABLE "data_location" ADD "emptying_requested_at" TIMESTAMP WITH TIME ZONE`);
+    await queryRunner.query(
+      `ALTER TABLE "data_location" ADD "emptying_requested_at" TIMESTAMP WITH TIME ZONE`,
+    );
     await queryRunner.query(`ALTER TABLE "data_location" ADD "emptying_requested_by" text`);
     await queryRunner.query(
       `ALTER TABLE "data_location" ADD CONSTRAINT "ck_data_location_emptying_retiring"
@@ -18,7 +20,9 @@ export class ArchiveRetirement1795592000000 implements MigrationInterface {
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE "data_location" DROP CONSTRAINT "ck_data_location_emptying_retiring"`);
+    await queryRunner.query(
+      `ALTER TABLE "data_location" DROP CONSTRAINT "ck_data_location_emptying_retiring"`,
+    );
     await queryRunner.query(`ALTER TABLE "data_location" DROP COLUMN "emptying_requested_by"`);
     await queryRunner.query(`ALTER TABLE "data_location" DROP COLUMN "emptying_requested_at"`);
     await queryRunner.query(`ALTER TABLE "data_location" DROP COLUMN "retiring"`);

@@ -120,8 +120,13 @@ export class DeletionProcessor implements OperationHandler {
     const paused = await this.deletionSwitch.state(m, true);
     if (paused.paused)
       return { keptBecause: `deletion is paused${paused.reason ? ` (${paused.reason})` : ''}` };
-    if (location.locationType === LocationType.LONG_TERM_ARCHIVE && !(location.retiring && location.emptyingRequestedAt))
-      return { keptBecause: 'a long-term archive is deleted from only when it is retiring and being emptied' };
+    if (
+      location.locationType === LocationType.LONG_TERM_ARCHIVE &&
+      !(location.retiring && location.emptyingRequestedAt)
+    )
+      return {
+        keptBecause: 'a long-term archive is deleted from only when it is retiring and being emptied',
+      };
     const packageId = await packageOf(m, copy.id);
     if (packageId) await lockCountedArchiveCopies(m, packageId);
     const rule = await deletableUnder(m, deletionPolicyFrom(this.config), copy.id);
