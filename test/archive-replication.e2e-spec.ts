@@ -213,6 +213,9 @@ describe('an archive site that missed a night is filled from another archive (re
     expect(h.cli(['location', 'retire', 'cologne/lta', '--plan'])).toContain(
       'Nothing is held there any more',
     );
+    expect(h.cli(['status'])).toContain(
+      `cologne/lta retired: nothing held any more (${packages.length} removed); it may be set inactive`,
+    );
   }, 400_000);
 });
 

@@ -39,7 +39,12 @@ describe('ccat-dt status and check read as reports', () => {
       ],
       failed: 0,
       deletionPaused: null,
-      replication: { sites: [], pauses: [], summary: ['every archive site holds every archived package'] },
+      replication: {
+        sites: [],
+        pauses: [],
+        retiring: [],
+        summary: ['every archive site holds every archived package'],
+      },
       services: [service('worker'), service('worker'), service('manager'), service('api')],
       sitesWithoutWorker: [],
     };

@@ -79,3 +79,28 @@ describe('replication progress, as status, the overview and the console show it'
     ]);
   });
 });
+
+describe('retiring archives in the replication summary', () => {
+  const base = { location: 'cologne/lta', removed: 0, emptyingSince: null, emptyingBy: null };
+  it('says what a retiring archive holds and what still depends on it, then its emptying, then that it is done', () => {
+    const lines = replicationProgress([], [], 0, [
+      { ...base, held: 16, depending: 4 },
+      {
+        ...base,
+        location: 'us/old',
+        held: 3,
+        depending: 0,
+        removed: 13,
+        emptyingSince: new Date('2026-12-06T06:00:00Z'),
+        emptyingBy: 'cli:ops',
+      },
+      { ...base, location: 'bonn/lta', held: 0, depending: 0, removed: 9 },
+    ]).summary;
+    expect(lines).toEqual([
+      EVERY_SITE_HOLDS_ALL,
+      'cologne/lta retiring: 16 package copies held, 4 still depend on it',
+      'us/old being emptied since 2026-12-06T06:00:00.000Z by cli:ops: 3 package copies held, none depends on it, 13 removed',
+      'bonn/lta retired: nothing held any more (9 removed); it may be set inactive',
+    ]);
+  });
+});

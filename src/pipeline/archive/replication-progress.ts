@@ -1,4 +1,5 @@
 import { SiteBacklog } from './archive-replication.queries';
+import { RetiringArchive, retiringLine } from './retirement/retirement.queries';
 
 /** Who paused replication (into one site or all), when and why. */
 export interface ReplicationPause {
@@ -26,7 +27,9 @@ export interface ReplicationProgress {
   sites: SiteReplicationProgress[];
   /** The pauses in force, every site's first. */
   pauses: ReplicationPause[];
-  /** One line per site with something to go, or the line that says none has. */
+  /** The archive locations being retired: what they still hold, and what still depends on them. */
+  retiring: RetiringArchive[];
+  /** One line per site with something to go (or the line that says none has), then one per retiring archive. */
   summary: string[];
 }
 
@@ -80,6 +83,7 @@ export function replicationProgress(
   backlog: SiteBacklog[],
   pauses: ReplicationPause[],
   bytesPerDay: number,
+  retiring: RetiringArchive[] = [],
 ): ReplicationProgress {
   const sites = backlog
     .filter((b) => b.lacking > 0 || b.open > 0 || b.failed > 0)
@@ -89,7 +93,8 @@ export function replicationProgress(
       const progress = { ...b, held: Math.max(0, b.total - b.lacking), paused, etaSeconds: eta };
       return { ...progress, summary: siteLine(progress) };
     });
-  return { sites, pauses, summary: sites.length ? sites.map((s) => s.summary) : [EVERY_SITE_HOLDS_ALL] };
+  const siteLines = sites.length ? sites.map((s) => s.summary) : [EVERY_SITE_HOLDS_ALL];
+  return { sites, pauses, retiring, summary: [...siteLines, ...retiring.map(retiringLine)] };
 }
 
 function siteLine(p: Omit<SiteReplicationProgress, 'summary'>): string {

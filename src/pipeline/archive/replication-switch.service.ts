@@ -8,6 +8,8 @@ import { DomainError } from '../../engine/errors/domain-error';
 import { activeArchiveSites, replicationBacklog } from './archive-replication.queries';
 import { ALL_SITES } from './replication-switch.entity';
 import { ReplicationPause, ReplicationProgress, replicationProgress } from './replication-progress';
+import { retiringArchives } from './retirement/retirement.queries';
+import { minSafeSites } from '../../catalog/physical-copies/package-safety';
 
 export const MAX_REASON = 500;
 
@@ -78,6 +80,7 @@ export class ReplicationSwitchService {
       backlog,
       await this.pauses(),
       setting(this.config, 'REPLICATION_BYTES_PER_DAY'),
+      await retiringArchives(this.dataSource.manager, minSafeSites(this.config)),
     );
   }
 

@@ -61,6 +61,29 @@ export class ReplicationSiteModel {
   summary!: string;
 }
 
+@ObjectType('RetiringArchive', {
+  description: 'An archive location being retired, and what still depends on it.',
+})
+export class RetiringArchiveModel {
+  @Field({ description: '`site/location`.' })
+  location!: string;
+
+  @Field(() => Int, { description: 'Package copies still held there.' })
+  held!: number;
+
+  @Field(() => Int, { description: 'Of those, how many may not leave yet.' })
+  depending!: number;
+
+  @Field(() => Int, { description: 'Copies removed by emptying it.' })
+  removed!: number;
+
+  @Field(() => GraphQLISODateTime, { nullable: true })
+  emptyingSince!: Date | null;
+
+  @Field(() => String, { nullable: true })
+  emptyingBy!: string | null;
+}
+
 @ObjectType('ReplicationProgress', { description: 'The archive sites’ backfill and its pauses.' })
 export class ReplicationProgressModel {
   @Field(() => [ReplicationSiteModel], { description: 'Only the sites with something to go.' })
@@ -68,6 +91,9 @@ export class ReplicationProgressModel {
 
   @Field(() => [ReplicationPauseModel])
   pauses!: ReplicationPauseModel[];
+
+  @Field(() => [RetiringArchiveModel])
+  retiring!: RetiringArchiveModel[];
 
   @Field(() => [String], { description: 'One line per site, or that every site holds every package.' })
   summary!: string[];

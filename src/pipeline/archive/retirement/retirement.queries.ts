@@ -1,4 +1,10 @@
+import { EntityManager } from 'typeorm';
 import { countedAtSiteOutside, isSafeNowSql } from '../../../catalog/physical-copies/package-safety';
+import {
+  CopyKind,
+  CopyStatus,
+  LIVE_COPY_STATUSES,
+} from '../../../catalog/physical-copies/physical-copy.states';
 import { takesNewArchiveCopies } from '../../../catalog/locations/location.queries';
 import { LocationType } from '../../../catalog/locations/location-type';
 import { archiveUploadReadsFrom } from '../long-term-archive.queries';
@@ -37,3 +43,49 @@ export const safeWithoutIt = (c: string, minSites: number, witnessSeconds?: stri
  */
 export const mayLeaveRetiringArchive = (c: string, l: string, minSites: number, witnessSeconds?: string) =>
   `(${safeWithoutIt(c, minSites, witnessSeconds)} AND ${rehomedAtItsSite(c, l)} AND ${readByNoTransfer(c)})`;
+
+/** A retiring archive location at a glance, for status, the overview and the page. */
+export interface RetiringArchive {
+  /** `site/location`. */
+  location: string;
+  /** Live package copies still held there, and how many of those may not leave yet. */
+  held: number;
+  depending: number;
+  /** Copies removed by emptying. */
+  removed: number;
+  emptyingSince: Date | null;
+  emptyingBy: string | null;
+}
+
+/**
+ * Every retiring archive location with its counts, by the same condition the deletion rule and the plan
+ * use (`mayLeaveRetiringArchive`, without witnesses). Its cost is the retiring locations' copies: nothing
+ * while none retires.
+ */
+export function retiringArchives(m: EntityManager, minSites: number): Promise<RetiringArchive[]> {
+  return m.query(
+    `SELECT s.short_name || '/' || l.name AS location,
+            count(c.id) FILTER (WHERE c.status = ANY($1::copy_status[]))::int AS held,
+            count(c.id) FILTER (WHERE c.status = ANY($1::copy_status[])
+                                  AND NOT ${mayLeaveRetiringArchive('c', 'l', minSites)})::int AS depending,
+            count(c.id) FILTER (WHERE c.status = '${CopyStatus.DELETED}')::int AS removed,
+            l.emptying_requested_at AS "emptyingSince", l.emptying_requested_by AS "emptyingBy"
+       FROM data_location l JOIN site s ON s.id = l.site_id
+       LEFT JOIN physical_copy c ON c.location_id = l.id AND c.kind = '${CopyKind.RAW_DATA_PACKAGE}'
+      WHERE l.retiring AND l.location_type = '${LocationType.LONG_TERM_ARCHIVE}'
+      GROUP BY s.short_name, l.name, l.emptying_requested_at, l.emptying_requested_by
+      ORDER BY 1`,
+    [LIVE_COPY_STATUSES],
+  );
+}
+
+/** "cologne/lta retiring: 16 package copies held, 4 still depend on it", and its emptying. */
+export function retiringLine(r: RetiringArchive): string {
+  if (r.held === 0)
+    return `${r.location} retired: nothing held any more (${r.removed} removed); it may be set inactive`;
+  const state = r.emptyingSince
+    ? `being emptied since ${r.emptyingSince.toISOString()} by ${r.emptyingBy}`
+    : 'retiring';
+  const depending = r.depending === 0 ? 'none depends on it' : `${r.depending} still depend on it`;
+  return `${r.location} ${state}: ${r.held} package copies held, ${depending}${r.removed ? `, ${r.removed} removed` : ''}`;
+}
