@@ -9,22 +9,7 @@ import { TransferManagerHarness } from './support/transfer-manager-harness';
 describe('buffer failover (PostgreSQL, Redis, disk)', () => {
   let h: TransferManagerHarness;
 
-  /** A finished bundle at the ccat buffer; returns where its transfer goes, or null if it has to wait. */
-  const nextBundleGoesTo = async (): Promise<string | null> => {
-    const id = await h.bundle();
-    await h.manager.createTransfers();
-    const [transfer] = await h.transfersOf(id);
-    return transfer?.to ?? null;
-  };
-  /** Cologne's turn: bundles alternate between the sites, so ask until one goes (or waits) for Cologne. */
-  const nextForCologne = async (): Promise<string | null> => {
-    for (;;) {
-      const turn = Number((await h.ns.redis.get(`${h.ns.env.REDIS_KEY_PREFIX}round_robin:ccat`)) ?? 0);
-      // Sites in name order: cologne takes the odd turns (1, 3, ...), which the next bundle gets when even.
-      if (turn % 2 === 0) return nextBundleGoesTo();
-      await nextBundleGoesTo();
-    }
-  };
+  const nextForCologne = async () => (await h.nextForCologne()).to;
   const setBuffer = (name: string, set: string) =>
     h.ds.query(
       `UPDATE data_location SET ${set} WHERE name = $1 AND site_id = (SELECT id FROM site WHERE short_name = 'cologne')`,

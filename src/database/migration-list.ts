@@ -28,6 +28,7 @@ import { IngestTokenBindings1795589000000 } from './migrations/1795589000000-Ing
 import { ReplicationSwitch1795590000000 } from './migrations/1795590000000-ReplicationSwitch';
 import { TransferTokenSites1795591000000 } from './migrations/1795591000000-TransferTokenSites';
 import { ArchiveRetirement1795592000000 } from './migrations/1795592000000-ArchiveRetirement';
+import { LocationModes1795592500000 } from './migrations/1795592500000-LocationModes';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -62,4 +63,5 @@ export const MIGRATIONS: Function[] = [
   ReplicationSwitch1795590000000,
   TransferTokenSites1795591000000,
   ArchiveRetirement1795592000000,
+  LocationModes1795592500000,
 ];

@@ -59,6 +59,24 @@ export class TransferManagerHarness {
     return insertCcatBundle(this.ds, ++this.bundles);
   }
 
+  /** A new bundle, routed by the manager; where its first transfer goes, or null if it has to wait. */
+  async nextBundleGoesTo(): Promise<{ bundle: string; to: string | null }> {
+    const bundle = await this.bundle();
+    await this.manager.createTransfers();
+    const [transfer] = await this.transfersOf(bundle);
+    return { bundle, to: transfer?.to ?? null };
+  }
+
+  /** Cologne's turn: bundles alternate between the archive sites, so route bundles until one is Cologne's. */
+  async nextForCologne(): Promise<{ bundle: string; to: string | null }> {
+    for (;;) {
+      const turn = Number((await this.ns.redis.get(`${this.ns.env.REDIS_KEY_PREFIX}round_robin:ccat`)) ?? 0);
+      // Sites in name order: cologne takes the odd turns (1, 3, ...), which the next bundle gets when even.
+      if (turn % 2 === 0) return this.nextBundleGoesTo();
+      await this.nextBundleGoesTo();
+    }
+  }
+
   /** Every transfer of a bundle, as `site/location` from and to, in the order they were made. */
   transfersOf(id: string): Promise<{ from: string; to: string }[]> {
     return this.ds.query(

@@ -5,8 +5,9 @@ import { usedPercent } from './disk-usage';
 import { LocationType } from './location-type';
 
 /**
- * The buffer a site's new data goes to: the active buffer with the lowest priority number that has room
- * (below its usage threshold); the next one when it is full; none if every buffer is inactive or full.
+ * The buffer a site's new data goes to: the active (not draining) buffer with the lowest priority number
+ * that has room (below its usage threshold); the next one when it is full; none if every buffer is
+ * offline, draining or full.
  */
 export async function chooseBuffer(
   m: EntityManager,
@@ -14,7 +15,8 @@ export async function chooseBuffer(
   storageOf: (location: DataLocation) => StorageBackend,
 ): Promise<{ buffer: DataLocation; skipped: string[] } | { buffer: null; skipped: string[] }> {
   const buffers = await m.find(DataLocation, {
-    where: { siteId, locationType: LocationType.BUFFER, active: true },
+    // A draining buffer takes nothing new; an offline one (active false) is not served.
+    where: { siteId, locationType: LocationType.BUFFER, active: true, draining: false },
     order: { priority: 'ASC', id: 'ASC' },
   });
   const skipped: string[] = [];

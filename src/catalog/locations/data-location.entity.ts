@@ -9,7 +9,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { Site } from '../sites/site.entity';
-import { LocationType, StorageType } from './location-type';
+import { ArchiveRole, LocationMode, LocationType, StorageType } from './location-type';
 
 /**
  * One storage place at a site. Settings per storage type live in nullable columns rather than a table per
@@ -51,8 +51,17 @@ export class DataLocation {
   @Column({ type: 'int', default: 1 })
   priority!: number;
 
+  /** False: offline (LocationMode): its queues are unbound. */
   @Column({ type: 'boolean', default: true })
   active!: boolean;
+
+  /** Active but taking no new work (LocationMode.DRAINING): what is on it still moves on. */
+  @Column({ type: 'boolean', default: false })
+  draining!: boolean;
+
+  /** For a long-term archive: a mirror holds its own copy, failovers share one per site (ArchiveRole). */
+  @Column({ type: 'enum', enum: ArchiveRole, enumName: 'archive_role', default: ArchiveRole.MIRROR })
+  archiveRole!: ArchiveRole;
 
   /**
    * An archive being retired: it takes no new copies, the archive reconciler re-homes what it holds, and
@@ -109,4 +118,9 @@ export class DataLocation {
 
   @UpdateDateColumn({ type: 'timestamptz' })
   updatedAt!: Date;
+}
+
+/** The mode a location row is in. */
+export function modeOf(l: Pick<DataLocation, 'active' | 'draining'>): LocationMode {
+  return !l.active ? LocationMode.OFFLINE : l.draining ? LocationMode.DRAINING : LocationMode.ACTIVE;
 }

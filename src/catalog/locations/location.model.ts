@@ -14,7 +14,7 @@ import {
 import { IsBoolean, IsEnum, IsInt, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
 import { Paginated } from '../../engine/graphql/connection';
 import { QUEUE_SAFE_NAME } from '../sites/site.entity';
-import { LocationType, StorageType } from './location-type';
+import { ArchiveRole, LocationType, StorageType } from './location-type';
 
 registerEnumType(LocationType, { name: 'LocationType' });
 registerEnumType(StorageType, { name: 'StorageType' });
@@ -62,6 +62,9 @@ export class LocationModel {
 
   @Field()
   active!: boolean;
+
+  @Field(() => String, { description: 'For an archive: mirror (its own copy) or failover (one per site).' })
+  archiveRole!: ArchiveRole;
 
   @Field({ description: 'A long-term archive being retired: no new copies; what it holds is re-homed.' })
   retiring!: boolean;

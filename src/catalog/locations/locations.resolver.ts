@@ -22,7 +22,7 @@ import { SiteModel } from '../sites/site.model';
 import { siteIn } from '../sites/sites.resolver';
 import { TopologyLocationDocument } from '../topology/topology-snapshot';
 import { TopologyService } from '../topology/topology.service';
-import { DataLocation } from './data-location.entity';
+import { DataLocation, modeOf } from './data-location.entity';
 import { LocationType } from './location-type';
 import {
   CreateLocationInput,
@@ -106,6 +106,13 @@ export class LocationsResolver {
   @Query(() => LocationModel, { nullable: true })
   location(@Args('id', { type: () => Int }) id: number): Promise<DataLocation | null> {
     return this.dataSource.getRepository(DataLocation).findOneBy({ id });
+  }
+
+  @ResolveField(() => String, {
+    description: 'active, draining (no new work; what is there moves on) or offline.',
+  })
+  mode(@Parent() location: DataLocation): string {
+    return modeOf(location);
   }
 
   @ResolveField(() => SiteModel)

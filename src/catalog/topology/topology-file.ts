@@ -22,7 +22,7 @@ import {
 } from 'class-validator';
 import { load, YAMLException } from 'js-yaml';
 import { DomainError } from '../../engine/errors/domain-error';
-import { LocationType, StorageType } from '../locations/location-type';
+import { ArchiveRole, LocationMode, LocationType, StorageType } from '../locations/location-type';
 import { insecureEndpointProblem, S3_ACCESS_KEY_ENV, S3_SECRET_KEY_ENV } from '../locations/s3-credentials';
 import { QUEUE_SAFE_NAME } from '../sites/site.entity';
 import { topologyFileVariables } from '../../config/process-environment';
@@ -95,8 +95,36 @@ export class TopologyLocation {
   @Min(1, { message: 'must be an integer >= 1' })
   priority: number = 1;
 
+  /** `active: false` is `mode: offline`, as files written before modes say it. */
   @IsBoolean({ message: 'must be true or false' })
+  @ValidateBy({
+    name: 'activeAgreesWithMode',
+    validator: {
+      validate: (v, args) => {
+        const mode = (args?.object as TopologyLocation).mode;
+        return v !== false || mode === undefined || mode === LocationMode.OFFLINE;
+      },
+      defaultMessage: () => 'active: false means mode: offline; say one of them',
+    },
+  })
   active: boolean = true;
+
+  /** active (the default), draining (no new work; what is there moves on) or offline (queues unbound). */
+  @IsOptional()
+  @IsEnum(LocationMode, { message: oneOf(LocationMode) })
+  mode?: LocationMode;
+
+  /** For a long-term archive: `mirror` (the default: its own copy) or `failover` (one copy per site). */
+  @IsOptional()
+  @IsEnum(ArchiveRole, { message: oneOf(ArchiveRole) })
+  @ValidateBy({
+    name: 'onlyArchivesHaveRoles',
+    validator: {
+      validate: (_v, args) => (args?.object as TopologyLocation).type === LocationType.LONG_TERM_ARCHIVE,
+      defaultMessage: () => 'only a long_term_archive location has a role',
+    },
+  })
+  role?: ArchiveRole;
 
   /**
    * A long-term archive being retired: it takes no new copies, the archive reconciler re-homes what it

@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { DomainError } from '../../engine/errors/domain-error';
 import { DataLocation } from '../locations/data-location.entity';
+import { ArchiveRole, LocationMode } from '../locations/location-type';
 import { InstrumentModuleEntity } from '../observatory/instrument-module.entity';
 import { Instrument } from '../observatory/instrument.entity';
 import { Observatory } from '../observatory/observatory.entity';
@@ -30,6 +31,8 @@ export interface TopologyLocationDocument {
   storage: string;
   priority: number;
   active: boolean;
+  mode?: string;
+  role?: string;
   retiring?: boolean;
   rootPath?: string;
   dataUrl?: string;
@@ -93,6 +96,8 @@ function locationDocument(l: DataLocation): TopologyLocationDocument {
     storage: l.storageType,
     priority: l.priority,
     active: l.active,
+    mode: l.active && l.draining ? LocationMode.DRAINING : undefined,
+    role: l.archiveRole === ArchiveRole.FAILOVER ? ArchiveRole.FAILOVER : undefined,
     retiring: l.retiring || undefined,
     rootPath: given(l.rootPath),
     dataUrl: given(l.dataUrl),

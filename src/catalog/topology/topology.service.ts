@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { DomainError } from '../../engine/errors/domain-error';
 import { DataLocation } from '../locations/data-location.entity';
+import { ArchiveRole, LocationMode } from '../locations/location-type';
 import { InstrumentModuleEntity } from '../observatory/instrument-module.entity';
 import { Instrument } from '../observatory/instrument.entity';
 import { Observatory } from '../observatory/observatory.entity';
@@ -267,7 +268,9 @@ function locationFields(siteId: number, loc: TopologyLocation): Record<string, F
     type: field('locationType', loc.type),
     storage: field('storageType', loc.storage),
     priority: field('priority', loc.priority),
-    active: field('active', loc.active),
+    active: field('active', modeOfFile(loc) !== LocationMode.OFFLINE),
+    draining: field('draining', modeOfFile(loc) === LocationMode.DRAINING),
+    role: field('archiveRole', loc.role ?? ArchiveRole.MIRROR),
     retiring: field('retiring', loc.retiring === true),
     rootPath: field('rootPath', loc.rootPath),
     dataUrl: field('dataUrl', loc.dataUrl ? loc.dataUrl.replace(/\/+$/, '') : null),
@@ -282,13 +285,19 @@ function locationFields(siteId: number, loc: TopologyLocation): Record<string, F
   };
 }
 
+/** The mode a file gives a location: its `mode`, else `active: false` as offline. */
+function modeOfFile(loc: TopologyLocation): LocationMode {
+  return loc.mode ?? (loc.active ? LocationMode.ACTIVE : LocationMode.OFFLINE);
+}
+
 function describeLocation(loc: TopologyLocation): string {
   const where = loc.s3
     ? `s3://${loc.s3.bucket}/${loc.s3.prefix ?? ''}`
     : [loc.storage, loc.rootPath].join(' ').trim();
   const extra = [
     loc.priority !== 1 ? `priority ${loc.priority}` : '',
-    loc.active ? '' : 'inactive',
+    modeOfFile(loc) === LocationMode.ACTIVE ? '' : modeOfFile(loc),
+    loc.role === ArchiveRole.FAILOVER ? 'failover' : '',
     loc.retiring ? 'retiring' : '',
   ];
   return [`${loc.type} on ${where}`, ...extra].filter(Boolean).join(', ');

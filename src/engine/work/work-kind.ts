@@ -31,6 +31,12 @@ export interface WorkKind<E extends ObjectLiteral = ObjectLiteral> {
   readyWhere?: string;
   /** Pending rows one manager cycle schedules at most. */
   perCycle: number;
+  /**
+   * Work bound for a location that goes offline, not yet claimed, may move to the next location of its
+   * type at its site (recovery's work-relocation.ts). `sameAs` names the column of what the work is about
+   * (a bundle, a package): two rows about the same thing never share a location.
+   */
+  relocation?: { sameAs?: string };
 }
 
 /** A kind of work with the usual `status` and `retry_count` columns unless it says otherwise. */

@@ -17,6 +17,7 @@ import { jobId, queueName } from '../../engine/queues/queue-name';
 import { TaskQueueService } from '../../engine/queues/task-queue.service';
 import { WORK_KINDS, WorkKind } from './work-kinds';
 import { WorkResetService } from './work-reset.service';
+import { relocateFromOffline } from './work-relocation';
 
 const PER_CYCLE = 200;
 /** Job states in which the job will never move the row on: it is gone, or finished while the row did not. */
@@ -37,7 +38,8 @@ interface OpenWork {
  * RECOVERY_GRACE whose job is gone from Redis (a FLUSHALL, a lost Redis) or ended there without the row
  * following. An IN_PROGRESS row is reset once its claiming process has had no heartbeat for HEARTBEAT_TTL
  * (a dead worker), or, while it still beats, after RECOVERY_STALL_TIMEOUT. A job still waiting, delayed or active is BullMQ's to retry (stalled jobs
- * included). Deletions lost the same way go back to where their manager schedules them again.
+ * included). Deletions lost the same way go back to where their manager schedules them again. And work
+ * bound for an offline location that no worker has claimed moves to the next one (work-relocation.ts).
  */
 @Injectable()
 @PipelineManager({ kind: 'recovery', interval: 'RECOVERY_MANAGER_INTERVAL' })
@@ -63,7 +65,12 @@ export class RecoveryManager implements Manager {
     }
     const deletions = await this.recoverDeletions();
     if (deletions) done.deletion = deletions;
-    return { reset: done };
+    const moved: Record<string, number> = {};
+    for (const kind of WORK_KINDS) {
+      const n = await relocateFromOffline(this.dataSource, this.queues, kind);
+      if (n) moved[kind.name] = n;
+    }
+    return Object.keys(moved).length ? { reset: done, movedOffOffline: moved } : { reset: done };
   }
 
   private async recoverKind(kind: WorkKind): Promise<number> {

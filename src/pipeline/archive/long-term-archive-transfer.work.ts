@@ -12,4 +12,6 @@ export const ARCHIVE_WORK = declareWork({
   operation: OperationType.LONG_TERM_ARCHIVE_TRANSFER,
   machine: longTermArchiveTransferStatusMachine,
   perCycle: 200,
+  // A failover archive's copy may go to the site's next failover; a mirror's is its own and waits.
+  relocation: { sameAs: 'raw_data_package_id' },
 });

@@ -4,6 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../../engine/errors/domain-error';
 import { CreateStagingJobDto } from './dto/create-staging-job.dto';
 import { StagingJob } from './staging-job.entity';
+import { LocationType } from '../../catalog/locations/location-type';
+import { takesNewWork } from '../../catalog/locations/location.queries';
 import { countRegisteredFiles, fileTotalsOfPackages, packagesOfFiles } from '../ingest/raw-data-file.queries';
 import {
   existingPackages,
@@ -44,7 +46,10 @@ export class StagingJobService {
     if (asked.length !== 1)
       throw new DomainError('VALIDATION', 'name exactly one of packages, files or obsUnit');
     const id = await this.dataSource.transaction(async (m) => {
-      const location = await this.processingLocation(m, dto.location);
+      const location =
+        dto.site !== undefined
+          ? await this.processingLocationAt(m, dto.site)
+          : await this.processingLocation(m, dto.location ?? '');
       const packages = await this.packagesOf(m, dto);
       if (packages.length === 0)
         throw new DomainError('NOT_FOUND', `nothing to stage: ${asked[0]} names no package`);
@@ -116,7 +121,7 @@ export class StagingJobService {
 
   private async processingLocation(m: EntityManager, name: string): Promise<number> {
     const [l] = await m.query(
-      `SELECT l.id, l.location_type AS type, l.active FROM data_location l JOIN site s ON s.id = l.site_id
+      `SELECT l.id, l.location_type AS type, l.active, l.draining FROM data_location l JOIN site s ON s.id = l.site_id
         WHERE s.short_name || '_' || l.name = $1`,
       [name],
     );
@@ -130,7 +135,26 @@ export class StagingJobService {
         'VALIDATION',
         `location ${name} is a ${l.type} location; staging goes to a processing location`,
       );
-    if (!l.active) throw new DomainError('CONFLICT', `location ${name} is not active`);
+    if (!l.active)
+      throw new DomainError('CONFLICT', `location ${name} is offline; name its site to use the next`);
+    if (l.draining)
+      throw new DomainError(
+        'CONFLICT',
+        `location ${name} is draining: it takes no new work; name its site to use the next`,
+      );
+    return l.id;
+  }
+
+  /** The first processing location at `site` that takes new work, by priority. */
+  private async processingLocationAt(m: EntityManager, site: string): Promise<number> {
+    const [s] = await m.query(`SELECT id FROM site WHERE short_name = $1`, [site]);
+    if (!s) throw new DomainError('NOT_FOUND', `no site ${site}`);
+    const [l] = await m.query(
+      `SELECT l.id FROM data_location l WHERE l.site_id = $1 AND l.location_type = '${LocationType.PROCESSING}'
+          AND ${takesNewWork('l')} ORDER BY l.priority, l.id LIMIT 1`,
+      [s.id],
+    );
+    if (!l) throw new DomainError('CONFLICT', `site ${site} has no processing location that takes new work`);
     return l.id;
   }
 

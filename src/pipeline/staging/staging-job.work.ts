@@ -12,4 +12,5 @@ export const STAGING_WORK = declareWork({
   operation: OperationType.STAGING,
   machine: stagingJobStatusMachine,
   perCycle: 100,
+  relocation: {},
 });

@@ -13,6 +13,8 @@ export const TRANSFER_WORK = declareWork({
   operation: OperationType.DATA_TRANSFER,
   machine: dataTransferStatusMachine,
   perCycle: 200,
+  // Not yet started, the bundle may land on the site's next buffer instead (its unpack follows it).
+  relocation: { sameAs: 'data_transfer_package_id' },
 });
 
 /** Stage 4: a transferred bundle is unpacked where it landed, once its transfer is complete. */

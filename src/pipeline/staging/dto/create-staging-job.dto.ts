@@ -1,5 +1,5 @@
 import { Field, InputType } from '@nestjs/graphql';
-import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -9,19 +9,39 @@ import {
   IsUUID,
   Matches,
   MaxLength,
+  ValidateBy,
+  ValidateIf,
 } from 'class-validator';
 
 /** The REST body of POST /staging-jobs and the GraphQL input of requestStagingJob: one set of rules. */
 @InputType('StagingJobRequest')
 export class CreateStagingJobDto {
-  @ApiProperty({
+  @ApiPropertyOptional({
     example: 'cologne_ramses_processing',
-    description: 'The PROCESSING location, as <site>_<location>',
+    description: 'The PROCESSING location, as <site>_<location> (exactly one of location, site)',
   })
-  @Field({ description: 'The PROCESSING location, as <site>_<location>' })
+  @Field({ nullable: true, description: 'The PROCESSING location, as <site>_<location>' })
+  @ValidateIf((d: CreateStagingJobDto) => d.site === undefined || d.location !== undefined)
+  @IsString({ message: 'location or site is required: the processing location, or a site to choose one at' })
+  @MaxLength(200)
+  location?: string;
+
+  @ApiPropertyOptional({
+    example: 'cologne',
+    description: 'A site: its first processing location that takes new work, by priority',
+  })
+  @Field({ nullable: true, description: 'A site: its first processing location that takes new work' })
+  @ValidateIf((d: CreateStagingJobDto) => d.site !== undefined)
   @IsString()
   @MaxLength(200)
-  location!: string;
+  @ValidateBy({
+    name: 'notBothLocationAndSite',
+    validator: {
+      validate: (_v, args) => (args?.object as CreateStagingJobDto).location === undefined,
+      defaultMessage: () => 'give a location or a site, not both',
+    },
+  })
+  site?: string;
 
   @ApiPropertyOptional({ description: 'Raw data package ids (exactly one of packages, files, obsUnit)' })
   @Field(() => [String], { nullable: true, description: 'Raw data package ids' })
