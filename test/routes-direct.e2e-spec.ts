@@ -18,7 +18,7 @@ describe('a DIRECT route from the observatory to the US archive (real processes,
 
   it('refuses a direct route to a site without an archive', () => {
     expect(() => route('add', 'direct', '--from', 'cologne', '--to', 'ccat')).toThrow(
-      /ccat has no active long-term archive to send to directly/,
+      /ccat has no long-term archive that takes new data to send to directly/,
     );
   });
 

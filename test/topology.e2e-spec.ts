@@ -368,7 +368,7 @@ describe('ccat-dt topology apply (the built CLI)', () => {
     expect(first.stdout).toHaveLength(DEMO_ROWS + 1);
     expect(first.stdout).toContain('+ site ccat (CCAT Observatory)');
     expect(first.stdout).toContain(
-      '+ location cologne_buffer_backup (buffer on disk /tmp/ccat-data/cologne/buffer_backup, priority 3, inactive)',
+      '+ location cologne_buffer_backup (buffer on disk /tmp/ccat-data/cologne/buffer_backup, priority 3, offline)',
     );
     expect(first.stdout.at(-1)).toBe('topology applied: 20 created, 0 updated, 0 unchanged');
     expect(cli(DEMO_PATH)).toMatchObject({
