@@ -90,17 +90,15 @@ describe('archive replication planning (PostgreSQL, Redis)', () => {
     usLta = await archive('us');
     const unit = await insertObsUnit(ds);
     for (let n = 1; n <= 4; n++) missing.push((await archivedAtCologne(unit, n)).id);
-    const [bundle] = await ds
-      .getRepository(DataTransferPackage)
-      .save([
-        {
-          name: 'bundle_on_its_way',
-          relativePath: 'transfer/b.tar',
-          originLocationId: cologneLta,
-          size: SIZE,
-          packageCount: 1,
-        },
-      ]);
+    const [bundle] = await ds.getRepository(DataTransferPackage).save([
+      {
+        name: 'bundle_on_its_way',
+        relativePath: 'transfer/b.tar',
+        originLocationId: cologneLta,
+        size: SIZE,
+        packageCount: 1,
+      },
+    ]);
     onItsWay = (await archivedAtCologne(unit, 5, bundle.id)).id;
     const lost = await archivedAtCologne(unit, 6);
     lostAtUs = lost.id;
@@ -166,5 +164,32 @@ describe('archive replication planning (PostgreSQL, Redis)', () => {
       [usLta],
     );
     expect(n).toBe(2);
+  });
+
+  it('counts what a mirror added to Cologne after the history lacks, each package its own, and not a failover’s', async () => {
+    const [{ id: tape }] = await ds.query(
+      `INSERT INTO data_location (site_id, name, location_type, storage_type, root_path)
+       SELECT id, 'lta_tape', 'long_term_archive', 'disk', '/tmp/ccat-planning-lta-tape' FROM site WHERE short_name = 'cologne'
+       RETURNING id`,
+    );
+    try {
+      const atTape = async () =>
+        (await findMissingArchiveCopies(ds.manager, 100)).filter((c) => c.destinationId === tape);
+      // Every archived package whose bundle is settled; the site's other mirror holding it does not stand for this one.
+      expect((await atTape()).map((c) => c.packageId).sort()).toEqual([...missing, lostAtUs].sort());
+      await ds.query(`UPDATE data_location SET archive_role = 'failover' WHERE id = $1`, [tape]);
+      // A failover shares the site's failover copy: the mirror's does not count, so it still lacks them all.
+      expect(await atTape()).toHaveLength(missing.length + 1);
+      // Now both are failovers, the new one first by priority: the copies at lta stand for the pair.
+      await ds.query(`UPDATE data_location SET archive_role = 'failover', priority = 2 WHERE id = $1`, [
+        cologneLta,
+      ]);
+      expect(await atTape()).toEqual([]);
+    } finally {
+      await ds.query(`UPDATE data_location SET archive_role = 'mirror', priority = 1 WHERE id = $1`, [
+        cologneLta,
+      ]);
+      await ds.query(`UPDATE data_location SET active = false WHERE id = $1`, [tape]);
+    }
   });
 });

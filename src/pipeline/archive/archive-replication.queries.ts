@@ -6,7 +6,9 @@ import {
 } from '../../catalog/physical-copies/package-safety';
 import { OperationStatus } from '../../engine/work/operation-status';
 import { bundleDistributed } from '../bundling/data-transfer-package.queries';
-import { archivedPackagesAmong, sizeOfPackage } from '../packaging/raw-data-package.queries';
+import { archivedPackagesAmong, packagesInState, sizeOfPackage } from '../packaging/raw-data-package.queries';
+import { PackageState } from '../packaging/raw-data-package.states';
+import { ArchiveRole } from '../../catalog/locations/location-type';
 import { CopyKind, CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
 import { LocationType } from '../../catalog/locations/location-type';
 import { takesNewArchiveCopies } from '../../catalog/locations/location.queries';
@@ -31,8 +33,8 @@ export interface ArchiveHolder {
 }
 
 /** The archive locations that take new copies (active, not retiring, not tape): replication's destinations. */
-const ACTIVE_ARCHIVES = `SELECT l.id, l.site_id, s.short_name, l.name FROM data_location l JOIN site s ON s.id = l.site_id
-  WHERE ${takesNewArchiveCopies('l')}`;
+const ACTIVE_ARCHIVES = `SELECT l.id, l.site_id, s.short_name, l.name, l.archive_role FROM data_location l
+  JOIN site s ON s.id = l.site_id WHERE ${takesNewArchiveCopies('l')}`;
 
 /**
  * Archived packages with a copy (in any state but deleted) at a retiring archive: each must be re-homed,
@@ -44,26 +46,49 @@ const HELD_AT_RETIRING = `SELECT rc.raw_data_package_id FROM data_location rl
  WHERE rl.retiring AND rl.location_type = '${LocationType.LONG_TERM_ARCHIVE}'`;
 
 /**
- * The replication backlog, written once for the planner and every view of it, as two CTEs: `archives`
- * (the archive locations that take new copies) and `backlog`: the packages ARCHIVED at fewer sites than
- * have such an archive, and those held at a retiring archive (only those are read: the backlog, not the
- * history), with `settled` when their bundle (if they had one) is distributed, so that the night's buffer
- * path is done with them and what is still missing is replication's to fill.
+ * Mirror archives that hold fewer copies (live, by location_copy_totals) than there are archived packages:
+ * a mirror added after the history was archived. Each mirror holds its own copy of everything, so what it
+ * lacks is backlog too. Its cost is a count per mirror; the history is read only for a mirror behind.
+ */
+const MIRRORS_BEHIND = `SELECT a.id FROM archives a
+  WHERE a.archive_role = '${ArchiveRole.MIRROR}'
+    AND (SELECT coalesce(sum(t.copies), 0) FROM location_copy_totals t WHERE t.location_id = a.id) < ${ARCHIVED_PACKAGE_COUNT}`;
+
+/** Archived packages with no copy (but a deleted one) at a mirror that is behind. */
+const MISSING_AT_MIRRORS_BEHIND = `SELECT ap.id FROM ${packagesInState(`'${PackageState.ARCHIVED}'`)} ap
+  WHERE EXISTS (SELECT 1 FROM mirrors_behind mb WHERE NOT EXISTS (
+                  SELECT 1 FROM physical_copy mc WHERE mc.raw_data_package_id = ap.id AND mc.location_id = mb.id
+                     AND mc.status <> '${CopyStatus.DELETED}'))`;
+
+/**
+ * The replication backlog, written once for the planner and every view of it, as CTEs: `archives` (the
+ * archive locations that take new copies) and `backlog`: the packages ARCHIVED at fewer sites than have
+ * such an archive, those held at a retiring archive, and those a mirror behind lacks (only those are read:
+ * the backlog, not the history), with `settled` when their bundle (if they had one) is distributed, so
+ * that the night's buffer path is done with them and what is still missing is replication's to fill.
  */
 const BACKLOG_CTES = `archives AS (${ACTIVE_ARCHIVES}),
+  mirrors_behind AS (${MIRRORS_BEHIND}),
   backlog AS (SELECT p.id, p.size::float8 AS size, p.created_at,
                      (p.data_transfer_package_id IS NULL OR ${bundleDistributed('p.data_transfer_package_id')}) AS settled
                 FROM ${archivedPackagesAmong(`SELECT id FROM ${archivedAtFewerSitesThan('(SELECT count(DISTINCT site_id) FROM archives)')} f
-                                                UNION ${HELD_AT_RETIRING}`)} p)`;
+                                                UNION ${HELD_AT_RETIRING}
+                                                UNION ${MISSING_AT_MIRRORS_BEHIND}`)} p)`;
 
 /**
- * Site `site` (SQL for its id) holds no archive copy of package `pkg` in any state (a LOST one is the
- * repair's) outside a retiring archive: a copy at a retiring one is about to go, so it does not count.
+ * Archive `a` (a row of `archives`) lacks package `pkg`: no copy in any state (a LOST one is the repair's)
+ * stands for it outside a retiring archive (a copy there is about to go). A mirror's own copy stands for
+ * it; for a failover, a copy at any of its site's failovers.
  */
-const lacksAt = (site: string, pkg: string) =>
+const lacksAt = (a: string, pkg: string) =>
   `NOT EXISTS (SELECT 1 FROM physical_copy c JOIN data_location cl ON cl.id = c.location_id
-                WHERE c.raw_data_package_id = ${pkg} AND cl.site_id = ${site} AND NOT cl.retiring
-                  AND cl.location_type = '${LocationType.LONG_TERM_ARCHIVE}' AND c.status <> '${CopyStatus.DELETED}')`;
+                WHERE c.raw_data_package_id = ${pkg} AND NOT cl.retiring AND c.status <> '${CopyStatus.DELETED}'
+                  AND (cl.id = ${a}.id OR (${a}.archive_role = '${ArchiveRole.FAILOVER}' AND cl.site_id = ${a}.site_id
+                                           AND cl.archive_role = '${ArchiveRole.FAILOVER}')))`;
+
+/** Site `site` has an archive (a row of `archives`) that lacks package `pkg`. */
+const siteLacks = (site: string, pkg: string) =>
+  `EXISTS (SELECT 1 FROM archives sa WHERE sa.site_id = ${site} AND ${lacksAt('sa', pkg)})`;
 
 /** Archive transfers whose origin is an archive location: replication, not the buffer path. */
 const REPLICATION_TRANSFERS = `long_term_archive_transfer t
@@ -72,7 +97,7 @@ const REPLICATION_TRANSFERS = `long_term_archive_transfer t
 
 /**
  * Up to `limit` (package, archive location) pairs to fill, oldest package first: a settled backlog package
- * that the location's site lacks, and no archive transfer into that location was ever planned (one that
+ * that the location lacks (lacksAt), and no archive transfer into that location was ever planned (one that
  * failed waits for an operator's reset). Sites in `pausedSiteIds` get nothing new.
  */
 export function findMissingArchiveCopies(
@@ -85,7 +110,7 @@ export function findMissingArchiveCopies(
      SELECT p.id AS "packageId", p.size, a.id AS "destinationId",
             a.site_id AS "destinationSiteId", a.short_name AS "destinationSite"
        FROM backlog p CROSS JOIN archives a
-      WHERE p.settled AND a.site_id <> ALL($2::int[]) AND ${lacksAt('a.site_id', 'p.id')}
+      WHERE p.settled AND a.site_id <> ALL($2::int[]) AND ${lacksAt('a', 'p.id')}
         AND NOT EXISTS (SELECT 1 FROM long_term_archive_transfer t
                          WHERE t.raw_data_package_id = p.id AND t.destination_location_id = a.id)
       ORDER BY p.created_at, a.id
@@ -129,7 +154,7 @@ export function replicationBacklog(m: EntityManager): Promise<SiteBacklog[]> {
             m.lacking, m."bytesToGo", w.open, w.failed, h.bytes AS "bytesLastHour"
        FROM sites s
       CROSS JOIN LATERAL (SELECT count(*)::int AS lacking, coalesce(sum(p.size), 0)::float8 AS "bytesToGo"
-                            FROM backlog p WHERE p.settled AND ${lacksAt('s.site_id', 'p.id')}) m
+                            FROM backlog p WHERE p.settled AND ${siteLacks('s.site_id', 'p.id')}) m
       CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE t.status IN (${open}))::int AS open,
                                  count(*) FILTER (WHERE t.status = '${S.FAILED}')::int AS failed
                             FROM ${REPLICATION_TRANSFERS}
