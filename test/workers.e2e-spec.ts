@@ -296,7 +296,7 @@ describe('workers bind exactly the queues of their locations (real processes, Po
     );
   });
 
-  it('with --site and --operations, or --queues, binds exactly those', async () => {
+  it('with --site and --operations, or --queues, binds exactly those; list-queues names who serves each, status flags the rest', async () => {
     const ns = namespace();
     const cologneOps = (await activeLocations())
       .filter((l) => l.site === 'cologne')
@@ -325,6 +325,29 @@ describe('workers bind exactly the queues of their locations (real processes, Po
       ['ccat_buffer_deletion', 0],
     ] as const)
       expect([name, await queue(ns, name).getWorkersCount()]).toEqual([name, workers]);
+
+    const cliEnv = { ...ns.env, DATABASE_URL: db.url };
+    const rows = new Map(
+      cli(['list-queues'], cliEnv)
+        .split('\n')
+        .map((line) => [line.split(/\s+/)[0], line] as const),
+    );
+    const operationWorker = `worker-cologne-${hostname()}-${byOperation.child.pid}`;
+    const queueWorker = `worker-queues-${hostname()}-${byQueue.child.pid}`;
+    expect(rows.get('cologne_buffer_deletion')).toMatch(new RegExp(`${operationWorker}$`));
+    expect(rows.get('us_lta_fixity')).toMatch(new RegExp(`${queueWorker}$`));
+    expect(rows.get('cologne_buffer_data_transfer')).toMatch(/NO LIVE WORKER$/);
+    expect(rows.has('cologne_buffer_backup_monitoring')).toBe(false);
+
+    // Every site has a live worker, so status names the queues, not sites: those no one serves.
+    const status = cli(['status'], cliEnv);
+    expect(status).not.toContain('NO LIVE WORKER at');
+    const flagged = status.split('QUEUES NO LIVE WORKER SERVES')[1]?.split('\n').slice(1) ?? [];
+    const unserved = [...rows.entries()]
+      .filter(([, line]) => line.endsWith('NO LIVE WORKER'))
+      .map(([name]) => `  ${name}`);
+    expect(unserved.length).toBeGreaterThan(20);
+    expect(flagged.filter((l) => l.startsWith('  '))).toEqual(unserved);
   });
 
   it('refuses an unknown operation at once, and a queue no location has (or the other options leave out) once it can check, naming them', async () => {
