@@ -1,4 +1,5 @@
 import { LocationType } from '../../catalog/locations/location-type';
+import { QUEUE_OPERATIONS_BY_LOCATION_TYPE } from '../queues/operation-type';
 import { QueueDescriptor } from '../queues/queue-descriptor';
 import { parseWorkerArgs } from './worker-options';
 import { checkSelection, queuesOfLocation, selectsLocation, selectsQueue } from './worker-selection';
@@ -19,20 +20,33 @@ const every = [
 const active = every.filter((q) => q.active);
 const selected = (...argv: string[]) =>
   active.filter((q) => selectsQueue(parseWorkerArgs(argv), q)).map((q) => q.name);
+/** Expected from the operation/location-type matrix, so that a new operation does not change the test. */
+const named = (where: (q: QueueDescriptor) => boolean) => active.filter(where).map((q) => q.name);
+const BUFFER_QUEUES = QUEUE_OPERATIONS_BY_LOCATION_TYPE[LocationType.BUFFER].length;
+const ARCHIVE_QUEUES = QUEUE_OPERATIONS_BY_LOCATION_TYPE[LocationType.LONG_TERM_ARCHIVE].length;
 
 describe('which queues a worker binds', () => {
   it('--site and --locations each add locations, as before', () => {
-    expect(selected('--site', 'ccat')).toHaveLength(7);
-    expect(selected('--site', 'ccat', '--locations', 'cologne_lta')).toHaveLength(7 + 4);
+    expect(selected('--site', 'ccat')).toHaveLength(BUFFER_QUEUES);
+    expect(selected('--site', 'ccat', '--locations', 'cologne_lta')).toHaveLength(
+      BUFFER_QUEUES + ARCHIVE_QUEUES,
+    );
   });
 
   it('--operations narrows a site down, or takes the operation everywhere', () => {
-    expect(selected('--site', 'cologne', '--operations', 'deletion,monitoring')).toEqual([
-      'cologne_buffer_deletion',
-      'cologne_buffer_monitoring',
-      'cologne_lta_monitoring',
-    ]);
-    expect(selected('--operations', 'deletion')).toEqual(['ccat_buffer_deletion', 'cologne_buffer_deletion']);
+    const deletionOrMonitoring = ['deletion', 'monitoring'] as string[];
+    expect(selected('--site', 'cologne', '--operations', 'deletion,monitoring')).toEqual(
+      named((q) => q.site === 'cologne' && deletionOrMonitoring.includes(q.operation)),
+    );
+    expect(selected('--site', 'cologne', '--operations', 'deletion,monitoring')).toEqual(
+      expect.arrayContaining([
+        'cologne_buffer_deletion',
+        'cologne_buffer_monitoring',
+        'cologne_lta_monitoring',
+      ]),
+    );
+    expect(selected('--operations', 'deletion')).toEqual(named((q) => q.operation === 'deletion'));
+    expect(selected('--operations', 'deletion')).not.toContain('cologne_buffer_backup_deletion');
   });
 
   it('--queues takes exactly the queues named', () => {
@@ -45,9 +59,9 @@ describe('which queues a worker binds', () => {
   it('stands for a location towards the other sites when it binds one of its queues', () => {
     const lta = queuesOfLocation('cologne', 'lta', LocationType.LONG_TERM_ARCHIVE);
     expect(selectsLocation(parseWorkerArgs(['--site', 'cologne', '--operations', 'fixity']), lta)).toBe(true);
-    expect(selectsLocation(parseWorkerArgs(['--site', 'cologne', '--operations', 'deletion']), lta)).toBe(
-      false,
-    );
+    // A transfer into a buffer is a buffer's queue: an archive has none.
+    const transfers = parseWorkerArgs(['--site', 'cologne', '--operations', 'data_transfer']);
+    expect(selectsLocation(transfers, lta)).toBe(false);
   });
 });
 
