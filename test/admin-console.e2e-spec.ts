@@ -5,7 +5,7 @@ import { Browser, chromium, Page } from 'playwright-core';
 import { TokenScope } from '../src/engine/auth/api-token.entity';
 import { createToken } from './support/factories';
 import { PipelineHarness } from './support/pipeline-harness';
-import { waitFor } from './support/processes';
+import { startWorker, waitFor } from './support/processes';
 
 /** Debian's chromium (`.ci/run` installs it); playwright-core drives it, no browser is downloaded. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -203,6 +203,19 @@ if (!haveChromium)
     // fails it again), and the page says the site has no worker.
     await h.workers.get('us')!.stop('SIGTERM');
     await untilText('sites-without-worker', /No live worker at us/);
+    // A US worker for its monitoring only: the site has a worker again, and the page names the queues it
+    // leaves out (the transfer's among them, so the reset below still stays put).
+    h.workers.set(
+      'us-monitoring',
+      await startWorker(['--site', 'us', '--operations', 'monitoring'], h.env()),
+    );
+    await untilText(
+      'unserved-queues',
+      /^No live worker serves \d+ queues: .*\bus_buffer_data_transfer\b.*\. Their work waits\.$/,
+    );
+    expect(await page.getByTestId('sites-without-worker').isHidden()).toBe(true);
+    expect(await text('unserved-queues')).not.toMatch(/us_\w+_monitoring/);
+    await page.getByTestId('queue-us_buffer_data_transfer').getByTestId('unserved').waitFor();
 
     await signOut();
     await signIn(viewer);

@@ -11,6 +11,8 @@ import { DeletionSwitchService } from '../src/pipeline/deletion/deletion-switch.
 import { ExplainService } from '../src/operations/explain/explain.service';
 import { heartbeatKey } from '../src/engine/heartbeats/heartbeat';
 import { StatusService } from '../src/operations/status/status.service';
+import { QueueCoverageService } from '../src/engine/queues/queue-coverage';
+import { QueueDiscoveryService } from '../src/engine/queues/queue-discovery.service';
 import { StorageService } from '../src/engine/storage/storage.service';
 import { applyDemoTopology, redisNamespace, RedisNamespace } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
@@ -29,6 +31,9 @@ describe('alerts (PostgreSQL, Redis, a webhook)', () => {
   let answer = 200;
   const received: AlertNotification[] = [];
   let manager: AlertManager;
+  let status: StatusService;
+  let explainer: ExplainService;
+  let storage: StorageService;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -49,17 +54,22 @@ describe('alerts (PostgreSQL, Redis, a webhook)', () => {
       ...ns.env,
       SAFE_DEADLINE: 86_400_000,
       DELETION_MIN_LTA_SITES: 2,
+      // Served or not is alerted at once here; the wait is the last test's.
+      QUEUE_UNSERVED_ALERT_AFTER: 0,
       ALERT_WEBHOOK_URL: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`,
     }) as never;
-    const storage = new StorageService(new ConfigService({}));
+    storage = new StorageService(new ConfigService({}));
     const sw = new DeletionSwitchService(ds);
-    const conditions = new AlertConditions(
+    status = new StatusService(
       ds,
+      ns.redis,
       config,
-      new StatusService(ds, ns.redis, config, sw, new ReplicationSwitchService(ds, config)),
-      new ExplainService(ds, config, storage, sw),
-      storage,
+      sw,
+      new ReplicationSwitchService(ds, config),
+      new QueueCoverageService(new QueueDiscoveryService(ds), ns.redis, config),
     );
+    explainer = new ExplainService(ds, config, storage, sw);
+    const conditions = new AlertConditions(ds, config, status, explainer, storage);
     manager = new AlertManager(ds, conditions, config);
   });
   afterAll(async () => {
@@ -71,14 +81,19 @@ describe('alerts (PostgreSQL, Redis, a webhook)', () => {
   });
 
   const keys = () => received.map((n) => n.key).sort();
+  /** A live worker's heartbeat, as a worker writes it: its name and the queues it has bound. */
+  const beat = (name: string, serves: string[]) =>
+    ns.redis.set(
+      heartbeatKey(ns.env.REDIS_KEY_PREFIX, 'worker', name),
+      JSON.stringify({ type: 'worker', name, serves }),
+      'PX',
+      60_000,
+    );
+  const queuesOf = async (site: string) =>
+    (await new QueueDiscoveryService(ds).discoverAll()).filter((q) => q.site === site).map((q) => q.name);
+  /** A worker per site serving every queue of its active locations. */
   const liveWorkers = async (...sites: string[]) => {
-    for (const site of sites)
-      await ns.redis.set(
-        heartbeatKey(ns.env.REDIS_KEY_PREFIX, 'worker', `worker-${site}`),
-        JSON.stringify({ type: 'worker', name: `worker-${site}`, serves: [`${site}_buffer_data_transfer`] }),
-        'PX',
-        60_000,
-      );
+    for (const site of sites) await beat(`worker-${site}`, await queuesOf(site));
   };
 
   it('sends each condition once, retries a failed delivery, and re-sends only a condition that came back', async () => {
@@ -234,5 +249,61 @@ describe('alerts (PostgreSQL, Redis, a webhook)', () => {
     expect(full[0].message).toMatch(
       /^us\/buffer is 60\.0% full and filling at 33\.33 GB\/h: at its threshold of 90% in about 9\.0 h/,
     );
+  });
+
+  it('alerts a queue no live worker serves, and a site without any as one alert, once that lasted QUEUE_UNSERVED_ALERT_AFTER', async () => {
+    // A managers process that has just started (nothing seen yet), waiting 1.5 s instead of 5 min.
+    const wait = 1500;
+    const conditions = new AlertConditions(
+      ds,
+      new ConfigService({ ...ns.env, QUEUE_UNSERVED_ALERT_AFTER: wait }) as never,
+      status,
+      explainer,
+      storage,
+    );
+    const gaps = async () =>
+      (await conditions.current())
+        .filter((c) => c.kind === 'no_worker' || c.kind === 'queue_unserved')
+        .map((c) => c.key)
+        .sort();
+    await ns.redis.del(...(await ns.redis.keys(`${ns.env.REDIS_KEY_PREFIX}health:*`)));
+    // ccat fully served; at cologne a deletions-only worker is missing; the US has no worker at all.
+    await liveWorkers('ccat');
+    const cologne = await queuesOf('cologne');
+    const deletions = cologne.filter((q) => q.endsWith('_deletion'));
+    await beat(
+      'worker-cologne',
+      cologne.filter((q) => !deletions.includes(q)),
+    );
+    const someDeletions = deletions.filter((q) => q !== 'cologne_buffer_deletion');
+    await beat('worker-cologne-deletion', someDeletions);
+    // The third buffer is inactive (the demo's buffer_backup): not served, and not expected to be.
+    expect(cologne.some((q) => q.startsWith('cologne_buffer_backup_'))).toBe(false);
+
+    // Freshly started: nothing yet, though the status already shows both gaps.
+    expect(await gaps()).toEqual([]);
+    expect((await status.servingGaps()).sitesWithoutWorker).toEqual(['us']);
+    await new Promise((r) => setTimeout(r, wait + 200));
+    expect(await gaps()).toEqual(['no_worker:us', 'queue_unserved:cologne_buffer_deletion']);
+    const [queue] = (await conditions.current()).filter((c) => c.kind === 'queue_unserved');
+    expect(queue).toMatchObject({
+      severity: 'critical',
+      details: {
+        queue: 'cologne_buffer_deletion',
+        site: 'cologne',
+        location: 'buffer',
+        operation: 'deletion',
+      },
+    });
+    expect(queue.message).toMatch(
+      /^no live worker serves the queue cologne_buffer_deletion \(deletion at cologne\/buffer\)/,
+    );
+
+    // Served again: cleared at once. Unserved again: the wait starts again.
+    await beat('worker-cologne-deletion', deletions);
+    await liveWorkers('us');
+    expect(await gaps()).toEqual([]);
+    await beat('worker-cologne-deletion', someDeletions);
+    expect(await gaps()).toEqual([]);
   });
 });

@@ -15,6 +15,8 @@ import { DeletionSwitchService } from '../src/pipeline/deletion/deletion-switch.
 import { PackageState } from '../src/pipeline/packaging/raw-data-package.states';
 import { PipelineOverviewService } from '../src/operations/status/pipeline-overview.service';
 import { StatusService } from '../src/operations/status/status.service';
+import { QueueCoverageService } from '../src/engine/queues/queue-coverage';
+import { QueueDiscoveryService } from '../src/engine/queues/queue-discovery.service';
 import { insertObsUnit, insertRawDataPackage } from './support/factories';
 import { applyDemoTopology, cli, redisNamespace, RedisNamespace } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
@@ -192,7 +194,14 @@ describe('replication backlog: counted, paused per site, shown (PostgreSQL, Redi
       'us/lta: 2 of 5 packages, 3.0 MB to go, no progress in the last hour (3 transfers open)',
     );
     const overview = await new PipelineOverviewService(
-      new StatusService(ds, ns.redis, config as never, new DeletionSwitchService(ds), switches),
+      new StatusService(
+        ds,
+        ns.redis,
+        config as never,
+        new DeletionSwitchService(ds),
+        switches,
+        new QueueCoverageService(new QueueDiscoveryService(ds), ns.redis, config as never),
+      ),
       ds,
     ).overview();
     expect(overview.replication.sites.map((s) => s.site)).toEqual(['cologne', 'us']);

@@ -415,6 +415,25 @@ describe('ccat-dt topology apply (the built CLI)', () => {
     expect((await counts()).site).toBe(0);
   });
 
+  it('refuses storage: tape, naming the location, and writes nothing of the file', async () => {
+    cli(DEMO_PATH);
+    const before = await counts();
+    // A tape library added at Cologne, beside a change that alone would apply.
+    const tape = `      - name: tape_library\n        type: long_term_archive\n        storage: tape\n`;
+    const edited = withCologneBuffer(`priority: 4\n        rootPath: ${COLOGNE_BUFFER}`)(DEMO).replace(
+      '      # Scratch space',
+      `${tape}      # Scratch space`,
+    );
+    const run = cli(file('tape.yaml', edited));
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      /^ccat-dt: .*tape\.yaml: invalid topology file \(1 problem\):\n {2}sites\[1\]\.locations\[\d\] \(cologne\/tape_library\): tape is not supported yet; a tape-backed S3 endpoint works as s3$/,
+    );
+    expect(await counts()).toEqual(before);
+    expect(await location('cologne', 'tape_library')).toBeUndefined();
+    expect((await location('cologne', 'buffer')).priority).toBe(1);
+  });
+
   it('exits 1 for a missing file, an unset variable and an unsafe change', async () => {
     expect(cli(join(dir, 'nope.yaml'))).toMatchObject({
       status: 1,

@@ -296,6 +296,82 @@ describe('workers bind exactly the queues of their locations (real processes, Po
     );
   });
 
+  it('with --site and --operations, or --queues, binds exactly those; list-queues names who serves each, status flags the rest', async () => {
+    const ns = namespace();
+    const cologneOps = (await activeLocations())
+      .filter((l) => l.site === 'cologne')
+      .flatMap((l) => queuesOf(l.site, l.name, l.location_type))
+      .filter((q) => q.endsWith('_deletion') || q.endsWith('_monitoring'));
+    // cologne's buffers, archive and processing: deletion where the type has it, monitoring everywhere.
+    expect(cologneOps).toEqual(expect.arrayContaining(['cologne_buffer_deletion', 'cologne_lta_monitoring']));
+    const named = ['ccat_buffer_data_transfer', 'us_lta_fixity'];
+    const [byOperation, byQueue] = await Promise.all([
+      start(['--site', 'cologne', '--operations', 'deletion,monitoring'], env(ns)),
+      // The backup buffer is inactive in the demo: its queue is waited for, not refused.
+      start(['--queues', [...named, 'cologne_buffer_backup_monitoring'].join(',')], env(ns)),
+    ]);
+    await Promise.all([waitForBound(byOperation, cologneOps), waitForBound(byQueue, named)]);
+    expect(byQueue.output()).toContain(
+      'queues of inactive locations, bound once they are active: cologne_buffer_backup_monitoring',
+    );
+    expect((await byOperation.health()).body.details?.worker).toMatchObject({
+      serves: 'site cologne, only operations deletion,monitoring',
+    });
+    // BullMQ agrees: a worker on the chosen queues, none on the others of the same location.
+    for (const [name, workers] of [
+      ['cologne_buffer_deletion', 1],
+      ['cologne_buffer_data_transfer', 0],
+      ['ccat_buffer_data_transfer', 1],
+      ['ccat_buffer_deletion', 0],
+    ] as const)
+      expect([name, await queue(ns, name).getWorkersCount()]).toEqual([name, workers]);
+
+    const cliEnv = { ...ns.env, DATABASE_URL: db.url };
+    const rows = new Map(
+      cli(['list-queues'], cliEnv)
+        .split('\n')
+        .map((line) => [line.split(/\s+/)[0], line] as const),
+    );
+    const operationWorker = `worker-cologne-${hostname()}-${byOperation.child.pid}`;
+    const queueWorker = `worker-queues-${hostname()}-${byQueue.child.pid}`;
+    expect(rows.get('cologne_buffer_deletion')).toMatch(new RegExp(`${operationWorker}$`));
+    expect(rows.get('us_lta_fixity')).toMatch(new RegExp(`${queueWorker}$`));
+    expect(rows.get('cologne_buffer_data_transfer')).toMatch(/NO LIVE WORKER$/);
+    expect(rows.has('cologne_buffer_backup_monitoring')).toBe(false);
+
+    // Every site has a live worker, so status names the queues, not sites: those no one serves.
+    const status = cli(['status'], cliEnv);
+    expect(status).not.toContain('NO LIVE WORKER at');
+    const flagged = status.split('QUEUES NO LIVE WORKER SERVES')[1]?.split('\n').slice(1) ?? [];
+    const unserved = [...rows.entries()]
+      .filter(([, line]) => line.endsWith('NO LIVE WORKER'))
+      .map(([name]) => `  ${name}`);
+    expect(unserved.length).toBeGreaterThan(20);
+    expect(flagged.filter((l) => l.startsWith('  '))).toEqual(unserved);
+  });
+
+  it('refuses an unknown operation at once, and a queue no location has (or the other options leave out) once it can check, naming them', async () => {
+    const ns = namespace();
+    const [operation, queues] = await Promise.all([
+      start(['--site', 'ccat', '--operations', 'deletion,sorting'], env(ns)),
+      start(
+        ['--site', 'ccat', '--queues', 'ccat_buffer_deletion,ccat_bufer_deletion,cologne_lta_fixity'],
+        env(ns),
+      ),
+    ]);
+    await waitFor('both to exit', () => operation.child.exitCode !== null && queues.child.exitCode !== null);
+    expect(operation.child.exitCode).toBe(2);
+    expect(operation.output()).toMatch(
+      /ccat-dt worker: unknown operation sorting in --operations; the operations are /,
+    );
+    expect(queues.child.exitCode).toBe(2);
+    expect(queues.output()).toContain(
+      'ccat-dt worker: --queues refused: no location has the queue(s) ccat_bufer_deletion ' +
+        '(`ccat-dt list-queues` lists the queues); cologne_lta_fixity left out by --site ccat',
+    );
+    expect(queues.output()).not.toMatch(/bound ccat_buffer_deletion/);
+  });
+
   it('keeps a heartbeat listing its queues, shows in `ccat-dt services`, and on SIGTERM exits 0 and removes it', async () => {
     const ns = namespace();
     const worker = await start(['--site', 'ccat'], env(ns));

@@ -5,14 +5,22 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { setProcessName } from '../../src/engine/logging/process-name';
 import { Environment, loadEnvironment } from '../../src/config/environment';
-import { describeWorker, parseWorkerArgs, WorkerOptions } from '../../src/engine/workers/worker-options';
+import { QueueBindingService } from '../../src/engine/workers/queue-binding.service';
+import {
+  describeWorker,
+  parseWorkerArgs,
+  servesQueues,
+  WorkerOptions,
+} from '../../src/engine/workers/worker-options';
 import { WorkerModule } from './worker.module';
 
 /** `worker-ccat-host1-4242`, `worker-managers-host1-4243`: what claims and audit events name. */
 function roleName(options: WorkerOptions): string {
+  const oneOr = (names: string[], many: string) => `worker-${names.length === 1 ? names[0] : many}`;
   if (options.site) return `worker-${options.site}`;
-  if (options.locations)
-    return `worker-${options.locations.length === 1 ? options.locations[0] : 'locations'}`;
+  if (options.locations) return oneOr(options.locations, 'locations');
+  if (options.queues) return oneOr(options.queues, 'queues');
+  if (options.operations) return oneOr(options.operations, 'operations');
   return 'worker-managers';
 }
 
@@ -53,6 +61,14 @@ async function bootstrap(): Promise<void> {
   const port = config.get('WORKER_HTTP_PORT', { infer: true });
   await app.listen(port, '0.0.0.0');
   app.get(Logger).log(`ccat-dt worker serving ${describeWorker(options)}; /health on port ${port}`);
+  // A --queues naming a queue no location has is known only once the database answers: then it stops,
+  // as a bad argument does (exit 2), rather than run serving less than it was told to.
+  if (servesQueues(options))
+    void app.get(QueueBindingService).selectionRefused.then(async (err) => {
+      console.error(`ccat-dt worker: ${err.message}`);
+      await app.close();
+      process.exit(2);
+    });
 }
 
 bootstrap().catch((err: Error) => {

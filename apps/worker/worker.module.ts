@@ -29,17 +29,17 @@ import { BufferDataController } from '../../src/pipeline/transfer/http/buffer-da
 import { DatabaseConnector } from '../../src/engine/workers/database-connector.service';
 import { QueueBindingService } from '../../src/engine/workers/queue-binding.service';
 import { WorkerHealthController } from '../../src/engine/workers/worker-health.controller';
-import { WORKER_OPTIONS, WorkerOptions } from '../../src/engine/workers/worker-options';
+import { servesQueues, WORKER_OPTIONS, WorkerOptions } from '../../src/engine/workers/worker-options';
 
 /**
- * The worker process: queue processors for the locations it serves (`--site`, `--locations`), and the
- * managers when run in that role (`--role managers`). The database is connected in the background, so
- * the process starts, beats and answers /health while PostgreSQL is unreachable.
+ * The worker process: queue processors for what it serves (`--site`, `--locations`, `--queues`,
+ * `--operations`), and the managers when run in that role (`--role managers`). The database is connected
+ * in the background, so the process starts, beats and answers /health while PostgreSQL is unreachable.
  */
 @Module({})
 export class WorkerModule {
   static forOptions(options: WorkerOptions): DynamicModule {
-    const serveLocations = Boolean(options.site || options.locations);
+    const serveLocations = servesQueues(options);
     const providers: Provider[] = [{ provide: WORKER_OPTIONS, useValue: options }, DatabaseConnector];
     if (serveLocations) providers.push(OperationHandlerRegistry, QueueBindingService);
     return {

@@ -79,6 +79,15 @@ export function ManagerSafetySettings<B extends SettingsClass>(Base: B) {
     STALL_ALERT_AFTER = 1_800_000;
 
     /**
+     * A queue of an active location that no live worker serves (`queue_unserved`), or a site none of whose
+     * queues one serves (`no_worker`), is alerted once the alert manager has seen it so for this long:
+     * workers starting (a freshly started system), restarting, or binding a location just activated leave
+     * queues unserved for a while, up to a discovery interval and a heartbeat.
+     */
+    @Duration(0)
+    QUEUE_UNSERVED_ALERT_AFTER = 300_000;
+
+    /**
      * `disk_full_soon` warns of a SOURCE or BUFFER disk that reaches its threshold within this, at its rate.
      */
     @Duration(60_000)

@@ -245,6 +245,18 @@ describe('parseTopologyFile', () => {
     ).not.toThrow();
   });
 
+  it('refuses tape storage, naming the location, whatever its type', () => {
+    const tape = 'name: vault\ntype: long_term_archive\nstorage: tape\n';
+    expect(problemsOf(withLocation(tape))).toEqual([
+      'sites[0].locations[0] (ccat/vault): tape is not supported yet; a tape-backed S3 endpoint works as s3',
+    ]);
+    expect(
+      problemsOf(withLocation('name: buffer\ntype: buffer\nstorage: tape\nrootPath: /data/b\n')),
+    ).toEqual([
+      'sites[0].locations[0] (ccat/buffer): tape is not supported yet; a tape-backed S3 endpoint works as s3',
+    ]);
+  });
+
   it('refuses duplicate names', () => {
     const text = DEMO.replace('name: chai', 'name: primecam')
       .replace('[lfa, hfa]', '[lfa, lfa]')

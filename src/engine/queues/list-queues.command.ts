@@ -1,19 +1,22 @@
 import { printTable } from '../report/report-table';
 import { Command, CommandRunner } from 'nest-commander';
-import { QueueDiscoveryService } from './queue-discovery.service';
+import { notServed, QueueCoverageService } from './queue-coverage';
 import { TaskQueueService } from './task-queue.service';
 
-@Command({ name: 'list-queues', description: 'The queues of every active location, with their job counts' })
+@Command({
+  name: 'list-queues',
+  description: 'The queues of every active location, with their job counts and the live workers serving them',
+})
 export class ListQueuesCommand extends CommandRunner {
   constructor(
-    private readonly discovery: QueueDiscoveryService,
+    private readonly coverage: QueueCoverageService,
     private readonly queues: TaskQueueService,
   ) {
     super();
   }
 
   async run(): Promise<void> {
-    const found = await this.discovery.discoverAll();
+    const found = await this.coverage.coverage();
     const rows = [];
     for (const q of found) {
       const counts = await this.queues.counts(q.name).catch(() => null);
@@ -26,6 +29,7 @@ export class ListQueuesCommand extends CommandRunner {
         active: counts?.active ?? '?',
         delayed: counts?.delayed ?? '?',
         failed: counts?.failed ?? '?',
+        'served by': notServed(q) ? 'NO LIVE WORKER' : q.servedBy.join(', '),
       });
     }
     if (rows.length === 0) {
@@ -34,5 +38,10 @@ export class ListQueuesCommand extends CommandRunner {
     }
     printTable(rows);
     if (rows.some((r) => r.waiting === '?')) console.log('(? = Redis unreachable; counts unknown)');
+    const unserved = found.filter(notServed).length;
+    if (unserved)
+      console.log(
+        `${unserved} queue(s) served by no live worker: their work waits (\`ccat-dt status\`, docs/operations.md)`,
+      );
   }
 }

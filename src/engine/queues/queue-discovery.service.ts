@@ -22,11 +22,24 @@ export class QueueDiscoveryService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async discoverAll(): Promise<QueueDescriptor[]> {
+    return this.discover(true);
+  }
+
+  /**
+   * The queues of every location, inactive ones too: what a worker may be told to serve (`--queues`) and
+   * will bind once its location is active again.
+   */
+  async discoverEvery(): Promise<QueueDescriptor[]> {
+    return this.discover(false);
+  }
+
+  private async discover(activeOnly: boolean): Promise<QueueDescriptor[]> {
     const rows: LocationRow[] = await this.dataSource.query(
       `SELECT l.id, s.short_name AS site, l.name, l.location_type
          FROM data_location l JOIN site s ON s.id = l.site_id
-        WHERE l.active
+        WHERE l.active OR NOT $1
         ORDER BY s.short_name, l.priority, l.name`,
+      [activeOnly],
     );
     return rows.flatMap((l) =>
       QUEUE_OPERATIONS_BY_LOCATION_TYPE[l.location_type].map((operation) => ({

@@ -28,4 +28,7 @@ export class QueueModel {
 
   @Field(() => Int)
   completed!: number;
+
+  @Field(() => [String], { description: 'The live workers that have it bound (none: its work waits).' })
+  servedBy!: string[];
 }

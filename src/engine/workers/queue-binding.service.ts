@@ -16,7 +16,19 @@ import { TaskQueueService } from '../queues/task-queue.service';
 import { withTimeout } from '../health/with-timeout';
 import { observeTask } from '../metrics/task-metrics';
 import { DatabaseConnector } from './database-connector.service';
-import { WORKER_OPTIONS, WorkerOptions } from './worker-options';
+import { describeWorker, WORKER_OPTIONS, WorkerOptions } from './worker-options';
+import { checkSelection, selectsQueue } from './worker-selection';
+
+/** The options besides --queues, as a refusal names them. */
+function describeOthers(options: WorkerOptions): string {
+  return [
+    options.site && `--site ${options.site}`,
+    options.locations && `--locations ${options.locations.join(',')}`,
+    options.operations && `--operations ${options.operations.join(',')}`,
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
 
 /** A job that failed because the database was unreachable runs again this long after, not counted as a try. */
 const OUTAGE_RETRY_DELAY_MS = 10_000;
@@ -55,7 +67,15 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
   private readonly bindings = new Map<string, Binding>();
   private timer?: NodeJS.Timeout;
   private stopping = false;
-  private warnedUnknown = '';
+  private warnedWaiting = '';
+  private selectionChecked = false;
+  private refuseSelection!: (reason: Error) => void;
+  /**
+   * Settles, with the reason, if the first discovery finds that `--queues` names a queue no location has
+   * (or one the other options leave out): the process must not run serving less than it was told to.
+   * It never settles otherwise. main.ts stops the process with it.
+   */
+  readonly selectionRefused = new Promise<Error>((resolve) => (this.refuseSelection = resolve));
 
   constructor(
     @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
@@ -96,14 +116,15 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
     let wanted: QueueDescriptor[];
     if (!this.database.connected) return;
     try {
-      wanted = (await this.discovery.discoverAll()).filter((q) => this.serves(q));
+      const active = await this.discovery.discoverAll();
+      if (!(await this.checkSelection(active))) return;
+      wanted = active.filter((q) => selectsQueue(this.options, q));
     } catch (err) {
       this.logger.warn(
         `queue discovery failed, keeping ${this.bindings.size} bound queues: ${(err as Error).message}`,
       );
       return;
     }
-    this.warnAboutUnknownLocations(wanted);
     const wantedNames = new Set(wanted.map((q) => q.name));
     for (const [name, binding] of this.bindings) {
       if (!wantedNames.has(name)) await this.unbind(name, binding, 'its location is no longer active');
@@ -112,8 +133,40 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
     void this.heartbeat.beat();
   }
 
-  private serves(queue: QueueDescriptor): boolean {
-    return queue.site === this.options.site || (this.options.locations?.includes(queue.locationKey) ?? false);
+  /**
+   * Names in `--queues` are checked against every location's queues once, at the first discovery that
+   * reaches the database: a name no location has is refused (nothing is bound, the process stops), one of
+   * an inactive location is waited for, as are inactive locations in `--locations`.
+   */
+  private async checkSelection(active: QueueDescriptor[]): Promise<boolean> {
+    const every = this.options.queues ? await this.discovery.discoverEvery() : active;
+    const check = checkSelection(this.options, every, active);
+    if (!this.selectionChecked && (check.unknown.length || check.excluded.length)) {
+      const problems = [
+        check.unknown.length &&
+          `no location has the queue(s) ${check.unknown.join(', ')} (\`ccat-dt list-queues\` lists the queues)`,
+        check.excluded.length && `${check.excluded.join(', ')} left out by ${describeOthers(this.options)}`,
+      ].filter(Boolean);
+      this.stopping = true;
+      this.refuseSelection(new Error(`--queues refused: ${problems.join('; ')}`));
+      return false;
+    }
+    this.selectionChecked = true;
+    // Said once per change, not every interval.
+    const waiting = [
+      check.inactiveLocations.length &&
+        `not (yet) active locations, waiting for them: ${check.inactiveLocations.join(', ')}`,
+      check.inactiveQueues.length &&
+        `queues of inactive locations, bound once they are active: ${check.inactiveQueues.join(', ')}`,
+    ].filter((w): w is string => Boolean(w));
+    if (waiting.length === 0 && !active.some((q) => selectsQueue(this.options, q)))
+      waiting.push(
+        `no queue of an active location is among ${describeWorker(this.options)}; waiting for one`,
+      );
+    const said = waiting.join('\n');
+    if (said && said !== this.warnedWaiting) for (const w of waiting) this.logger.warn(w);
+    this.warnedWaiting = said;
+    return true;
   }
 
   private bind(queue: QueueDescriptor): void {
@@ -218,15 +271,6 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
     const deadline = Date.now() + timeoutMs;
     while (binding.inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     return binding.inFlight.size === 0;
-  }
-
-  private warnAboutUnknownLocations(wanted: QueueDescriptor[]): void {
-    const known = new Set(wanted.map((q) => q.locationKey));
-    const unknown = (this.options.locations ?? []).filter((l) => !known.has(l)).join(', ');
-    if (unknown && unknown !== this.warnedUnknown) {
-      this.logger.warn(`not (yet) active locations, waiting for them: ${unknown}`);
-    }
-    this.warnedUnknown = unknown;
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -12,6 +12,7 @@ import { lateUnsafeFiles } from '../status/oldest-not-safe.query';
 import { StatusService } from '../status/status.service';
 import { disksFillingUp } from './disk-full-soon';
 import { stalledWork } from './stalled-work';
+import { HeldConditions, unservedConditions } from './unserved-queues';
 import { StorageService } from '../../engine/storage/storage.service';
 import { OperationStatus } from '../../engine/work/operation-status';
 
@@ -21,6 +22,7 @@ export interface Condition {
     | 'file_not_safe'
     | 'failed'
     | 'no_worker'
+    | 'queue_unserved'
     | 'disk_over_threshold'
     | 'copy_lost'
     | 'pipeline_stalled'
@@ -33,6 +35,9 @@ export interface Condition {
 /** What operators must hear about, as it holds now: each condition with a key stable while it lasts. */
 @Injectable()
 export class AlertConditions {
+  /** Serving gaps are alerted only once they last (QUEUE_UNSERVED_ALERT_AFTER); this remembers since when. */
+  private readonly unservedSince = new HeldConditions();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: ConfigService<Environment, true>,
@@ -46,7 +51,7 @@ export class AlertConditions {
     const parts = await Promise.all([
       this.filesNotSafe(),
       this.permanentFailures(),
-      this.sitesWithoutWorker(),
+      this.servingGaps(),
       this.disksOverThreshold(),
       this.lostCopies(),
       this.stalled(),
@@ -162,16 +167,19 @@ export class AlertConditions {
     }));
   }
 
-  private async sitesWithoutWorker(): Promise<Condition[]> {
-    // Only the sites and the heartbeats: the whole status (counts over the catalogue) is not needed here.
-    const sitesWithoutWorker = await this.statuses.sitesWithoutWorker();
-    return sitesWithoutWorker.map((site) => ({
-      key: `no_worker:${site}`,
-      kind: 'no_worker' as const,
-      severity: 'critical' as const,
-      message: `no live worker serves the locations of ${site}: nothing moves there`,
-      details: { site },
-    }));
+  /** Sites and queues no live worker serves (one definition: queue-coverage.ts), once they have lasted. */
+  private async servingGaps(): Promise<Condition[]> {
+    // Only the queues and the heartbeats: the whole status (counts over the catalogue) is not needed here.
+    const holding = unservedConditions(await this.statuses.servingGaps());
+    const wait = setting(this.config, 'QUEUE_UNSERVED_ALERT_AFTER');
+    // Two cycles missed (run by another managers process) and what this one saw before no longer counts.
+    const forgetAfter = Math.max(wait, 2 * setting(this.config, 'ALERT_MANAGER_INTERVAL'));
+    const lasted = this.unservedSince.held(
+      holding.map((c) => c.key),
+      wait,
+      forgetAfter,
+    );
+    return holding.filter((c) => lasted.has(c.key));
   }
 
   private async disksOverThreshold(): Promise<Condition[]> {

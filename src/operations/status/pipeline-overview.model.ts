@@ -94,6 +94,23 @@ export class DeletionPauseModel {
   reason!: string | null;
 }
 
+@ObjectType('UnservedQueue', {
+  description: 'A queue of an active location that no live worker serves: its work waits.',
+})
+export class UnservedQueueModel {
+  @Field()
+  name!: string;
+
+  @Field()
+  site!: string;
+
+  @Field()
+  location!: string;
+
+  @Field()
+  operation!: string;
+}
+
 @ObjectType('PipelineOverview', { description: 'The pipeline on one page.' })
 export class PipelineOverviewModel {
   @Field(() => GraphQLISODateTime)
@@ -128,6 +145,14 @@ export class PipelineOverviewModel {
   @Field(() => ReplicationProgressModel, { description: 'The archive sites’ backfill by replication.' })
   replication!: ReplicationProgressModel;
 
-  @Field(() => [String])
+  @Field(() => [String], {
+    description: 'Sites with active locations none of whose queues a live worker serves.',
+  })
   sitesWithoutWorker!: string[];
+
+  @Field(() => [UnservedQueueModel], {
+    description:
+      'Queues of active locations that no live worker serves, those of sitesWithoutWorker included.',
+  })
+  unservedQueues!: UnservedQueueModel[];
 }

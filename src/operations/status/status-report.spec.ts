@@ -46,7 +46,11 @@ describe('ccat-dt status and check read as reports', () => {
         summary: ['every archive site holds every archived package'],
       },
       services: [service('worker'), service('worker'), service('manager'), service('api')],
-      sitesWithoutWorker: [],
+      sitesWithoutWorker: ['us'],
+      unservedQueues: [
+        { name: 'us_buffer_deletion', site: 'us', location: 'buffer', operation: 'deletion' },
+        { name: 'cologne_buffer_deletion', site: 'cologne', location: 'buffer', operation: 'deletion' },
+      ],
     };
     const text = formatStatus(status);
     expect(text).toContain('stage    completed  pending');
@@ -57,6 +61,10 @@ describe('ccat-dt status and check read as reports', () => {
     expect(text).toContain('[####......] 42% (threshold 90%)');
     expect(text).toContain('services alive: 2 worker(s), 1 manager process(es), 1 api');
     expect(text).toContain('  every archive site holds every archived package');
+    // A site without any worker is one line; a queue no live worker serves elsewhere is named.
+    expect(text).toContain('NO LIVE WORKER at: us');
+    expect(text).toMatch(/^QUEUES NO LIVE WORKER SERVES \(1; .*\):\n {2}cologne_buffer_deletion$/m);
+    expect(text).not.toContain('us_buffer_deletion');
     expect(text).not.toMatch(/['"]|\(index\)/);
   });
 

@@ -72,6 +72,13 @@ export function formatStatus(s: PipelineStatus, oldestVerdict?: string): string 
     `services alive: ${count('worker')} worker(s), ${count('manager')} manager process(es), ${count('api')} api`,
   );
   if (s.sitesWithoutWorker.length) lines.push(`NO LIVE WORKER at: ${s.sitesWithoutWorker.join(', ')}`);
+  // Those of a site without any worker are said by the line above.
+  const unserved = s.unservedQueues.filter((q) => !s.sitesWithoutWorker.includes(q.site));
+  if (unserved.length)
+    lines.push(
+      `QUEUES NO LIVE WORKER SERVES (${unserved.length}; their work waits, see \`ccat-dt list-queues\`):`,
+      ...unserved.map((q) => `  ${q.name}`),
+    );
   return lines.join('\n');
 }
 

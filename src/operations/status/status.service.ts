@@ -18,6 +18,7 @@ import { DeletionSwitchService } from '../../pipeline/deletion/deletion-switch.s
 import { ReplicationProgress } from '../../pipeline/archive/replication-progress';
 import { ReplicationSwitchService } from '../../pipeline/archive/replication-switch.service';
 import { Heartbeat, readHeartbeats } from '../../engine/heartbeats/heartbeat';
+import { QueueCoverageService, ServingGaps } from '../../engine/queues/queue-coverage';
 import { OldestNotSafe, oldestNotSafe } from './oldest-not-safe.query';
 import { CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
 import { OperationStatus } from '../../engine/work/operation-status';
@@ -46,8 +47,10 @@ export interface PipelineStatus {
   /** The archive sites' backfill by replication, and its pauses. */
   replication: ReplicationProgress;
   services: LiveService[];
-  /** Sites with active locations and no live worker serving any of them. */
+  /** Sites with active locations and no live worker serving any of their queues. */
   sitesWithoutWorker: string[];
+  /** Queues of active locations that no live worker serves (src/engine/queues/queue-coverage.ts). */
+  unservedQueues: { name: string; site: string; location: string; operation: string }[];
 }
 
 /**
@@ -74,6 +77,7 @@ export class StatusService {
     private readonly config: ConfigService<Environment, true>,
     private readonly deletionSwitch: DeletionSwitchService,
     private readonly replication: ReplicationSwitchService,
+    private readonly coverage: QueueCoverageService,
   ) {}
 
   async status(): Promise<PipelineStatus> {
@@ -118,7 +122,7 @@ export class StatusService {
       .reduce((n: number, w: { count: number }) => n + w.count, 0);
     const sw = await this.deletionSwitch.state();
     const services = await this.services();
-    const sitesWithoutWorker = await this.sitesWithoutWorker(services);
+    const gaps = await this.servingGaps();
     return {
       at: new Date(),
       files,
@@ -129,18 +133,19 @@ export class StatusService {
       deletionPaused: sw.paused ? { since: sw.changedAt, by: sw.changedBy, reason: sw.reason } : null,
       replication: await this.replication.progress(),
       services,
-      sitesWithoutWorker,
+      sitesWithoutWorker: gaps.sitesWithoutWorker,
+      unservedQueues: gaps.unservedQueues.map(({ name, site, location, operation }) => ({
+        name,
+        site,
+        location,
+        operation,
+      })),
     };
   }
 
-  /** Sites with active locations and no live worker serving any of them. */
-  async sitesWithoutWorker(services?: LiveService[]): Promise<string[]> {
-    const live = services ?? (await this.services());
-    const sites: { site: string }[] = await this.dataSource.query(
-      `SELECT DISTINCT s.short_name AS site FROM site s JOIN data_location l ON l.site_id = s.id WHERE l.active ORDER BY 1`,
-    );
-    const served = live.filter((s) => s.type === 'worker').flatMap((s) => s.serves);
-    return sites.map((r) => r.site).filter((site) => !served.some((q) => q.startsWith(`${site}_`)));
+  /** Queues no live worker serves, and sites none of whose queues one serves: the one definition. */
+  servingGaps(): Promise<ServingGaps> {
+    return this.coverage.gaps();
   }
 
   /** Live processes, from their heartbeat keys, with how long each has until it expires. */

@@ -14,6 +14,7 @@ const QUERY = `{
     deletionPaused { by reason since }
     replication { summary pauses { site by reason since } sites { site summary failed paused { site } } }
     sitesWithoutWorker
+    unservedQueues { name site }
   }
 }`;
 
@@ -62,6 +63,13 @@ function renderBanners(o) {
   const orphans = byTestId('sites-without-worker');
   orphans.hidden = o.sitesWithoutWorker.length === 0;
   orphans.textContent = `No live worker at ${o.sitesWithoutWorker.join(', ')}: their queues are not being served.`;
+  // A site without any worker is the banner above; here the queues that sites with workers leave out.
+  const unserved = o.unservedQueues.filter((q) => !o.sitesWithoutWorker.includes(q.site));
+  const queues = byTestId('unserved-queues');
+  queues.hidden = unserved.length === 0;
+  queues.textContent =
+    `No live worker serves ${unserved.length === 1 ? 'the queue' : `${unserved.length} queues:`} ` +
+    `${unserved.map((q) => q.name).join(', ')}. Their work waits.`;
 }
 
 function renderWork(work) {

@@ -3,7 +3,7 @@ import { gql } from './api.js';
 import { byTestId, el, fill, formatAge } from './dom.js';
 
 const QUERY = `{
-  queueCounts { name site location operation waiting active delayed failed completed }
+  queueCounts { name site location operation waiting active delayed failed completed servedBy }
   services { type name host pid release serves startedAt ttlMs }
 }`;
 const COUNTS = ['waiting', 'active', 'delayed', 'failed', 'completed'];
@@ -36,6 +36,10 @@ function queueRow(q) {
       {},
       el('div', {}, `${q.site} / ${q.location}`),
       el('div', { class: 'muted' }, q.operation.replace(/_/g, ' ')),
+      // Who serves it, from the workers' heartbeats; none means its work waits.
+      q.servedBy.length
+        ? el('div', { class: 'muted', title: q.servedBy.join('\n') }, `served by ${q.servedBy.length}`)
+        : el('div', { class: 'bad', dataset: { testid: 'unserved' } }, 'no live worker'),
     ),
     COUNTS.map((c) => {
       const n = q[c];

@@ -28,6 +28,7 @@ import { CopyKind, CopyStatus } from '../../../catalog/physical-copies/physical-
 import { confirmLoss } from '../../../operations/consistency/lost-copies';
 import { ORIGIN_CHECK_DETECTORS, OriginCheckAnswer } from './origin-check';
 import { WORKER_OPTIONS, WorkerOptions } from '../../../engine/workers/worker-options';
+import { queuesOfLocation, selectsLocation } from '../../../engine/workers/worker-selection';
 import { parseRange } from './byte-range';
 import { isTemporaryPath, readByOpenWorkForSite } from './site-reads';
 import {
@@ -166,7 +167,7 @@ export class BufferDataController {
     const served =
       location &&
       servable &&
-      (this.options.site === site || this.options.locations?.includes(`${site}_${name}`));
+      selectsLocation(this.options, queuesOfLocation(site, name, location.locationType));
     if (!served)
       throw new DomainError('NOT_FOUND', `this worker serves no buffer or archive ${site}/${name}`);
     return location;
