@@ -112,6 +112,18 @@ describe('location modes, archive roles and staging by site (PostgreSQL, Redis)'
     await setLocation('cologne', 'buffer_secondary', { mode: undefined });
   });
 
+  it('lets an operator edit other locations while a tape row from an earlier release is there, as it was', async () => {
+    const [{ id }] = await h.ds.query(
+      `INSERT INTO data_location (site_id, name, location_type, storage_type)
+       SELECT id, 'old_tape', 'long_term_archive', 'tape' FROM site WHERE short_name = 'us' RETURNING id`,
+    );
+    await setLocation('cologne', 'buffer_backup', { priority: 4 });
+    await expect(setLocation('us', 'old_tape', { priority: 2 })).rejects.toThrow(/tape is not supported yet/);
+    const [row] = await h.ds.query(`SELECT storage_type, active FROM data_location WHERE id = $1`, [id]);
+    expect(row).toEqual({ storage_type: 'tape', active: true });
+    await h.ds.query(`UPDATE data_location SET active = false WHERE id = $1`, [id]);
+  });
+
   it('sends no new bundle to a draining buffer, and no unclaimed work away from it', async () => {
     await setLocation('cologne', 'buffer', { mode: 'draining' });
     try {
