@@ -71,6 +71,11 @@ interface NightReport {
         [night.unit],
       );
       expect(rows).toHaveLength(8);
+      // Time-ordered ids (UUID version 7), increasing in the order the client made them.
+      const ids = night.files.map((f) => f.id);
+      for (const id of [night.unit, ...ids])
+        expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab]/);
+      expect([...ids].sort()).toEqual(ids);
       for (const f of night.files) {
         const bytes = readFileSync(join(root, f.path));
         expect({ size: f.size, sha256: f.sha256 }).toEqual({

@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { uuid7 } from '../lib/uuid7';
 import { join } from 'node:path';
 import { IngestClient } from '../../scripts/lib/instrument';
 import { ROOT } from '../../scripts/lib/processes';
@@ -17,7 +18,8 @@ const BULK_SIZE = 5000;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 
 function registration(unitId: string, i: number) {
-  const id = randomUUID();
+  // Time-ordered, as the Python client makes them (clients/python: uuid7).
+  const id = uuid7();
   return {
     id,
     site: 'ccat',
@@ -31,7 +33,7 @@ function registration(unitId: string, i: number) {
 }
 
 async function startUnit(client: IngestClient): Promise<string> {
-  const id = randomUUID();
+  const id = uuid7();
   await client.call('POST', '/executed-obs-units/start', {
     id,
     obsUnit: 'bench',

@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { uuid7 } from '../lib/uuid7';
 import { DataSource } from 'typeorm';
 import { ExplainService } from '../../src/operations/explain/explain.service';
 import { RegisterRawDataFileDto } from '../../src/pipeline/ingest/dto/register-raw-data-file.dto';
@@ -24,7 +25,7 @@ const AUTHOR = { actor: 'bench-scale-instrument' };
 
 /** A started obs unit of primecam to register files into. */
 async function startUnit(db: DataSource): Promise<string> {
-  const unit = randomUUID();
+  const unit = uuid7();
   await db.query(
     `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at)
      SELECT $1, 'bench_requests', i.id, now() FROM instrument i WHERE i.name = 'primecam'`,
@@ -37,7 +38,8 @@ function files(unit: string, from: number, count: number): RegisterRawDataFileDt
   return Array.from({ length: count }, (_, k) => {
     const n = from + k;
     return Object.assign(new RegisterRawDataFileDto(), {
-      id: randomUUID(),
+      // Time-ordered, as the Python client makes them (clients/python: uuid7).
+      id: uuid7(),
       site: 'ccat',
       location: 'telescope_computer',
       path: `primecam/${unit}/pcam_280/req_${n}.fits`,

@@ -13,7 +13,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from ccat_dt_client import CcatApiError, CcatClient  # noqa: E402
+from ccat_dt_client import CcatApiError, CcatClient, uuid7  # noqa: E402
 
 
 def main() -> None:
@@ -34,7 +34,7 @@ def main() -> None:
     resent_single = client.register_file(unit, files[0])
     client.finish_obs_unit(unit, outcome="success")
     errors = []
-    bad_checksum = dataclasses.replace(files[0], id=str(__import__("uuid").uuid4()), sha256="not-a-checksum")
+    bad_checksum = dataclasses.replace(files[0], id=uuid7(), sha256="not-a-checksum")
     changed = dataclasses.replace(files[1], size=files[1].size + 1)
     for registration in (bad_checksum, changed):
         try:
