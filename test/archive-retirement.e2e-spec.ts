@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { typeOrmOptions } from '../src/database/typeorm-options';
 import { markLost } from '../src/operations/consistency/lost-copies';
+import { CopyRepairManager } from '../src/operations/consistency/copy-repair.manager';
 import { ArchiveRetirementService } from '../src/pipeline/archive/retirement/archive-retirement.service';
 import { TopologyService } from '../src/catalog/topology/topology.service';
 import { DeletionSwitchService } from '../src/pipeline/deletion/deletion-switch.service';
@@ -266,6 +267,24 @@ describe('retiring and emptying an archive location (PostgreSQL, Redis, disk)', 
     } finally {
       await ds.query(`UPDATE data_location SET active = true WHERE id = $1`, [cologneLta]);
     }
+  });
+
+  it('writes no repair into a retiring archive: a copy lost there waits, re-homed instead', async () => {
+    const lost = await heldAtOldLta([
+      ['cologne', 'lta'],
+      ['us', 'lta'],
+    ]);
+    await ds.transaction((m) => markLost(m, { copyId: lost.copyId, reason: 'missing', detectedBy: 'check' }));
+    await new CopyRepairManager(ds, queues).runCycle();
+    const repairs: { status: string; here: boolean }[] = await ds.query(
+      `SELECT status, location_id = $1 AS here FROM copy_repair ORDER BY created_at`,
+      [oldLta],
+    );
+    // The copy lost at us earlier is repaired there as usual; the one lost here waits.
+    expect(repairs).toEqual([
+      { status: 'scheduled', here: false },
+      { status: 'pending', here: true },
+    ]);
   });
 
   it('calls off the emptying when the topology takes the retirement back', async () => {

@@ -12,6 +12,9 @@ export const REPAIR_WORK = declareWork({
   locationColumn: 'location_id',
   operation: OperationType.COPY_REPAIR,
   machine: copyRepairStatusMachine,
+  // A retiring archive takes no new copies: its lost copy is re-homed elsewhere by the archive reconciler,
+  // and the repair waits (it goes on if the retirement is taken back).
+  readyWhere: `NOT EXISTS (SELECT 1 FROM data_location rl WHERE rl.id = w.location_id AND rl.retiring)`,
   perCycle: 200,
 });
 
