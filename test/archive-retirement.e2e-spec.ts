@@ -1,26 +1,18 @@
-import { ConfigService } from '@nestjs/config';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { typeOrmOptions } from '../src/database/typeorm-options';
 import { markLost } from '../src/operations/consistency/lost-copies';
 import { CopyRepairManager } from '../src/operations/consistency/copy-repair.manager';
 import { ArchiveRetirementService } from '../src/pipeline/archive/retirement/archive-retirement.service';
 import { TopologyService } from '../src/catalog/topology/topology.service';
-import { DeletionSwitchService } from '../src/pipeline/deletion/deletion-switch.service';
-import { DeletionManager } from '../src/pipeline/deletion/deletion.manager';
-import { DeletionProcessor } from '../src/pipeline/deletion/deletion.processor';
-import { PhysicalCopyService } from '../src/catalog/physical-copies/physical-copy.service';
 import { CopyKind, CopyStatus } from '../src/catalog/physical-copies/physical-copy.states';
 import { OperationType } from '../src/engine/queues/operation-type';
 import { TaskQueueService } from '../src/engine/queues/task-queue.service';
-import { StorageService } from '../src/engine/storage/storage.service';
 import { OperationStatus } from '../src/engine/work/operation-status';
 import { PackageState } from '../src/pipeline/packaging/raw-data-package.states';
-import { applyDemoTopology, redisNamespace, RedisNamespace } from './support/processes';
-import { createTestDatabase, TestDatabase } from './support/test-database';
 import { insertObsUnit, insertRawDataPackage } from './support/factories';
+import { DeletionStage } from './support/deletion-stage';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -32,26 +24,17 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
  * without it, Cologne holds it at `lta` too, and no transfer reads it.
  */
 describe('retiring and emptying an archive location (PostgreSQL, Redis, disk)', () => {
-  let db: TestDatabase;
+  let stage: DeletionStage;
   let ds: DataSource;
-  let ns: RedisNamespace;
   let dataRoot: string;
   let queues: TaskQueueService;
   let oldLta: number;
-  const copies = () => new PhysicalCopyService(ds);
-  const switchService = () => new DeletionSwitchService(ds);
-  const config = () => new ConfigService({ ...ns.env, DELETION_MIN_LTA_SITES: 2 }) as never;
-  const storage = () => new StorageService(new ConfigService({}));
-  const manager = () => new DeletionManager(ds, queues, copies(), storage(), switchService(), config());
-  const processor = () => new DeletionProcessor(ds, storage(), copies(), switchService(), config());
+  const copies = () => stage.copies();
+  const config = () => stage.config();
+  const manager = () => stage.manager();
+  const processor = () => stage.processor();
   const retirement = () => new ArchiveRetirementService(ds, new TopologyService(ds), config());
-  const loc = async (site: string, name: string): Promise<number> =>
-    (
-      await ds.query(
-        `SELECT l.id FROM data_location l JOIN site s ON s.id = l.site_id WHERE s.short_name = $1 AND l.name = $2`,
-        [site, name],
-      )
-    )[0].id;
+  const loc = (site: string, name: string) => stage.location(site, name);
 
   /** An archived package whose tar and sidecar lie in old_lta, with archive copies recorded at `also`. */
   const heldAtOldLta = async (also: [string, string][]) => {
@@ -117,11 +100,8 @@ describe('retiring and emptying an archive location (PostgreSQL, Redis, disk)', 
   let read: Awaited<ReturnType<typeof heldAtOldLta>>;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ({ dataRoot } = applyDemoTopology(db.url));
-    ds = await new DataSource(typeOrmOptions(db.url)).initialize();
-    ns = redisNamespace();
-    queues = new TaskQueueService(config() as never);
+    stage = await DeletionStage.start();
+    ({ ds, dataRoot, queues } = stage);
     [{ id: oldLta }] = await ds.query(
       `INSERT INTO data_location (site_id, name, location_type, storage_type, root_path)
        SELECT id, 'old_lta', 'long_term_archive', 'disk', $1 FROM site WHERE short_name = 'cologne' RETURNING id`,
@@ -143,13 +123,7 @@ describe('retiring and emptying an archive location (PostgreSQL, Redis, disk)', 
       [read.packageId, oldLta, await loc('us', 'lta')],
     );
   });
-  afterAll(async () => {
-    await queues.onApplicationShutdown();
-    await ds.destroy();
-    await db.drop();
-    await ns.cleanup();
-    rmSync(dataRoot, { recursive: true, force: true });
-  });
+  afterAll(() => stage?.stop());
 
   it('deletes nothing from an archive that is not retiring, whatever the rules find elsewhere', async () => {
     expect(await emptyingCycle()).toBe(0);

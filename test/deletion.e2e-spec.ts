@@ -1,21 +1,15 @@
-import { ConfigService } from '@nestjs/config';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { typeOrmOptions } from '../src/database/typeorm-options';
 import { markLost } from '../src/operations/consistency/lost-copies';
 import { DeletionSwitchService } from '../src/pipeline/deletion/deletion-switch.service';
-import { DeletionManager } from '../src/pipeline/deletion/deletion.manager';
-import { DeletionProcessor } from '../src/pipeline/deletion/deletion.processor';
 import { PhysicalCopyService } from '../src/catalog/physical-copies/physical-copy.service';
 import { CopyKind, CopyStatus } from '../src/catalog/physical-copies/physical-copy.states';
 import { OperationType } from '../src/engine/queues/operation-type';
-import { TaskQueueService } from '../src/engine/queues/task-queue.service';
-import { StorageService } from '../src/engine/storage/storage.service';
-import { applyDemoTopology, cli, redisNamespace, RedisNamespace } from './support/processes';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import { cli } from './support/processes';
 import { insertObsUnit, insertRawDataFile, insertRawDataPackage } from './support/factories';
+import { DeletionStage } from './support/deletion-stage';
 import { OperationStatus } from '../src/engine/work/operation-status';
 import { PackageState } from '../src/pipeline/packaging/raw-data-package.states';
 
@@ -27,39 +21,19 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
  * rows name are really on disk.
  */
 describe('deletion rules (PostgreSQL, Redis, disk)', () => {
-  let db: TestDatabase;
+  let stage: DeletionStage;
   let ds: DataSource;
-  let ns: RedisNamespace;
   let dataRoot: string;
-  let queues: TaskQueueService;
-  const copies = () => new PhysicalCopyService(ds);
+  const db = {
+    get url() {
+      return stage.db.url;
+    },
+  };
+  const copies = () => stage.copies();
   const switchService = () => new DeletionSwitchService(ds);
-  const config = (over: Record<string, unknown> = {}) =>
-    new ConfigService({ ...ns.env, DELETION_MIN_LTA_SITES: 2, ...over }) as never;
-  const manager = (over: Record<string, unknown> = {}) =>
-    new DeletionManager(
-      ds,
-      queues,
-      copies(),
-      new StorageService(new ConfigService({})),
-      switchService(),
-      config(over),
-    );
-  const processor = (over: Record<string, unknown> = {}) =>
-    new DeletionProcessor(
-      ds,
-      new StorageService(new ConfigService({})),
-      copies(),
-      switchService(),
-      config(over),
-    );
-  const loc = async (site: string, name: string): Promise<number> =>
-    (
-      await ds.query(
-        `SELECT l.id FROM data_location l JOIN site s ON s.id = l.site_id WHERE s.short_name = $1 AND l.name = $2`,
-        [site, name],
-      )
-    )[0].id;
+  const manager = (over: Record<string, unknown> = {}) => stage.manager(over);
+  const processor = (over: Record<string, unknown> = {}) => stage.processor(over);
+  const loc = (site: string, name: string) => stage.location(site, name);
   const record = (m: DataSource['manager'], c: Parameters<PhysicalCopyService['createCopies']>[1]) =>
     copies().createCopies(m, c, { actor: 'test' });
 
@@ -118,19 +92,10 @@ describe('deletion rules (PostgreSQL, Redis, disk)', () => {
     processor(over).handle({ operation: OperationType.DELETION, entityId: copyId, locationId, attempt: 0 });
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ({ dataRoot } = applyDemoTopology(db.url));
-    ds = await new DataSource(typeOrmOptions(db.url)).initialize();
-    ns = redisNamespace();
-    queues = new TaskQueueService(config() as never);
+    stage = await DeletionStage.start();
+    ({ ds, dataRoot } = stage);
   });
-  afterAll(async () => {
-    await queues.onApplicationShutdown();
-    await ds.destroy();
-    await db.drop();
-    await ns.cleanup();
-    rmSync(dataRoot, { recursive: true, force: true });
-  });
+  afterAll(() => stage?.stop());
 
   it('keeps a source file while its package has one verified LTA copy of two, and lets it go at two', async () => {
     const f = await archivedFile(1);
