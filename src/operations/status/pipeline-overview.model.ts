@@ -1,4 +1,5 @@
-import { Field, Float, GraphQLISODateTime, Int, ObjectType } from '@nestjs/graphql';
+import { Field, Float, GraphQLISODateTime, Int, ObjectType, PickType } from '@nestjs/graphql';
+import { QueueModel } from '../../engine/queues/queue.model';
 import { ReplicationProgressModel } from '../../pipeline/archive/replication.model';
 
 @ObjectType('FileTotals')
@@ -97,19 +98,11 @@ export class DeletionPauseModel {
 @ObjectType('UnservedQueue', {
   description: 'A queue of an active location that no live worker serves: its work waits.',
 })
-export class UnservedQueueModel {
-  @Field()
-  name!: string;
-
-  @Field()
-  site!: string;
-
-  @Field()
-  location!: string;
-
-  @Field()
-  operation!: string;
-}
+export class UnservedQueueModel extends PickType(
+  QueueModel,
+  ['name', 'site', 'location', 'operation'] as const,
+  ObjectType,
+) {}
 
 @ObjectType('PipelineOverview', { description: 'The pipeline on one page.' })
 export class PipelineOverviewModel {
