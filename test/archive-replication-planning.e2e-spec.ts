@@ -172,6 +172,26 @@ describe('archive replication planning (PostgreSQL, Redis)', () => {
        SELECT id, 'lta_tape', 'long_term_archive', 'disk', '/tmp/ccat-planning-lta-tape' FROM site WHERE short_name = 'cologne'
        RETURNING id`,
     );
+    // The history is at both sites now: only the new mirror lacks it (no site does).
+    await ds.transaction((m) =>
+      stage.moduleRef.get(PhysicalCopyService).createCopies(
+        m,
+        missing.map((id, i) => ({
+          kind: CopyKind.RAW_DATA_PACKAGE,
+          rawDataPackageId: id,
+          locationId: usLta,
+          relativePath: `copy_${i}.tar`,
+          size: SIZE,
+          sha256: String(i + 1).repeat(64).slice(0, 64),
+        })),
+        author,
+      ),
+    );
+    const [{ sites }] = await ds.query(
+      `SELECT array_agg(DISTINCT lta_site_count) AS sites FROM raw_data_package WHERE id = ANY($1::uuid[])`,
+      [missing],
+    );
+    expect(sites).toEqual([2]);
     try {
       const atTape = async () =>
         (await findMissingArchiveCopies(ds.manager, 100)).filter((c) => c.destinationId === tape);

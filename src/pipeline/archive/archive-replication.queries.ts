@@ -46,36 +46,6 @@ const HELD_AT_RETIRING = `SELECT rc.raw_data_package_id FROM data_location rl
  WHERE rl.retiring AND rl.location_type = '${LocationType.LONG_TERM_ARCHIVE}'`;
 
 /**
- * Mirror archives that hold fewer copies (live, by location_copy_totals) than there are archived packages:
- * a mirror added after the history was archived. Each mirror holds its own copy of everything, so what it
- * lacks is backlog too. Its cost is a count per mirror; the history is read only for a mirror behind.
- */
-const MIRRORS_BEHIND = `SELECT a.id FROM archives a
-  WHERE a.archive_role = '${ArchiveRole.MIRROR}'
-    AND (SELECT coalesce(sum(t.copies), 0) FROM location_copy_totals t WHERE t.location_id = a.id) < ${ARCHIVED_PACKAGE_COUNT}`;
-
-/** Archived packages with no copy (but a deleted one) at a mirror that is behind. */
-const MISSING_AT_MIRRORS_BEHIND = `SELECT ap.id FROM ${packagesInState(`'${PackageState.ARCHIVED}'`)} ap
-  WHERE EXISTS (SELECT 1 FROM mirrors_behind mb WHERE NOT EXISTS (
-                  SELECT 1 FROM physical_copy mc WHERE mc.raw_data_package_id = ap.id AND mc.location_id = mb.id
-                     AND mc.status <> '${CopyStatus.DELETED}'))`;
-
-/**
- * The replication backlog, written once for the planner and every view of it, as CTEs: `archives` (the
- * archive locations that take new copies) and `backlog`: the packages ARCHIVED at fewer sites than have
- * such an archive, those held at a retiring archive, and those a mirror behind lacks (only those are read:
- * the backlog, not the history), with `settled` when their bundle (if they had one) is distributed, so
- * that the night's buffer path is done with them and what is still missing is replication's to fill.
- */
-const BACKLOG_CTES = `archives AS (${ACTIVE_ARCHIVES}),
-  mirrors_behind AS (${MIRRORS_BEHIND}),
-  backlog AS (SELECT p.id, p.size::float8 AS size, p.created_at,
-                     (p.data_transfer_package_id IS NULL OR ${bundleDistributed('p.data_transfer_package_id')}) AS settled
-                FROM ${archivedPackagesAmong(`SELECT id FROM ${archivedAtFewerSitesThan('(SELECT count(DISTINCT site_id) FROM archives)')} f
-                                                UNION ${HELD_AT_RETIRING}
-                                                UNION ${MISSING_AT_MIRRORS_BEHIND}`)} p)`;
-
-/**
  * Archive `a` (a row of `archives`) lacks package `pkg`: no copy in any state (a LOST one is the repair's)
  * stands for it outside a retiring archive (a copy there is about to go). A mirror's own copy stands for
  * it; for a failover, a copy at any of its site's failovers.
@@ -85,6 +55,42 @@ const lacksAt = (a: string, pkg: string) =>
                 WHERE c.raw_data_package_id = ${pkg} AND NOT cl.retiring AND c.status <> '${CopyStatus.DELETED}'
                   AND (cl.id = ${a}.id OR (${a}.archive_role = '${ArchiveRole.FAILOVER}' AND cl.site_id = ${a}.site_id
                                            AND cl.archive_role = '${ArchiveRole.FAILOVER}')))`;
+
+/**
+ * Archives behind the others: a mirror, or a site's failovers, added after the history was archived. Each
+ * mirror holds its own copy of everything and a site's failovers one between them, so what such an archive
+ * lacks is backlog too. It is behind when it holds fewer copies (live, by location_copy_totals; a
+ * failover counts its site's failovers') than the fullest less the packages still on their way to some
+ * site (a night's packages reach the archives at different times, so those do not count). Its cost is a
+ * few totals rows and the count of that backlog; the history is read only for an archive behind.
+ */
+const ARCHIVES_BEHIND = `WITH held AS (
+    SELECT a.id, (SELECT coalesce(sum(t.copies), 0) FROM location_copy_totals t JOIN data_location tl ON tl.id = t.location_id
+                   WHERE CASE WHEN a.archive_role = '${ArchiveRole.MIRROR}' THEN tl.id = a.id
+                              ELSE tl.site_id = a.site_id AND tl.archive_role = '${ArchiveRole.FAILOVER}' AND NOT tl.retiring END) AS n
+      FROM archives a)
+  SELECT id FROM held
+   WHERE n < (SELECT max(n) FROM held)
+             - (SELECT count(*) FROM ${archivedAtFewerSitesThan('(SELECT count(DISTINCT site_id) FROM archives)')} w)`;
+
+/** Archived packages that an archive behind lacks. */
+const MISSING_AT_ARCHIVES_BEHIND = `SELECT ap.id FROM ${packagesInState(`'${PackageState.ARCHIVED}'`)} ap
+  WHERE EXISTS (SELECT 1 FROM archives_behind ab JOIN archives ba ON ba.id = ab.id WHERE ${lacksAt('ba', 'ap.id')})`;
+
+/**
+ * The replication backlog, written once for the planner and every view of it, as CTEs: `archives` (the
+ * archive locations that take new copies) and `backlog`: the packages ARCHIVED at fewer sites than have
+ * such an archive, those held at a retiring archive, and those an archive behind lacks (only those are read:
+ * the backlog, not the history), with `settled` when their bundle (if they had one) is distributed, so
+ * that the night's buffer path is done with them and what is still missing is replication's to fill.
+ */
+const BACKLOG_CTES = `archives AS (${ACTIVE_ARCHIVES}),
+  archives_behind AS (${ARCHIVES_BEHIND}),
+  backlog AS (SELECT p.id, p.size::float8 AS size, p.created_at,
+                     (p.data_transfer_package_id IS NULL OR ${bundleDistributed('p.data_transfer_package_id')}) AS settled
+                FROM ${archivedPackagesAmong(`SELECT id FROM ${archivedAtFewerSitesThan('(SELECT count(DISTINCT site_id) FROM archives)')} f
+                                                UNION ${HELD_AT_RETIRING}
+                                                UNION ${MISSING_AT_ARCHIVES_BEHIND}`)} p)`;
 
 /** Site `site` has an archive (a row of `archives`) that lacks package `pkg`. */
 const siteLacks = (site: string, pkg: string) =>
