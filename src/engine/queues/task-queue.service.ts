@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { Job, Queue } from 'bullmq';
 import { redisOptionsFromUrl } from '../redis/redis-options';
 import { Environment } from '../../config/environment';
+import { jobPriority } from './job-priority';
 import { OPERATION_SETTINGS } from './operation-settings';
 import { TaskPayload } from './queue-descriptor';
 import { jobId } from './queue-name';
@@ -42,15 +43,38 @@ export class TaskQueueService implements OnApplicationShutdown {
     return queue;
   }
 
-  async enqueue(queueName: string, payload: TaskPayload): Promise<Job<TaskPayload>> {
+  /**
+   * `urgent` is set for work tied to obs units (an urgent unit's or a normal one's: both get a priority,
+   * see job-priority.ts) and left out for the rest.
+   */
+  async enqueue(
+    queueName: string,
+    payload: TaskPayload,
+    options: { urgent?: boolean } = {},
+  ): Promise<Job<TaskPayload>> {
     const settings = OPERATION_SETTINGS[payload.operation];
+    const priority = jobPriority(options.urgent);
     return this.queue(queueName).add(payload.operation, payload, {
       jobId: jobId(payload.operation, payload.entityId, payload.attempt),
+      ...(priority === undefined ? {} : { priority }),
       attempts: settings.attempts,
       backoff: { type: 'exponential', delay: settings.backoffMs, jitter: settings.backoffJitter },
       removeOnComplete: { age: settings.keepCompleted.ageSeconds, count: settings.keepCompleted.count },
       removeOnFail: { age: settings.keepFailed.ageSeconds, count: settings.keepFailed.count },
     });
+  }
+
+  /**
+   * Moves a queued job to the priority its obs unit now has; false if there is no such job or it has it
+   * already. A running job keeps running: the new priority is what a retry of it is queued with.
+   */
+  async reprioritize(queueName: string, id: string, urgent: boolean): Promise<boolean> {
+    const job = await this.queue(queueName).getJob(id);
+    const priority = jobPriority(urgent)!;
+    if (!job || job.priority === priority) return false;
+    if (['completed', 'failed'].includes(await job.getState())) return false;
+    await job.changePriority({ priority });
+    return true;
   }
 
   async counts(queueName: string): Promise<QueueCounts> {

@@ -10,6 +10,18 @@ export interface WorkColumn<E> {
 }
 
 /**
+ * How a kind of work is tied to obs units, so that an urgent unit's work is queued ahead of the rest
+ * (engine/queues/job-priority.ts). Both are SQL conditions on the work row `w`, composed by the stage from
+ * the owners' fragments (obsUnitUrgency in src/pipeline/ingest/obs-unit-priority.queries.ts).
+ */
+export interface WorkUrgency {
+  /** The row serves an urgent obs unit. */
+  urgentWhen: string;
+  /** The row serves obs unit `unit` (SQL for its id): its queued job follows the unit's priority. */
+  ofObsUnit: (unit: string) => string;
+}
+
+/**
  * One kind of work that a worker claims, declared once by the stage that owns it: its table and entity,
  * where its status and retry count live, the location whose queue does it, the operation, its state
  * machine, and how many pending rows a manager's cycle hands to the queues. The managers schedule from
@@ -37,6 +49,12 @@ export interface WorkKind<E extends ObjectLiteral = ObjectLiteral> {
    * (a bundle, a package): two rows about the same thing never share a location.
    */
   relocation?: { sameAs?: string };
+  /**
+   * Work for obs units (a package, a bundle, its transfers, uploads, staging) declares how it is tied to
+   * them: its jobs then carry a BullMQ priority, an urgent unit's ahead. Work tied to no unit (repairs,
+   * fixity) leaves it out and its queue stays plain first in, first out.
+   */
+  urgency?: WorkUrgency;
 }
 
 /** A kind of work with the usual `status` and `retry_count` columns unless it says otherwise. */
