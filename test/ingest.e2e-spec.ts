@@ -50,6 +50,38 @@ describe('ingest API (real PostgreSQL)', () => {
       expect(clash.body.message).toMatch(/already started with different values/);
     });
 
+    it('takes a priority at the start: high is audited, anything else is a 400, a re-send changes nothing', async () => {
+      const normal = await http()
+        .post('/executed-obs-units/start')
+        .set(auth())
+        .send(obsUnitStart())
+        .expect(201);
+      expect(normal.body.priority).toBe('normal');
+      const unit = obsUnitStart({ priority: 'high' });
+      const urgent = await http().post('/executed-obs-units/start').set(auth()).send(unit).expect(201);
+      expect(urgent.body.priority).toBe('high');
+      // The first start decides: sent again without it (or as normal), the unit stays urgent, and no 409.
+      const again = await http()
+        .post('/executed-obs-units/start')
+        .set(auth())
+        .send({ ...unit, priority: 'normal' })
+        .expect(200);
+      expect(again.body.priority).toBe('high');
+      expect(
+        await h.dataSource.query(
+          `SELECT from_priority AS "from", to_priority AS "to", actor FROM obs_unit_priority_change
+            WHERE executed_obs_unit_id = $1`,
+          [unit.id],
+        ),
+      ).toEqual([{ from: null, to: 'high', actor: 'token:instrument-primecam' }]);
+      const bad = await http()
+        .post('/executed-obs-units/start')
+        .set(auth())
+        .send(obsUnitStart({ priority: 'urgent' }))
+        .expect(400);
+      expect(bad.body.message).toBe('priority: must be one of: normal, high');
+    });
+
     it('finishes a unit; finishing again is harmless, at another time a 409', async () => {
       const unit = obsUnitStart();
       await http().post('/executed-obs-units/start').set(auth()).send(unit).expect(201);

@@ -59,6 +59,7 @@ describe('the site relay (real central API and PostgreSQL)', () => {
     const bad: [string, string, unknown][] = [
       ['POST', '/executed-obs-units/start', { ...unit, id: 'not-a-uuid', startedAt: 'yesterday' }],
       ['POST', '/executed-obs-units/start', { ...unit, extra: 1 }],
+      ['POST', '/executed-obs-units/start', { ...unit, priority: 'urgent' }],
       [
         'POST',
         '/raw-data-files',
@@ -83,7 +84,8 @@ describe('the site relay (real central API and PostgreSQL)', () => {
   });
 
   it('dead-letters what the central API refuses, says so loudly, and delivers the rest in order', async () => {
-    const good = obsUnitStart();
+    // Urgent: the relay forwards the start as the instrument sent it, its priority included.
+    const good = obsUnitStart({ priority: 'high' });
     const unknown = obsUnitStart({ instrument: 'no_such_instrument' });
     const files = [fileRegistration(good.id), fileRegistration(good.id)];
     const answers = [
@@ -117,9 +119,11 @@ describe('the site relay (real central API and PostgreSQL)', () => {
     expect(metrics).toMatch(/ccat_site_relay_journal_depth\{[^}]*\} 0\b/);
 
     // What was not refused arrived, and each instrument can ask the relay what became of its registration.
-    const [unit] = await central.dataSource.query(`SELECT finished_at FROM executed_obs_unit WHERE id = $1`, [
-      good.id,
-    ]);
+    const [unit] = await central.dataSource.query(
+      `SELECT finished_at, priority FROM executed_obs_unit WHERE id = $1`,
+      [good.id],
+    );
+    expect(unit.priority).toBe('high');
     // The same instant; the timestamp's trip through PostgreSQL (microseconds) may round it by 1 ms.
     expect(
       Math.abs(unit.finished_at.getTime() - Date.parse(String(answers[4].body.acceptedAt))),

@@ -29,6 +29,7 @@ import { ReplicationSwitch1795590000000 } from './migrations/1795590000000-Repli
 import { TransferTokenSites1795591000000 } from './migrations/1795591000000-TransferTokenSites';
 import { ArchiveRetirement1795592000000 } from './migrations/1795592000000-ArchiveRetirement';
 import { LocationModes1795592500000 } from './migrations/1795592500000-LocationModes';
+import { ObsUnitPriority1795593000000 } from './migrations/1795593000000-ObsUnitPriority';
 
 /** Migrations in the order they run; each stage's issue appends its own. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -64,4 +65,5 @@ export const MIGRATIONS: Function[] = [
   TransferTokenSites1795591000000,
   ArchiveRetirement1795592000000,
   LocationModes1795592500000,
+  ObsUnitPriority1795593000000,
 ];

@@ -114,8 +114,12 @@ class CcatClient:
         started_at: Optional[str] = None,
         unit_id: Optional[str] = None,
         metadata: Optional[Dict[str, Any]] = None,
+        priority: Optional[str] = None,
     ) -> str:
-        """Starts an executed observation unit and returns its id (made here, so a resend is safe)."""
+        """Starts an executed observation unit and returns its id (made here, so a resend is safe).
+
+        ``priority="high"`` marks it urgent: its data goes ahead of the backlog to the archives.
+        """
         unit = unit_id or uuid7()
         body: Dict[str, Any] = {
             "id": unit,
@@ -125,6 +129,8 @@ class CcatClient:
         }
         if metadata is not None:
             body["metadata"] = metadata
+        if priority is not None:
+            body["priority"] = priority
         self._call("POST", "/executed-obs-units/start", body)
         return unit
 

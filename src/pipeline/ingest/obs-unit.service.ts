@@ -8,6 +8,8 @@ import { FinishObsUnitDto } from './dto/finish-obs-unit.dto';
 import { StartObsUnitDto } from './dto/start-obs-unit.dto';
 import { ExecutedObsUnit } from './executed-obs-unit.entity';
 import { ObsUnitView, toObsUnitView } from './obs-unit.view';
+import { ObsUnitPriority } from './obs-unit-priority';
+import { recordPriorityChange } from './obs-unit-priority.queries';
 
 export interface Outcome<T> {
   created: boolean;
@@ -21,6 +23,8 @@ export class ObsUnitService {
   /**
    * Idempotent on the instrument's id: the same start sent twice is one unit; a different one is a 409.
    * As for files: what does not exist is a 400, what exists outside the token's binding a 403.
+   * The priority is the first start's: a start sent again (a relay delivering twice) never undoes what an
+   * operator set since, and an urgent start is audited like an operator's change.
    */
   async start(dto: StartObsUnitDto, token?: BoundToken): Promise<Outcome<ObsUnitView>> {
     return this.dataSource.transaction(async (m) => {
@@ -32,13 +36,29 @@ export class ObsUnitService {
       }
       assertWithinBinding(token, [{ instrument: instrument.name }]);
       const startedAt = new Date(dto.startedAt);
+      const priority = dto.priority ?? ObsUnitPriority.NORMAL;
       const inserted: unknown[] = await m.query(
-        `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at, metadata)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id`,
-        [dto.id, dto.obsUnit, instrument.id, startedAt, dto.metadata ? JSON.stringify(dto.metadata) : null],
+        `INSERT INTO executed_obs_unit (id, obs_unit, instrument_id, started_at, metadata, priority)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id`,
+        [
+          dto.id,
+          dto.obsUnit,
+          instrument.id,
+          startedAt,
+          dto.metadata ? JSON.stringify(dto.metadata) : null,
+          priority,
+        ],
       );
       const unit = await m.findOneByOrFail(ExecutedObsUnit, { id: dto.id });
       const created = inserted.length > 0;
+      if (created && priority !== ObsUnitPriority.NORMAL) {
+        await recordPriorityChange(m, unit.id, {
+          from: null,
+          to: priority,
+          actor: `token:${token?.name ?? 'unknown'}`,
+          reason: null,
+        });
+      }
       if (
         !created &&
         (unit.obsUnit !== dto.obsUnit ||

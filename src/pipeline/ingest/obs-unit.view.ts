@@ -1,4 +1,5 @@
 import { ExecutedObsUnit } from './executed-obs-unit.entity';
+import { ObsUnitPriority } from './obs-unit-priority';
 
 export interface ObsUnitView {
   id: string;
@@ -8,6 +9,7 @@ export interface ObsUnitView {
   finishedAt: string | null;
   outcome: string | null;
   metadata: Record<string, unknown> | null;
+  priority: ObsUnitPriority;
 }
 
 export function toObsUnitView(unit: ExecutedObsUnit, instrumentName: string): ObsUnitView {
@@ -19,5 +21,6 @@ export function toObsUnitView(unit: ExecutedObsUnit, instrumentName: string): Ob
     finishedAt: unit.finishedAt?.toISOString() ?? null,
     outcome: unit.outcome,
     metadata: unit.metadata,
+    priority: unit.priority,
   };
 }

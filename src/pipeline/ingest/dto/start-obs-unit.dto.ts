@@ -1,5 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import {
+  IsEnum,
+  IsISO8601,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  MaxLength,
+} from 'class-validator';
+import { ObsUnitPriority } from '../obs-unit-priority';
 
 export class StartObsUnitDto {
   @ApiProperty({ format: 'uuid', description: 'Made by the instrument, so it can start units while offline' })
@@ -25,4 +35,17 @@ export class StartObsUnitDto {
   @IsOptional()
   @IsObject()
   metadata?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    enum: ObsUnitPriority,
+    default: ObsUnitPriority.NORMAL,
+    description:
+      'high: urgent, its data goes ahead of the backlog (bundled at once, first on every queue). Only the ' +
+      'first start of a unit sets it; later changes are `ccat-dt priority set`',
+  })
+  @IsOptional()
+  @IsEnum(ObsUnitPriority, {
+    message: `priority must be one of: ${Object.values(ObsUnitPriority).join(', ')}`,
+  })
+  priority?: ObsUnitPriority;
 }
