@@ -126,7 +126,7 @@ describe('stage 2: data transfer packages at the buffer (real PostgreSQL, Redis 
       prefix: ns.env.QUEUE_PREFIX,
     });
     try {
-      const [job] = await queue.getJobs(['waiting']);
+      const [job] = await queue.getJobs(['waiting', 'prioritized']);
       expect(job.data).toMatchObject({ operation: 'data_transfer_package_creation', entityId: dtp.id });
     } finally {
       await queue.close();

@@ -63,3 +63,11 @@ export const PACKAGES_WAITING_FOR_BUNDLE = `(SELECT * FROM raw_data_package
 /** The bundle package `pkg` (SQL for its id) went into, as a scalar subquery (null before bundling). */
 export const bundleOfPackage = (pkg: string) =>
   `(SELECT pb.data_transfer_package_id FROM raw_data_package pb WHERE pb.id = ${pkg})`;
+
+/**
+ * The bundles holding packages of the obs units in `units` (SQL for a set of their ids), as a set of ids
+ * for `IN` (never null: a null in it would make `x IN` unknown rather than false).
+ */
+export const bundlesOfObsUnits = (units: string) =>
+  `(SELECT bu.data_transfer_package_id FROM raw_data_package bu
+     WHERE bu.executed_obs_unit_id IN ${units} AND bu.data_transfer_package_id IS NOT NULL)`;

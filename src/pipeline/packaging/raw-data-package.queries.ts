@@ -174,3 +174,7 @@ export const fileCountOfPackage = (pkg: string) =>
 /** The ARCHIVED packages among those whose ids `ids` (an SQL SELECT of ids) yields, as a FROM item. */
 export const archivedPackagesAmong = (ids: string) =>
   `(SELECT * FROM raw_data_package WHERE state = '${PackageState.ARCHIVED}' AND id IN (${ids}))`;
+
+/** The packages of the obs units in `units` (SQL for a set of their ids), as a set of ids for `IN`. */
+export const packagesOfObsUnits = (units: string) =>
+  `(SELECT pu.id FROM raw_data_package pu WHERE pu.executed_obs_unit_id IN ${units})`;
