@@ -4,6 +4,8 @@ export interface WaitingPackage {
   locationId: number;
   /** When it became ready to travel (its packaging completed). */
   readyAt: Date;
+  /** Its obs unit's id if that unit is urgent (`priority: high`), else null. */
+  urgentUnit: string | null;
 }
 
 export interface Bundle {
@@ -15,7 +17,8 @@ export interface Bundle {
 /**
  * Cuts the waiting packages of each buffer, oldest first, into bundles of at most `maxBytes` (a single
  * larger package goes alone). Every closed bundle ships; the last, still open one ships only once its
- * oldest package has waited `maxWaitMs`, so a quiet night still leaves.
+ * oldest package has waited `maxWaitMs`, so a quiet night still leaves. An urgent obs unit's packages
+ * wait for nothing: they ship at once, in bundles of their own (one unit's, never mixed with others').
  */
 export function bundleWaitingPackages(
   waiting: WaitingPackage[],
@@ -23,10 +26,14 @@ export function bundleWaitingPackages(
   maxWaitMs: number,
   now = Date.now(),
 ): Bundle[] {
-  const byLocation = new Map<number, WaitingPackage[]>();
-  for (const p of waiting) byLocation.set(p.locationId, [...(byLocation.get(p.locationId) ?? []), p]);
+  const groups = new Map<string, WaitingPackage[]>();
+  for (const p of waiting) {
+    const key = `${p.locationId}:${p.urgentUnit ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+  }
   const ready: Bundle[] = [];
-  for (const [locationId, packages] of byLocation) {
+  for (const packages of groups.values()) {
+    const { locationId, urgentUnit } = packages[0];
     packages.sort((a, b) => a.readyAt.getTime() - b.readyAt.getTime());
     let open: Bundle = { locationId, packages: [], bytes: 0 };
     for (const p of packages) {
@@ -38,7 +45,15 @@ export function bundleWaitingPackages(
       open.bytes += p.size;
     }
     const oldest = open.packages[0];
-    if (oldest && (open.bytes >= maxBytes || now - oldest.readyAt.getTime() >= maxWaitMs)) ready.push(open);
+    if (
+      oldest &&
+      (urgentUnit !== null || open.bytes >= maxBytes || now - oldest.readyAt.getTime() >= maxWaitMs)
+    )
+      ready.push(open);
   }
-  return ready;
+  // Urgent bundles first: they are recorded, and so queued, ahead of the rest of this cycle's.
+  return [
+    ...ready.filter((b) => b.packages[0].urgentUnit),
+    ...ready.filter((b) => !b.packages[0].urgentUnit),
+  ];
 }

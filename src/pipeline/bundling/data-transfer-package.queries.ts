@@ -4,20 +4,28 @@ import { PACKAGES_WAITING_FOR_BUNDLE, packagesOfBundle } from '../packaging/pack
 import { ArchiveMember } from '../packaging/package-archive';
 import { WaitingPackage } from './bundling';
 import { CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
+import { URGENT_OBS_UNITS } from '../ingest/obs-unit-priority.queries';
 
 /**
  * Raw packages packed and waiting at a buffer, not yet in a bundle: the partial index
  * `ix_raw_data_package_waiting` holds exactly the waiting ones, and each one's buffer copy is found by
- * `ix_physical_copy_package`.
+ * `ix_physical_copy_package`. An urgent obs unit's come first, so the cycle's limit never holds them back.
  */
 export async function findWaitingPackages(m: EntityManager, limit: number): Promise<WaitingPackage[]> {
-  const rows: { id: string; size: string; location_id: number; ready_at: Date }[] = await m.query(
-    `SELECT p.id, p.size, c.location_id, p.updated_at AS ready_at
-       FROM ${PACKAGES_WAITING_FOR_BUNDLE} p
-       JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.status = '${CopyStatus.PRESENT}'
-       JOIN data_location l ON l.id = c.location_id AND l.location_type = 'buffer'
-      ORDER BY p.created_at
-      LIMIT $1`,
+  const rows: {
+    id: string;
+    size: string;
+    location_id: number;
+    ready_at: Date;
+    urgent_unit: string | null;
+  }[] = await m.query(
+    `SELECT p.id, p.size, c.location_id, p.updated_at AS ready_at,
+              CASE WHEN p.executed_obs_unit_id IN ${URGENT_OBS_UNITS} THEN p.executed_obs_unit_id END AS urgent_unit
+         FROM ${PACKAGES_WAITING_FOR_BUNDLE} p
+         JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.status = '${CopyStatus.PRESENT}'
+         JOIN data_location l ON l.id = c.location_id AND l.location_type = 'buffer'
+        ORDER BY p.executed_obs_unit_id IN ${URGENT_OBS_UNITS} DESC, p.created_at
+        LIMIT $1`,
     [limit],
   );
   return rows.map((r) => ({
@@ -25,6 +33,7 @@ export async function findWaitingPackages(m: EntityManager, limit: number): Prom
     size: Number(r.size),
     locationId: r.location_id,
     readyAt: r.ready_at,
+    urgentUnit: r.urgent_unit,
   }));
 }
 

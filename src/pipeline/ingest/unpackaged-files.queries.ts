@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { ObsUnitPriority } from './obs-unit-priority';
 
 /*
  * The files that wait for packaging, owned by ingest: which are ready, and their assignment to a package
@@ -20,7 +21,7 @@ export interface UnpackagedFile {
  * The packaging manager's work-finding query. Obs units count as ready when finished, or when their last
  * unpackaged file is older than the grace period (a finish that never came). Both steps read only the
  * partial index `ix_raw_data_file_unpackaged`, whose size is the backlog, not the history: an idle cycle
- * is one index probe.
+ * is one index probe. Urgent units come first, so that the cycle's limit never leaves one behind.
  */
 export async function findReadyUnpackagedFiles(
   m: EntityManager,
@@ -32,9 +33,9 @@ export async function findReadyUnpackagedFiles(
        SELECT f.executed_obs_unit_id AS unit_id
          FROM raw_data_file f JOIN executed_obs_unit u ON u.id = f.executed_obs_unit_id
         WHERE f.raw_data_package_id IS NULL AND f.withdrawn_at IS NULL
-        GROUP BY f.executed_obs_unit_id, u.finished_at
+        GROUP BY f.executed_obs_unit_id, u.finished_at, u.priority
        HAVING u.finished_at IS NOT NULL OR max(f.created_at) < now() - make_interval(secs => $1::float8 / 1000)
-        ORDER BY min(f.created_at)
+        ORDER BY u.priority = '${ObsUnitPriority.HIGH}' DESC, min(f.created_at)
         LIMIT $2
      )
      SELECT f.id, f.executed_obs_unit_id AS "unitId", f.instrument_module_id AS "moduleId", im.name AS module,

@@ -21,6 +21,11 @@ import { DataTransfer } from './data-transfer.entity';
 import { directRouteJoins } from '../../catalog/routing/data-transfer-route.entity';
 import { OperationStatus } from '../../engine/work/operation-status';
 import { siteTakesNewArchiveCopies, takesNewArchiveCopies } from '../../catalog/locations/location.queries';
+import { bundlesOfObsUnits } from '../packaging/package-bundle.queries';
+import { URGENT_OBS_UNITS } from '../ingest/obs-unit-priority.queries';
+
+/** Bundle `d` holds an urgent obs unit's packages: it leaves first (SQL, true or false). */
+const urgentBundle = (d: string) => `(${d} IN ${bundlesOfObsUnits(URGENT_OBS_UNITS)}) IS TRUE`;
 
 const PER_CYCLE = 200;
 
@@ -57,7 +62,7 @@ export class DataTransferManager implements Manager {
          FROM ${SEALED_BUNDLES} d
          JOIN data_location l ON l.id = d.origin_location_id JOIN site s ON s.id = l.site_id
         WHERE NOT EXISTS (SELECT 1 FROM data_transfer t WHERE t.data_transfer_package_id = d.id)
-        ORDER BY d.updated_at LIMIT $1`,
+        ORDER BY ${urgentBundle('d.id')} DESC, d.updated_at LIMIT $1`,
       [PER_CYCLE],
     );
     let created = 0;
@@ -85,7 +90,7 @@ export class DataTransferManager implements Manager {
   async createReplications(): Promise<number> {
     const wanted: { dtp: string; origin: number; siteId: number; site: string }[] =
       await this.dataSource.query(
-        `SELECT DISTINCT ON (d.id, s.id) d.id AS dtp, t.destination_location_id AS origin, s.id AS "siteId", s.short_name AS site
+        `SELECT * FROM (SELECT DISTINCT ON (d.id, s.id) d.id AS dtp, t.destination_location_id AS origin, s.id AS "siteId", s.short_name AS site
          FROM ${UNDISTRIBUTED_BUNDLES} d
          JOIN data_location o ON o.id = d.origin_location_id
          JOIN data_transfer t ON t.data_transfer_package_id = d.id AND t.origin_location_id = d.origin_location_id
@@ -100,7 +105,9 @@ export class DataTransferManager implements Manager {
           AND NOT EXISTS (SELECT 1 FROM data_transfer x JOIN data_location xl ON xl.id = x.destination_location_id
                            WHERE x.data_transfer_package_id = d.id AND xl.site_id = s.id)
           AND NOT ${directRouteJoins('o.site_id', 's.id')}
-        ORDER BY d.id, s.id, t.created_at
+        ORDER BY d.id, s.id, t.created_at) wanted
+        -- An urgent obs unit's bundles first, so that the cycle's limit never leaves one behind.
+        ORDER BY ${urgentBundle('wanted.dtp')} DESC
         LIMIT $1`,
         [PER_CYCLE],
       );
