@@ -17,6 +17,7 @@ import { DeletionSwitchModule } from '../pipeline/deletion/deletion-switch.modul
 import { ReplicationModule } from '../pipeline/archive/replication.module';
 import { ArchiveRetirementModule } from '../pipeline/archive/retirement/archive-retirement.module';
 import { FileAmendmentModule } from '../pipeline/ingest/file-amendment.module';
+import { ObsUnitPriorityModule } from '../pipeline/ingest/obs-unit-priority.module';
 import { MigrateCommand } from './migrate.command';
 
 /**
@@ -49,6 +50,7 @@ const connectsLater = (args: string[]) => asksForHelpOnly(args) || args[0] === '
     RoutingModule,
     ConsistencyCheckModule,
     FileAmendmentModule,
+    ObsUnitPriorityModule,
     DoctorModule,
     AuthModule,
     TopologyModule,

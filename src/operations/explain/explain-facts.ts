@@ -69,8 +69,16 @@ export interface ExplainedCopy {
   history: { at: Date; from: string | null; to: string; actor: string; reason: string | null }[];
 }
 
+/** The file's obs unit's priority, and every change of it (who, when, from what to what). */
+export interface ExplainedPriority {
+  priority: string;
+  changes: { at: Date; from: string | null; to: string; actor: string; reason: string | null }[];
+}
+
 export interface Explanation {
   file: ExplainFacts['file'];
+  /** Its obs unit's priority: an urgent unit's data goes ahead of the backlog. */
+  priority: ExplainedPriority;
   /** The stage the file is at, in the spec's terms. */
   stage: string;
   safe: boolean;

@@ -1,14 +1,28 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { Explanation } from './explain-facts';
+import { ObsUnitPriority } from '../../pipeline/ingest/obs-unit-priority';
+import { ExplainedPriority, Explanation } from './explain-facts';
 import { ExplainService } from './explain.service';
 
 const when = (d: Date) => new Date(d).toISOString().replace('T', ' ').slice(0, 19);
+
+/** The obs unit's priority, and the last change of it: who, when, from what. */
+export function formatPriority(p: ExplainedPriority): string {
+  const last = p.changes[p.changes.length - 1];
+  if (!last) return `priority: ${p.priority}`;
+  const how = last.from ? `from ${last.from}` : 'at registration';
+  return (
+    `priority: ${p.priority}${p.priority === ObsUnitPriority.HIGH ? ' (urgent)' : ''}, set ${how} by ${last.actor} ` +
+    `on ${when(last.at)}${last.reason ? `: ${last.reason}` : ''}` +
+    (p.changes.length > 1 ? ` (${p.changes.length} changes)` : '')
+  );
+}
 
 /** One file in one screen: the verdict first, then every copy with its history, then the work. */
 export function formatExplanation(e: Explanation, fullHistory = false): string {
   const lines = [
     `${e.file.path}  (${e.file.size} bytes, sha256 ${e.file.sha256.slice(0, 16)}…, id ${e.file.id})`,
     `obs unit ${e.file.obsUnit}, ${e.file.instrument}/${e.file.module}, registered ${when(e.file.registeredAt)}`,
+    formatPriority(e.priority),
     `stage: ${e.stage}   safe: ${e.safe ? 'yes' : 'NO'}`,
     '',
     e.verdict,
@@ -58,7 +72,10 @@ export class ExplainCommand extends CommandRunner {
       groups.set(key, g);
     }
     const safe = [...groups.values()].filter((g) => g.example.safe).reduce((s, g) => s + g.count, 0);
-    console.log(`${ref}: ${ids.length} files, ${safe} safe.\n`);
+    console.log(`${ref}: ${ids.length} files, ${safe} safe.`);
+    // The priority is its obs unit's: one line for a unit (an obs unit name run more than once may differ).
+    const priorities = new Set([...groups.values()].map((g) => formatPriority(g.example.priority)));
+    console.log(`${[...priorities].join('\n')}\n`);
     for (const { count, example } of groups.values())
       console.log(
         `${String(count).padStart(6)} file(s) at ${example.stage}, e.g. ${example.file.path}:\n         ${example.verdict}\n`,

@@ -15,6 +15,7 @@ import { ExplainedCopy, ExplainFacts, Explanation } from './explain-facts';
 import { verdictOf } from './explain-verdict';
 import { OperationStatus } from '../../engine/work/operation-status';
 import { siteTakesNewArchiveCopies } from '../../catalog/locations/location.queries';
+import { priorityChanges } from '../../pipeline/ingest/obs-unit-priority.queries';
 
 /**
  * "Why is this file not safe yet?": the facts about one file (its package, bundle, transfers, archive
@@ -59,7 +60,7 @@ export class ExplainService {
   }
 
   async explain(fileId: string): Promise<Explanation> {
-    const facts = await this.facts(fileId);
+    const { facts, unit } = await this.facts(fileId);
     const { stage, safe, verdict } = verdictOf(facts);
     const work = [
       ...(facts.package ? [{ what: `package ${facts.package.name}`, ...pick(facts.package) }] : []),
@@ -72,10 +73,16 @@ export class ExplainService {
       })),
       ...facts.archives.map((a) => ({ what: `archive upload at ${a.site}`, ...pick(a) })),
     ];
-    return { file: facts.file, stage, safe, verdict, copies: facts.copies, work };
+    const priority = {
+      priority: unit.priority,
+      changes: await priorityChanges(this.dataSource.manager, unit.id),
+    };
+    return { file: facts.file, priority, stage, safe, verdict, copies: facts.copies, work };
   }
 
-  private async facts(fileId: string): Promise<ExplainFacts> {
+  private async facts(
+    fileId: string,
+  ): Promise<{ facts: ExplainFacts; unit: { id: string; priority: string } }> {
     const file = await this.fileRow(fileId);
     const [{ lastFileAt }] = await this.q<{ lastFileAt: Date }>(
       `SELECT max(created_at) AS "lastFileAt" FROM raw_data_file WHERE executed_obs_unit_id = $1`,
@@ -106,7 +113,7 @@ export class ExplainService {
             transfers.map((t) => t.toSite),
           )
         : [];
-    return {
+    const facts: ExplainFacts = {
       now: new Date(),
       file: fileFacts(file),
       unit: { finishedAt: file.finishedAt, lastFileAt },
@@ -124,6 +131,7 @@ export class ExplainService {
       copies,
       deletion: { paused: sw.paused, since: sw.changedAt, by: sw.changedBy, reason: sw.reason },
     };
+    return { facts, unit: { id: file.unitId, priority: file.priority } };
   }
 
   private q<T>(sql: string, params: unknown[]): Promise<T[]> {
@@ -134,7 +142,7 @@ export class ExplainService {
     const [file] = await this.q<FileRow>(
       `SELECT f.id, f.relative_path AS path, f.size::float8 AS size, f.sha256, f.created_at AS "registeredAt",
               u.obs_unit AS "obsUnit", i.name AS instrument, m.name AS module, f.raw_data_package_id AS "packageId",
-              u.id AS "unitId", u.finished_at AS "finishedAt"
+              u.id AS "unitId", u.finished_at AS "finishedAt", u.priority
          FROM raw_data_file f JOIN executed_obs_unit u ON u.id = f.executed_obs_unit_id
          JOIN instrument_module m ON m.id = f.instrument_module_id JOIN instrument i ON i.id = m.instrument_id
         WHERE f.id = $1`,
@@ -252,7 +260,12 @@ export class ExplainService {
   }
 }
 
-type FileRow = ExplainFacts['file'] & { packageId: string | null; unitId: string; finishedAt: Date | null };
+type FileRow = ExplainFacts['file'] & {
+  packageId: string | null;
+  unitId: string;
+  finishedAt: Date | null;
+  priority: string;
+};
 type PackageRow = NonNullable<ExplainFacts['package']> & { bundleId: string | null };
 type BundleRow = NonNullable<ExplainFacts['bundle']> & { originSiteId: number };
 

@@ -84,10 +84,40 @@ export class ExplainedFileModel {
   module!: string;
 }
 
+@ObjectType('ObsUnitPriorityChange')
+export class ObsUnitPriorityChangeModel {
+  @Field(() => GraphQLISODateTime)
+  at!: Date;
+
+  @Field(() => String, { nullable: true, description: 'Null when the priority was given at registration.' })
+  from!: string | null;
+
+  @Field()
+  to!: string;
+
+  @Field()
+  actor!: string;
+
+  @Field(() => String, { nullable: true })
+  reason!: string | null;
+}
+
+@ObjectType('ExplainedPriority')
+export class ExplainedPriorityModel {
+  @Field({ description: 'normal, or high: the obs unit is urgent and its data goes ahead of the backlog.' })
+  priority!: string;
+
+  @Field(() => [ObsUnitPriorityChangeModel])
+  changes!: ObsUnitPriorityChangeModel[];
+}
+
 @ObjectType('Explanation', { description: 'Where a file is, why, and what it waits for.' })
 export class ExplanationModel {
   @Field(() => ExplainedFileModel)
   file!: ExplainedFileModel;
+
+  @Field(() => ExplainedPriorityModel, { description: "The file's obs unit's priority and its changes." })
+  priority!: ExplainedPriorityModel;
 
   @Field()
   stage!: string;
