@@ -56,7 +56,10 @@ export class PipelineHarness {
   /** Settings of this run's processes on top of the test-speed ones (`env()`). */
   private settings: NodeJS.ProcessEnv = {};
 
-  static async start(options: { env?: NodeJS.ProcessEnv } = {}): Promise<PipelineHarness> {
+  /** `without`: sites whose worker is not started (a test starts it later, with startWorker). */
+  static async start(
+    options: { env?: NodeJS.ProcessEnv; without?: string[] } = {},
+  ): Promise<PipelineHarness> {
     const h = new PipelineHarness();
     h.settings = options.env ?? {};
     h.s3 = await startS3Server(Object.values(BUCKETS));
@@ -90,7 +93,7 @@ export class PipelineHarness {
         site,
         await createToken(h.api.dataSource, [TokenScope.TRANSFER], `transfer-${site}`, { site }),
       );
-    for (const site of SITES) await h.startWorker(site);
+    for (const site of SITES.filter((s) => !options.without?.includes(s))) await h.startWorker(site);
     await h.startWorker('managers');
     return h;
   }
@@ -154,9 +157,18 @@ export class PipelineHarness {
     return worker;
   }
 
-  /** Writes the files of one obs unit to the telescope computer, registers them and finishes the unit. */
-  async observe(instrument: string, modules: string[], files: number, maxSize: number): Promise<string> {
-    const unit = obsUnitStart({ instrument, obsUnit: `field_${this.registered.size}` });
+  /**
+   * Writes the files of one obs unit to the telescope computer, registers them and finishes the unit;
+   * `start` adds to the unit's start (its `priority`).
+   */
+  async observe(
+    instrument: string,
+    modules: string[],
+    files: number,
+    maxSize: number,
+    start: Record<string, unknown> = {},
+  ): Promise<string> {
+    const unit = obsUnitStart({ instrument, obsUnit: `field_${this.registered.size}`, ...start });
     const http = request(this.api.app.getHttpServer());
     const auth = { Authorization: `Bearer ${this.token}` };
     await http.post('/executed-obs-units/start').set(auth).send(unit).expect(201);
