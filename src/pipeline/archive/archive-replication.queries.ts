@@ -6,7 +6,13 @@ import {
 } from '../../catalog/physical-copies/package-safety';
 import { OperationStatus } from '../../engine/work/operation-status';
 import { bundleDistributed } from '../bundling/data-transfer-package.queries';
-import { archivedPackagesAmong, packagesInState, sizeOfPackage } from '../packaging/raw-data-package.queries';
+import {
+  archivedPackagesAmong,
+  packagesInState,
+  packagesOfObsUnits,
+  sizeOfPackage,
+} from '../packaging/raw-data-package.queries';
+import { URGENT_OBS_UNITS } from '../ingest/obs-unit-priority.queries';
 import { PackageState } from '../packaging/raw-data-package.states';
 import { ArchiveRole } from '../../catalog/locations/location-type';
 import { CopyKind, CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
@@ -102,7 +108,8 @@ const REPLICATION_TRANSFERS = `long_term_archive_transfer t
   JOIN data_location d ON d.id = t.destination_location_id`;
 
 /**
- * Up to `limit` (package, archive location) pairs to fill, oldest package first: a settled backlog package
+ * Up to `limit` (package, archive location) pairs to fill, urgent obs units' packages first, then oldest
+ * first: a settled backlog package
  * that the location lacks (lacksAt), and no archive transfer into that location was ever planned (one that
  * failed waits for an operator's reset). Sites in `pausedSiteIds` get nothing new.
  */
@@ -119,7 +126,7 @@ export function findMissingArchiveCopies(
       WHERE p.settled AND a.site_id <> ALL($2::int[]) AND ${lacksAt('a', 'p.id')}
         AND NOT EXISTS (SELECT 1 FROM long_term_archive_transfer t
                          WHERE t.raw_data_package_id = p.id AND t.destination_location_id = a.id)
-      ORDER BY p.created_at, a.id
+      ORDER BY p.id IN ${packagesOfObsUnits(URGENT_OBS_UNITS)} DESC, p.created_at, a.id
       LIMIT $1`,
     [limit, pausedSiteIds],
   );
