@@ -79,9 +79,10 @@ const ARCHIVES_BEHIND = `WITH held AS (
    WHERE n < (SELECT max(n) FROM held)
              - (SELECT count(*) FROM ${archivedAtFewerSitesThan('(SELECT count(DISTINCT site_id) FROM archives)')} w)`;
 
-/** Archived packages that an archive behind lacks. */
-const MISSING_AT_ARCHIVES_BEHIND = `SELECT ap.id FROM ${packagesInState(`'${PackageState.ARCHIVED}'`)} ap
-  WHERE EXISTS (SELECT 1 FROM archives_behind ab JOIN archives ba ON ba.id = ab.id WHERE ${lacksAt('ba', 'ap.id')})`;
+/** Archived packages that an archive behind lacks: read from the archives behind, so nothing while none is. */
+const MISSING_AT_ARCHIVES_BEHIND = `SELECT ap.id FROM archives_behind ab JOIN archives ba ON ba.id = ab.id
+  CROSS JOIN LATERAL (SELECT id FROM ${packagesInState(`'${PackageState.ARCHIVED}'`)} ap0
+                       WHERE ${lacksAt('ba', 'ap0.id')}) ap`;
 
 /**
  * The replication backlog, written once for the planner and every view of it, as CTEs: `archives` (the

@@ -171,9 +171,13 @@ export const nameOfPackage = (pkg: string) =>
 export const fileCountOfPackage = (pkg: string) =>
   `(SELECT pc.file_count FROM raw_data_package pc WHERE pc.id = ${pkg})`;
 
-/** The ARCHIVED packages among those whose ids `ids` (an SQL SELECT of ids) yields, as a FROM item. */
+/**
+ * The ARCHIVED packages among those whose ids `ids` (an SQL SELECT of ids) yields, as a FROM item: looked
+ * up one by one by key (`= ANY(ARRAY(...))`), so that a few ids cost a few lookups, not a scan of every
+ * package that the planner might join them with.
+ */
 export const archivedPackagesAmong = (ids: string) =>
-  `(SELECT * FROM raw_data_package WHERE state = '${PackageState.ARCHIVED}' AND id IN (${ids}))`;
+  `(SELECT * FROM raw_data_package WHERE state = '${PackageState.ARCHIVED}' AND id = ANY(ARRAY(${ids})))`;
 
 /** The packages of the obs units in `units` (SQL for a set of their ids), as a set of ids for `IN`. */
 export const packagesOfObsUnits = (units: string) =>
