@@ -11,6 +11,7 @@ import { StorageService } from '../src/engine/storage/storage.service';
 import { HttpTransferService } from '../src/pipeline/transfer/http/http-transfer.service';
 import { PackageState } from '../src/pipeline/packaging/raw-data-package.states';
 import { OperationStatus } from '../src/engine/work/operation-status';
+import { CopyStatus } from '../src/catalog/physical-copies/physical-copy.states';
 import { createToken, insertObsUnit, insertRawDataPackage } from './support/factories';
 import {
   applyDemoTopology,
@@ -73,6 +74,17 @@ describe('transfer tokens bound to sites (real worker, PostgreSQL, Redis, disk)'
          VALUES ($1, $2, $3, $4, 'present', $5, $6, now())`,
         [kind, subject, await buffer('ccat'), path, bytes.length, SHA],
       );
+    });
+  }
+
+  /** The bundle copy's status, set directly: a case stands for a moment of its life, not a walk through it. */
+  async function setBundleCopy(status: CopyStatus): Promise<void> {
+    await ds.transaction(async (m) => {
+      await m.query(`SELECT set_config('ccat.actor', 'test', true)`);
+      await m.query(`UPDATE physical_copy SET status = $2 WHERE data_transfer_package_id = $1`, [
+        bundleId,
+        status,
+      ]);
     });
   }
 
@@ -152,6 +164,8 @@ describe('transfer tokens bound to sites (real worker, PostgreSQL, Redis, disk)'
     work: Work[];
     path: () => string;
     status: number;
+    /** The status of the bundle's copy at the ccat buffer for this case (PRESENT otherwise). */
+    bundleCopy?: CopyStatus;
   }[] = [
     {
       what: 'bundle of an open transfer to us',
@@ -159,6 +173,30 @@ describe('transfer tokens bound to sites (real worker, PostgreSQL, Redis, disk)'
       work: [{ transfer: 'us', ...open }],
       path: () => BUNDLE,
       status: 206,
+    },
+    {
+      what: 'bundle of an open transfer to us, its copy found LOST there',
+      token: 'us',
+      work: [{ transfer: 'us', ...open }],
+      path: () => BUNDLE,
+      status: 404,
+      bundleCopy: CopyStatus.LOST,
+    },
+    {
+      what: 'bundle of an open transfer to us, its copy being deleted there',
+      token: 'us',
+      work: [{ transfer: 'us', ...open }],
+      path: () => BUNDLE,
+      status: 404,
+      bundleCopy: CopyStatus.DELETION_IN_PROGRESS,
+    },
+    {
+      what: 'bundle of an open transfer to us, its copy scheduled for deletion (bytes still there)',
+      token: 'us',
+      work: [{ transfer: 'us', ...open }],
+      path: () => BUNDLE,
+      status: 206,
+      bundleCopy: CopyStatus.DELETION_SCHEDULED,
     },
     {
       what: 'the same bundle when the transfer is to cologne',
@@ -253,8 +291,9 @@ describe('transfer tokens bound to sites (real worker, PostgreSQL, Redis, disk)'
     },
   ];
 
-  it.each(cases)('GET $what: $status', async ({ token, work, path, status }) => {
+  it.each(cases)('GET $what: $status', async ({ token, work, path, status, bundleCopy }) => {
     await setWork(work);
+    await setBundleCopy(bundleCopy ?? CopyStatus.PRESENT);
     const res = await fetch(url(path()), {
       headers: { Authorization: `Bearer ${tokens[token]}`, Range: 'bytes=0-99' },
     });
