@@ -33,10 +33,13 @@ function interpolate(value: unknown): unknown {
   return value;
 }
 
+type Compose = { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
+/** The compose file with anchors and `<<` merges resolved, its variables as written (`${X:-}`). */
+const uninterpolated = load(readFileSync(COMPOSE_FILE, 'utf8'), {
+  schema: CORE_SCHEMA.withTags(mergeTag),
+}) as Compose;
 /** The compose file as compose reads it: anchors and `<<` merges resolved, variables at their defaults. */
-const compose = interpolate(
-  load(readFileSync(COMPOSE_FILE, 'utf8'), { schema: CORE_SCHEMA.withTags(mergeTag) }),
-) as { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
+const compose = interpolate(uninterpolated) as Compose;
 const services = compose.services;
 const topology = parseTopologyFile(readFileSync(join(DEPLOY, 'topology.yml'), 'utf8'), {});
 const SITE_WORKERS = ['worker-ccat', 'worker-cologne', 'worker-us'];
@@ -160,7 +163,26 @@ describe('deploy/topology.yml with the compose services', () => {
     expect(buffers.length).toBe(3);
     for (const { site, l } of buffers)
       expect(l.dataUrl).toBe(`http://worker-${site}:8081/data/${site}/${l.name}`);
-    for (const worker of SITE_WORKERS) expect(envOf(worker)).toHaveProperty('TRANSFER_TOKEN');
+  });
+
+  it("gives each site's worker a transfer token of its own, bound to its site, and the managers none", () => {
+    const example = readFileSync(join(DEPLOY, 'env.example'), 'utf8');
+    const operations = readFileSync(join(__dirname, '..', 'docs', 'operations.md'), 'utf8');
+    for (const site of topology.sites.map((s) => s.shortName)) {
+      // Its own variable of deploy/.env, so no two sites' workers can be handed one token.
+      const variable = `TRANSFER_TOKEN_${site.toUpperCase()}`;
+      expect({ site, token: uninterpolated.services[`worker-${site}`].environment?.TRANSFER_TOKEN }).toEqual({
+        site,
+        token: `\${${variable}:-}`,
+      });
+      expect(example).toMatch(new RegExp(`^${variable}=$`, 'm'));
+      // ... filled from a token bound to that site, as the first start says to make it.
+      expect(operations).toMatch(
+        new RegExp(`token create --name transfer-${site}\\S* --scopes transfer --site ${site} `),
+      );
+    }
+    expect(example).not.toMatch(/^TRANSFER_TOKEN=/m);
+    expect(envOf('managers')).not.toHaveProperty('TRANSFER_TOKEN');
   });
 
   it("gives each archive's credentials to the workers of its site, and creates its bucket in MinIO", () => {

@@ -1,3 +1,4 @@
+import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { TokenScope } from '../src/engine/auth/api-token.entity';
@@ -16,11 +17,12 @@ describe('security: what a caller without a valid token can make the api do (rea
   let reader: string;
   let ingest: string;
   let client = 0;
-  /** A request from a client address of its own. */
-  const from = () => {
+  /** A request from a client address of its own, to the api (or to `app`, another api process). */
+  const from = (app: INestApplication = h.app) => {
     const ip = `203.0.113.${++client}`;
-    const http = request(h.app.getHttpServer());
+    const http = request(app.getHttpServer());
     return {
+      ip,
       get: (path: string) => http.get(path).set('X-Forwarded-For', ip),
       post: (path: string) => http.post(path).set('X-Forwarded-For', ip),
       delete: (path: string) => http.delete(path).set('X-Forwarded-For', ip),
@@ -96,6 +98,32 @@ describe('security: what a caller without a valid token can make the api do (rea
       .get('/raw-data-files/00000000-0000-4000-8000-000000000000')
       .set('Authorization', `Bearer ${reader}`)
       .expect(404);
+  });
+
+  it('spends one budget of failed authentications across api processes on one Redis, and keeps no key past its minute', async () => {
+    const second = await h.another();
+    const madeUp = (i: number) => `Bearer ccat_${String(i).padStart(12, '7')}_${'C'.repeat(43)}`;
+    const one = from();
+    // The same address at the second api: the X-Forwarded-For header is what names it.
+    const sameAtSecond = (path: string) =>
+      request(second.getHttpServer()).get(path).set('X-Forwarded-For', one.ip);
+    const path = '/raw-data-files/00000000-0000-4000-8000-000000000000';
+    for (let i = 0; i < 3; i++) await one.get(path).set('Authorization', madeUp(i)).expect(401);
+    for (let i = 3; i < 5; i++) await sameAtSecond(path).set('Authorization', madeUp(i)).expect(401);
+    // Five in all, three here and two there: both refuse it now, before looking at its token.
+    for (const refused of [
+      await one.get(path).set('Authorization', `Bearer ${reader}`),
+      await sameAtSecond(path).set('Authorization', `Bearer ${reader}`),
+    ]) {
+      expect(refused.status).toBe(429);
+      expect(refused.body.message).toMatch(/\(5 in the last minute\); try again in \d+ s/);
+    }
+    const ttl = await ns.redis.pttl(`${ns.env.REDIS_KEY_PREFIX}auth_failures:${one.ip}`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    // Another address is untouched, at either api.
+    await from(second).get(path).set('Authorization', madeUp(9)).expect(401);
+    await from(second).get(path).set('Authorization', `Bearer ${reader}`).expect(404);
   });
 
   it('shows /health statuses to anyone and the details (paths) only to a read token; /health/live asks nothing', async () => {

@@ -1,6 +1,6 @@
 import { ConfigService } from '@nestjs/config';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { validateEnvironment } from '../src/config/environment';
@@ -11,6 +11,14 @@ import { StorageService } from '../src/engine/storage/storage.service';
 import { HttpTransferService } from '../src/pipeline/transfer/http/http-transfer.service';
 import { PackageState } from '../src/pipeline/packaging/raw-data-package.states';
 import { OperationStatus } from '../src/engine/work/operation-status';
+import { CopyStatus } from '../src/catalog/physical-copies/physical-copy.states';
+import { WaitingForSetupError } from '../src/engine/work/task-error';
+import { TaskQueueService } from '../src/engine/queues/task-queue.service';
+import { scheduleWork } from '../src/engine/queues/schedule-work';
+import { jobId, queueName } from '../src/engine/queues/queue-name';
+import { OperationType } from '../src/engine/queues/operation-type';
+import { TRANSFER_WORK } from '../src/pipeline/transfer/data-transfer.work';
+import { workWaitingForSetup } from '../src/operations/alerts/waiting-for-setup';
 import { createToken, insertObsUnit, insertRawDataPackage } from './support/factories';
 import {
   applyDemoTopology,
@@ -19,6 +27,8 @@ import {
   RedisNamespace,
   RunningProcess,
   startCcatBufferWorker,
+  startWorker,
+  waitFor,
 } from './support/processes';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
@@ -35,7 +45,8 @@ type Work =
 /**
  * Transfer tokens bound to a site against a real worker serving the ccat buffer: a bound token reads only
  * what open work bound for its site reads there, anything else is "has no file"; temporaries are served to
- * no one; an unbound token reads as before; the puller keeps a token off plain http unless allowed.
+ * no one; an unbound token reads as before; a worker keeps its token off plain http unless allowed, says so
+ * when it starts, and the transfer waits for it (no try spent) rather than failing until reset.
  */
 describe('transfer tokens bound to sites (real worker, PostgreSQL, Redis, disk)', () => {
   let db: TestDatabase;
@@ -73,6 +84,17 @@ describe('transfer tokens bound to sites (real worker, PostgreSQL, Redis, disk)'
          VALUES ($1, $2, $3, $4, 'present', $5, $6, now())`,
         [kind, subject, await buffer('ccat'), path, bytes.length, SHA],
       );
+    });
+  }
+
+  /** The bundle copy's status, set directly: a case stands for a moment of its life, not a walk through it. */
+  async function setBundleCopy(status: CopyStatus): Promise<void> {
+    await ds.transaction(async (m) => {
+      await m.query(`SELECT set_config('ccat.actor', 'test', true)`);
+      await m.query(`UPDATE physical_copy SET status = $2 WHERE data_transfer_package_id = $1`, [
+        bundleId,
+        status,
+      ]);
     });
   }
 
@@ -152,6 +174,8 @@ describe('transfer tokens bound to sites (real worker, PostgreSQL, Redis, disk)'
     work: Work[];
     path: () => string;
     status: number;
+    /** The status of the bundle's copy at the ccat buffer for this case (PRESENT otherwise). */
+    bundleCopy?: CopyStatus;
   }[] = [
     {
       what: 'bundle of an open transfer to us',
@@ -159,6 +183,30 @@ describe('transfer tokens bound to sites (real worker, PostgreSQL, Redis, disk)'
       work: [{ transfer: 'us', ...open }],
       path: () => BUNDLE,
       status: 206,
+    },
+    {
+      what: 'bundle of an open transfer to us, its copy found LOST there',
+      token: 'us',
+      work: [{ transfer: 'us', ...open }],
+      path: () => BUNDLE,
+      status: 404,
+      bundleCopy: CopyStatus.LOST,
+    },
+    {
+      what: 'bundle of an open transfer to us, its copy being deleted there',
+      token: 'us',
+      work: [{ transfer: 'us', ...open }],
+      path: () => BUNDLE,
+      status: 404,
+      bundleCopy: CopyStatus.DELETION_IN_PROGRESS,
+    },
+    {
+      what: 'bundle of an open transfer to us, its copy scheduled for deletion (bytes still there)',
+      token: 'us',
+      work: [{ transfer: 'us', ...open }],
+      path: () => BUNDLE,
+      status: 206,
+      bundleCopy: CopyStatus.DELETION_SCHEDULED,
     },
     {
       what: 'the same bundle when the transfer is to cologne',
@@ -253,8 +301,9 @@ describe('transfer tokens bound to sites (real worker, PostgreSQL, Redis, disk)'
     },
   ];
 
-  it.each(cases)('GET $what: $status', async ({ token, work, path, status }) => {
+  it.each(cases)('GET $what: $status', async ({ token, work, path, status, bundleCopy }) => {
     await setWork(work);
+    await setBundleCopy(bundleCopy ?? CopyStatus.PRESENT);
     const res = await fetch(url(path()), {
       headers: { Authorization: `Bearer ${tokens[token]}`, Range: 'bytes=0-99' },
     });
@@ -296,7 +345,10 @@ describe('transfer tokens bound to sites (real worker, PostgreSQL, Redis, disk)'
     expect(cli(['token', 'list'], { DATABASE_URL: db.url })).toMatch(/cli-us .*site us/);
   });
 
-  it('keeps the token off plain http unless TRANSFER_ALLOW_INSECURE=true', async () => {
+  it('keeps the token off plain http unless TRANSFER_ALLOW_INSECURE=true: the worker says so once at start, and the transfer waits (no try spent) until it is allowed', async () => {
+    const originUrl = `http://127.0.0.1:${worker.port}/data/ccat/buffer`;
+    const refusal = `refusing to send TRANSFER_TOKEN over plain http to ${originUrl}`;
+    // The puller: the work waits for this worker's set-up; it has not failed.
     await setWork([{ transfer: 'us', ...open }]);
     const puller = (allow: string) =>
       new HttpTransferService(
@@ -312,15 +364,92 @@ describe('transfer tokens bound to sites (real worker, PostgreSQL, Redis, disk)'
         ns.redis,
       );
     const origin = await ds.getRepository(DataLocation).findOneByOrFail({ id: await buffer('ccat') });
-    await expect(puller('false').open(origin, BUNDLE, bytes.length)).rejects.toThrow(
-      `refusing to send TRANSFER_TOKEN over plain http to http://127.0.0.1:${worker.port}/data/ccat/buffer (to read from buffer)`,
-    );
-    await expect(puller('false').open(origin, BUNDLE, bytes.length)).rejects.toThrow(
-      /TRANSFER_ALLOW_INSECURE=true/,
+    const refused = await puller('false')
+      .open(origin, BUNDLE, bytes.length)
+      .catch((err: Error) => err);
+    expect(refused).toBeInstanceOf(WaitingForSetupError);
+    expect((refused as Error).message).toBe(
+      `${refusal} (to read from buffer): give that worker TLS (WORKER_TLS_CERT/KEY) and an https dataUrl, ` +
+        'or set TRANSFER_ALLOW_INSECURE=true where nothing crosses a network',
     );
     const stream = await puller('true').open(origin, BUNDLE, bytes.length);
     const read: Buffer[] = [];
     for await (const chunk of stream) read.push(chunk as Buffer);
     expect(Buffer.concat(read).equals(bytes)).toBe(true);
-  });
+
+    // A us worker without the setting: it says at start what it will not pull from, once.
+    await setWork([{ transfer: 'us', status: S.PENDING, unpack: S.PENDING }]);
+    const [{ id }] = (await ds.query(`SELECT id FROM data_transfer`)) as { id: string }[];
+    const row = async () =>
+      (
+        await ds.query(
+          `SELECT status, retry_count, failure_reason, claimed_at FROM data_transfer WHERE id = $1`,
+          [id],
+        )
+      )[0] as { status: string; retry_count: number; failure_reason: string | null; claimed_at: Date };
+    const usEnv = {
+      DATABASE_URL: db.url,
+      ...ns.env,
+      CCAT_DATA_ROOT: dataRoot,
+      TRANSFER_TOKEN: tokens.us,
+      WORKER_DISCOVERY_INTERVAL: '500ms',
+    };
+    const queues = new TaskQueueService(new ConfigService(ns.env) as never);
+    const queue = queueName('us', 'buffer', OperationType.DATA_TRANSFER);
+    let us = await startWorker(['--locations', 'us_buffer'], usEnv);
+    try {
+      await waitFor('the us worker to name the data port it will not pull from', () =>
+        us.output().includes(`${refusal} (to pull from ccat/buffer)`),
+      );
+      expect(us.output()).toMatch(
+        /TRANSFER_ALLOW_INSECURE=true where nothing crosses a network\. Work that reads from ccat\/buffer waits \(not failed, tried again every 0\.5 s\) until then\./,
+      );
+      await scheduleWork(ds, queues, TRANSFER_WORK, queue, {
+        operation: OperationType.DATA_TRANSFER,
+        entityId: id,
+        locationId: await buffer('us'),
+        attempt: 0,
+      });
+      const waiting = await waitFor('the transfer to wait', async () => {
+        const r = await row();
+        return r.failure_reason ? r : null;
+      });
+      expect(waiting).toMatchObject({
+        status: OperationStatus.IN_PROGRESS,
+        retry_count: 0,
+        failure_reason: `waiting: ${refusal} (to pull from buffer): give that worker TLS (WORKER_TLS_CERT/KEY) and an https dataUrl, or set TRANSFER_ALLOW_INSECURE=true where nothing crosses a network`,
+      });
+      // Tried again a discovery interval later, and again, without a try counted.
+      await waitFor(
+        'the transfer to be tried again',
+        async () => (await row()).claimed_at.getTime() > waiting.claimed_at.getTime(),
+      );
+      // What the alert manager tells the operators (waiting_for_setup), from the row's reason.
+      expect(await workWaitingForSetup(ds)).toEqual([
+        {
+          stage: 'transfer',
+          site: 'us',
+          open: 1,
+          reason: waiting.failure_reason!.replace(/^waiting: /, ''),
+        },
+      ]);
+      const job = await queues.queue(queue).getJob(jobId(OperationType.DATA_TRANSFER, id, 0));
+      expect(job?.attemptsMade).toBe(0);
+      expect(await row()).toMatchObject({ status: OperationStatus.IN_PROGRESS, retry_count: 0 });
+      // One error at start, not one per discovery or per try.
+      expect(us.output().split('refusing to send TRANSFER_TOKEN').length - 1).toBe(1);
+      await us.stop();
+      // Started again with the setting: the same transfer completes, without an operator's reset.
+      us = await startWorker(['--locations', 'us_buffer'], { ...usEnv, TRANSFER_ALLOW_INSECURE: 'true' });
+      await waitFor('the transfer to complete', async () => (await row()).status === 'completed', 30_000);
+      expect(await row()).toMatchObject({ retry_count: 0, failure_reason: null });
+      expect(await workWaitingForSetup(ds)).toEqual([]);
+      expect(readFileSync(join(dataRoot, 'us', 'buffer', BUNDLE)).equals(bytes)).toBe(true);
+      expect(us.output()).not.toContain('refusing to send TRANSFER_TOKEN');
+    } finally {
+      // Whatever failed above: no worker or queue connection outlives the test.
+      await us.stop('SIGKILL');
+      await queues.onApplicationShutdown();
+    }
+  }, 90_000);
 });

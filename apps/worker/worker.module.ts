@@ -30,6 +30,8 @@ import { DatabaseConnector } from '../../src/engine/workers/database-connector.s
 import { QueueBindingService } from '../../src/engine/workers/queue-binding.service';
 import { WorkerHealthController } from '../../src/engine/workers/worker-health.controller';
 import { servesQueues, WORKER_OPTIONS, WorkerOptions } from '../../src/engine/workers/worker-options';
+import { QUEUE_SETUP_CHECK } from '../../src/engine/workers/queue-setup-check';
+import { PullSetupCheck } from '../../src/pipeline/transfer/http/pull-setup';
 
 /**
  * The worker process: queue processors for what it serves (`--site`, `--locations`, `--queues`,
@@ -41,7 +43,12 @@ export class WorkerModule {
   static forOptions(options: WorkerOptions): DynamicModule {
     const serveLocations = servesQueues(options);
     const providers: Provider[] = [{ provide: WORKER_OPTIONS, useValue: options }, DatabaseConnector];
-    if (serveLocations) providers.push(OperationHandlerRegistry, QueueBindingService);
+    if (serveLocations)
+      providers.push(OperationHandlerRegistry, QueueBindingService, {
+        // Said at start and at each discovery: the other sites' data ports this worker would not pull from.
+        provide: QUEUE_SETUP_CHECK,
+        useExisting: PullSetupCheck,
+      });
     return {
       module: WorkerModule,
       imports: [

@@ -42,6 +42,8 @@ export function SecuritySettings<B extends SettingsClass>(Base: B) {
 
     /**
      * Failed authentications one client address may make per minute; past them it gets 429 until it slows.
+     * One budget for all the processes sharing a Redis (REDIS_KEY_PREFIX); each process's own while Redis
+     * is unreachable (engine/auth/shared-auth-failure-limiter.ts).
      */
     @Transform(toInt)
     @IsInt({ message: 'AUTH_FAILURES_PER_MINUTE must be an integer' })

@@ -1,15 +1,17 @@
 import { setting } from '../../config/setting';
-import { Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type Redis from 'ioredis';
 import { IsNull, Repository } from 'typeorm';
 import { DomainError } from '../errors/domain-error';
 import { Environment } from '../../config/environment';
 import { LocationType } from '../../catalog/locations/location-type';
 import { ApiToken, TokenScope } from './api-token.entity';
-import { AuthFailureLimiter } from './auth-failure-limiter';
+import { REDIS } from '../redis/redis.module';
+import { SharedAuthFailureLimiter } from './shared-auth-failure-limiter';
 import { bindingOf, IngestBinding } from './ingest-binding';
 import { checkedTransferSite } from './transfer-binding';
 
@@ -72,13 +74,19 @@ const UNKNOWN_PREFIX_MS = 10_000;
 export class ApiTokenService {
   private readonly byPrefix = new LRUCache<string, ApiToken>({ max: 1000, ttl: TOKEN_CACHE_MS });
   private readonly unknownPrefixes = new LRUCache<string, true>({ max: 10_000, ttl: UNKNOWN_PREFIX_MS });
-  private readonly failures: AuthFailureLimiter;
+  private readonly failures: SharedAuthFailureLimiter;
 
   constructor(
     @InjectRepository(ApiToken) private readonly tokens: Repository<ApiToken>,
     @Optional() config?: ConfigService<Environment, true>,
+    // Without Redis (a script, a test's factory) failures are counted in this process only.
+    @Optional() @Inject(REDIS) redis?: Redis,
   ) {
-    this.failures = new AuthFailureLimiter(setting(config, 'AUTH_FAILURES_PER_MINUTE'));
+    this.failures = new SharedAuthFailureLimiter(
+      setting(config, 'AUTH_FAILURES_PER_MINUTE'),
+      redis,
+      setting(config, 'REDIS_KEY_PREFIX'),
+    );
   }
 
   /** Returns the token in clear exactly once; only its hash is kept. */
@@ -160,14 +168,14 @@ export class ApiTokenService {
 
   /**
    * The principal behind a presented token, or null if it is malformed, unknown, revoked or expired. With
-   * the caller's address, its failures are counted, and an address over AUTH_FAILURES_PER_MINUTE is
-   * refused (TOO_MANY_REQUESTS) before the token is looked at.
+   * the caller's address, its failures are counted (in Redis, across processes), and an address over
+   * AUTH_FAILURES_PER_MINUTE is refused (TOO_MANY_REQUESTS) before the token is looked at.
    */
   async verify(presented: string, client?: string): Promise<Principal | null> {
     if (client === undefined) return this.check(presented);
-    this.failures.assertAllowed(client);
+    await this.failures.assertAllowed(client);
     const principal = await this.check(presented);
-    if (!principal) this.failures.recordFailure(client);
+    if (!principal) await this.failures.recordFailure(client);
     return principal;
   }
 

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Job, UnrecoverableError } from 'bullmq';
 import { Counter, Histogram } from 'prom-client';
 import { QueueDescriptor } from '../queues/queue-descriptor';
+import { WaitingForSetupError } from '../work/task-error';
 import { reasonOf } from './error-reason';
 import { metricsRegistry } from './metrics-registry';
 
@@ -26,7 +27,7 @@ export const filesMoved = new Counter({
 
 export const taskDuration = new Histogram({
   name: 'ccat_task_duration_seconds',
-  help: 'Wall time of one task attempt, by outcome (completed, skipped: nothing left to do, failed)',
+  help: 'Wall time of one task attempt, by outcome (completed, skipped: nothing left to do, waiting: for the worker set-up, failed)',
   labelNames: [...TASK_LABELS, 'outcome'],
   // Deletions take milliseconds, a 50 GB package or a pull over the long link hours.
   buckets: [0.05, 0.25, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 14400, 28800],
@@ -75,6 +76,11 @@ export async function observeTask<T>(
     stop({ outcome: isSkipped(result) ? 'skipped' : 'completed' });
     return result;
   } catch (err) {
+    // Not a try: the job runs again, unchanged, once the worker's set-up allows (run-claimed-work.ts).
+    if (err instanceof WaitingForSetupError) {
+      stop({ outcome: 'waiting' });
+      throw err;
+    }
     stop({ outcome: 'failed' });
     const final = err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     (final ? taskFailures : taskRetries).inc({ ...labels, reason: reasonOf(err) });

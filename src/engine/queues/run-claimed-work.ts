@@ -4,7 +4,7 @@ import { claimWork } from '../work/claim-work';
 import { OperationStatus } from '../work/operation-status';
 import { StateMachine } from '../work/state-machine';
 import { transitionRow } from '../work/transition-row';
-import { TaskError } from '../work/task-error';
+import { TaskError, WAITING_PREFIX, WaitingForSetupError } from '../work/task-error';
 import { TaskPayload } from './queue-descriptor';
 
 export interface ClaimedWork<E extends ObjectLiteral & { id: string }, R> {
@@ -28,7 +28,8 @@ export interface ClaimedWork<E extends ObjectLiteral & { id: string }, R> {
  * The one shape of every processor: claim the row for this process, do the work, and classify a failure.
  * A permanent one (bytes that can never be right: a file that differs from its registration, an unsafe
  * archive) is recorded at once and not retried; any other is retried by BullMQ with backoff, and recorded
- * only when the last attempt fails.
+ * only when the last attempt fails. Work waiting for this worker's set-up (WaitingForSetupError) is neither:
+ * the row keeps its claim with the reason, and the queue runs the job again later without counting a try.
  */
 export async function runClaimedWork<E extends ObjectLiteral & { id: string }, R>(
   w: ClaimedWork<E, R>,
@@ -40,6 +41,12 @@ export async function runClaimedWork<E extends ObjectLiteral & { id: string }, R
   try {
     return await w.work(claimed);
   } catch (err) {
+    if (err instanceof WaitingForSetupError) {
+      await w.dataSource
+        .getRepository(w.entity)
+        .update(claimed.id, { failureReason: `${WAITING_PREFIX}${err.message}`.slice(0, 2000) } as never);
+      throw err;
+    }
     const permanent = err instanceof TaskError && !err.retryable;
     const lastAttempt = !w.context || w.context.job.attemptsMade + 1 >= (w.context.job.opts.attempts ?? 1);
     if (permanent || lastAttempt) {

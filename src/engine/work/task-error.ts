@@ -31,6 +31,21 @@ export class PermanentTaskError extends TaskError {
   }
 }
 
+/**
+ * Work this worker cannot do as it is set up (a setting it lacks, an address it may not send its token
+ * to), while nothing is wrong with the work itself: retrying it as a failure would only spend its tries
+ * and leave it FAILED until an operator resets it, after the set-up was fixed. Instead no try is spent: the
+ * job runs again after a while (the worker's discovery interval), the reason stays on the row for status,
+ * explain and the alerts, and the work goes on by itself once the worker is restarted with the setting or
+ * the topology changed.
+ */
+export class WaitingForSetupError extends TaskError {
+  readonly retryable = true;
+}
+
+/** How a waiting row's failure reason begins, so readers tell a wait from a failed try. */
+export const WAITING_PREFIX = 'waiting: ';
+
 /** ChecksumMismatchError -> CHECKSUM_MISMATCH. */
 function codeOfClass(name: string): string {
   return name

@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  Optional,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DelayedError, Job, Worker } from 'bullmq';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -14,6 +21,7 @@ import { QueueDescriptor, TaskPayload } from '../queues/queue-descriptor';
 import { QueueDiscoveryService } from '../queues/queue-discovery.service';
 import { TaskQueueService } from '../queues/task-queue.service';
 import { withTimeout } from '../health/with-timeout';
+import { WaitingForSetupError } from '../work/task-error';
 import { observeTask } from '../metrics/task-metrics';
 import { DatabaseConnector } from './database-connector.service';
 import { describeWorker, WORKER_OPTIONS, WorkerOptions } from './worker-options';
@@ -29,6 +37,7 @@ function describeOthers(options: WorkerOptions): string {
     .filter(Boolean)
     .join(' ');
 }
+import { QUEUE_SETUP_CHECK, QueueSetupCheck } from './queue-setup-check';
 
 /** A job that failed because the database was unreachable runs again this long after, not counted as a try. */
 const OUTAGE_RETRY_DELAY_MS = 10_000;
@@ -86,6 +95,7 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
     private readonly config: ConfigService<Environment, true>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly queues: TaskQueueService,
+    @Optional() @Inject(QUEUE_SETUP_CHECK) private readonly setupCheck?: QueueSetupCheck,
   ) {}
 
   get boundQueues(): string[] {
@@ -125,6 +135,7 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
       );
       return;
     }
+    await this.checkSetup(wanted);
     const wantedNames = new Set(wanted.map((q) => q.name));
     for (const [name, binding] of this.bindings) {
       if (!wantedNames.has(name)) await this.unbind(name, binding, 'its location is no longer active');
@@ -185,6 +196,7 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
             handler.handle(job.data, { job, queue, signal: abort.signal }),
           );
         } catch (err) {
+          if (token && err instanceof WaitingForSetupError) await this.postponeForSetup(job, token, err);
           if (token && (isDatabaseUnavailable(err) || !(await this.database.probe()))) {
             await this.postponeForOutage(job, token, err as Error);
           }
@@ -229,10 +241,38 @@ export class QueueBindingService implements OnApplicationBootstrap, OnApplicatio
       `job ${job.id} on ${job.queueName} failed while the database is unreachable (${err.message}); ` +
         `it runs again later, not counted as a try`,
     );
-    await withTimeout(job.moveToDelayed(Date.now() + OUTAGE_RETRY_DELAY_MS, token), RELEASE_TIMEOUT_MS).catch(
+    return this.postpone(job, token, OUTAGE_RETRY_DELAY_MS);
+  }
+
+  /**
+   * A job this worker cannot do as it is set up (WaitingForSetupError) runs again one discovery interval
+   * later, not counted as a try: the error that says what to fix was logged when discovery found it
+   * (QueueSetupCheck), and the reason is on the work's row, so each job says it only at debug level.
+   */
+  private async postponeForSetup(
+    job: Job<TaskPayload>,
+    token: string,
+    err: WaitingForSetupError,
+  ): Promise<never> {
+    this.logger.debug(`job ${job.id} on ${job.queueName} waits for this worker's set-up: ${err.message}`);
+    return this.postpone(job, token, this.config.get('WORKER_DISCOVERY_INTERVAL', { infer: true }));
+  }
+
+  private async postpone(job: Job<TaskPayload>, token: string, delayMs: number): Promise<never> {
+    await withTimeout(job.moveToDelayed(Date.now() + delayMs, token), RELEASE_TIMEOUT_MS).catch(
       () => undefined,
     );
     throw new DelayedError();
+  }
+
+  /**
+   * What would make the served queues' jobs wait (a setting this worker lacks), said once when discovery
+   * finds it rather than at each job; a failing check never stops the binding.
+   */
+  private async checkSetup(served: QueueDescriptor[]): Promise<void> {
+    await this.setupCheck
+      ?.check(served)
+      .catch((err: Error) => this.logger.warn(`could not check this worker's set-up: ${err.message}`));
   }
 
   /**

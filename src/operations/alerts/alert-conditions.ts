@@ -13,6 +13,7 @@ import { StatusService } from '../status/status.service';
 import { disksFillingUp } from './disk-full-soon';
 import { stalledWork } from './stalled-work';
 import { HeldConditions, unservedConditions } from './unserved-queues';
+import { workWaitingForSetup } from './waiting-for-setup';
 import { StorageService } from '../../engine/storage/storage.service';
 import { OperationStatus } from '../../engine/work/operation-status';
 
@@ -26,6 +27,7 @@ export interface Condition {
     | 'disk_over_threshold'
     | 'copy_lost'
     | 'pipeline_stalled'
+    | 'waiting_for_setup'
     | 'disk_full_soon';
   severity: 'critical' | 'warning';
   message: string;
@@ -55,6 +57,7 @@ export class AlertConditions {
       this.disksOverThreshold(),
       this.lostCopies(),
       this.stalled(),
+      this.waitingForSetup(),
       this.disksFillingUp(),
     ]);
     return parts.flat();
@@ -148,6 +151,19 @@ export class AlertConditions {
         `completed for ${Math.round(after / 60)} min (no change since ${w.idleSince.toISOString()}); ` +
         `\`ccat-dt status\` and \`ccat-dt services\` show what is missing`,
       details: { stage: w.stage, site: w.site, open: w.open, idleSince: w.idleSince },
+    }));
+  }
+
+  /** Work a worker refused for its own set-up (a setting it lacks): it waits until that is fixed. */
+  private async waitingForSetup(): Promise<Condition[]> {
+    return (await workWaitingForSetup(this.dataSource)).map((w) => ({
+      key: `waiting_for_setup:${w.stage}:${w.site}`,
+      kind: 'waiting_for_setup' as const,
+      severity: 'critical' as const,
+      message:
+        `${w.open} ${w.stage} job(s) at ${w.site} wait for their worker's set-up (no try spent, nothing ` +
+        `moves until it is fixed): ${w.reason}`,
+      details: { stage: w.stage, site: w.site, open: w.open, reason: w.reason },
     }));
   }
 

@@ -112,6 +112,20 @@ describe('verdictOf: why a file is not safe yet, in one sentence', () => {
     });
   });
 
+  it('in transfer, waiting for the destination worker to be allowed to pull', () => {
+    const reason =
+      'refusing to send TRANSFER_TOKEN over plain http to http://ccat:8081/data/ccat/buffer (to pull from buffer): ' +
+      'give that worker TLS (WORKER_TLS_CERT/KEY) and an https dataUrl, or set TRANSFER_ALLOW_INSECURE=true where nothing crosses a network';
+    const f = facts({
+      package: pkg,
+      bundle,
+      transfers: [transfer({ status: 'in_progress', bytes: 0, failureReason: `waiting: ${reason}` })],
+    });
+    expect(verdictOf(f).verdict).toBe(
+      `In transfer from ccat/buffer to cologne/buffer over http: 0 of 5000 bytes (in_progress); it waits for its worker's set-up, no try spent: ${reason}.`,
+    );
+  });
+
   it('destination buffer inactive or full', () => {
     const f = facts({
       package: pkg,

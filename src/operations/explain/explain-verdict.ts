@@ -3,6 +3,7 @@ import { ExplainFacts } from './explain-facts';
 import { CopyKind, CopyStatus } from '../../catalog/physical-copies/physical-copy.states';
 import { LocationType } from '../../catalog/locations/location-type';
 import { OperationStatus } from '../../engine/work/operation-status';
+import { WAITING_PREFIX } from '../../engine/work/task-error';
 
 const minutes = (ms: number) =>
   ms >= 2 * 3_600_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${Math.max(0, Math.round(ms / 60_000))} min`;
@@ -13,6 +14,11 @@ type Verdict = { stage: string; safe: boolean; verdict: string };
 
 const wait = (stage: string, verdict: string): Verdict => ({ stage, safe: false, verdict });
 const retry = (f: ExplainFacts, n: number) => `retry ${n} of ${f.settings.maxRetries}`;
+/** What open work waits for when its worker's set-up refused it (WaitingForSetupError), as a clause. */
+const waitingFor = (reason: string | null) =>
+  reason?.startsWith(WAITING_PREFIX)
+    ? `; it waits for its worker's set-up, no try spent: ${reason.slice(WAITING_PREFIX.length)}`
+    : '';
 
 /**
  * Where one file is and what it waits for, in one sentence, from the facts alone (no I/O): the stages in
@@ -122,7 +128,9 @@ function transfer(f: ExplainFacts): Verdict | null {
     'transfer',
     `In transfer from ${first.from} to ${first.to} over ${first.method}: ${first.bytes} of ${b.size} bytes (${first.status}` +
       (first.retries ? `, ${retry(f, first.retries)}` : '') +
-      ').',
+      ')' +
+      waitingFor(first.failureReason) +
+      '.',
   );
 }
 
@@ -171,7 +179,7 @@ function missingArchiveSite(f: ExplainFacts, s: string): string {
     return `${s}: its archive copy was found lost (ccat-dt check or the fixity audit) and is re-replicated`;
   if (a?.status === OperationStatus.FAILED)
     return `${s}: archive upload failed (${retry(f, a.retries)}): ${a.failureReason ?? 'no reason recorded'}`;
-  if (a) return `${s}: archive upload ${a.status}`;
+  if (a) return `${s}: archive upload ${a.status}${waitingFor(a.failureReason)}`;
   if (t) return `${s}: in its buffer, the archive upload is created next`;
   const blocked = f.blockedSites.find((x) => x.site === s);
   if (blocked) return `${s}: no buffer there takes data (${blocked.why})`;

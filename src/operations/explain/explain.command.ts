@@ -1,9 +1,13 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { ObsUnitPriority } from '../../pipeline/ingest/obs-unit-priority';
+import { WAITING_PREFIX } from '../../engine/work/task-error';
 import { ExplainedPriority, Explanation } from './explain-facts';
 import { ExplainService } from './explain.service';
 
 const when = (d: Date) => new Date(d).toISOString().replace('T', ' ').slice(0, 19);
+/** A work row's reason: a wait for its worker's set-up reads as one (`, waiting: ...`), not as a failure. */
+const reasonOf = (reason: string | null) =>
+  !reason ? '' : reason.startsWith(WAITING_PREFIX) ? `, ${reason}` : `, last failure: ${reason}`;
 
 /** The obs unit's priority, and the last change of it: who, when, from what. */
 export function formatPriority(p: ExplainedPriority): string {
@@ -41,7 +45,7 @@ export function formatExplanation(e: Explanation, fullHistory = false): string {
   lines.push('', 'Work:');
   for (const w of e.work)
     lines.push(
-      `  ${w.what}: ${w.status}, retries ${w.retries}${w.failureReason ? `, last failure: ${w.failureReason}` : ''}`,
+      `  ${w.what}: ${w.status}, retries ${w.retries}${reasonOf(w.failureReason)}`,
     );
   if (e.work.length === 0) lines.push('  none yet');
   return lines.join('\n');

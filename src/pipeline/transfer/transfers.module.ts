@@ -8,6 +8,7 @@ import { DataTransferProcessor } from './data-transfer.processor';
 import { DataTransferUnpackProcessor } from './data-transfer-unpack.processor';
 import { HttpTransferService } from './http/http-transfer.service';
 import { MemberRefetch } from './member-refetch';
+import { PullSetupCheck } from './http/pull-setup';
 import { TransfersResolver } from './transfers.resolver';
 
 /** Stages 3 and 4: a bundle's transfer to another site (direct or over http) and its unpacking there. */
@@ -19,8 +20,15 @@ import { TransfersResolver } from './transfers.resolver';
     DataTransferUnpackProcessor,
     MemberRefetch,
     HttpTransferService,
+    PullSetupCheck,
   ],
-  exports: [HttpTransferService, DataTransferManager, DataTransferProcessor, DataTransferUnpackProcessor],
+  exports: [
+    HttpTransferService,
+    PullSetupCheck,
+    DataTransferManager,
+    DataTransferProcessor,
+    DataTransferUnpackProcessor,
+  ],
 })
 export class TransfersModule {}
 

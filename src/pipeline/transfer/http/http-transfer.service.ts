@@ -11,7 +11,9 @@ import { StorageService } from '../../../engine/storage/storage.service';
 import { Digest } from '../../../engine/storage/verifying-stream';
 import { DataTransfer } from '../data-transfer.entity';
 import { Bandwidth } from './bandwidth';
-import { insecureUrl, pullInRanges, requestRange, TransferRefusedError } from './http-pull';
+import { WaitingForSetupError } from '../../../engine/work/task-error';
+import { pullInRanges, requestRange, TransferRefusedError } from './http-pull';
+import { pullSettingsOf, pullSetupProblem } from './pull-setup';
 import { RouteSlots } from './route-slots';
 import { askOriginToCheck, OriginCheckAnswer, OriginCheckDetector } from './origin-check';
 
@@ -46,23 +48,16 @@ export class HttpTransferService {
   }
 
   /**
-   * The token to send to `origin`'s data port: refused when there is none, when the origin has no dataUrl,
-   * and when the dataUrl is plain http and TRANSFER_ALLOW_INSECURE is not true (a token on the wire in
-   * clear reads every copy its site may read).
+   * The token to send to `origin`'s data port. Refused when the origin has no dataUrl; and the work waits,
+   * without spending a try (WaitingForSetupError), while this worker has no token or the dataUrl is plain
+   * http without TRANSFER_ALLOW_INSECURE (pull-setup.ts): its settings, not the work, are what to fix.
    */
   private tokenFor(origin: DataLocation, doing: string): string {
-    const token = this.config.get('TRANSFER_TOKEN', { infer: true });
-    if (!token)
-      throw new TransferRefusedError(
-        `TRANSFER_TOKEN is not set: this worker cannot ${doing} ${origin.name} over http`,
-      );
     if (!origin.dataUrl) throw new TransferRefusedError(`${origin.name} has no dataUrl to ${doing}`);
-    if (insecureUrl(origin.dataUrl) && !this.config.get('TRANSFER_ALLOW_INSECURE', { infer: true }))
-      throw new TransferRefusedError(
-        `refusing to send TRANSFER_TOKEN over plain http to ${origin.dataUrl} (to ${doing} ${origin.name}): ` +
-          'give that worker TLS (WORKER_TLS_CERT/KEY) and an https dataUrl, or set TRANSFER_ALLOW_INSECURE=true where nothing crosses a network',
-      );
-    return token;
+    const settings = pullSettingsOf(this.config);
+    const problem = pullSetupProblem(origin.dataUrl, settings, `${doing} ${origin.name}`);
+    if (problem) throw new WaitingForSetupError(problem);
+    return settings.token!;
   }
 
   /**

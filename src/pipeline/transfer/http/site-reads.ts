@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { CopyKind } from '../../../catalog/physical-copies/physical-copy.states';
+import { CopyKind, LIVE_COPY_STATUSES } from '../../../catalog/physical-copies/physical-copy.states';
 import { archiveUploadReadsForSite } from '../../archive/long-term-archive.queries';
 import { bundleOfPackage } from '../../packaging/package-bundle.queries';
 import { bundlePulledForSite, bundleUnpackingForSite } from '../data-transfer.queries';
@@ -25,6 +25,9 @@ export function isTemporaryPath(path: string): boolean {
  *   a buffer, or replication from another site's archive).
  * Copy repairs read the surviving copy through the storage layer of their own worker, never over a data
  * port, so they add nothing here.
+ * Only a copy whose bytes are still where it says (LIVE_COPY_STATUSES) is read: one found LOST, deleted or
+ * being deleted answers as no file, whatever work still names its path (bytes now at that path are not
+ * the recorded ones, or are on their way out).
  */
 export async function readByOpenWorkForSite(
   dataSource: DataSource,
@@ -34,14 +37,14 @@ export async function readByOpenWorkForSite(
 ): Promise<boolean> {
   const rows: unknown[] = await dataSource.query(
     `SELECT 1 FROM physical_copy c
-      WHERE c.location_id = $1 AND c.relative_path = $2
+      WHERE c.location_id = $1 AND c.relative_path = $2 AND c.status = ANY($4::copy_status[])
         AND ((c.kind = '${CopyKind.DATA_TRANSFER_PACKAGE}'
               AND ${bundlePulledForSite('c.data_transfer_package_id', '$1', '$3')})
           OR (c.kind = '${CopyKind.RAW_DATA_PACKAGE}'
               AND (${bundleUnpackingForSite(bundleOfPackage('c.raw_data_package_id'), '$1', '$3')}
                 OR ${archiveUploadReadsForSite('c.raw_data_package_id', '$1', '$3')})))
       LIMIT 1`,
-    [locationId, path, site],
+    [locationId, path, site, LIVE_COPY_STATUSES],
   );
   return rows.length > 0;
 }
