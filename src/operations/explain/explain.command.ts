@@ -44,9 +44,7 @@ export function formatExplanation(e: Explanation, fullHistory = false): string {
   if (e.copies.length === 0) lines.push('  none yet');
   lines.push('', 'Work:');
   for (const w of e.work)
-    lines.push(
-      `  ${w.what}: ${w.status}, retries ${w.retries}${reasonOf(w.failureReason)}`,
-    );
+    lines.push(`  ${w.what}: ${w.status}, retries ${w.retries}${reasonOf(w.failureReason)}`);
   if (e.work.length === 0) lines.push('  none yet');
   return lines.join('\n');
 }
