@@ -1,11 +1,15 @@
 import { Field, Float, GraphQLISODateTime, Int, ObjectType } from '@nestjs/graphql';
 
-@ObjectType('ExplainedCopyStep')
-export class ExplainedCopyStepModel {
+/** An audited change: from what to what, by whom, when, why. */
+@ObjectType({ isAbstract: true })
+abstract class AuditedChangeModel {
   @Field(() => GraphQLISODateTime)
   at!: Date;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Null for the first (a copy made, a priority given at registration).',
+  })
   from!: string | null;
 
   @Field()
@@ -17,6 +21,9 @@ export class ExplainedCopyStepModel {
   @Field(() => String, { nullable: true })
   reason!: string | null;
 }
+
+@ObjectType('ExplainedCopyStep')
+export class ExplainedCopyStepModel extends AuditedChangeModel {}
 
 @ObjectType('ExplainedCopy')
 export class ExplainedCopyModel {
@@ -85,22 +92,7 @@ export class ExplainedFileModel {
 }
 
 @ObjectType('ObsUnitPriorityChange')
-export class ObsUnitPriorityChangeModel {
-  @Field(() => GraphQLISODateTime)
-  at!: Date;
-
-  @Field(() => String, { nullable: true, description: 'Null when the priority was given at registration.' })
-  from!: string | null;
-
-  @Field()
-  to!: string;
-
-  @Field()
-  actor!: string;
-
-  @Field(() => String, { nullable: true })
-  reason!: string | null;
-}
+export class ObsUnitPriorityChangeModel extends AuditedChangeModel {}
 
 @ObjectType('ExplainedPriority')
 export class ExplainedPriorityModel {
